@@ -1,0 +1,52 @@
+# `make demo` and `make test` do all set-up on a fresh Debian machine with rustup's cargo.
+SHELL := /bin/bash
+R_PKGS := r-base-dev r-cran-testthat r-cran-r6 r-cran-jsonlite r-cran-bench r-cran-roxygen2
+REFERENCE ?= $(abspath ../shared/keras-reference)
+export KERASCONFIG_REFERENCE := $(REFERENCE)
+export PATH := $(HOME)/.cargo/bin:$(PATH)
+LIB := $(CURDIR)/.rlib
+
+.PHONY: deps install demo test cargo-test r-test wrappers document check bench clean
+
+# Installs only what is missing (dpkg knows), so a set-up machine pays nothing.
+deps:
+	@missing=""; for p in $(R_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+install: deps
+	@mkdir -p $(LIB)
+	R CMD INSTALL --no-docs --library=$(LIB) . >/tmp/kerasconfig-install.log 2>&1 || { cat /tmp/kerasconfig-install.log; exit 1; }
+	@echo "kerasconfig installed into $(LIB)"
+
+demo: install
+	R_LIBS=$(LIB) Rscript tools/demo.R
+
+cargo-test: deps
+	cd src/rust && cargo test --locked 2>&1
+
+r-test: install
+	R_LIBS=$(LIB) Rscript tools/run-tests.R
+
+test: cargo-test r-test
+
+wrappers: deps
+	Rscript tools/wrappers.R
+
+document: deps
+	Rscript -e 'roxygen2::roxygenise(roclets = c("rd", "namespace"))'
+
+check: deps
+	rm -rf kerasconfig.Rcheck kerasconfig_*.tar.gz
+	R CMD build --no-build-vignettes .
+	_R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual kerasconfig_*.tar.gz
+
+bench: install
+	R_LIBS=$(LIB) Rscript bench/run.R
+
+clean:
+	rm -rf $(LIB) src/rust/target src/*.o src/*.so kerasconfig.Rcheck kerasconfig_*.tar.gz

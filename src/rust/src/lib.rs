@@ -1,0 +1,241 @@
+//! kerasconfig's Rust core. The logic lives in plain modules with their own tests; this file is
+//! the extendr seam: it converts R values, holds the process-wide state, and hands results back
+//! to R. It never calls R functions: R code calls R methods with what these return.
+//!
+//! Failures a user can cause come back as a list of class `kc_rust_error` (`class`, `message`)
+//! that the R side turns into a classed condition; extendr's own errors are unclassed.
+
+use extendr_api::prelude::*;
+use parking_lot::Mutex;
+use std::sync::LazyLock;
+
+pub mod registry;
+pub mod resolve;
+pub mod scope;
+pub mod suggest;
+
+use registry::{Id, Registered, Registry};
+use resolve::{Kind, NoBuiltins, Request, Resolved, Sources};
+use scope::{Objects, ScopeStack};
+
+/// An R object held by the registry or a scope. Holding the `Robj` keeps it protected from R's
+/// garbage collector; dropping it releases it.
+#[derive(Clone)]
+struct RObj(Robj);
+
+// SAFETY: R objects are only ever touched from R's main thread: every entry point below is a
+// `.Call` from R. The locks exist because the statics must be `Sync`, not for concurrency, and
+// no lock is held across anything that can long-jump (R allocation happens after release).
+unsafe impl Send for RObj {}
+unsafe impl Sync for RObj {}
+
+static REGISTRY: LazyLock<Mutex<Registry<RObj>>> = LazyLock::new(|| Mutex::new(Registry::new()));
+static SCOPES: LazyLock<Mutex<ScopeStack<RObj>>> = LazyLock::new(|| Mutex::new(ScopeStack::default()));
+/// Keras' `safe_mode_saving` global: `None` until set; when set it overrides the argument.
+static SAFE_MODE: Mutex<Option<bool>> = Mutex::new(None);
+
+/// R identity: the same closure or environment has the same address.
+fn identity(obj: &Robj) -> Id {
+    unsafe { obj.get() as Id }
+}
+
+fn rust_error(class: &str, message: &str) -> Robj {
+    let mut l = list!(class = class, message = message);
+    l.set_class(&["kc_rust_error"]).expect("a list takes a class");
+    l.into()
+}
+
+/// A named list's elements as `(name, object)` pairs; `NULL` gives none.
+fn objects_from(list: &Robj, what: &str) -> std::result::Result<Objects<RObj>, Robj> {
+    if list.is_null() {
+        return Ok(Vec::new());
+    }
+    let Some(list) = list.as_list() else {
+        return Err(rust_error("kerasconfig_error_type", &format!("`{what}` must be a named list.")));
+    };
+    list.iter()
+        .map(|(name, obj)| {
+            if name.is_empty() || name == "NA" {
+                Err(rust_error("kerasconfig_error_type", &format!("Every element of `{what}` must be named.")))
+            } else {
+                Ok((name.to_owned(), RObj(obj)))
+            }
+        })
+        .collect()
+}
+
+fn named_list(pairs: Vec<(String, RObj)>) -> Robj {
+    let (names, values): (Vec<String>, Vec<Robj>) = pairs.into_iter().map(|(k, o)| (k, o.0)).unzip();
+    List::from_names_and_values(names, values).expect("names match values").into()
+}
+
+/// Registers `object` under `key`; says whether it was new, the same, or replaced another.
+#[extendr]
+fn rs_register(key: &str, object: Robj) -> &'static str {
+    let id = identity(&object);
+    match REGISTRY.lock().register(key, id, RObj(object)) {
+        Registered::New => "new",
+        Registered::Same => "same",
+        Registered::Replaced => "replaced",
+    }
+}
+
+/// The registry key of `object`, or `NULL`.
+#[extendr]
+fn rs_registered_name(object: Robj) -> Nullable<String> {
+    let name = REGISTRY.lock().name_of(identity(&object)).map(str::to_owned);
+    name.map_or(Nullable::Null, Nullable::NotNull)
+}
+
+/// The registry as a named list, in registration order.
+#[extendr]
+fn rs_registry_entries() -> Robj {
+    let pairs: Vec<(String, RObj)> =
+        REGISTRY.lock().entries().map(|(k, e)| (k.to_owned(), e.object.clone())).collect();
+    named_list(pairs)
+}
+
+/// Empties the registry; returns what it held.
+#[extendr]
+fn rs_registry_clear() -> Robj {
+    let old = REGISTRY.lock().clear();
+    named_list(old.into_iter().map(|(k, e)| (k, e.object)).collect())
+}
+
+/// Makes `objects` the visible scope; returns the depth for `rs_scope_leave`. With `merged`,
+/// the scope is deserialization's merged custom objects (argument < scope < global): the
+/// global registry wins over it on a clash.
+#[extendr]
+fn rs_scope_enter(objects: Robj, merged: bool) -> Robj {
+    let mut objects = match objects_from(&objects, "objects") {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let mut scopes = SCOPES.lock();
+    if merged {
+        let visible: Vec<(String, RObj)> = scopes.visible().to_vec();
+        for (k, v) in visible {
+            match objects.iter_mut().find(|(key, _)| *key == k) {
+                Some(slot) => slot.1 = v,
+                None => objects.push((k, v)),
+            }
+        }
+        let global = REGISTRY.lock();
+        objects.retain(|(k, _)| !global.contains_key(k));
+    }
+    let depth = scopes.enter(objects) as i32;
+    r!(depth)
+}
+
+#[extendr]
+fn rs_scope_leave(depth: i32) {
+    SCOPES.lock().leave(depth.max(0) as usize);
+}
+
+/// The visible scope objects as a named list.
+#[extendr]
+fn rs_scope_objects() -> Robj {
+    let pairs = SCOPES.lock().visible().to_vec();
+    named_list(pairs)
+}
+
+/// The safe-mode setting: `NULL` (unset), `TRUE` or `FALSE`.
+#[extendr]
+fn rs_safe_mode_get() -> Robj {
+    match *SAFE_MODE.lock() {
+        None => ().into(),
+        Some(b) => r!(b),
+    }
+}
+
+/// Sets the safe-mode setting (`NULL` unsets it); returns the previous one.
+#[extendr]
+fn rs_safe_mode_set(value: Nullable<bool>) -> Robj {
+    let previous = rs_safe_mode_get();
+    *SAFE_MODE.lock() = match value {
+        Nullable::Null => None,
+        Nullable::NotNull(b) => Some(b),
+    };
+    previous
+}
+
+/// `get_registered_object()`: the object under `name` (scope → global → custom_objects →
+/// module_objects), or `NULL`.
+#[extendr]
+fn rs_lookup(name: &str, custom_objects: Robj, module_objects: Robj) -> Robj {
+    let custom = match objects_from(&custom_objects, "custom_objects") {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let module = match objects_from(&module_objects, "module_objects") {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let found = {
+        let scopes = SCOPES.lock();
+        let global = REGISTRY.lock();
+        let sources = Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module };
+        sources.lookup(name).cloned()
+    };
+    found.map_or_else(|| ().into(), |o| o.0)
+}
+
+/// Resolves one object config. `kind` is "class" or "function"; `name` is the class name or
+/// the function's config string. Returns `list(kind = "custom", object = <R object>)` or a
+/// `kc_rust_error`.
+#[extendr]
+fn rs_resolve(
+    kind: &str,
+    name: &str,
+    module: Nullable<String>,
+    registered_name: Nullable<String>,
+    custom_objects: Robj,
+    module_objects: Robj,
+) -> Robj {
+    let custom = match objects_from(&custom_objects, "custom_objects") {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let module_objs = match objects_from(&module_objects, "module_objects") {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let module = module.into_option();
+    let registered_name = registered_name.into_option();
+    let req = Request {
+        kind: if kind == "function" { Kind::Function } else { Kind::Class },
+        name,
+        module: module.as_deref(),
+        registered_name: registered_name.as_deref(),
+    };
+    let outcome = {
+        let scopes = SCOPES.lock();
+        let global = REGISTRY.lock();
+        let sources =
+            Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module_objs };
+        match resolve::resolve(&req, &sources, &NoBuiltins) {
+            Ok(Resolved::Custom(o)) => Ok(o.clone()),
+            Ok(Resolved::Builtin(())) => unreachable!("no built-ins yet"),
+            Err(e) => Err(e),
+        }
+    };
+    match outcome {
+        Ok(o) => list!(kind = "custom", object = o.0).into(),
+        Err(e) => rust_error(e.class(), &e.message()),
+    }
+}
+
+extendr_module! {
+    mod kerasconfig;
+    fn rs_register;
+    fn rs_registered_name;
+    fn rs_registry_entries;
+    fn rs_registry_clear;
+    fn rs_scope_enter;
+    fn rs_scope_leave;
+    fn rs_scope_objects;
+    fn rs_safe_mode_get;
+    fn rs_safe_mode_set;
+    fn rs_lookup;
+    fn rs_resolve;
+}

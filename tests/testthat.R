@@ -1,0 +1,4 @@
+library(testthat)
+library(kerasconfig)
+
+test_check("kerasconfig")
