@@ -9,6 +9,7 @@ use extendr_api::prelude::*;
 use parking_lot::Mutex;
 use std::sync::LazyLock;
 
+pub mod json;
 pub mod registry;
 pub mod resolve;
 pub mod scope;
@@ -227,6 +228,7 @@ fn rs_resolve(
 
 extendr_module! {
     mod kerasconfig;
+    use json;
     fn rs_register;
     fn rs_registered_name;
     fn rs_registry_entries;
