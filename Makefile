@@ -38,7 +38,7 @@ wrappers: deps
 	Rscript tools/wrappers.R
 
 document: deps
-	Rscript -e 'roxygen2::roxygenise(roclets = c("rd", "namespace"))'
+	Rscript -e 'roxygen2::update_collate("."); roxygen2::roxygenise(roclets = c("rd", "namespace"))'
 
 check: deps
 	rm -rf kerasconfig.Rcheck kerasconfig_*.tar.gz

@@ -1,0 +1,179 @@
+#' Define a Keras class in R
+#'
+#' `new_keras_class()` makes a class whose instances are Keras objects:
+#' environments with reference semantics, a `$get_config()` method, and a
+#' print method. The result is a *class generator*: call it to make an
+#' instance (`my_class(...)`). The keras3-named families [Layer()], [Loss()],
+#' [Metric()], [Regularizer()], [Constraint()], [Initializer()],
+#' [Optimizer()] and [LearningRateSchedule()] are built on it.
+#'
+#' Methods passed in `...` see `self` (the instance) and `super` (the parent
+#' class's methods, bound to the same instance). `initialize` runs when an
+#' instance is made. Non-function members become fields of each instance.
+#' A `from_config` member is a class method: it is called with the config
+#' and sees the class as `cls`; without one, deserialization calls the class
+#' with the config's elements as arguments.
+#'
+#' A class that defines no `get_config` gets Keras 3's auto-config: the
+#' arguments its constructor was called with, merged into what its base
+#' class records.
+#'
+#' `module` is `"<r-globalenv>"` for classes defined at top level and
+#' `"<r-namespace:pkg>"` for classes defined in a package, as keras3 writes it.
+#'
+#' @param classname The class name, as written in configs (`class_name`).
+#' @param ... Named methods and fields.
+#' @param inherit A class generator to inherit from, or `NULL`.
+#' @param parent_env The environment methods are evaluated in (their
+#'   enclosure); also decides `module`.
+#' @return A class generator (a function of class `keras_class`).
+#' @export
+#' @examples
+#' Counter <- new_keras_class("Counter",
+#'   initialize = function(start = 0) self$value <- start,
+#'   add = function(n = 1) { self$value <- self$value + n; invisible(self) },
+#'   get_config = function() list(start = self$value)
+#' )
+#' x <- Counter(start = 2)
+#' x$add()$add(3)
+#' x$value
+#' x$get_config()
+new_keras_class <- function(classname, ..., inherit = NULL, parent_env = parent.frame()) {
+  kc_new_class(classname, list(...), inherit, parent_env)
+}
+
+kc_new_class <- function(classname, members, inherit, parent_env, module = NULL, root = FALSE) {
+  if (!is.character(classname) || length(classname) != 1L || is.na(classname) || !nzchar(classname)) {
+    kc_abort("`classname` must be a single non-empty string.", "kerasconfig_error_type")
+  }
+  if (length(members) && (is.null(names(members)) || any(!nzchar(names(members))))) {
+    kc_abort("Every member passed in `...` must be named.", "kerasconfig_error_type")
+  }
+  if (!is.null(inherit) && !inherits(inherit, "keras_class")) {
+    kc_abort("`inherit` must be a class made by new_keras_class() (or a family such as Layer()).",
+             "kerasconfig_error_type")
+  }
+  is_method <- vapply(members, is.function, logical(1))
+  methods <- members[is_method]
+  parent <- if (is.null(inherit)) NULL else kc_class_info(inherit)
+
+  info <- new.env(parent = emptyenv())
+  info$classname <- classname
+  info$methods <- methods[setdiff(names(methods), "from_config")]
+  info$from_config <- methods[["from_config"]] %||% parent$from_config
+  info$fields <- members[!is_method]
+  info$parent <- parent
+  info$env <- parent_env
+  info$module <- module %||% kc_module_of(parent_env)
+  info$root <- root
+  info$s3 <- unique(c(classname, parent$s3 %||% "keras_object"))
+  # Auto-config applies while no class below a family root defines get_config.
+  info$own_get_config <- (!root && "get_config" %in% names(methods)) || isTRUE(parent$own_get_config)
+  info$has_get_config <- "get_config" %in% names(methods) || isTRUE(parent$has_get_config)
+
+  generator <- function(...) kc_instantiate(info, list(...))
+  environment(generator) <- list2env(list(info = info), parent = environment(kc_new_class))
+  # The registry knows objects by identity: instances must point at this very generator.
+  generator <- structure(generator, class = "keras_class")
+  info$generator <- generator
+  generator
+}
+
+kc_class_info <- function(cls) environment(unclass(cls))$info
+
+kc_module_of <- function(env) {
+  top <- topenv(env)
+  if (isNamespace(top)) paste0("<r-namespace:", getNamespaceName(top), ">") else "<r-globalenv>"
+}
+
+# Methods of `info`'s chain bound to `self`: each class's methods see `self`, and `super`
+# (its parent's bound methods).
+kc_bind_methods <- function(info, self) {
+  inherited <- if (is.null(info$parent)) list() else kc_bind_methods(info$parent, self)
+  if (!length(info$methods)) return(inherited)
+  menv <- new.env(parent = info$env)
+  menv$self <- self
+  menv$super <- inherited
+  bound <- inherited
+  for (name in names(info$methods)) {
+    f <- info$methods[[name]]
+    environment(f) <- menv
+    bound[[name]] <- f
+  }
+  bound
+}
+
+kc_fields <- function(info) {
+  if (is.null(info$parent)) info$fields else utils::modifyList(kc_fields(info$parent), info$fields)
+}
+
+kc_instantiate <- function(info, args) {
+  self <- new.env(parent = emptyenv())
+  list2env(kc_fields(info), self)
+  list2env(kc_bind_methods(info, self), self)
+  init <- self$initialize
+  self$.__class__ <- info$generator
+  self$.__args__ <- if (is.null(init)) args else kc_name_args(init, args)
+  class(self) <- info$s3
+  if (!is.null(init)) do.call(init, args)
+  self
+}
+
+# Arguments named as `f`'s formals would name them, so positional ones get their names.
+kc_name_args <- function(f, args) {
+  if (!length(args) || (!is.null(names(args)) && all(nzchar(names(args))))) return(args)
+  call <- as.call(c(list(quote(f)), lapply(args, function(a) if (is.language(a)) call("quote", a) else a)))
+  matched <- as.list(match.call(f, call))[-1L]
+  lapply(matched, function(a) if (is.call(a) && identical(a[[1L]], quote(quote))) a[[2L]] else a)
+}
+
+kc_is_instance <- function(x) is.environment(x) && inherits(x, "keras_object")
+
+kc_class_of <- function(obj) get(".__class__", envir = obj, inherits = FALSE)
+
+# Auto-config: what the base class records, plus the constructor's other named arguments.
+kc_auto_config <- function(self, base) {
+  info <- kc_class_info(kc_class_of(self))
+  if (info$own_get_config) return(base)
+  args <- get(".__args__", envir = self, inherits = FALSE)
+  if (length(args)) {
+    nm <- names(args)
+    if (is.null(nm) || any(!nzchar(nm))) {
+      kc_abort(sprintf(paste("Cannot build the auto-config of '%s': it needs every constructor argument",
+                             "named. Name them, or give the class a get_config() method."), info$classname),
+               "kerasconfig_error_config")
+    }
+    # What the base records wins: it holds processed values (float32 rates, dtype policies).
+    for (n in setdiff(nm, names(base))) base[n] <- list(args[[n]])
+  }
+  base
+}
+
+#' @export
+print.keras_class <- function(x, ...) {
+  info <- kc_class_info(x)
+  chain <- character()
+  p <- info$parent
+  while (!is.null(p)) {
+    chain <- c(chain, p$classname)
+    p <- p$parent
+  }
+  cat(sprintf("<keras class '%s'>\n", info$classname))
+  cat(sprintf("  module: %s\n", info$module))
+  if (length(chain)) cat(sprintf("  inherits: %s\n", paste(chain, collapse = " < ")))
+  methods <- names(info$methods)
+  if (length(methods)) cat(sprintf("  methods: %s\n", paste(methods, collapse = ", ")))
+  invisible(x)
+}
+
+#' @export
+print.keras_object <- function(x, ...) {
+  info <- kc_class_info(kc_class_of(x))
+  cat(sprintf("<%s> (module %s)\n", info$classname, info$module))
+  config <- tryCatch(x$get_config(), error = function(e) NULL)
+  if (length(config)) {
+    cat("config:\n")
+    utils::str(config, no.list = TRUE, give.attr = FALSE, comp.str = "  $ ")
+  }
+  invisible(x)
+}

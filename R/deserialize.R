@@ -1,0 +1,185 @@
+#' Turn a Keras config into an R object
+#'
+#' Follows Keras 3.15's rules: `NULL` gives `NULL`; a string that is a known
+#' custom-object key gives that object, other strings stay strings; an unnamed
+#' list is deserialized element by element, and so is a named list without
+#' both `class_name` and `config`; any other config names a class (or, with
+#' `class_name = "function"`, a function) that is resolved and rebuilt.
+#'
+#' A class is resolved by its `registered_name` (or `class_name` when the key
+#' is missing) in, in order: the custom-object scope, the global registry,
+#' `custom_objects` and `module_objects`. A function is resolved by its
+#' `config` string the same way (a bare name also matches a registered
+#' `"pkg>name"`, for files written by Keras <= 3.6). A config's `module` is
+#' only a label: nothing is ever looked up in an R environment or namespace
+#' it names.
+#'
+#' A resolved class is rebuilt by its `from_config` class method, or else by
+#' calling the class with the config's elements as arguments. That runs inside
+#' a scope holding the custom objects, so objects nested in the config resolve
+#' too.
+#'
+#' @param config A config, as [serialize_keras_object()] or
+#'   [config_from_json()] gives.
+#' @param custom_objects A named list of classes and functions, keyed by the
+#'   name configs use (the class name, or `"pkg>Name"` for registered
+#'   classes). Classes may be given without names.
+#' @param safe_mode Refuse to load code stored in the config (lambdas)?
+#'   An active [with_safe_mode()] or [config_enable_unsafe_deserialization()]
+#'   setting takes precedence, as in Keras.
+#' @param ... `module_objects`: a named list searched last.
+#' @return The object.
+#' @seealso [serialize_keras_object()], [register_keras_serializable()],
+#'   [with_custom_object_scope()]
+#' @export
+#' @examples
+#' layer_plain <- Layer("Plain")
+#' config <- serialize_keras_object(layer_plain(name = "p"))
+#' obj <- deserialize_keras_object(config, custom_objects = list(layer_plain))
+#' obj$name
+#'
+#' try(deserialize_keras_object(list(module = NULL, class_name = "Unknown",
+#'                                   config = list(), registered_name = NULL)))
+deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = TRUE, ...) {
+  dots <- list(...)
+  unknown <- setdiff(names(dots) %||% rep("", length(dots)), "module_objects")
+  if (length(unknown)) {
+    kc_abort(sprintf("Unknown argument(s) in `...`: %s. Only `module_objects` is accepted.",
+                     paste(sprintf("'%s'", unknown), collapse = ", ")), "kerasconfig_error_type")
+  }
+  opts <- list(
+    custom = kc_as_objects(custom_objects, "custom_objects"),
+    module = kc_as_objects(dots$module_objects, "module_objects"),
+    safe = kc_safe_mode(safe_mode)
+  )
+  kc_deserialize(config, kc_entry_path(config), opts)
+}
+
+kc_state <- new.env(parent = emptyenv())
+
+# Where a deserialization starts: `config` at top level; inside a `from_config()` that
+# deserializes part of its config, the path of that part (found by identity, which is cheap:
+# R passes the same object unless it was modified).
+kc_entry_path <- function(config) {
+  ctx <- kc_state$context
+  if (is.null(ctx)) return("config")
+  base <- paste0(ctx$path, "$config")
+  inner <- ctx$config
+  for (name in names(inner)) {
+    if (identical(inner[[name]], config)) return(kc_path_key(base, name))
+  }
+  base
+}
+
+kc_deserialize <- function(x, path, opts) {
+  if (is.null(x)) return(NULL)
+  if (is.character(x) && length(x) == 1L && !is.na(x)) {
+    return(rs_lookup(x, opts$custom, NULL) %||% x)
+  }
+  if (!is.list(x) || is.object(x)) {
+    if ((is.atomic(x) && !is.object(x)) || kc_is_instance(x) || is.function(x) || inherits(x, "keras_integer")) {
+      return(x)
+    }
+    kc_abort(sprintf("Could not parse config at %s: %s", path, kc_describe(x)), "kerasconfig_error_config",
+             path = path)
+  }
+  nm <- names(x)
+  if (is.null(nm)) {
+    for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_index(path, i), opts))
+    return(x)
+  }
+  if (!("class_name" %in% nm && "config" %in% nm)) {
+    for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_key(path, nm[[i]]), opts))
+    return(x)
+  }
+  kc_deserialize_object(x, path, opts)
+}
+
+kc_config_error <- function(message, x, path, class = "kerasconfig_error_config") {
+  kc_abort(c(message, sprintf("Location: %s", path), sprintf("Full object config: %s", kc_format_config(x))),
+           class, path = path)
+}
+
+kc_optional_string <- function(x, key, path) {
+  value <- x[[key, exact = TRUE]]
+  if (!is.null(value) && !kc_is_string(value)) {
+    kc_config_error(sprintf("`%s` must be a string or NULL.", key), x, kc_path_key(path, key))
+  }
+  value
+}
+
+kc_deserialize_object <- function(x, path, opts) {
+  class_name <- x[["class_name", exact = TRUE]]
+  if (!kc_is_string(class_name)) kc_config_error("`class_name` must be a string.", x, kc_path_key(path, "class_name"))
+  inner <- x[["config", exact = TRUE]]
+  module <- kc_optional_string(x, "module", path)
+  registered_name <- if ("registered_name" %in% names(x)) kc_optional_string(x, "registered_name", path) else class_name
+
+  if (class_name == "function") {
+    if (!kc_is_string(inner)) {
+      kc_config_error("Expected 'config' to be a non-null str for a function classname.", x,
+                      kc_path_key(path, "config"))
+    }
+    return(kc_resolve(x, "function", inner, module, NULL, path, opts))
+  }
+  if (is.null(inner)) inner <- named_list()
+  if (!is.list(inner) || is.object(inner) || (length(inner) && is.null(names(inner)))) {
+    kc_config_error(sprintf("Expected 'config' to be a dict for %s.", class_name), x, kc_path_key(path, "config"))
+  }
+  cls <- kc_resolve(x, "class", class_name, module, registered_name, path, opts)
+  obj <- kc_from_config(cls, inner, class_name, x, path, opts)
+  if (kc_is_instance(obj)) {
+    kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
+    kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
+  }
+  obj
+}
+
+kc_resolve <- function(x, kind, name, module, registered_name, path, opts) {
+  res <- rs_resolve(kind, name, module, registered_name, opts$custom, opts$module)
+  if (inherits(res, "kc_rust_error")) kc_config_error(res$message, x, path, class = res$class)
+  res$object
+}
+
+# `from_config()` runs inside a scope holding the merged custom objects (argument < scope <
+# global), with the context set so nested deserializations report their own path.
+kc_from_config <- function(cls, inner, class_name, x, path, opts) {
+  depth <- kc_check(rs_scope_enter(opts$custom %||% named_list(), TRUE))
+  previous <- kc_state$context
+  kc_state$context <- list(path = path, config = inner)
+  on.exit({
+    kc_state$context <- previous
+    rs_scope_leave(depth)
+  }, add = TRUE)
+  tryCatch(
+    if (inherits(cls, "keras_class")) {
+      info <- kc_class_info(cls)
+      if (is.null(info$from_config)) {
+        do.call(cls, inner)
+      } else {
+        from_config <- info$from_config
+        environment(from_config) <- list2env(list(cls = cls), parent = environment(from_config))
+        from_config(inner)
+      }
+    } else if (is.function(cls)) {
+      do.call(cls, inner)
+    } else {
+      kc_config_error(sprintf(paste("Unable to reconstruct an instance of '%s' because the class is",
+                                    "missing a `from_config()` method."), class_name), x, path)
+    },
+    # One handler: a handler re-signalling from a second one would be caught by the first.
+    error = function(e) {
+      if (inherits(e, "kerasconfig_error")) stop(e)
+      kc_config_error(sprintf("%s could not be deserialized properly: %s", class_name, conditionMessage(e)),
+                      x, path, class = "kerasconfig_error_from_config")
+    }
+  )
+}
+
+# A build or compile config goes to the object's method when it has one, else is kept so the
+# object serializes back to the same config.
+kc_restore_optional <- function(obj, config, method, stored) {
+  if (is.null(config)) return(invisible())
+  f <- obj[[method]]
+  if (is.function(f)) f(config) else assign(stored, config, envir = obj)
+}

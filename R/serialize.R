@@ -1,0 +1,105 @@
+#' Turn an R object into a Keras config
+#'
+#' Gives what Keras 3's `serialize_keras_object()` gives: `NULL`, strings,
+#' numbers and logicals unchanged; lists element by element (names kept); a
+#' Keras object (an instance of a class made with [new_keras_class()] or a
+#' family such as [Layer()]) as
+#' `list(module, class_name, config, registered_name)`, followed by
+#' `build_config` and `compile_config` when the object has them; a registered
+#' or named function as `list(module = "builtins", class_name = "function",
+#' config = <name>, registered_name = "function")`.
+#'
+#' Nested objects inside a config are serialized too. R classes record their
+#' `module` as `"<r-globalenv>"` (defined at top level) or
+#' `"<r-namespace:pkg>"` (defined in a package); `registered_name` is the
+#' registry key when the class is registered, else the class name.
+#'
+#' @param obj The object.
+#' @return A config: a named list, or a plain value.
+#' @seealso [deserialize_keras_object()], [register_keras_serializable()]
+#' @export
+#' @examples
+#' layer_plain <- Layer("Plain")
+#' str(serialize_keras_object(layer_plain(name = "p")))
+#'
+#' halve <- function(x) x / 2
+#' str(serialize_keras_object(halve))
+serialize_keras_object <- function(obj) {
+  sym <- substitute(obj)
+  if (is.function(obj) && !inherits(obj, "keras_class") && is.symbol(sym)) {
+    return(kc_serialize_function(obj, "obj", as.character(sym)))
+  }
+  kc_serialize(obj, "obj")
+}
+
+kc_serialize <- function(x, path) {
+  if (is.null(x)) return(NULL)
+  if (kc_is_instance(x)) return(kc_serialize_instance(x, path))
+  if (inherits(x, "keras_class")) {
+    kc_abort(sprintf("%s is a class; serialize an instance of it instead (at %s).",
+                     kc_class_info(x)$classname, path), "kerasconfig_error_serialize", path = path)
+  }
+  if (is.function(x)) return(kc_serialize_function(x, path))
+  if (is.list(x) && !is.object(x)) return(kc_serialize_entries(x, path))
+  if (is.atomic(x) && !is.object(x) && is.null(dim(x)) && !is.raw(x) && !is.complex(x)) {
+    # Names make it a dict, not an array: keep them.
+    if (!is.null(names(x))) return(kc_serialize_entries(as.list(x), path))
+    return(x)
+  }
+  if (inherits(x, "keras_integer")) return(x)
+  kc_abort(c(sprintf("Cannot serialize %s (at %s).", kc_describe(x), path),
+             "Keras configs hold NULL, strings, numbers, logicals, lists, Keras objects and functions."),
+           "kerasconfig_error_serialize", path = path)
+}
+
+kc_serialize_entries <- function(x, path) {
+  nm <- names(x)
+  for (i in seq_along(x)) {
+    el <- x[[i]]
+    if (!is.null(el)) {
+      sub <- if (is.null(nm)) kc_path_index(path, i) else kc_path_key(path, nm[[i]])
+      x[i] <- list(kc_serialize(el, sub))
+    }
+  }
+  x
+}
+
+kc_serialize_instance <- function(x, path) {
+  cls <- kc_class_of(x)
+  info <- kc_class_info(cls)
+  if (!info$has_get_config) {
+    kc_abort(sprintf(paste("Cannot serialize object %s of type %s. To be serializable, a class must",
+                           "implement the `get_config()` method."), path, info$classname),
+             "kerasconfig_error_serialize", path = path)
+  }
+  config <- x$get_config()
+  if (!is.list(config) || is.object(config) || (length(config) && is.null(names(config)))) {
+    kc_abort(sprintf("The `get_config()` method of %s should return a named list. It returned: %s",
+                     info$classname, kc_format_config(config)),
+             "kerasconfig_error_serialize", path = path)
+  }
+  config <- kc_as_named(kc_serialize_entries(config, paste0(path, "$config")))
+  out <- list(module = info$module, class_name = info$classname, config = config,
+              registered_name = rs_registered_name(cls) %||% info$classname)
+  build <- kc_optional_config(x, "get_build_config", ".__build_config__")
+  if (!is.null(build)) out$build_config <- kc_serialize(build, paste0(path, "$build_config"))
+  compile <- kc_optional_config(x, "get_compile_config", ".__compile_config__")
+  if (!is.null(compile)) out$compile_config <- kc_serialize(compile, paste0(path, "$compile_config"))
+  out
+}
+
+# A build or compile config: from the object's method if it has one, else as it was loaded.
+kc_optional_config <- function(x, method, stored) {
+  f <- x[[method]]
+  if (is.function(f)) f() else x[[stored]]
+}
+
+kc_serialize_function <- function(f, path, name = NULL) {
+  name <- rs_registered_name(f) %||% attr(f, "keras_name", exact = TRUE) %||% name
+  if (is.null(name)) {
+    kc_abort(sprintf(paste("Cannot serialize the anonymous function at %s: register it with",
+                           "register_keras_serializable() so configs can name it."), path),
+             "kerasconfig_error_serialize", path = path)
+  }
+  list(module = "builtins", class_name = "function", config = name, registered_name = "function")
+}

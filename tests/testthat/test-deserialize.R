@@ -1,0 +1,150 @@
+test_that("Keras 3 rules for plain values", {
+  local_empty_registry()
+  expect_null(deserialize_keras_object(NULL))
+  expect_identical(deserialize_keras_object("relu_like"), "relu_like")
+  expect_identical(deserialize_keras_object(1.5), 1.5)
+  expect_identical(deserialize_keras_object(list(1L, NULL, "a")), list(1L, NULL, "a"))
+  expect_identical(deserialize_keras_object(list(class_name = "X", other = 1)), list(class_name = "X", other = 1))
+})
+
+test_that("a string that is a known custom-object key gives the object", {
+  local_empty_registry()
+  f <- function(x) x
+  register_keras_serializable(f, package = "P")
+  expect_identical(deserialize_keras_object("P>f"), f)
+  expect_identical(deserialize_keras_object(list(a = "P>f"))$a, f)
+  expect_identical(deserialize_keras_object("g", custom_objects = list(g = f)), f)
+})
+
+test_that("a missing registered_name defaults to class_name; an explicit NULL stays NULL", {
+  local_empty_registry()
+  layer_plain <- Layer("Plain")
+  cfg <- list(module = "x", class_name = "Plain", config = list(name = "p"))
+  expect_identical(deserialize_keras_object(cfg, custom_objects = list(layer_plain))$name, "p")
+  cfg$registered_name <- list(NULL)
+  cfg["registered_name"] <- list(NULL)
+  expect_error(deserialize_keras_object(cfg, custom_objects = list(layer_plain)),
+               class = "kerasconfig_error_unknown_class")
+})
+
+test_that("a class config resolves by registered_name, so custom_objects use the full key", {
+  local_empty_registry()
+  layer_plain <- Layer("Plain")
+  cfg <- list(module = "m", class_name = "Plain", config = list(name = "p"), registered_name = "MyPkg>Plain")
+  expect_error(deserialize_keras_object(cfg, custom_objects = list(Plain = layer_plain)),
+               class = "kerasconfig_error_unknown_class")
+  expect_s3_class(deserialize_keras_object(cfg, custom_objects = list("MyPkg>Plain" = layer_plain)), "Plain")
+})
+
+test_that("lookup precedence applies to deserialization: scope, then global, then custom_objects", {
+  local_empty_registry()
+  make <- function(tag) Layer("Tagged", initialize = function(...) { super$initialize(...); self$tag <- tag })
+  from_global <- make("global")
+  register_keras_serializable(from_global, package = "P")
+  cfg <- list(module = NULL, class_name = "Tagged", config = list(name = "t"), registered_name = "P>Tagged")
+  expect_identical(deserialize_keras_object(cfg, custom_objects = list("P>Tagged" = make("custom")))$tag, "global")
+  with_custom_object_scope(list("P>Tagged" = make("scope")), {
+    expect_identical(deserialize_keras_object(cfg)$tag, "scope")
+  })
+  set_custom_objects(clear = TRUE)
+  expect_identical(deserialize_keras_object(cfg, custom_objects = list("P>Tagged" = make("custom")))$tag, "custom")
+  expect_identical(deserialize_keras_object(cfg, module_objects = list("P>Tagged" = make("module")))$tag, "module")
+})
+
+test_that("from_config class methods get the raw config and see cls", {
+  local_empty_registry()
+  layer_fc <- Layer("FromConf",
+    initialize = function(units = 1L, ...) { super$initialize(...); self$units <- units },
+    get_config = function() c(super$get_config(), list(units = self$units)),
+    from_config = function(config) {
+      config$units <- config$units * 10L
+      do.call(cls, config)
+    })
+  register_keras_serializable(layer_fc)
+  cfg <- serialize_keras_object(layer_fc(units = 2L, name = "f"))
+  expect_identical(deserialize_keras_object(cfg)$units, 20L)
+})
+
+test_that("a plain R function given as a class is called with the config's elements", {
+  make <- function(a, b) list(made = a + b)
+  cfg <- list(module = NULL, class_name = "Maker", config = list(a = 1, b = 2), registered_name = NULL)
+  cfg$registered_name <- "Maker"
+  expect_identical(deserialize_keras_object(cfg, custom_objects = list(Maker = make)), list(made = 3))
+})
+
+test_that("unknown class errors carry Keras' wording, class, path and a suggestion", {
+  local_empty_registry()
+  register_keras_serializable(Layer("MyLayer"))
+  cfg <- list(layers = list(list(a = 1), list(module = "m", class_name = "MyLayr", config = list(),
+                                              registered_name = "Custom>MyLayr")))
+  err <- expect_error(deserialize_keras_object(cfg), class = "kerasconfig_error_unknown_class")
+  expect_match(conditionMessage(err), "Could not locate class 'MyLayr'. Make sure custom classes and functions are registered with register_keras_serializable()", fixed = TRUE)
+  expect_match(conditionMessage(err), "Did you mean 'Custom>MyLayer'?", fixed = TRUE)
+  expect_identical(err$path, "config$layers[[2]]")
+  expect_match(conditionMessage(err), "Full object config:", fixed = TRUE)
+})
+
+test_that("unknown function errors are classed and name the function", {
+  local_empty_registry()
+  cfg <- list(module = "builtins", class_name = "function", config = "my_unregistered_fn",
+              registered_name = "function")
+  err <- expect_error(deserialize_keras_object(cfg), class = "kerasconfig_error_unknown_function")
+  expect_match(conditionMessage(err), "Could not locate function 'my_unregistered_fn'", fixed = TRUE)
+})
+
+test_that("a bare function name matches a registered pkg>name (Keras <= 3.6 files)", {
+  local_empty_registry()
+  scaled_tanh <- function(x) 2 * tanh(x)
+  register_keras_serializable(scaled_tanh, package = "MyPkg")
+  cfg <- list(module = "builtins", class_name = "function", config = "scaled_tanh", registered_name = "function")
+  expect_identical(deserialize_keras_object(cfg), scaled_tanh)
+})
+
+test_that("configs of the wrong type for their class_name are errors with the config", {
+  cfg <- list(module = "builtins", class_name = "function", config = list(a = 1), registered_name = "function")
+  expect_error(deserialize_keras_object(cfg), class = "kerasconfig_error_config",
+               regexp = "Expected 'config' to be a non-null str for a function classname")
+  cfg2 <- list(module = "m", class_name = "Thing", config = "oops", registered_name = NULL)
+  expect_error(deserialize_keras_object(cfg2), class = "kerasconfig_error_config",
+               regexp = "Expected 'config' to be a dict for Thing")
+  expect_error(deserialize_keras_object(list(class_name = 3, config = list())), class = "kerasconfig_error_config")
+  expect_error(deserialize_keras_object(new.env()), class = "kerasconfig_error_config", regexp = "Could not parse config")
+})
+
+test_that("a failing from_config is wrapped with the class, path and config", {
+  boom <- Layer("Boom", initialize = function(...) stop("exploded"))
+  cfg <- list(module = NULL, class_name = "Boom", config = list(x = 1), registered_name = "Boom")
+  err <- expect_error(deserialize_keras_object(list(inner = cfg), custom_objects = list(boom)),
+                      class = "kerasconfig_error_from_config")
+  expect_match(conditionMessage(err), "Boom could not be deserialized properly: exploded", fixed = TRUE)
+  expect_identical(err$path, "config$inner")
+})
+
+test_that("errors inside nested deserialization report the nested path", {
+  local_empty_registry()
+  layer_outer <- Layer("Outer",
+    initialize = function(inner = NULL, ...) {
+      super$initialize(...)
+      self$inner <- deserialize_keras_object(inner)
+    })
+  cfg <- list(module = NULL, class_name = "Outer", registered_name = "Outer",
+              config = list(name = "o", inner = list(module = NULL, class_name = "Missing", config = list(),
+                                                     registered_name = NULL)))
+  err <- expect_error(deserialize_keras_object(list(layers = list(cfg)), custom_objects = list(layer_outer)),
+                      class = "kerasconfig_error_unknown_class")
+  expect_identical(err$path, "config$layers[[1]]$config$inner")
+})
+
+test_that("unknown arguments in ... are refused", {
+  expect_error(deserialize_keras_object(NULL, bogus = 1), class = "kerasconfig_error_type")
+})
+
+test_that("safe mode: an active setting overrides the argument", {
+  expect_false(kerasconfig:::kc_safe_mode(FALSE))
+  expect_true(with_safe_mode(TRUE, kerasconfig:::kc_safe_mode(FALSE)))
+  expect_false(with_safe_mode(FALSE, kerasconfig:::kc_safe_mode(TRUE)))
+  expect_true(kerasconfig:::kc_safe_mode(TRUE))
+  withr::defer(kerasconfig:::rs_safe_mode_set(NULL))
+  config_enable_unsafe_deserialization()
+  expect_false(kerasconfig:::kc_safe_mode(TRUE))
+})
