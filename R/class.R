@@ -79,7 +79,10 @@ kc_new_class <- function(classname, members, inherit, parent_env, module = NULL,
   generator
 }
 
-kc_class_info <- function(cls) environment(unclass(cls))$info
+kc_class_info <- function(cls) {
+  env <- environment(unclass(cls))
+  env$info %||% kc_builtin_info(env)
+}
 
 kc_module_of <- function(env) {
   top <- topenv(env)

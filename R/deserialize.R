@@ -19,6 +19,15 @@
 #' a scope holding the custom objects, so objects nested in the config resolve
 #' too.
 #'
+#' Configs carrying the same `shared_object_id` within one call become one R
+#' object. Keras' special encodings map to R values: `__bytes__` to a raw
+#' vector, `__numpy__` and `__tensor__` to a [keras_array()], `__slice__`,
+#' `__ellipsis__` and `__keras_tensor__` to the values of
+#' [keras_slice()], [keras_ellipsis()] and [keras_symbolic_tensor()], Keras 2's
+#' `__tuple__` to a list. A `__lambda__` holding R source is only evaluated
+#' with safe mode off; one holding Python bytecode cannot run in R and is
+#' always an error.
+#'
 #' @param config A config, as [serialize_keras_object()] or
 #'   [config_from_json()] gives.
 #' @param custom_objects A named list of classes and functions, keyed by the
@@ -52,6 +61,11 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
     module = kc_as_objects(dots$module_objects, "module_objects"),
     safe = kc_safe_mode(safe_mode)
   )
+  if (is.null(kc_state$context)) {
+    # Shared objects are shared within one top-level call.
+    kc_state$shared <- new.env(parent = emptyenv())
+    on.exit(kc_state$shared <- NULL, add = TRUE)
+  }
   kc_deserialize(config, kc_entry_path(config), opts)
 }
 
@@ -89,6 +103,10 @@ kc_deserialize <- function(x, path, opts) {
     return(x)
   }
   if (!("class_name" %in% nm && "config" %in% nm)) {
+    if (identical(x[["class_name", exact = TRUE]], "__tuple__") && "items" %in% nm) {
+      # Keras 2's encoder wrote tuples this way; they read as lists.
+      return(kc_deserialize(unname(as.list(x[["items", exact = TRUE]])), kc_path_key(path, "items"), opts))
+    }
     for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_key(path, nm[[i]]), opts))
     return(x)
   }
@@ -123,22 +141,33 @@ kc_deserialize_object <- function(x, path, opts) {
     return(kc_resolve(x, "function", inner, module, NULL, path, opts))
   }
   if (is.null(inner)) inner <- named_list()
+  decoder <- kc_special_decoders[[class_name]]
+  if (!is.null(decoder)) {
+    if (!is.list(inner) || is.object(inner)) kc_config_error(sprintf("Expected 'config' to be a dict for %s.", class_name), x, path)
+    return(decoder(inner, x, path, opts))
+  }
   if (!is.list(inner) || is.object(inner) || (length(inner) && is.null(names(inner)))) {
     kc_config_error(sprintf("Expected 'config' to be a dict for %s.", class_name), x, kc_path_key(path, "config"))
   }
+  shared_id <- x[["shared_object_id", exact = TRUE]]
+  shared_key <- if (is.null(shared_id)) NULL else sprintf("%.0f", as.numeric(shared_id))
+  if (!is.null(shared_key) && !is.null(kc_state$shared[[shared_key]])) return(kc_state$shared[[shared_key]])
   cls <- kc_resolve(x, "class", class_name, module, registered_name, path, opts)
   obj <- kc_from_config(cls, inner, class_name, x, path, opts)
   if (kc_is_instance(obj)) {
     kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
     kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
+    # Remembered, so an unchanged object serializes back with the same id.
+    if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = obj)
   }
+  if (!is.null(shared_key) && !is.null(kc_state$shared)) assign(shared_key, obj, envir = kc_state$shared)
   obj
 }
 
 kc_resolve <- function(x, kind, name, module, registered_name, path, opts) {
   res <- rs_resolve(kind, name, module, registered_name, opts$custom, opts$module)
   if (inherits(res, "kc_rust_error")) kc_config_error(res$message, x, path, class = res$class)
-  res$object
+  if (identical(res$kind, "builtin")) kc_builtin_object(res$id, res$key) else res$object
 }
 
 # `from_config()` runs inside a scope holding the merged custom objects (argument < scope <

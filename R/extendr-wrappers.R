@@ -3,6 +3,9 @@
 #' @useDynLib kerasconfig, .registration = TRUE
 NULL
 
+# The identity of an R object (its address), as a number R can use as a key.
+rs_identity <- function(object) .Call(wrap__rs_identity, object)
+
 # Registers `object` under `key`; says whether it was new, the same, or replaced another.
 rs_register <- function(key, object) .Call(wrap__rs_register, key, object)
 
@@ -36,7 +39,25 @@ rs_safe_mode_set <- function(value) .Call(wrap__rs_safe_mode_set, value)
 rs_lookup <- function(name, custom_objects, module_objects) .Call(wrap__rs_lookup, name, custom_objects, module_objects)
 
 # Resolves one object config. `kind` is "class" or "function"; `name` is the class name or
-# the function's config string. Returns `list(kind = "custom", object = <R object>)` or a
-# `kc_rust_error`.
+# the function's config string. Returns `list(kind = "custom", object = <R object>)`, `list(kind = "builtin", id, key)` or
+# a `kc_rust_error`.
 rs_resolve <- function(kind, name, module, registered_name, custom_objects, module_objects) .Call(wrap__rs_resolve, kind, name, module, registered_name, custom_objects, module_objects)
+
+# The catalog id of the built-in R keeps under `key` (see `builtin_key`), or `NULL`.
+rs_builtin_lookup <- function(key) .Call(wrap__rs_builtin_lookup, key)
+
+# One entry as a named list; `default_config`, `required_args_used` and parameter defaults are
+# JSON text (`NULL` when absent). `NULL` for an id out of range.
+rs_catalog_entry <- function(id) .Call(wrap__rs_catalog_entry, id)
+
+# Every entry, as a named list of equal-length columns for a data frame.
+rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
+
+# Parses JSON text, given as a raw vector of its bytes or a single string, into R values.
+# Returns a `kc_rust_error` list with `line` and `column` when the text is not valid.
+rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)
+
+# Writes R values as JSON text, compact or (`pretty`) in Python's `indent=2` layout. Returns a
+# `kc_rust_error` list with the `path` of the element that cannot be written.
+rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 

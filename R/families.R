@@ -115,7 +115,7 @@ kc_family <- function(root, classname, members, inherit, parent_env) {
 #' defines no `get_config`, the arguments it was constructed with.
 #'
 #' @inheritParams new_keras_class
-#' @param initialize,call,build,get_config,update_state,result,reset_state
+#' @param initialize,call,build,get_config,update_state,result
 #'   Methods, as in keras3 (optional).
 #' @param ... Further named methods and fields.
 #' @param public,private Lists of further members (keras3's form).

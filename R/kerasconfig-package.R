@@ -6,3 +6,6 @@
 #'
 #' @keywords internal
 "_PACKAGE"
+
+# `self`, `super` and `cls` are bound in the environments methods run in (see class.R).
+utils::globalVariables(c("self", "super", "cls"))

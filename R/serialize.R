@@ -7,7 +7,11 @@
 #' `list(module, class_name, config, registered_name)`, followed by
 #' `build_config` and `compile_config` when the object has them; a registered
 #' or named function as `list(module = "builtins", class_name = "function",
-#' config = <name>, registered_name = "function")`.
+#' config = <name>, registered_name = "function")`; any other function as a
+#' `__lambda__` holding its R source, with a warning (it only loads back with
+#' safe mode off). Raw vectors become `__bytes__`, arrays `__numpy__` (see
+#' [keras_array()]), and [keras_slice()], [keras_ellipsis()] and
+#' [keras_symbolic_tensor()] values their Keras encodings.
 #'
 #' Nested objects inside a config are serialized too. R classes record their
 #' `module` as `"<r-globalenv>"` (defined at top level) or
@@ -29,7 +33,12 @@ serialize_keras_object <- function(obj) {
   if (is.function(obj) && !inherits(obj, "keras_class") && is.symbol(sym)) {
     return(kc_serialize_function(obj, "obj", as.character(sym)))
   }
-  kc_serialize(obj, "obj")
+  # Inside a sharing scope, the outermost call settles the ids (get_config methods may call
+  # this function again for parts of their config).
+  if (is.null(kc_state$sharing) || isTRUE(kc_state$sharing_busy)) return(kc_serialize(obj, "obj"))
+  kc_state$sharing_busy <- TRUE
+  on.exit(kc_state$sharing_busy <- FALSE, add = TRUE)
+  kc_sharing_finish(kc_serialize(obj, "obj"))
 }
 
 kc_serialize <- function(x, path) {
@@ -47,6 +56,8 @@ kc_serialize <- function(x, path) {
     return(x)
   }
   if (inherits(x, "keras_integer")) return(x)
+  special <- kc_special_encode(x, path)
+  if (!is.null(special)) return(special)
   kc_abort(c(sprintf("Cannot serialize %s (at %s).", kc_describe(x), path),
              "Keras configs hold NULL, strings, numbers, logicals, lists, Keras objects and functions."),
            "kerasconfig_error_serialize", path = path)
@@ -80,11 +91,13 @@ kc_serialize_instance <- function(x, path) {
   }
   config <- kc_as_named(kc_serialize_entries(config, paste0(path, "$config")))
   out <- list(module = info$module, class_name = info$classname, config = config,
-              registered_name = rs_registered_name(cls) %||% info$classname)
+              registered_name = rs_registered_name(cls) %||%
+                (if (isTRUE(info$builtin)) info$registered_name else info$classname))
   build <- kc_optional_config(x, "get_build_config", ".__build_config__")
   if (!is.null(build)) out$build_config <- kc_serialize(build, paste0(path, "$build_config"))
   compile <- kc_optional_config(x, "get_compile_config", ".__compile_config__")
   if (!is.null(compile)) out$compile_config <- kc_serialize(compile, paste0(path, "$compile_config"))
+  out$shared_object_id <- x[[".__shared_object_id__"]] %||% kc_sharing_mark(x)
   out
 }
 
@@ -96,10 +109,6 @@ kc_optional_config <- function(x, method, stored) {
 
 kc_serialize_function <- function(f, path, name = NULL) {
   name <- rs_registered_name(f) %||% attr(f, "keras_name", exact = TRUE) %||% name
-  if (is.null(name)) {
-    kc_abort(sprintf(paste("Cannot serialize the anonymous function at %s: register it with",
-                           "register_keras_serializable() so configs can name it."), path),
-             "kerasconfig_error_serialize", path = path)
-  }
+  if (is.null(name)) return(kc_lambda_to_config(f, path))
   list(module = "builtins", class_name = "function", config = name, registered_name = "function")
 }

@@ -26,3 +26,6 @@ kc_unique_name <- function(prefix) {
 kc_float32 <- function(x) readBin(writeBin(as.double(x), raw(), size = 4L), "double", size = 4L)
 
 kc_is_string <- function(x) is.character(x) && length(x) == 1L && !is.na(x)
+
+# Keras' `clear_session()` for names: the next layer of each kind is named without a number.
+kc_clear_session <- function() rm(list = ls(kc_names, all.names = TRUE), envir = kc_names)

@@ -9,6 +9,7 @@ use extendr_api::prelude::*;
 use parking_lot::Mutex;
 use std::sync::LazyLock;
 
+pub mod catalog;
 pub mod json;
 pub mod registry;
 pub mod resolve;
@@ -16,7 +17,7 @@ pub mod scope;
 pub mod suggest;
 
 use registry::{Id, Registered, Registry};
-use resolve::{Kind, NoBuiltins, Request, Resolved, Sources};
+use resolve::{Kind, Request, Resolved, Sources};
 use scope::{Objects, ScopeStack};
 
 /// An R object held by the registry or a scope. Holding the `Robj` keeps it protected from R's
@@ -68,6 +69,12 @@ fn objects_from(list: &Robj, what: &str) -> std::result::Result<Objects<RObj>, R
 fn named_list(pairs: Vec<(String, RObj)>) -> Robj {
     let (names, values): (Vec<String>, Vec<Robj>) = pairs.into_iter().map(|(k, o)| (k, o.0)).unzip();
     List::from_names_and_values(names, values).expect("names match values").into()
+}
+
+/// The identity of an R object (its address), as a number R can use as a key.
+#[extendr]
+fn rs_identity(object: Robj) -> f64 {
+    identity(&object) as f64
 }
 
 /// Registers `object` under `key`; says whether it was new, the same, or replaced another.
@@ -181,9 +188,29 @@ fn rs_lookup(name: &str, custom_objects: Robj, module_objects: Robj) -> Robj {
     found.map_or_else(|| ().into(), |o| o.0)
 }
 
+/// The key R keeps a built-in's R object under: `"<module>.<canonical name>"`, with the module
+/// Keras writes for it (functions: their public module).
+fn builtin_key(entry: &catalog::Entry) -> String {
+    let module = entry.serialized_as.module.as_deref().filter(|m| *m != "builtins").unwrap_or(&entry.module);
+    format!("{module}.{}", entry.canonical)
+}
+
+/// The catalog id of the built-in R keeps under `key` (see `builtin_key`), or `NULL`.
+#[extendr]
+fn rs_builtin_lookup(key: &str) -> Nullable<i32> {
+    static KEYS: LazyLock<std::collections::HashMap<String, usize>> = LazyLock::new(|| {
+        let mut keys = std::collections::HashMap::new();
+        for entry in catalog::catalog().entries().iter().filter(|e| e.canonical_id == e.id) {
+            keys.entry(builtin_key(entry)).or_insert(entry.id);
+        }
+        keys
+    });
+    KEYS.get(key).map_or(Nullable::Null, |&id| Nullable::NotNull(id as i32))
+}
+
 /// Resolves one object config. `kind` is "class" or "function"; `name` is the class name or
-/// the function's config string. Returns `list(kind = "custom", object = <R object>)` or a
-/// `kc_rust_error`.
+/// the function's config string. Returns `list(kind = "custom", object = <R object>)`, `list(kind = "builtin", id, key)` or
+/// a `kc_rust_error`.
 #[extendr]
 fn rs_resolve(
     kind: &str,
@@ -214,21 +241,24 @@ fn rs_resolve(
         let global = REGISTRY.lock();
         let sources =
             Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module_objs };
-        match resolve::resolve(&req, &sources, &NoBuiltins) {
-            Ok(Resolved::Custom(o)) => Ok(o.clone()),
-            Ok(Resolved::Builtin(())) => unreachable!("no built-ins yet"),
+        match resolve::resolve(&req, &sources, catalog::catalog()) {
+            Ok(Resolved::Custom(o)) => Ok(Ok(o.clone())),
+            Ok(Resolved::Builtin(e)) => Ok(Err(e)),
             Err(e) => Err(e),
         }
     };
     match outcome {
-        Ok(o) => list!(kind = "custom", object = o.0).into(),
+        Ok(Ok(o)) => list!(kind = "custom", object = o.0).into(),
+        Ok(Err(entry)) => list!(kind = "builtin", id = entry.id as i32, key = builtin_key(entry)).into(),
         Err(e) => rust_error(e.class(), &e.message()),
     }
 }
 
 extendr_module! {
     mod kerasconfig;
+    use catalog;
     use json;
+    fn rs_identity;
     fn rs_register;
     fn rs_registered_name;
     fn rs_registry_entries;
@@ -240,4 +270,5 @@ extendr_module! {
     fn rs_safe_mode_set;
     fn rs_lookup;
     fn rs_resolve;
+    fn rs_builtin_lookup;
 }

@@ -1,0 +1,282 @@
+# Keras built-ins in R. Every class and function of the catalog (src/rust/src/catalog) has an R
+# object: a class generator (a `keras_class`) or a placeholder function carrying its Keras name.
+# R/builtins-generated.R makes them, with keras3-style names and real formals; this file holds
+# the machinery. An object learns its catalog entry lazily, on first use, because the Rust
+# catalog is not loaded while the package is being built.
+
+# key ("<module>.<canonical name>", as Rust's `builtin_key`) -> R object
+kc_builtin_objects <- new.env(parent = emptyenv())
+
+kc_builtin_class <- function(key, signature) {
+  env <- new.env(parent = environment(kc_builtin_class))
+  env$key <- key
+  f <- signature
+  body(f) <- quote(kc_builtin_construct(sys.function(), sys.call(), environment()))
+  environment(f) <- env
+  f <- structure(f, class = "keras_class")
+  env$generator <- f
+  assign(key, f, envir = kc_builtin_objects)
+  f
+}
+
+kc_builtin_function <- function(key, name, signature) {
+  f <- signature
+  body(f) <- call("kc_builtin_function_called", name)
+  environment(f) <- environment(kc_builtin_function)
+  f <- structure(f, keras_name = name, class = c("keras_builtin_function", "function"))
+  assign(key, f, envir = kc_builtin_objects)
+  f
+}
+
+kc_builtin_function_called <- function(name) {
+  kc_abort(sprintf(paste("`%s` is a Keras built-in function: kerasconfig describes it in configs but does",
+                         "not compute it."), name), "kerasconfig_error_not_computable")
+}
+
+#' @export
+print.keras_builtin_function <- function(x, ...) {
+  cat(sprintf("<keras built-in function '%s'>\n", attr(x, "keras_name")))
+  invisible(x)
+}
+
+# The R object for a resolved built-in: `id` and `key` come from `rs_resolve()`.
+kc_builtin_object <- function(id, key) {
+  kc_builtin_objects[[key]] %||% kc_builtin_generic(id, key)
+}
+
+# Catalog entries with no generated R object (none today; kept so a newer catalog still loads).
+kc_builtin_generic <- function(id, key) {
+  entry <- rs_catalog_entry(id)
+  if (identical(entry$kind, "function")) {
+    kc_builtin_function(key, entry$canonical, function(...) NULL)
+  } else {
+    kc_builtin_class(key, function(...) NULL)
+  }
+}
+
+# The class info of a built-in, made on first use from its catalog entry.
+kc_builtin_info <- function(env) {
+  key <- env$key
+  res <- rs_builtin_lookup(key)
+  if (is.null(res)) kc_abort(sprintf("'%s' is not in the catalog.", key), "kerasconfig_error_catalog")
+  entry <- rs_catalog_entry(res)
+  info <- new.env(parent = emptyenv())
+  info$classname <- entry$canonical
+  info$module <- entry$serialized_as$module %||% entry$module
+  info$registered_name <- entry$serialized_as$registered_name
+  info$family <- entry$family
+  info$builtin <- TRUE
+  info$entry <- entry
+  info$defaults <- if (is.null(entry$default_config)) NULL else kc_as_named(config_from_json(entry$default_config))
+  params <- vapply(entry$params, `[[`, "", "name")
+  kinds <- vapply(entry$params, `[[`, "", "kind")
+  info$params <- params[!kinds %in% c("var_keyword", "var_positional")]
+  info$accepts_kwargs <- any(kinds == "var_keyword")
+  info$methods <- list(
+    initialize = function(...) kc_builtin_init(self, list(...)),
+    get_config = function() get(".__config__", envir = self, inherits = FALSE)
+  )
+  # Configs from files skip R's argument matching: they are the constructor's arguments already.
+  info$from_config <- function(config) kc_instantiate(kc_class_info(cls), config)
+  info$fields <- list()
+  info$parent <- NULL
+  info$env <- environment(kc_builtin_info)
+  info$root <- FALSE
+  info$s3 <- c(entry$canonical, paste0("keras_", entry$family), "keras_builtin", "keras_object")
+  info$own_get_config <- TRUE
+  info$has_get_config <- TRUE
+  info$generator <- get("generator", envir = env, inherits = FALSE)
+  env$info <- info
+  info
+}
+
+# A call of a built-in constructor: the arguments the caller supplied (not the formals'
+# defaults, which only document Keras' defaults) go on top of the default config.
+kc_builtin_construct <- function(fn, call, frame) {
+  matched <- match.call(fn, call, expand.dots = FALSE, envir = parent.frame(2L))
+  supplied <- as.character(setdiff(names(matched)[-1L], c("...", "object")))
+  args <- mget(supplied, envir = frame)
+  dots <- if ("..." %in% names(matched)) eval(quote(list(...)), frame) else list()
+  if (length(dots) && (is.null(names(dots)) || any(!nzchar(names(dots))))) {
+    kc_abort("Arguments passed in `...` must be named.", "kerasconfig_error_type")
+  }
+  info <- kc_class_info(fn)
+  args <- c(args, dots)
+  transform <- kc_builtin_arguments[[info$classname]]
+  if (!is.null(transform) && isTRUE(info$builtin)) args <- transform(args)
+  instance <- kc_instantiate(info, args)
+  object <- if ("object" %in% names(formals(fn)) && !eval(quote(missing(object)), frame)) frame$object else NULL
+  if (is.null(object)) instance else kc_compose(object, instance)
+}
+
+# What a layer constructor does with a model passed first: filled in by the models code.
+kc_compose <- function(object, layer) {
+  kc_abort(sprintf("Cannot add a layer to %s.", kc_describe(object)), "kerasconfig_error_type")
+}
+
+# Keras' base-layer keyword arguments, accepted by every layer. Keras keeps only some of them in
+# the config (`activity_regularizer` when set); the input-shape ones describe an input layer.
+kc_layer_kwargs <- c("name", "trainable", "dtype", "autocast", "activity_regularizer", "input_dim",
+                     "input_shape", "batch_input_shape", "batch_size")
+kc_input_kwargs <- c("input_dim", "input_shape", "batch_input_shape", "batch_size")
+
+kc_builtin_init <- function(self, args) {
+  info <- kc_builtin_info_of(self)
+  defaults <- info$defaults
+  if (is.null(defaults)) {
+    kc_abort(sprintf("kerasconfig cannot build '%s': Keras gives no default config for it.", info$classname),
+             "kerasconfig_error_catalog")
+  }
+  keys <- names(args)
+  accepted <- union(names(defaults), info$params)
+  if (info$family %in% c("layers", "models")) accepted <- union(accepted, kc_layer_kwargs)
+  unknown <- setdiff(keys, accepted)
+  if (length(unknown)) {
+    kc_abort(sprintf("Unrecognized keyword arguments passed to %s: %s", info$classname,
+                     paste(sprintf("'%s'", unknown), collapse = ", ")), "kerasconfig_error_unknown_argument")
+  }
+  required <- vapply(info$entry$params, function(p) isTRUE(p$required), TRUE)
+  missing_required <- setdiff(info$params[required[seq_along(info$params)]], keys)
+  if (length(missing_required)) {
+    kc_abort(sprintf("%s is missing required argument(s): %s", info$classname,
+                     paste(sprintf("'%s'", missing_required), collapse = ", ")), "kerasconfig_error_missing_argument")
+  }
+  config <- defaults
+  if (!"name" %in% keys && "name" %in% names(config) && info$family %in% c("layers", "models")) {
+    config$name <- kc_unique_name(config$name)
+  }
+  # Keras draws a seed when none is given and records it (RandomCrop): so do we.
+  if (!"seed" %in% keys && is.numeric(config$seed) && kc_param_default_is_null(info, "seed")) {
+    config$seed <- sample.int(.Machine$integer.max, 1L)
+  }
+  for (key in keys) {
+    if (key %in% kc_input_kwargs) {
+      assign(paste0(".__", key, "__"), args[[key]], envir = self)
+      next
+    }
+    value <- kc_builtin_coerce(key, args[[key]], defaults[[key]], info)
+    if (is.null(value) && !key %in% names(config)) next
+    config[key] <- list(value)
+  }
+  assign(".__config__", config, envir = self)
+  invisible(self)
+}
+
+kc_builtin_info_of <- function(self) {
+  info <- kc_class_info(kc_class_of(self))
+  while (!isTRUE(info$builtin)) info <- info$parent
+  info
+}
+
+# A value as Keras stores it for `key`, judged by the default config's value there.
+kc_builtin_coerce <- function(key, value, default, info) {
+  if (is.list(value) && !is.object(value) && !is.null(names(value)) &&
+      all(c("class_name", "config") %in% names(value))) {
+    value <- deserialize_keras_object(value)
+  }
+  if (is.null(value)) {
+    if (grepl("(^|_)activation$", key) && is.character(default)) return("linear")
+    return(NULL)
+  }
+  slot <- kc_object_slot(key, default)
+  if (!is.null(slot) && is.character(value) && length(value) == 1L) {
+    return(kc_builtin_by_name(slot, value))
+  }
+  if (grepl("(^|_)activation$", key)) {
+    if (inherits(value, "keras_builtin_function")) return(attr(value, "keras_name"))
+    return(value)
+  }
+  if (key == "learning_rate" && info$family == "optimizers" && is.numeric(value) && length(value) == 1L) {
+    return(kc_float32(value))
+  }
+  if (is.numeric(value) && !is.object(value)) return(kc_like_default(value, default))
+  value
+}
+
+# Which Keras module a string in this slot names: initializers, regularizers, constraints, or a
+# dtype policy; NULL for other slots.
+kc_object_slot <- function(key, default) {
+  if (grepl("initializer$", key)) return("keras.initializers")
+  if (grepl("regularizer$", key)) return("keras.regularizers")
+  if (grepl("constraint$", key)) return("keras.constraints")
+  if (key == "dtype" && is.list(default)) return("dtype_policy")
+  NULL
+}
+
+kc_builtin_by_name <- function(slot, name) {
+  custom <- rs_lookup(name, NULL, NULL)
+  if (!is.null(custom)) return(if (inherits(custom, "keras_class")) custom() else custom)
+  config <- if (slot == "dtype_policy") {
+    list(module = "keras", class_name = "DTypePolicy", config = list(name = name), registered_name = NULL)
+  } else {
+    list(module = slot, class_name = name, config = named_list(), registered_name = NULL)
+  }
+  deserialize_keras_object(config)
+}
+
+# Numbers take the type of the default: integers (or tuples of integers) where Keras stores
+# integers, and a single number fills a tuple as Keras' standardize_tuple does.
+kc_like_default <- function(value, default) {
+  whole <- all(is.finite(value)) && all(value == round(value))
+  if (is.integer(default) && length(value) == 1L && whole) return(as.integer(value))
+  if (is.list(default) && is.null(names(default)) && length(default) && all(vapply(default, is.numeric, TRUE))) {
+    ints <- all(vapply(default, is.integer, TRUE))
+    if (length(value) == 1L) value <- rep(value, length(default))
+    if (ints && whole) value <- as.integer(value)
+    return(as.list(value))
+  }
+  if (length(value) > 1L) return(as.list(value))
+  value
+}
+
+# The `keras` object: the generated tree of keys, with each key replaced by its R object.
+kc_builtin_tree <- function(tree) {
+  lapply(tree, function(node) if (is.list(node)) kc_builtin_tree(node) else kc_builtin_objects[[node]])
+}
+
+# What some Keras constructors do to their arguments before recording them, as Keras 3.15.1
+# writes it. Only for arguments given from R: configs read from files hold the results already.
+kc_factor_range <- function(lower) {
+  function(args) {
+    f <- args$factor
+    if (is.numeric(f) && length(f) == 1L) args$factor <- list(lower(f), f)
+    args
+  }
+}
+
+kc_builtin_arguments <- list(
+  InputLayer = function(args) {
+    if (!is.null(args$shape) && is.null(args$batch_shape)) {
+      args$batch_shape <- c(list(args$batch_size), as.list(args$shape))
+    }
+    args$shape <- NULL
+    args$batch_size <- NULL
+    args
+  },
+  Bidirectional = function(args) {
+    layer <- args$layer
+    if (kc_is_instance(layer) && is.null(args$backward_layer)) {
+      config <- serialize_keras_object(layer)
+      name <- config$config$name
+      config$config$name <- paste0("forward_", name)
+      args$layer <- deserialize_keras_object(config)
+      config$config$name <- paste0("backward_", name)
+      config$config$go_backwards <- !isTRUE(config$config$go_backwards)
+      args$backward_layer <- deserialize_keras_object(config)
+    }
+    args
+  },
+  RandomBrightness = kc_factor_range(function(f) -f),
+  RandomColorDegeneration = kc_factor_range(function(f) -f),
+  RandomRotation = kc_factor_range(function(f) -f),
+  RandomSaturation = kc_factor_range(function(f) -f),
+  RandomContrast = kc_factor_range(function(f) 0L),
+  RandomHue = kc_factor_range(function(f) 0L),
+  RandomSharpness = kc_factor_range(function(f) 0L),
+  RandomPosterization = kc_factor_range(function(f) 1L)
+)
+
+kc_param_default_is_null <- function(info, name) {
+  for (p in info$entry$params) if (identical(p$name, name)) return(isTRUE(p$has_default) && is.null(p$default))
+  FALSE
+}

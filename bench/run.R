@@ -1,0 +1,159 @@
+# Benchmarks the config codec against jsonlite, side by side in one R process, and writes the
+# results to bench/RESULTS.md. Run from the package root after `make install`:
+#   R_LIBS=.rlib Rscript bench/run.R        (or `make bench`)
+# Inputs: (a) the reference models ($KERASCONFIG_REFERENCE/models), parsed as separate texts;
+# (b) a ~50 MB config generated from them (bench/gen-data.R). Throughput is JSON bytes per
+# second, for parsing and for writing the same data back.
+
+suppressPackageStartupMessages({
+  library(kerasconfig)
+  library(bench)
+  library(jsonlite)
+})
+source(file.path("bench", "gen-data.R"))
+
+reference <- Sys.getenv("KERASCONFIG_REFERENCE", "../shared/keras-reference")
+if (!dir.exists(reference)) stop("Set KERASCONFIG_REFERENCE to the Keras reference corpus.")
+
+read_text <- function(path) rawToChar(readBin(path, "raw", file.size(path)))
+model_files <- list.files(file.path(reference, "models"), "\\.json$", full.names = TRUE)
+inputs <- list(
+  models = vapply(model_files, read_text, ""),
+  generated = bench_big_text(reference, 50)
+)
+megabytes <- vapply(inputs, function(texts) sum(nchar(texts, "bytes")) / 1e6, 0)
+
+timed <- function(..., min_time = 3, min_iterations = 3) {
+  res <- bench::mark(..., min_time = min_time, min_iterations = min_iterations, check = FALSE,
+                     filter_gc = FALSE)
+  data.frame(implementation = as.character(res$expression), seconds = as.numeric(res$median),
+             mem_alloc_mb = as.numeric(res$mem_alloc) / 1e6)
+}
+
+rows <- list()
+add_rows <- function(input, task, res) {
+  res$input <- input
+  res$task <- task
+  res$mb_per_s <- megabytes[[input]] / res$seconds
+  rows[[length(rows) + 1L]] <<- res
+}
+
+for (input in names(inputs)) {
+  texts <- inputs[[input]]
+  cat(sprintf("Parsing %s (%.2f MB)...\n", input, megabytes[[input]]))
+  add_rows(input, "parse", timed(
+    "jsonlite::fromJSON(simplifyVector = FALSE)" = for (t in texts) fromJSON(t, simplifyVector = FALSE),
+    "jsonlite::parse_json" = for (t in texts) parse_json(t),
+    "kerasconfig::config_from_json" = for (t in texts) config_from_json(t)
+  ))
+
+  ours <- lapply(texts, config_from_json)
+  stopifnot(identical(unname(vapply(ours, config_to_json, "")), unname(texts)))
+  cat(sprintf("Writing %s...\n", input))
+  if (input == "models") {
+    # jsonlite writes about 0.2 MB/s: it is measured on the small input only, writing what it
+    # parsed itself.
+    theirs <- lapply(texts, fromJSON, simplifyVector = FALSE)
+    add_rows(input, "write", timed(
+      "jsonlite::toJSON(auto_unbox = TRUE, digits = NA)" =
+        for (x in theirs) toJSON(x, auto_unbox = TRUE, digits = NA),
+      "kerasconfig::config_to_json" = for (x in ours) config_to_json(x),
+      min_time = 1
+    ))
+  } else {
+    add_rows(input, "write", timed("kerasconfig::config_to_json" = for (x in ours) config_to_json(x)))
+  }
+  rm(ours)
+}
+results <- do.call(rbind, rows)
+
+# Peak memory of one parse of the generated input, each in a fresh R process: the growth of the
+# R heap (gc's "max used") and of the process (Linux's VmHWM, reset after reading the input).
+peak_memory <- function(call) {
+  path <- tempfile(fileext = ".json")
+  writeBin(charToRaw(inputs$generated), path)
+  on.exit(unlink(path))
+  code <- sprintf('
+    suppressPackageStartupMessages({library(kerasconfig); library(jsonlite)})
+    text <- rawToChar(readBin("%s", "raw", file.size("%s")))
+    kb <- function(field) { s <- readLines("/proc/self/status"); as.numeric(gsub("[^0-9]", "", s[startsWith(s, field)])) }
+    heap_before <- sum(gc(reset = TRUE)[, 2])
+    hwm_reset <- tryCatch({ cat("5", file = "/proc/self/clear_refs"); TRUE }, error = function(e) FALSE)
+    rss_before <- kb("VmRSS:")
+    x <- %s(text)
+    heap <- sum(gc()[, 6]) - heap_before
+    rss <- if (hwm_reset) (kb("VmHWM:") - rss_before) / 1000 else NA
+    cat(heap, rss)', path, path, call)
+  out <- system2(file.path(R.home("bin"), "Rscript"), c("-e", shQuote(code)), stdout = TRUE)
+  as.numeric(strsplit(out[length(out)], " ")[[1]])
+}
+cat("Measuring peak memory...\n")
+memory_calls <- c(
+  "jsonlite::fromJSON(simplifyVector = FALSE)" = "(function(t) fromJSON(t, simplifyVector = FALSE))",
+  "jsonlite::parse_json" = "parse_json",
+  "kerasconfig::config_from_json" = "config_from_json"
+)
+peaks <- t(vapply(memory_calls, peak_memory, numeric(2)))
+
+# Report.
+baseline <- function(input, task) {
+  impl <- if (task == "parse") "jsonlite::fromJSON(simplifyVector = FALSE)" else "jsonlite::toJSON(auto_unbox = TRUE, digits = NA)"
+  results$mb_per_s[results$input == input & results$task == task & results$implementation == impl]
+}
+fmt_ratio <- function(r) if (length(r) == 0L || is.na(r)) "" else sprintf("%.1fx", r)
+table_lines <- c(
+  "| input | task | implementation | median | MB/s | vs jsonlite | R memory allocated |",
+  "|---|---|---|---:|---:|---:|---:|"
+)
+for (i in seq_len(nrow(results))) {
+  r <- results[i, ]
+  base <- baseline(r$input, r$task)
+  ratio <- if (length(base) == 1L) r$mb_per_s / base else NA
+  if (r$task == "write" && r$input == "generated") ratio <- r$mb_per_s / baseline("models", "write")
+  table_lines <- c(table_lines, sprintf(
+    "| %s (%.2f MB) | %s | `%s` | %.4f s | %.1f | %s | %.1f MB |",
+    r$input, megabytes[[r$input]], r$task, r$implementation, r$seconds, r$mb_per_s, fmt_ratio(ratio),
+    r$mem_alloc_mb
+  ))
+}
+memory_lines <- c(
+  "| implementation | R heap growth (gc max used) | process peak growth (VmHWM) |",
+  "|---|---:|---:|",
+  sprintf("| `%s` | %.1f MB | %s |", rownames(peaks), peaks[, 1],
+          ifelse(is.na(peaks[, 2]), "n/a", sprintf("%.1f MB", peaks[, 2])))
+)
+
+speed <- function(input, task, impl) results$mb_per_s[results$input == input & results$task == task & results$implementation == impl]
+ours_parse <- "kerasconfig::config_from_json"
+ours_write <- "kerasconfig::config_to_json"
+checks <- c(
+  sprintf("parse >= 6x jsonlite::fromJSON: %s", paste(sprintf("%s %.1fx", names(inputs), vapply(names(inputs), function(i) speed(i, "parse", ours_parse) / baseline(i, "parse"), 0)), collapse = ", ")),
+  sprintf("parse >= 80 MB/s: %s", paste(sprintf("%s %.0f MB/s", names(inputs), vapply(names(inputs), function(i) speed(i, "parse", ours_parse), 0)), collapse = ", ")),
+  sprintf("write >= 100x jsonlite::toJSON (models): %.0fx", speed("models", "write", ours_write) / baseline("models", "write")),
+  sprintf("write at least as fast as parse: %s", paste(sprintf("%s %.0f vs %.0f MB/s", names(inputs), vapply(names(inputs), function(i) speed(i, "write", ours_write), 0), vapply(names(inputs), function(i) speed(i, "parse", ours_parse), 0)), collapse = ", ")),
+  sprintf("parse peak memory (R heap) <= jsonlite::fromJSON: %.1f vs %.1f MB", peaks[ours_parse, 1], peaks["jsonlite::fromJSON(simplifyVector = FALSE)", 1])
+)
+
+report <- c(
+  "# Codec benchmark results",
+  "",
+  sprintf("Written by `bench/run.R` on %s: %s, %d cores, bench %s, jsonlite %s, kerasconfig %s.",
+          format(Sys.time(), "%Y-%m-%d %H:%M"), R.version.string, parallel::detectCores(),
+          packageVersion("bench"), packageVersion("jsonlite"), packageVersion("kerasconfig")),
+  "All timings side by side in one R process (`bench::mark`, median); MB/s is JSON text bytes per",
+  "second. `models` is the reference corpus' `models/` parsed as separate texts; `generated` is",
+  "`bench/gen-data.R`'s config built from them. jsonlite's writer is measured on `models` only",
+  "(its MB/s is the baseline of both write rows). \"R memory allocated\" is bench's `mem_alloc`.",
+  "",
+  table_lines,
+  "",
+  "Peak memory of one parse of `generated`, each in a fresh R process:",
+  "",
+  memory_lines,
+  "",
+  "Targets:",
+  "",
+  paste0("- ", checks)
+)
+writeLines(report, file.path("bench", "RESULTS.md"))
+cat(report, sep = "\n")

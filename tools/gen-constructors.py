@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Generates R/builtins-generated.R: an R object for every Keras built-in in the catalog.
+
+Usage, from the repository root, after tools/gen-catalog.py:
+    python3 tools/gen-constructors.py
+
+Reads src/rust/src/catalog/catalog.json. Each class gets a class generator with keras3-style name
+and Keras' constructor arguments as formals (`layer_dense(object, units, activation = NULL, ...)`),
+each function a placeholder carrying its Keras name (`activation_relu`); the `keras` object reaches
+all of them by Python path (`keras$layers$Dense`). One Rd page per family documents them.
+"""
+
+import json
+import keyword
+import os
+import re
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CATALOG = os.path.join(REPO, "src", "rust", "src", "catalog", "catalog.json")
+OUTPUT = os.path.join(REPO, "R", "builtins-generated.R")
+
+# family -> (R prefix, Rd topic, title, kind exported)
+FAMILIES = {
+    "layers": ("layer_", "keras_layers", "Keras layers", "class"),
+    "optimizers": ("optimizer_", "keras_optimizers", "Keras optimizers", "class"),
+    "schedules": ("learning_rate_schedule_", "keras_schedules", "Keras learning rate schedules", "class"),
+    "losses": ("loss_", "keras_losses", "Keras losses", "class"),
+    "metrics": ("metric_", "keras_metrics", "Keras metrics", "class"),
+    "activations": ("activation_", "keras_activations", "Keras activations", "function"),
+    "initializers": ("initializer_", "keras_initializers", "Keras initializers", "class"),
+    "regularizers": ("regularizer_", "keras_regularizers", "Keras regularizers", "class"),
+    "constraints": ("constraint_", "keras_constraints", "Keras constraints", "class"),
+    "dtype_policies": ("dtype_policy_", "keras_dtype_policies", "Keras dtype policies", "class"),
+}
+
+# Base classes: the R families Layer(), Loss(), ... stand for them.
+BASES = {"Layer", "Loss", "Metric", "Optimizer", "LearningRateSchedule", "Initializer", "Regularizer",
+         "Constraint", "InputSpec"}
+
+# keras3's names where the mechanical rule gives another.
+NAME_OVERRIDES = {
+    "ReLU": "layer_activation_relu",
+    "LeakyReLU": "layer_activation_leaky_relu",
+    "PReLU": "layer_activation_parametric_relu",
+    "ELU": "layer_activation_elu",
+    "Softmax": "layer_activation_softmax",
+    "RMSprop": "optimizer_rmsprop",
+    "IoU": "metric_iou",
+    "MeanIoU": "metric_mean_iou",
+    "BinaryIoU": "metric_binary_iou",
+    "OneHotIoU": "metric_one_hot_iou",
+    "OneHotMeanIoU": "metric_one_hot_mean_iou",
+    "DTypePolicy": "dtype_policy",
+}
+
+R_RESERVED = {"if", "else", "repeat", "while", "function", "for", "next", "break", "TRUE", "FALSE",
+              "NULL", "Inf", "NaN", "NA", "in"}
+
+
+def snake(name):
+    """Keras' to_snake_case, then digits split off as keras3 does (Conv2D -> conv_2d)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+    return re.sub("([a-z])([0-9])", r"\1_\2", name)
+
+
+def r_name(name):
+    return f"`{name}`" if name in R_RESERVED or not re.match(r"^[A-Za-z.][A-Za-z0-9._]*$", name) else name
+
+
+def r_value(v):
+    """A JSON default as R code."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int):
+        return f"{v}L" if abs(v) < 2**31 else repr(float(v))
+    if isinstance(v, float):
+        if v != v:
+            return "NaN"
+        if v in (float("inf"), float("-inf")):
+            return "Inf" if v > 0 else "-Inf"
+        return repr(v)
+    if isinstance(v, str):
+        if v.startswith("<unserializable"):
+            return "NULL"
+        return json.dumps(v)
+    if isinstance(v, list):
+        items = [r_value(x) for x in v]
+        scalar = all(not isinstance(x, (list, dict)) and x is not None for x in v)
+        same = len({type(x) for x in v}) <= 1
+        return f"c({', '.join(items)})" if v and scalar and same else f"list({', '.join(items)})"
+    return "NULL"  # a serialized object as default: Keras' default config holds its real form
+
+
+def key_of(e):
+    module = e["serialized_as"].get("module")
+    if not module or module == "builtins":
+        module = e["module"]
+    return f"{module}.{e['canonical']}"
+
+
+def formals(e, layer):
+    out = ["object"] if layer else []
+    dots = layer
+    for p in e["params"]:
+        if p["kind"] in ("var_keyword", "var_positional"):
+            dots = True
+            continue
+        name = r_name(p["name"])
+        if p.get("required") or not p.get("has_default"):
+            out.append(name)
+        else:
+            out.append(f"{name} = {r_value(p['default'])}")
+    if dots:
+        out.append("...")
+    return out
+
+
+def main():
+    cat = json.load(open(CATALOG))
+    entries = cat["symbols"]
+    canon = [e for e in entries if e["canonical_id"] == e["id"]]
+    by_id = {e["id"]: e for e in entries}
+
+    lines = ["# Generated by tools/gen-constructors.py from src/rust/src/catalog/catalog.json",
+             f"# (Keras {cat['generated_from']['keras_version']}): do not edit by hand.", "",
+             "#' @include builtins.R", "NULL", ""]
+    names_used = {}
+    family_blocks = {f: [] for f in FAMILIES}
+    family_params = {f: set() for f in FAMILIES}
+    internal = []
+    r_names = {}
+
+    for e in canon:
+        fam = e["family"]
+        key = key_of(e)
+        layer = fam == "layers" and e["kind"] == "class"
+        exported = (fam in FAMILIES and FAMILIES[fam][3] == e["kind"] and e["canonical"] not in BASES
+                    and e["canonical"] != "__keras_tensor__")
+        if e["kind"] == "function":
+            sig = ", ".join(formals(e, False))
+            expr = f'kc_builtin_function("{key}", "{e["canonical"]}", function({sig}) NULL)'
+        else:
+            sig = ", ".join(formals(e, layer and exported))
+            expr = f'kc_builtin_class("{key}", function({sig}) NULL)'
+        if not exported:
+            internal.append(expr)
+            continue
+        prefix = FAMILIES[fam][0]
+        short = e["canonical"]
+        if fam in ("initializers", "regularizers", "constraints"):
+            lower = [a for a in [e["name"]] + e.get("aliases", []) if a.islower()]
+            lower += [x["name"] for x in entries if x["canonical_id"] == e["id"] and x["name"].islower()]
+            short = lower[0] if lower else snake(short)
+        elif fam == "dtype_policies":
+            short = snake(short.replace("DTypePolicy", ""))
+        elif e["kind"] == "class":
+            short = snake(short)
+        name = NAME_OVERRIDES.get(e["canonical"], prefix + short.strip("_")).rstrip("_")
+        if name in names_used:
+            sys.exit(f"gen-constructors: {name} names both {names_used[name]} and {key}")
+        names_used[name] = key
+        r_names[e["id"]] = name
+        family_params[fam].update(p["name"] for p in e["params"] if p["kind"] not in ("var_keyword", "var_positional"))
+        family_blocks[fam].append(f"#' @rdname {FAMILIES[fam][1]}\n#' @export\n{name} <- {expr}\n")
+
+    for fam, (prefix, topic, title, kind) in FAMILIES.items():
+        block = family_blocks[fam]
+        if not block:
+            continue
+        params = sorted(family_params[fam])
+        what = "functions" if kind == "function" else "classes"
+        lines += [f"#' {title}", "#'",
+                  f"#' Constructors for the Keras {what} of `keras.{'optimizers.schedules' if fam == 'schedules' else fam}`,",
+                  "#' generated from the catalog of Keras built-ins. Their formals are Keras' constructor",
+                  "#' arguments with Keras' defaults; the arguments you supply go on top of the class's",
+                  "#' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string",
+                  "#' names an initializer, regularizer or constraint). The same objects are reachable by",
+                  "#' Python path through [keras], e.g. `keras$layers$Dense`.", "#'"]
+        if kind == "function":
+            lines += ["#' Built-in functions are placeholders: they name the Keras function in configs",
+                      "#' (`serialize_keras_object(activation_relu)`) but do not compute it.", "#'"]
+        if fam == "layers":
+            lines += ["#' @param object Optional: a model to add the layer to (keras3's pipe idiom).", ]
+        if params:
+            lines += [f"#' @param {','.join(r_name(p).strip('`') for p in params)} Keras' arguments of the same name.",
+                      "#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`)."]
+        else:
+            lines += ["#' @param ... Keyword arguments Keras accepts."]
+        lines += [f"#' @return {'A Keras function placeholder.' if kind == 'function' else 'A Keras object of that class.'}",
+                  f"#' @name {topic}", "#' @examples"]
+        first = block[0].split("\n")[2].split(" <- ")[0]
+        lines += [f"#' {first}" if kind == "function" else f"#' str(serialize_keras_object({first}({'4' if fam == 'layers' and first == 'layer_dense' else ''})))",
+                  "NULL", ""]
+        lines += block
+
+    lines += ["# Built-ins with no keras3-style name: base classes, model classes, operations and other",
+              "# classes real configs name. Reachable through deserialization and `keras`."]
+    lines += internal
+    lines += [""]
+
+    # The `keras` tree: namespace path -> exported name -> key.
+    tree = {}
+    for e in entries:
+        c = by_id[e["canonical_id"]]
+        path = e["namespace"].split(".")[1:] if e["namespace"] != "keras" else []
+        node = tree
+        for part in path:
+            node = node.setdefault(part, {})
+        node.setdefault(e["name"], key_of(c))
+
+    def render(node, indent):
+        pad = "  " * indent
+        items = []
+        for k, v in node.items():
+            items.append(f"{pad}{r_name(k)} = " + (f'"{v}"' if isinstance(v, str) else "list(\n" + render(v, indent + 1) + f"\n{pad})"))
+        return ",\n".join(items)
+
+    lines += ["#' Keras built-ins by Python path", "#'",
+              "#' `keras$layers$Dense`, `keras$optimizers$Adam`, `keras$activations$relu`, ...: every class",
+              "#' and function of the catalog, under the namespace Keras exports it from (aliases",
+              "#' included). Classes are class generators, functions placeholders that name them.", "#'",
+              "#' @format A nested named list.", "#' @export", "#' @examples",
+              "#' keras$optimizers$Adam(learning_rate = 0.01)$get_config()$learning_rate",
+              "#' identical(keras$layers$Dense, layer_dense)",
+              "keras <- kc_builtin_tree(list(", render(tree, 1), "))", ""]
+
+    with open(OUTPUT, "w") as f:
+        f.write("\n".join(lines))
+    print(f"gen-constructors: {len(names_used)} exported constructors, {len(internal)} internal built-ins -> {OUTPUT}")
+
+
+if __name__ == "__main__":
+    main()
