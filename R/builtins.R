@@ -141,7 +141,7 @@ kc_builtin_init <- function(self, args) {
     kc_abort(sprintf("%s is missing required argument(s): %s", info$classname,
                      paste(sprintf("'%s'", missing_required), collapse = ", ")), "kerasconfig_error_missing_argument")
   }
-  config <- defaults
+  config <- kc_builtin_defaults(info, keys)
   if (!"name" %in% keys && "name" %in% names(config) && info$family %in% c("layers", "models")) {
     config$name <- kc_unique_name(config$name)
   }
@@ -279,4 +279,17 @@ kc_builtin_arguments <- list(
 kc_param_default_is_null <- function(info, name) {
   for (p in info$entry$params) if (identical(p$name, name)) return(isTRUE(p$has_default) && is.null(p$default))
   FALSE
+}
+
+# The default config for the keys not given: nested object configs in it (a Dense layer's
+# GlorotUniform) become fresh live objects, as Keras builds them.
+kc_builtin_defaults <- function(info, given) {
+  config <- info$defaults
+  for (key in setdiff(names(config), given)) {
+    value <- config[[key]]
+    if (is.list(value) && !is.null(names(value)) && all(c("class_name", "config") %in% names(value))) {
+      config[key] <- list(deserialize_keras_object(value))
+    }
+  }
+  config
 }

@@ -198,7 +198,14 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts) {
     },
     # One handler: a handler re-signalling from a second one would be caught by the first.
     error = function(e) {
-      if (inherits(e, "kerasconfig_error")) stop(e)
+      if (inherits(e, "kerasconfig_error")) {
+        # An error of ours without a location happened in this object's own arguments.
+        if (is.null(e$path)) {
+          e$path <- path
+          e$message <- paste0(e$message, "\nLocation: ", path)
+        }
+        stop(e)
+      }
       kc_config_error(sprintf("%s could not be deserialized properly: %s", class_name, conditionMessage(e)),
                       x, path, class = "kerasconfig_error_from_config")
     }

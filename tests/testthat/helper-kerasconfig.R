@@ -11,3 +11,8 @@ reference_dir <- function(...) {
   testthat::skip_if(!nzchar(ref) || !dir.exists(ref), "Keras reference data not available")
   file.path(ref, ...)
 }
+
+reference_text <- function(...) {
+  path <- reference_dir(...)
+  readChar(path, file.size(path), useBytes = TRUE)
+}

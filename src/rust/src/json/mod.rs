@@ -8,6 +8,7 @@ use extendr_api::prelude::*;
 use extendr_ffi::{cetype_t, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, RAW, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
 use std::os::raw::{c_char, c_int};
 
+mod bycontent;
 mod codec;
 mod rapi;
 mod rbuild;

@@ -310,11 +310,20 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         let open = self.pos;
         let mut run = open + 1;
         let mut pos = run;
-        // Fast path: most strings have no escapes and are borrowed as they are.
+        // Fast path: most strings are short, ASCII and without escapes, and are borrowed as they
+        // are.
+        let mut bits = 0u8;
         while pos < input.len() && !STRING_STOP[input[pos] as usize] {
+            bits |= input[pos];
             pos += 1;
         }
         match input.get(pos) {
+            Some(b'"') if bits.is_ascii() && pos - run <= S::MAX_STRING_BYTES => {
+                // SAFETY: every byte is below 0x80: ASCII is valid UTF-8.
+                let text = unsafe { std::str::from_utf8_unchecked(&input[run..pos]) };
+                self.pos = pos + 1;
+                return Ok(Text::Borrowed(text));
+            }
             Some(b'"') => {
                 let text = self.checked_text(run, pos, open)?;
                 self.pos = pos + 1;
