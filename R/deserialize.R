@@ -87,6 +87,13 @@ kc_entry_path <- function(config) {
 
 kc_deserialize <- function(x, path, opts) {
   if (is.null(x)) return(NULL)
+  if (is.list(x) && !is.object(x)) {
+    # Rust builds whole subtrees of built-ins and plain values at once; it hands back
+    # `kc_fallback` for anything that needs R (custom classes, special encodings, errors), and
+    # this function then handles that level itself.
+    fast <- rs_fast_deserialize(x, opts$custom, opts$module, kc_state$shared, kc_builtin_objects)
+    if (!inherits(fast, "kc_fallback")) return(fast)
+  }
   if (is.character(x) && length(x) == 1L && !is.na(x)) {
     return(rs_lookup(x, opts$custom, NULL) %||% x)
   }

@@ -53,6 +53,12 @@ rs_catalog_entry <- function(id) .Call(wrap__rs_catalog_entry, id)
 # Every entry, as a named list of equal-length columns for a data frame.
 rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 
+# Deserializes `x` natively, or returns `kc_fallback`.
+rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins)
+
+# Serializes `x` natively, or returns `kc_fallback`.
+rs_fast_serialize <- function(x) .Call(wrap__rs_fast_serialize, x)
+
 # Parses JSON text, given as a raw vector of its bytes or a single string, into R values.
 # Returns a `kc_rust_error` list with `line` and `column` when the text is not valid.
 rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)

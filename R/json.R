@@ -73,7 +73,9 @@ config_from_json <- function(json) {
     kc_abort("`json` must be JSON text (a single string), a file path, a raw vector or a connection.",
              "kerasconfig_error_type")
   }
-  maybe_path <- is.character(json) && !grepl("^\\s*[\\[{\"]", json, perl = TRUE, useBytes = TRUE)
+  # startsWith() first: the regular expression costs more than parsing a small config.
+  maybe_path <- is.character(json) && !startsWith(json, "{") && !startsWith(json, "[") &&
+    !grepl("^\\s*[\\[{\"]", json, perl = TRUE, useBytes = TRUE)
   if (maybe_path && file.exists(json) && !dir.exists(json)) {
     json <- readBin(json, "raw", file.size(json))
     maybe_path <- FALSE

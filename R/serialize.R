@@ -43,6 +43,11 @@ serialize_keras_object <- function(obj) {
 
 kc_serialize <- function(x, path) {
   if (is.null(x)) return(NULL)
+  if (is.null(kc_state$sharing) && (is.list(x) || inherits(x, "keras_builtin"))) {
+    # Rust writes whole subtrees of built-ins and plain values at once (see kc_deserialize()).
+    fast <- rs_fast_serialize(x)
+    if (!inherits(fast, "kc_fallback")) return(fast)
+  }
   if (kc_is_instance(x)) return(kc_serialize_instance(x, path))
   if (inherits(x, "keras_class")) {
     kc_abort(sprintf("%s is a class; serialize an instance of it instead (at %s).",

@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 use std::sync::LazyLock;
 
 pub mod catalog;
+pub mod fast;
 pub mod json;
 pub mod registry;
 pub mod resolve;
@@ -257,6 +258,7 @@ fn rs_resolve(
 extendr_module! {
     mod kerasconfig;
     use catalog;
+    use fast;
     use json;
     fn rs_identity;
     fn rs_register;

@@ -32,7 +32,7 @@ fn rs_json_parse(x: Robj) -> Robj {
     };
     // SAFETY: on R's main thread (inside `.Call`); `builder` is the last thing to unprotect, as
     // it is dropped at the end of this function, after its result is in extendr's keeping.
-    let mut builder = unsafe { RBuilder::new() };
+    let mut builder = unsafe { RBuilder::new(input.len()) };
     match read::parse(input, &mut builder) {
         Ok(()) => unsafe { Robj::from_sexp(builder.finish()) },
         Err(e) => {

@@ -71,25 +71,30 @@ pub struct RBuilder {
 }
 
 impl RBuilder {
+    /// A builder for a text of `input_len` bytes, which sizes its first allocations.
+    ///
     /// # Safety
     /// Call on R's main thread, and drop the builder before anything else unprotects: it pops its
     /// two protection slots when dropped.
-    pub unsafe fn new() -> Self {
-        let mut made = Stack::new(SEXPTYPE::VECSXP);
-        let chars = Stack::new(SEXPTYPE::STRSXP);
+    pub unsafe fn new(input_len: usize) -> Self {
+        // Configs hold a distinct object every few dozen bytes; growing is cheap, but a small
+        // text should not pay for a large start.
+        let expected = (input_len / 32).clamp(16, 1 << 16);
+        let mut made = Stack::new(SEXPTYPE::VECSXP, expected);
+        let chars = Stack::new(SEXPTYPE::STRSXP, expected / 2);
         let keras_integer_class = made.push(Rf_allocVector(SEXPTYPE::STRSXP, 1));
         SET_STRING_ELT(keras_integer_class, 0, mkchar("keras_integer"));
         RBuilder {
             made,
             chars,
-            values: Vec::new(),
-            keys: Vec::new(),
-            strings: ByContent::new(),
+            values: Vec::with_capacity(64),
+            keys: Vec::with_capacity(64),
+            strings: ByContent::with_capacity(expected / 2, 16),
             integers: FastMap::default(),
             doubles: FastMap::default(),
-            key_lists: ByContent::new(),
-            lists: ByContent::new(),
-            list_key: Vec::new(),
+            key_lists: ByContent::with_capacity(expected / 8, 8),
+            lists: ByContent::with_capacity(expected / 2, 8),
+            list_key: Vec::with_capacity(64),
             sorted_keys: Vec::new(),
             keras_integer_class,
             digits_symbol: Rf_install(c"digits".as_ptr()),
@@ -331,14 +336,13 @@ struct Stack {
 }
 
 impl Stack {
-    const INITIAL_CAPACITY: usize = 1024;
-
     /// Takes one protection slot, which the owner must release.
-    unsafe fn new(kind: SEXPTYPE) -> Self {
-        let vector = Rf_allocVector(kind, Self::INITIAL_CAPACITY as isize);
+    unsafe fn new(kind: SEXPTYPE, capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        let vector = Rf_allocVector(kind, capacity as isize);
         let mut slot: ProtectIndex = 0;
         R_ProtectWithIndex(vector, &mut slot);
-        Stack { vector, slot, kind, len: 0, capacity: Self::INITIAL_CAPACITY }
+        Stack { vector, slot, kind, len: 0, capacity }
     }
 
     /// Pushes `x`, which may be unprotected (it is protected while the stack grows), and returns
