@@ -77,7 +77,12 @@ kc_builtin_info <- function(env) {
     get_config = function() get(".__config__", envir = self, inherits = FALSE)
   )
   # Configs from files skip R's argument matching: they are the constructor's arguments already.
-  info$from_config <- function(config) kc_instantiate(kc_class_info(cls), config)
+  # Models validate and rebuild their layer graphs first.
+  info$from_config <- switch(entry$canonical,
+    Sequential = kc_sequential_from_config,
+    Functional = kc_functional_from_config,
+    function(config) kc_instantiate(kc_class_info(cls), config)
+  )
   info$fields <- list()
   info$parent <- NULL
   info$env <- environment(kc_builtin_info)
@@ -94,6 +99,8 @@ kc_builtin_info <- function(env) {
 # defaults, which only document Keras' defaults) go on top of the default config.
 kc_builtin_construct <- function(fn, call, frame) {
   matched <- match.call(fn, call, expand.dots = FALSE, envir = parent.frame(2L))
+  # A model passed first is built before this layer, so layers are named in pipe order.
+  object <- if ("object" %in% names(matched)) frame$object else NULL
   supplied <- as.character(setdiff(names(matched)[-1L], c("...", "object")))
   args <- mget(supplied, envir = frame)
   dots <- if ("..." %in% names(matched)) eval(quote(list(...)), frame) else list()
@@ -105,7 +112,6 @@ kc_builtin_construct <- function(fn, call, frame) {
   transform <- kc_builtin_arguments[[info$classname]]
   if (!is.null(transform) && isTRUE(info$builtin)) args <- transform(args)
   instance <- kc_instantiate(info, args)
-  object <- if ("object" %in% names(formals(fn)) && !eval(quote(missing(object)), frame)) frame$object else NULL
   if (is.null(object)) instance else kc_compose(object, instance)
 }
 
@@ -130,12 +136,15 @@ kc_builtin_init <- function(self, args) {
   keys <- names(args)
   accepted <- union(names(defaults), info$params)
   if (info$family %in% c("layers", "models")) accepted <- union(accepted, kc_layer_kwargs)
+  if (info$family == "models") accepted <- union(accepted, "build_input_shape")
   unknown <- setdiff(keys, accepted)
   if (length(unknown)) {
     kc_abort(sprintf("Unrecognized keyword arguments passed to %s: %s", info$classname,
                      paste(sprintf("'%s'", unknown), collapse = ", ")), "kerasconfig_error_unknown_argument")
   }
-  required <- vapply(info$entry$params, function(p) isTRUE(p$required), TRUE)
+  # A model's constructor arguments (inputs, outputs) are not in its config: its from_config
+  # rebuilds them from the layers.
+  required <- vapply(info$entry$params, function(p) isTRUE(p$required) && info$family != "models", TRUE)
   missing_required <- setdiff(info$params[required[seq_along(info$params)]], keys)
   if (length(missing_required)) {
     kc_abort(sprintf("%s is missing required argument(s): %s", info$classname,
@@ -150,7 +159,7 @@ kc_builtin_init <- function(self, args) {
     config$seed <- sample.int(.Machine$integer.max, 1L)
   }
   for (key in keys) {
-    if (key %in% kc_input_kwargs) {
+    if (key %in% kc_input_kwargs && !key %in% c(names(defaults), info$params)) {
       assign(paste0(".__", key, "__"), args[[key]], envir = self)
       next
     }
@@ -170,10 +179,8 @@ kc_builtin_info_of <- function(self) {
 
 # A value as Keras stores it for `key`, judged by the default config's value there.
 kc_builtin_coerce <- function(key, value, default, info) {
-  if (is.list(value) && !is.object(value) && !is.null(names(value)) &&
-      all(c("class_name", "config") %in% names(value))) {
-    value <- deserialize_keras_object(value)
-  }
+  # Object configs, and lists of them (a Sequential's layers), become live objects.
+  if (is.list(value) && !is.object(value)) value <- deserialize_keras_object(value)
   if (is.null(value)) {
     if (grepl("(^|_)activation$", key) && is.character(default)) return("linear")
     return(NULL)

@@ -97,10 +97,10 @@ kc_deserialize <- function(x, path, opts) {
   if (is.character(x) && length(x) == 1L && !is.na(x)) {
     return(rs_lookup(x, opts$custom, NULL) %||% x)
   }
-  if (!is.list(x) || is.object(x)) {
-    if ((is.atomic(x) && !is.object(x)) || kc_is_instance(x) || is.function(x) || inherits(x, "keras_integer")) {
-      return(x)
-    }
+  # Classed R values (instances, arrays, slices, ...) are deserialized already.
+  if (is.object(x) || is.function(x)) return(x)
+  if (!is.list(x)) {
+    if (is.atomic(x)) return(x)
     kc_abort(sprintf("Could not parse config at %s: %s", path, kc_describe(x)), "kerasconfig_error_config",
              path = path)
   }
@@ -145,7 +145,17 @@ kc_deserialize_object <- function(x, path, opts) {
       kc_config_error("Expected 'config' to be a non-null str for a function classname.", x,
                       kc_path_key(path, "config"))
     }
-    return(kc_resolve(x, "function", inner, module, NULL, path, opts))
+    shared_id <- x[["shared_object_id", exact = TRUE]]
+    if (is.null(shared_id)) return(kc_resolve(x, "function", inner, module, NULL, path, opts))
+    # Keras marks shared functions too. The id rides on a copy of the function, which keeps
+    # the name it was found under, so it serializes back the same.
+    key <- sprintf("%.0f", as.numeric(shared_id))
+    found <- kc_state$shared[[key]]
+    if (!is.null(found)) return(found)
+    f <- structure(kc_resolve(x, "function", inner, module, NULL, path, opts),
+                   keras_name = inner, keras_shared_object_id = shared_id)
+    if (!is.null(kc_state$shared)) assign(key, f, envir = kc_state$shared)
+    return(f)
   }
   if (is.null(inner)) inner <- named_list()
   decoder <- kc_special_decoders[[class_name]]
@@ -166,6 +176,8 @@ kc_deserialize_object <- function(x, path, opts) {
     kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
     # Remembered, so an unchanged object serializes back with the same id.
     if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = obj)
+    # A custom class loaded from a config written elsewhere (a Python module) keeps that module.
+    kc_remember_module(obj, module)
   }
   if (!is.null(shared_key) && !is.null(kc_state$shared)) assign(shared_key, obj, envir = kc_state$shared)
   obj
@@ -182,7 +194,7 @@ kc_resolve <- function(x, kind, name, module, registered_name, path, opts) {
 kc_from_config <- function(cls, inner, class_name, x, path, opts) {
   depth <- kc_check(rs_scope_enter(opts$custom %||% named_list(), TRUE))
   previous <- kc_state$context
-  kc_state$context <- list(path = path, config = inner)
+  kc_state$context <- list(path = path, config = inner, opts = opts)
   on.exit({
     kc_state$context <- previous
     rs_scope_leave(depth)
@@ -225,4 +237,11 @@ kc_restore_optional <- function(obj, config, method, stored) {
   if (is.null(config)) return(invisible())
   f <- obj[[method]]
   if (is.function(f)) f(config) else assign(stored, config, envir = obj)
+}
+
+kc_remember_module <- function(obj, module) {
+  info <- kc_class_info(kc_class_of(obj))
+  if (!isTRUE(info$builtin) && !is.null(module) && !identical(module, info$module)) {
+    assign(".__module__", module, envir = obj)
+  }
 }

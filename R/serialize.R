@@ -95,7 +95,7 @@ kc_serialize_instance <- function(x, path) {
              "kerasconfig_error_serialize", path = path)
   }
   config <- kc_as_named(kc_serialize_entries(config, paste0(path, "$config")))
-  out <- list(module = info$module, class_name = info$classname, config = config,
+  out <- list(module = x[[".__module__"]] %||% info$module, class_name = info$classname, config = config,
               registered_name = rs_registered_name(cls) %||%
                 (if (isTRUE(info$builtin)) info$registered_name else info$classname))
   build <- kc_optional_config(x, "get_build_config", ".__build_config__")
@@ -115,5 +115,7 @@ kc_optional_config <- function(x, method, stored) {
 kc_serialize_function <- function(f, path, name = NULL) {
   name <- rs_registered_name(f) %||% attr(f, "keras_name", exact = TRUE) %||% name
   if (is.null(name)) return(kc_lambda_to_config(f, path))
-  list(module = "builtins", class_name = "function", config = name, registered_name = "function")
+  out <- list(module = "builtins", class_name = "function", config = name, registered_name = "function")
+  out$shared_object_id <- attr(f, "keras_shared_object_id", exact = TRUE)
+  out
 }

@@ -242,6 +242,10 @@ kc_special_encode <- function(x, path) {
       step = kc_serialize(x$step, paste0(path, "$step")))))
   }
   if (inherits(x, "keras_ellipsis")) return(list(class_name = "__ellipsis__", config = named_list()))
+  if (inherits(x, "keras_functional_layer")) {
+    return(c(kc_serialize(x$layer, path), list(name = x$name,
+                                               inbound_nodes = kc_serialize(x$inbound_nodes, paste0(path, "$inbound_nodes")))))
+  }
   if (inherits(x, "keras_tensor")) {
     return(list(class_name = "__keras_tensor__", config = list(shape = x$shape, dtype = x$dtype,
                                                                keras_history = x$keras_history)))
