@@ -19,7 +19,7 @@ NULL
 #' @return A Keras object of that class.
 #' @name keras_layers
 #' @examples
-#' str(serialize_keras_object(layer_activation()))
+#' str(serialize_keras_object(layer_dense(units = 4)))
 NULL
 
 #' @rdname keras_layers
@@ -689,7 +689,7 @@ optimizer_schedule_free_adam_w <- kc_builtin_class("keras.optimizers.ScheduleFre
 #' @return A Keras object of that class.
 #' @name keras_schedules
 #' @examples
-#' str(serialize_keras_object(learning_rate_schedule_cosine_decay()))
+#' str(serialize_keras_object(learning_rate_schedule_exponential_decay(0.1, decay_steps = 1000, decay_rate = 0.9)))
 NULL
 
 #' @rdname keras_schedules
@@ -1035,7 +1035,7 @@ metric_true_positives <- kc_builtin_class("keras.metrics.TruePositives", functio
 #' @return A Keras function placeholder.
 #' @name keras_activations
 #' @examples
-#' activation_celu
+#' serialize_keras_object(activation_celu)
 NULL
 
 #' @rdname keras_activations
@@ -1331,7 +1331,7 @@ constraint_unit_norm <- kc_builtin_class("keras.constraints.UnitNorm", function(
 #' @return A Keras object of that class.
 #' @name keras_dtype_policies
 #' @examples
-#' str(serialize_keras_object(dtype_policy_awq()))
+#' str(serialize_keras_object(dtype_policy()))
 NULL
 
 #' @rdname keras_dtype_policies

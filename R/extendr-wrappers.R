@@ -46,6 +46,19 @@ rs_resolve <- function(kind, name, module, registered_name, custom_objects, modu
 # The catalog id of the built-in R keeps under `key` (see `builtin_key`), or `NULL`.
 rs_builtin_lookup <- function(key) .Call(wrap__rs_builtin_lookup, key)
 
+# Reads a zip archive from memory. `bytes`: the whole file (a raw vector); `members`: the
+# names of the entries to extract (character; `NA` ignored); `limit`: the most bytes any one
+# of them, and all of them together, may inflate to. Returns a named list: `members` (the
+# names of all entries) and one raw vector per wanted entry that exists, named by the entry
+# (so do not ask for an entry called `members`); or a `kc_rust_error` of class
+# `kerasconfig_error_archive`.
+rs_archive_read <- function(bytes, members, limit) .Call(wrap__rs_archive_read, bytes, members, limit)
+
+# Writes a zip archive in memory, members stored uncompressed as Keras writes them.
+# `names`: entry names (character); `contents`: a list of raw vectors (or single strings,
+# written as UTF-8), one per name. Returns the archive as a raw vector, or a `kc_rust_error`.
+rs_archive_write <- function(names, contents) .Call(wrap__rs_archive_write, names, contents)
+
 # One entry as a named list; `default_config`, `required_args_used` and parameter defaults are
 # JSON text (`NULL` when absent). `NULL` for an id out of range.
 rs_catalog_entry <- function(id) .Call(wrap__rs_catalog_entry, id)

@@ -59,5 +59,49 @@ evil <- list(module = "base", class_name = "system", config = list(command = "ec
              registered_name = "system")
 show(tryCatch(deserialize_keras_object(evil), kerasconfig_error = function(e) class(e)))
 
+section("Keras built-ins: the documented Adam example")
+config <- list(class_name = "Adam", config = list(amsgrad = FALSE, beta_1 = 0.8999999761581421,
+  beta_2 = 0.9990000128746033, epsilon = 1e-07, learning_rate = 0.0010000000474974513, name = "Adam"),
+  module = "keras.optimizers", registered_name = NULL)
+show(deserialize_keras_object(config))
+
+section("Subclassing a built-in: the documented loss example")
+loss_modified_mse <- Loss("ModifiedMeanSquaredError", inherit = loss_mean_squared_error)
+show(register_keras_serializable(loss_modified_mse))
+show(get_custom_objects())
+show(get_registered_name(loss_modified_mse))
+full_config <- serialize_keras_object(loss_modified_mse())
+str(full_config)
+show(deserialize_keras_object(full_config))
+
+section("Built-ins by keras3 name and by Python path")
+show(str(serialize_keras_object(layer_dense(units = 4, activation = "relu"))$config[c("name", "units", "activation")]))
+show(keras$optimizers$Adam(learning_rate = 0.01)$get_config()$learning_rate)
+show(serialize_keras_object(keras$activations$relu))
+
+section("JSON, byte for byte as Python writes it")
+show(config_to_json(list(lr = 0.001, eps = 1e-07, big = 1e16, half = 0.5, inf = Inf, name = "d\u00e9nse")))
+
+section("A Sequential model built in R")
+model <- keras_model_sequential(input_shape = 4) |>
+  layer_dense(8, activation = "relu") |>
+  layer_dense(1)
+show(model)
+cat(save_model_config(model), "\n")
+
+reference <- Sys.getenv("KERASCONFIG_REFERENCE")
+keras_file <- file.path(reference, "keras_files", "seq_mlp_compiled.keras")
+if (nzchar(reference) && file.exists(keras_file)) {
+  section("A .keras file saved by Python Keras")
+  show(read_keras_metadata(keras_file))
+  model <- show(load_model_config(keras_file))
+  optimizer <- get_compile_config(model)$optimizer
+  show(optimizer$get_config()$learning_rate)
+  set_config(optimizer, learning_rate = 0.0005)
+  out <- tempfile(fileext = ".json")
+  save_model_config(model, out)
+  show(config_from_json(out)$compile_config$optimizer$config$learning_rate)
+}
+
 section("Save and restore the registry")
 show(names(set_custom_objects(old)))

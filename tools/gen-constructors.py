@@ -193,8 +193,16 @@ def main():
             lines += ["#' @param ... Keyword arguments Keras accepts."]
         lines += [f"#' @return {'A Keras function placeholder.' if kind == 'function' else 'A Keras object of that class.'}",
                   f"#' @name {topic}", "#' @examples"]
-        first = block[0].split("\n")[2].split(" <- ")[0]
-        lines += [f"#' {first}" if kind == "function" else f"#' str(serialize_keras_object({first}({'4' if fam == 'layers' and first == 'layer_dense' else ''})))",
+        # The example: the first constructor that needs no argument (layer_dense() needs units).
+        examples = {"layers": "layer_dense(units = 4)",
+                    "schedules": "learning_rate_schedule_exponential_decay(0.1, decay_steps = 1000, decay_rate = 0.9)"}
+        if kind == "function":
+            call = block[0].split("\n")[2].split(" <- ")[0]
+        elif fam in examples:
+            call = examples[fam]
+        else:
+            call = next(b.split("\n")[2].split(" <- ")[0] + "()" for b in block if "function(" in b and not re.search(r"function\((object, )?[A-Za-z_]+[,)]", b))
+        lines += [f"#' serialize_keras_object({call})" if kind == "function" else f"#' str(serialize_keras_object({call}))",
                   "NULL", ""]
         lines += block
 

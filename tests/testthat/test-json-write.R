@@ -99,6 +99,28 @@ test_that("lists nested deeper than 1000 levels give a classed error, however de
   expect_match(conditionMessage(e), "deeper than 1000")
 })
 
+test_that("a list appearing at several places and depths is written right at each", {
+  part <- list(a = 1L, b = list("s", NULL))
+  config <- list(part, list(x = part, y = list(part)), part)
+  expect_identical(
+    config_to_json(config),
+    paste0('[{"a": 1, "b": ["s", null]}, {"x": {"a": 1, "b": ["s", null]}, ',
+           '"y": [{"a": 1, "b": ["s", null]}]}, {"a": 1, "b": ["s", null]}]')
+  )
+  pretty <- config_to_json(config, pretty = TRUE)
+  expect_identical(config_to_json(config_from_json(pretty)), config_to_json(config))
+  expect_match(pretty, '\n    "y": [\n      {\n        "a": 1,\n        "b": [\n          "s",', fixed = TRUE)
+})
+
+test_that("a list written once is refused where a copy would nest too deep", {
+  part <- list(list(list(1L)))
+  deep <- part
+  for (i in seq_len(997)) deep <- list(deep)
+  expect_identical(nchar(config_to_json(list(part, deep[[1]]))) > 0, TRUE)
+  e <- write_error(list(part, deep))
+  expect_match(conditionMessage(e), "deeper than 1000")
+})
+
 test_that("pretty = TRUE gives Python's indent=2 layout", {
   config <- list(a = list(1L, list(), structure(list(), names = character(0))), b = list(c = "x"))
   expect_identical(

@@ -34,12 +34,12 @@ test_that("compile configs hold live optimizer, loss and metrics; strings stay s
 
 test_that("changing the optimizer's learning rate shows in the saved config", {
   model <- deserialize_keras_object(config_from_json(read_model_text("seq_mlp_compiled.json")))
-  opt <- model[[".__compile_config__"]]$optimizer
-  cfg <- opt$get_config()
-  cfg$learning_rate <- 0.01
-  assign(".__config__", cfg, envir = opt)
+  opt <- get_compile_config(model)$optimizer
+  set_config(opt, learning_rate = 0.01)
   out <- config_from_json(config_to_json(serialize_keras_object(model)))
-  expect_identical(out$compile_config$optimizer$config$learning_rate, 0.01)
+  expect_identical(out$compile_config$optimizer$config$learning_rate, 0.009999999776482582)
+  expect_error(set_config(opt, bogus = 1), class = "kerasconfig_error_unknown_argument")
+  expect_error(set_config(list(), a = 1), class = "kerasconfig_error_type")
 })
 
 test_that("nested models and shared layers keep their nodes", {

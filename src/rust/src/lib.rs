@@ -9,6 +9,7 @@ use extendr_api::prelude::*;
 use parking_lot::Mutex;
 use std::sync::LazyLock;
 
+pub mod archive;
 pub mod catalog;
 pub mod fast;
 pub mod json;
@@ -24,7 +25,7 @@ use scope::{Objects, ScopeStack};
 /// An R object held by the registry or a scope. Holding the `Robj` keeps it protected from R's
 /// garbage collector; dropping it releases it.
 #[derive(Clone)]
-struct RObj(Robj);
+pub(crate) struct RObj(pub(crate) Robj);
 
 // SAFETY: R objects are only ever touched from R's main thread: every entry point below is a
 // `.Call` from R. The locks exist because the statics must be `Sync`, not for concurrency, and
@@ -36,6 +37,16 @@ static REGISTRY: LazyLock<Mutex<Registry<RObj>>> = LazyLock::new(|| Mutex::new(R
 static SCOPES: LazyLock<Mutex<ScopeStack<RObj>>> = LazyLock::new(|| Mutex::new(ScopeStack::default()));
 /// Keras' `safe_mode_saving` global: `None` until set; when set it overrides the argument.
 static SAFE_MODE: Mutex<Option<bool>> = Mutex::new(None);
+
+/// The registry and the scopes, for the fast path (fast/), which takes the same locks in the same
+/// order (scopes, then registry) and never allocates R objects while holding them.
+pub(crate) fn registry() -> &'static Mutex<Registry<RObj>> {
+    &REGISTRY
+}
+
+pub(crate) fn scopes() -> &'static Mutex<ScopeStack<RObj>> {
+    &SCOPES
+}
 
 /// R identity: the same closure or environment has the same address.
 fn identity(obj: &Robj) -> Id {
@@ -191,7 +202,7 @@ fn rs_lookup(name: &str, custom_objects: Robj, module_objects: Robj) -> Robj {
 
 /// The key R keeps a built-in's R object under: `"<module>.<canonical name>"`, with the module
 /// Keras writes for it (functions: their public module).
-fn builtin_key(entry: &catalog::Entry) -> String {
+pub(crate) fn builtin_key(entry: &catalog::Entry) -> String {
     let module = entry.serialized_as.module.as_deref().filter(|m| *m != "builtins").unwrap_or(&entry.module);
     format!("{module}.{}", entry.canonical)
 }
@@ -257,6 +268,7 @@ fn rs_resolve(
 
 extendr_module! {
     mod kerasconfig;
+    use archive;
     use catalog;
     use fast;
     use json;

@@ -2,26 +2,40 @@
 //! serialized natively. Anything that needs R comes back as a `kc_fallback` marker and R
 //! handles that level itself (R/deserialize.R, R/serialize.R), so both paths give the same
 //! objects and configs.
+//!
+//! `plan` holds the rules (pure Rust, tested without R); `read` and `write` walk R values with
+//! R's C API (`rapi`), using the session caches of `rcache` and the name lookups of `sources`.
+//! The walks never evaluate R code and never signal an R error other than running out of
+//! memory: whatever R would do differently (call R code, warn, raise an error, make up a name)
+//! is a fallback.
 use extendr_api::prelude::*;
 
+mod plan;
+mod rapi;
+mod rcache;
+mod read;
+mod sources;
+mod write;
+
 fn fallback() -> Robj {
-    let mut marker = List::new(0);
-    marker.set_class(&["kc_fallback"]).expect("a list takes a class");
-    marker.into()
+    // SAFETY: on R's main thread (inside `.Call`); the marker is preserved for the session.
+    unsafe { Robj::from_sexp(rcache::consts().fallback) }
 }
 
 /// Deserializes `x` natively, or returns `kc_fallback`.
 #[extendr]
 fn rs_fast_deserialize(x: Robj, custom_objects: Robj, module_objects: Robj, shared: Robj, builtins: Robj) -> Robj {
-    let _ = (x, custom_objects, module_objects, shared, builtins);
-    fallback()
+    // SAFETY: on R's main thread; the arguments are alive for the whole call.
+    let result = unsafe { read::deserialize(x.get(), custom_objects.get(), module_objects.get(), shared.get(), builtins.get()) };
+    result.unwrap_or_else(|_| fallback())
 }
 
 /// Serializes `x` natively, or returns `kc_fallback`.
 #[extendr]
 fn rs_fast_serialize(x: Robj) -> Robj {
-    let _ = x;
-    fallback()
+    // SAFETY: as above.
+    let result = unsafe { write::serialize(x.get()) };
+    result.unwrap_or_else(|_| fallback())
 }
 
 extendr_module! {

@@ -22,13 +22,18 @@ struct Slot<V> {
 }
 
 impl<T: Copy + Eq + Hash, V> ByContent<T, V> {
-    /// Room for `entries` contents of `typical_len` items before growing.
-    pub fn with_capacity(entries: usize, typical_len: usize) -> Self {
-        ByContent {
-            table: HashTable::with_capacity(entries),
-            arena: Vec::with_capacity(entries * typical_len),
-            hasher: foldhash::fast::RandomState::default(),
-        }
+    pub fn new() -> Self {
+        ByContent { table: HashTable::new(), arena: Vec::new(), hasher: foldhash::fast::RandomState::default() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Forgets every entry, keeping the memory.
+    pub fn clear(&mut self) {
+        self.table.clear();
+        self.arena.clear();
     }
 
     /// The value for `key`, made by `make` when `key` is new.
@@ -58,7 +63,7 @@ mod tests {
 
     #[test]
     fn makes_one_value_per_distinct_content() {
-        let mut map: ByContent<u8, usize> = ByContent::with_capacity(0, 0);
+        let mut map: ByContent<u8, usize> = ByContent::new();
         let mut made = 0;
         for key in ["a", "bc", "a", "", "bc", "", "abc"] {
             map.get_or_insert_with(key.as_bytes(), || {
@@ -75,7 +80,7 @@ mod tests {
 
     #[test]
     fn survives_growth_with_many_keys() {
-        let mut map: ByContent<u32, u32> = ByContent::with_capacity(0, 0);
+        let mut map: ByContent<u32, u32> = ByContent::new();
         for i in 0..10_000u32 {
             map.get_or_insert_with(&[i, i / 7], || i);
         }

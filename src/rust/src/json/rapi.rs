@@ -21,6 +21,8 @@ extern "C" {
     pub fn Rf_getCharCE(x: SEXP) -> cetype_t;
     pub fn Rf_translateCharUTF8(x: SEXP) -> *const c_char;
     pub fn Rf_inherits(x: SEXP, name: *const c_char) -> Rboolean;
+    /// How many references R counts to `x` (`MAYBE_SHARED(x)` is `REFCNT(x) > 1`).
+    pub fn REFCNT(x: SEXP) -> c_int;
     pub fn vmaxget() -> *mut c_void;
     pub fn vmaxset(ptr: *const c_void);
 }

@@ -33,9 +33,10 @@ use super::bycontent::ByContent;
 use super::codec::read::Sink;
 use super::rapi::{ProtectIndex, R_ProtectWithIndex, R_Reprotect, Rf_ScalarLogical, Rf_ScalarReal, Rf_ScalarString};
 use extendr_ffi::{
-    cetype_t, R_ClassSymbol, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_install, Rf_mkCharLenCE, Rf_protect,
-    Rf_ScalarInteger, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE,
+    cetype_t, R_ClassSymbol, R_NilValue, Rf_allocVector, Rf_install, Rf_mkCharLenCE, Rf_protect,
+    Rf_ScalarInteger, Rf_namesgets, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE,
 };
+use std::cell::Cell;
 use std::os::raw::{c_char, c_int};
 
 /// 2^53: every integer up to this magnitude is exactly a double; past it, doubles skip some.
@@ -49,11 +50,24 @@ pub struct RBuilder {
     made: Stack,
     /// Every CHARSXP made.
     chars: Stack,
+    t: Tables,
+    /// `"keras_integer"`, the class of every such value.
+    keras_integer_class: SEXP,
+    digits_symbol: SEXP,
+}
+
+/// The builder's Rust-side state. It points at this parse's R objects, so it is emptied when the
+/// parse ends, but its memory is kept for the next parse: configs are often parsed by the
+/// hundred, and setting the tables up again cost a tenth of a small parse.
+struct Tables {
     /// Finished values waiting for their container.
     values: Vec<SEXP>,
     /// Keys (CHARSXPs) waiting for their object.
     keys: Vec<SEXP>,
-    strings: ByContent<u8, Interned>,
+    /// Every string made, found by its text through `strings` or `recent`.
+    interned: Vec<Interned>,
+    strings: ByContent<u8, usize>,
+    recent: ShortStrings,
     integers: FastMap<i32, SEXP>,
     /// double(1) by bit pattern, so that `-0` and `0` stay apart.
     doubles: FastMap<u64, SEXP>,
@@ -63,49 +77,84 @@ pub struct RBuilder {
     lists: ByContent<SEXP, SEXP>,
     /// The `lists` key of the list being closed.
     list_key: Vec<SEXP>,
+    /// For each open array and object, how many objects had been made when it opened.
+    made_before: Vec<usize>,
     /// Room for sorting an object's keys.
     sorted_keys: Vec<SEXP>,
-    /// `"keras_integer"`, the class of every such value.
-    keras_integer_class: SEXP,
-    digits_symbol: SEXP,
+}
+
+thread_local! {
+    /// The tables of the last parse, emptied, for the next one (R calls from one thread).
+    static SPARE_TABLES: Cell<Option<Tables>> = const { Cell::new(None) };
+}
+
+impl Tables {
+    /// Past this many entries, tables are dropped rather than kept: emptying them would cost
+    /// the next parse more than making new ones, and their memory would stay taken.
+    const KEEP_MAX: usize = 1 << 15;
+
+    fn new() -> Self {
+        Tables {
+            values: Vec::new(),
+            keys: Vec::new(),
+            interned: Vec::new(),
+            strings: ByContent::new(),
+            recent: ShortStrings::new(),
+            integers: FastMap::default(),
+            doubles: FastMap::default(),
+            key_lists: ByContent::new(),
+            lists: ByContent::new(),
+            list_key: Vec::new(),
+            made_before: Vec::new(),
+            sorted_keys: Vec::new(),
+        }
+    }
+
+    fn take() -> Self {
+        SPARE_TABLES.take().unwrap_or_else(Tables::new)
+    }
+
+    fn give_back(mut self) {
+        if self.interned.capacity() > Self::KEEP_MAX || self.lists.len() > Self::KEEP_MAX {
+            return;
+        }
+        self.values.clear();
+        self.keys.clear();
+        self.interned.clear();
+        self.strings.clear();
+        self.recent = ShortStrings::new();
+        self.integers.clear();
+        self.doubles.clear();
+        self.key_lists.clear();
+        self.lists.clear();
+        self.list_key.clear();
+        self.made_before.clear();
+        SPARE_TABLES.set(Some(self));
+    }
 }
 
 impl RBuilder {
-    /// A builder for a text of `input_len` bytes, which sizes its first allocations.
+    /// A builder for a text of `input_len` bytes, which sizes its R stacks.
     ///
     /// # Safety
     /// Call on R's main thread, and drop the builder before anything else unprotects: it pops its
     /// two protection slots when dropped.
     pub unsafe fn new(input_len: usize) -> Self {
-        // Configs hold a distinct object every few dozen bytes; growing is cheap, but a small
+        // Configs hold a distinct object every hundred bytes or so; growing is cheap, but a small
         // text should not pay for a large start.
-        let expected = (input_len / 32).clamp(16, 1 << 16);
+        let expected = (input_len / 128).clamp(16, 2048);
         let mut made = Stack::new(SEXPTYPE::VECSXP, expected);
-        let chars = Stack::new(SEXPTYPE::STRSXP, expected / 2);
+        let chars = Stack::new(SEXPTYPE::STRSXP, expected);
         let keras_integer_class = made.push(Rf_allocVector(SEXPTYPE::STRSXP, 1));
         SET_STRING_ELT(keras_integer_class, 0, mkchar("keras_integer"));
-        RBuilder {
-            made,
-            chars,
-            values: Vec::with_capacity(64),
-            keys: Vec::with_capacity(64),
-            strings: ByContent::with_capacity(expected / 2, 16),
-            integers: FastMap::default(),
-            doubles: FastMap::default(),
-            key_lists: ByContent::with_capacity(expected / 8, 8),
-            lists: ByContent::with_capacity(expected / 2, 8),
-            list_key: Vec::with_capacity(64),
-            sorted_keys: Vec::new(),
-            keras_integer_class,
-            digits_symbol: Rf_install(c"digits".as_ptr()),
-        }
+        RBuilder { made, chars, t: Tables::take(), keras_integer_class, digits_symbol: Rf_install(c"digits".as_ptr()) }
     }
 
     /// The value parsed. Call only after a successful parse; it stays protected until the builder
     /// is dropped.
     pub fn finish(&self) -> SEXP {
-        debug_assert_eq!(self.values.len(), 1);
-        self.values[0]
+        debug_assert_eq!(self.t.values.len(), 1);
+        self.t.values[0]
     }
 
     /// Keeps `x`, just made, alive for the whole parse.
@@ -114,40 +163,64 @@ impl RBuilder {
         unsafe { made.push(x) }
     }
 
-    /// The CHARSXP of `text`, and its character(1) once a value needed one.
-    fn intern<'a>(strings: &'a mut ByContent<u8, Interned>, chars: &mut Stack, text: &str) -> &'a mut Interned {
-        strings.get_or_insert_with(text.as_bytes(), || {
-            // SAFETY: `chars` protects the CHARSXP.
-            Interned { c: unsafe { chars.push(mkchar(text)) }, scalar: None }
-        })
+    /// The index in `interned` of the string of `text`, made on its first use.
+    fn intern(&mut self, text: &str) -> usize {
+        let index = match self.t.recent.get(text.as_bytes()) {
+            Some(index) => index,
+            None => {
+                let (interned, chars) = (&mut self.t.interned, &mut self.chars);
+                let index = *self.t.strings.get_or_insert_with(text.as_bytes(), || {
+                    // SAFETY: `chars` protects the CHARSXP.
+                    interned.push(Interned { c: unsafe { chars.push(mkchar(text)) }, scalar: None });
+                    interned.len() - 1
+                });
+                self.t.recent.put(text.as_bytes(), index);
+                index
+            }
+        };
+        index
     }
 
-    /// The list of `list_key[1..]` named by `list_key[0]` (`R_NilValue`: no names).
+    /// How many objects (CHARSXPs included) have been made.
+    fn made_count(&self) -> usize {
+        self.made.len + self.chars.len
+    }
+
+    /// The list of `list_key[1..]` named by `list_key[0]` (`R_NilValue`: no names), for the
+    /// container opened last. When something was made while it was open, one of its items is
+    /// new, so no list made before can be equal: it is made without looking, and not recorded
+    /// (an equal list later is made again, as is any list holding one).
     fn shared_list(&mut self) -> SEXP {
-        let (made, key) = (&mut self.made, &self.list_key);
-        *self.lists.get_or_insert_with(key, || {
-            let (names, items) = (key[0], &key[1..]);
-            // SAFETY: the names and items are protected already (or are R constants); `list` is
-            // protected by `Rf_protect` while `Rf_setAttrib` allocates.
-            unsafe {
-                let list = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, items.len() as isize));
-                for (i, &item) in items.iter().enumerate() {
-                    SET_VECTOR_ELT(list, i as isize, item);
-                }
-                if names != R_NilValue {
-                    Rf_setAttrib(list, R_NamesSymbol, names);
-                }
-                Self::keep(made, list);
-                Rf_unprotect(1);
-                list
+        let made_before = self.t.made_before.pop().unwrap_or(0);
+        if self.made_count() > made_before {
+            return Self::make_list(&mut self.made, &self.t.list_key);
+        }
+        let (made, key) = (&mut self.made, &self.t.list_key);
+        *self.t.lists.get_or_insert_with(key, || Self::make_list(made, key))
+    }
+
+    fn make_list(made: &mut Stack, key: &[SEXP]) -> SEXP {
+        let (names, items) = (key[0], &key[1..]);
+        // SAFETY: the names and items are protected already (or are R constants); `list` is
+        // protected by `Rf_protect` while `Rf_namesgets` allocates.
+        unsafe {
+            let list = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, items.len() as isize));
+            for (i, &item) in items.iter().enumerate() {
+                SET_VECTOR_ELT(list, i as isize, item);
             }
-        })
+            if names != R_NilValue {
+                Rf_namesgets(list, names);
+            }
+            Self::keep(made, list);
+            Rf_unprotect(1);
+            list
+        }
     }
 
     /// The `names` vector of the `len` keys on top of the key stack.
     fn shared_names(&mut self, len: usize) -> SEXP {
-        let (made, keys) = (&mut self.made, &self.keys[self.keys.len() - len..]);
-        *self.key_lists.get_or_insert_with(keys, || {
+        let (made, keys) = (&mut self.made, &self.t.keys[self.t.keys.len() - len..]);
+        *self.t.key_lists.get_or_insert_with(keys, || {
             // SAFETY: the keys are protected by `chars`; nothing allocates between the allocation
             // of `names` and `keep`.
             unsafe {
@@ -172,30 +245,30 @@ impl RBuilder {
                 Rf_unprotect(1);
             }
             Rf_setAttrib(x, R_ClassSymbol, self.keras_integer_class);
-            self.values.push(x);
+            self.t.values.push(x);
         }
     }
 
     /// Whether the `len` keys on top of the key stack repeat one.
     fn keys_repeat(&mut self, len: usize) -> bool {
-        let keys = &self.keys[self.keys.len() - len..];
+        let keys = &self.t.keys[self.t.keys.len() - len..];
         if len <= PAIRWISE_KEY_CHECK_MAX {
             // Equal keys are the same CHARSXP: pointers compare.
             return keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k));
         }
-        self.sorted_keys.clear();
-        self.sorted_keys.extend_from_slice(keys);
-        self.sorted_keys.sort_unstable();
-        self.sorted_keys.windows(2).any(|w| w[0] == w[1])
+        self.t.sorted_keys.clear();
+        self.t.sorted_keys.extend_from_slice(keys);
+        self.t.sorted_keys.sort_unstable();
+        self.t.sorted_keys.windows(2).any(|w| w[0] == w[1])
     }
 
     /// Rewrites the `len` pending members of an object whose keys repeat as Python's dict has
     /// them: each key once, at its first position, with its last value.
     fn keep_last_value_per_key(&mut self, len: usize) {
-        let (key_start, value_start) = (self.keys.len() - len, self.values.len() - len);
+        let (key_start, value_start) = (self.t.keys.len() - len, self.t.values.len() - len);
         let mut slot_of: FastMap<SEXP, usize> = FastMap::default();
         let (mut keys, mut values) = (Vec::new(), Vec::new());
-        for (&key, &value) in self.keys[key_start..].iter().zip(&self.values[value_start..]) {
+        for (&key, &value) in self.t.keys[key_start..].iter().zip(&self.t.values[value_start..]) {
             match slot_of.get(&key) {
                 Some(&slot) => values[slot] = value,
                 None => {
@@ -205,15 +278,16 @@ impl RBuilder {
                 }
             }
         }
-        self.keys.truncate(key_start);
-        self.keys.extend(keys);
-        self.values.truncate(value_start);
-        self.values.extend(values);
+        self.t.keys.truncate(key_start);
+        self.t.keys.extend(keys);
+        self.t.values.truncate(value_start);
+        self.t.values.extend(values);
     }
 }
 
 impl Drop for RBuilder {
     fn drop(&mut self) {
+        std::mem::replace(&mut self.t, Tables::new()).give_back();
         // SAFETY: the two slots `new` protected are on top: every other protect is balanced.
         unsafe { Rf_unprotect(2) }
     }
@@ -225,12 +299,12 @@ impl Sink for RBuilder {
 
     fn null(&mut self) {
         // SAFETY: `R_NilValue` is a constant of R's.
-        self.values.push(unsafe { R_NilValue });
+        self.t.values.push(unsafe { R_NilValue });
     }
 
     fn boolean(&mut self, value: bool) {
         // SAFETY: R returns its constant `TRUE` or `FALSE` vector.
-        self.values.push(unsafe { Rf_ScalarLogical(c_int::from(value)) });
+        self.t.values.push(unsafe { Rf_ScalarLogical(c_int::from(value)) });
     }
 
     fn integer(&mut self, value: i64) {
@@ -238,10 +312,11 @@ impl Sink for RBuilder {
         if value > i64::from(i32::MIN) && value <= i64::from(i32::MAX) {
             let made = &mut self.made;
             let x = *self
+                .t
                 .integers
                 .entry(value as i32)
                 .or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarInteger(value as c_int) }));
-            self.values.push(x);
+            self.t.values.push(x);
         } else if value.unsigned_abs() > EXACT_DOUBLE_LIMIT {
             self.keras_integer(value as f64, Some(&value.to_string()));
         } else {
@@ -258,56 +333,61 @@ impl Sink for RBuilder {
 
     fn float(&mut self, value: f64) {
         let made = &mut self.made;
-        let x = *self.doubles.entry(value.to_bits()).or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarReal(value) }));
-        self.values.push(x);
+        let x = *self.t.doubles.entry(value.to_bits()).or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarReal(value) }));
+        self.t.values.push(x);
     }
 
     fn string(&mut self, value: &str) {
-        let made = &mut self.made;
-        let interned = Self::intern(&mut self.strings, &mut self.chars, value);
+        let index = self.intern(value);
+        let (interned, made) = (&mut self.t.interned[index], &mut self.made);
         let c = interned.c;
         // SAFETY: `Rf_ScalarString` allocates with `c` protected (by `chars`, and by itself);
         // `keep` protects the result.
         let x = *interned.scalar.get_or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarString(c) }));
-        self.values.push(x);
+        self.t.values.push(x);
     }
 
-    fn begin_array(&mut self) {}
+    fn begin_array(&mut self) {
+        self.t.made_before.push(self.made_count());
+    }
 
     fn end_array(&mut self, len: usize) {
-        let start = self.values.len() - len;
-        self.list_key.clear();
+        let start = self.t.values.len() - len;
+        self.t.list_key.clear();
         // SAFETY: `R_NilValue` is a constant of R's.
-        self.list_key.push(unsafe { R_NilValue });
-        self.list_key.extend_from_slice(&self.values[start..]);
+        self.t.list_key.push(unsafe { R_NilValue });
+        self.t.list_key.extend_from_slice(&self.t.values[start..]);
         let list = self.shared_list();
-        self.values.truncate(start);
-        self.values.push(list);
+        self.t.values.truncate(start);
+        self.t.values.push(list);
     }
 
-    fn begin_object(&mut self) {}
+    fn begin_object(&mut self) {
+        self.t.made_before.push(self.made_count());
+    }
 
     fn key(&mut self, key: &str) {
-        let c = Self::intern(&mut self.strings, &mut self.chars, key).c;
-        self.keys.push(c);
+        let index = self.intern(key);
+        let c = self.t.interned[index].c;
+        self.t.keys.push(c);
     }
 
     fn end_object(&mut self, len: usize) {
         let mut len = len;
         if self.keys_repeat(len) {
-            let before = self.keys.len();
+            let before = self.t.keys.len();
             self.keep_last_value_per_key(len);
-            len -= before - self.keys.len();
+            len -= before - self.t.keys.len();
         }
-        let (key_start, value_start) = (self.keys.len() - len, self.values.len() - len);
+        let (key_start, value_start) = (self.t.keys.len() - len, self.t.values.len() - len);
         let names = self.shared_names(len);
-        self.list_key.clear();
-        self.list_key.push(names);
-        self.list_key.extend_from_slice(&self.values[value_start..]);
+        self.t.list_key.clear();
+        self.t.list_key.push(names);
+        self.t.list_key.extend_from_slice(&self.t.values[value_start..]);
         let list = self.shared_list();
-        self.keys.truncate(key_start);
-        self.values.truncate(value_start);
-        self.values.push(list);
+        self.t.keys.truncate(key_start);
+        self.t.values.truncate(value_start);
+        self.t.values.push(list);
     }
 }
 
@@ -320,6 +400,63 @@ unsafe fn mkchar(text: &str) -> SEXP {
 struct Interned {
     c: SEXP,
     scalar: Option<SEXP>,
+}
+
+/// A direct-mapped cache from texts of up to 16 bytes (most keys and values of a config) to
+/// their index in `RBuilder::interned`, in front of `RBuilder::strings`: a hit costs two word
+/// comparisons, where the map costs a hash, a probe and a `memcmp`.
+struct ShortStrings {
+    slots: Vec<ShortSlot>,
+}
+
+#[derive(Clone, Copy, Default)]
+struct ShortSlot {
+    words: [u64; 2],
+    len: usize,
+    /// The index plus one: 0 marks an empty slot.
+    index: usize,
+}
+
+impl ShortStrings {
+    /// Enough for the distinct keys and common values of a config, and small enough (8 KB) to
+    /// stay in the L1 cache.
+    const SLOTS: usize = 256;
+
+    fn new() -> Self {
+        ShortStrings { slots: vec![ShortSlot::default(); Self::SLOTS] }
+    }
+
+    fn get(&self, text: &[u8]) -> Option<usize> {
+        let words = Self::words(text)?;
+        let slot = &self.slots[Self::place(words, text.len()) % Self::SLOTS];
+        (slot.index != 0 && slot.len == text.len() && slot.words == words).then(|| slot.index - 1)
+    }
+
+    fn put(&mut self, text: &[u8], index: usize) {
+        if let Some(words) = Self::words(text) {
+            let place = Self::place(words, text.len()) % Self::SLOTS;
+            self.slots[place] = ShortSlot { words, len: text.len(), index: index + 1 };
+        }
+    }
+
+    /// Two words that, with the length, determine a text of up to 16 bytes: its first and last
+    /// 8 (or 4, or 1 and a middle) bytes, overlapping when shorter than 16.
+    fn words(text: &[u8]) -> Option<[u64; 2]> {
+        let n = text.len();
+        let word = |bytes: &[u8]| bytes.iter().rev().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
+        match n {
+            0 => Some([0, 0]),
+            1..=3 => Some([word(&[text[0], text[n / 2], text[n - 1]]), 0]),
+            4..=7 => Some([word(&text[..4]), word(&text[n - 4..])]),
+            8..=16 => Some([word(&text[..8]), word(&text[n - 8..])]),
+            _ => None,
+        }
+    }
+
+    fn place(words: [u64; 2], len: usize) -> usize {
+        let mixed = (words[0] ^ words[1].rotate_left(29) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        (mixed >> 40) as usize
+    }
 }
 
 /// Maps keyed by numbers and R pointers, with foldhash (see `ByContent`).

@@ -7,11 +7,17 @@
 
 use super::codec::write::{is_integer_text, Printer, Source, TooDeep};
 use super::codec::MAX_DEPTH;
-use super::rapi::{char_utf8, vmaxget, vmaxset, Rf_inherits};
+use super::rapi::{char_utf8, vmaxget, vmaxset, Rf_getCharCE, Rf_inherits, REFCNT};
 use extendr_ffi::{
-    R_IsNA, R_LevelsSymbol, R_NaString, R_NamesSymbol, R_NilValue, Rf_getAttrib, Rf_install, Rf_isObject, Rf_isS4,
-    INTEGER_ELT, LOGICAL_ELT, REAL_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+    cetype_t, R_IsNA, R_LevelsSymbol, R_NaString, R_NamesSymbol, R_NilValue, Rf_getAttrib, Rf_install, Rf_isObject,
+    Rf_isS4, DATAPTR_OR_NULL, INTEGER_ELT, LENGTH, LOGICAL_ELT, REAL_ELT, R_CHAR, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
+    VECTOR_ELT, XLENGTH,
 };
+use std::borrow::Cow;
+use std::ops::Range;
+
+/// Maps keyed by R pointers, with foldhash: much faster than SipHash on them.
+type FastMap<K, V> = foldhash::HashMap<K, V>;
 
 /// `NA_integer_` and `NA` (logical) in R's storage.
 const NA_INTEGER: i32 = i32::MIN;
@@ -119,81 +125,129 @@ impl Source for RValue {
     type Error = WriteError;
 
     fn emit(&self, out: &mut Printer) -> Result<(), WriteError> {
+        let mut walker = Walker { digits_symbol: self.digits_symbol, texts: FastMap::default(), strings: FastMap::default() };
         // SAFETY: `root` is protected by the caller (see `new`); everything reached from it is
         // protected through it, and writing allocates nothing in R.
-        unsafe { self.value(self.root, out) }
+        unsafe { walker.value(self.root, out) }.map(|_height| ())
     }
 }
 
-impl RValue {
-    unsafe fn value(&self, x: SEXP, out: &mut Printer) -> Result<(), WriteError> {
-        if Rf_isS4(x).into() {
-            return Err(WriteError::new("an S4 object".to_owned()));
+/// Walks R values into a printer. A value that R says may be shared (referenced more than
+/// once: the parser shares every repeated value) is written once and its text copied where it
+/// appears again, which costs much less than a second walk.
+struct Walker {
+    digits_symbol: SEXP,
+    /// The text of each shared value written, and how deep it nests, by value and, when
+    /// indenting, depth.
+    texts: FastMap<(SEXP, usize), (Range<usize>, usize)>,
+    /// The quoted text of each string (CHARSXP) written, as a value or a key.
+    strings: FastMap<SEXP, Range<usize>>,
+}
+
+impl Walker {
+    /// Writes `x`; returns how many arrays and objects deep it nests.
+    unsafe fn value(&mut self, x: SEXP, out: &mut Printer) -> Result<usize, WriteError> {
+        if x == R_NilValue {
+            out.null();
+            return Ok(0);
         }
-        match TYPEOF(x) {
-            SEXPTYPE::NILSXP => out.null(),
+        let shared = REFCNT(x) > 1;
+        let key = (x, if out.indents() { out.depth() } else { 0 });
+        if shared {
+            if let Some((text, height)) = self.texts.get(&key) {
+                // A copy nesting too deep is walked instead, to report where.
+                if out.depth() + height <= MAX_DEPTH {
+                    out.repeat_value(text.clone());
+                    return Ok(*height);
+                }
+            }
+        }
+        // Each R accessor is a call into libR: ask for the type once.
+        let (start, height) = match TYPEOF(x) {
             SEXPTYPE::VECSXP => self.list(x, out)?,
-            SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::STRSXP => self.atomic(x, out)?,
+            t @ (SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::STRSXP) => self.atomic(x, t, out)?,
+            _ if Rf_isS4(x).into() => return Err(WriteError::new("an S4 object".to_owned())),
             other => return Err(WriteError::new(format!("an object of type '{}'", type_name(other)))),
+        };
+        if shared {
+            self.texts.insert(key, (start..out.len(), height));
         }
-        Ok(())
+        Ok(height)
     }
 
-    unsafe fn list(&self, x: SEXP, out: &mut Printer) -> Result<(), WriteError> {
-        let len = XLENGTH(x);
+    /// Writes the list `x`; returns where its text starts, and how deep it nests.
+    unsafe fn list(&mut self, x: SEXP, out: &mut Printer) -> Result<(usize, usize), WriteError> {
+        if bool::from(Rf_isObject(x)) && bool::from(Rf_isS4(x)) {
+            return Err(WriteError::new("an S4 object".to_owned()));
+        }
+        let items = elements(x);
         let names = Rf_getAttrib(x, R_NamesSymbol);
-        if names == R_NilValue {
-            out.begin_array()?;
-            for i in 0..len {
-                self.value(VECTOR_ELT(x, i), out).map_err(|e| e.within(Step::Index(i as usize + 1)))?;
+        let mut height = 0;
+        let start = if names == R_NilValue {
+            let start = out.begin_array()?;
+            for (i, &item) in items.iter().enumerate() {
+                let item = self.value(item, out).map_err(|e| e.within(Step::Index(i + 1)))?;
+                height = height.max(item);
             }
             out.end_array();
+            start
         } else {
-            out.begin_object()?;
-            for i in 0..len {
-                let name = STRING_ELT(names, i);
-                if name == R_NaString {
-                    return Err(WriteError::new("an NA name".to_owned()).within(Step::Index(i as usize + 1)));
-                }
-                let written = with_utf8(name, |key| {
-                    out.key(key);
-                    self.value(VECTOR_ELT(x, i), out).map_err(|e| e.within(Step::Name(key.to_owned())))
-                });
-                match written {
-                    Ok(value_written) => value_written?,
-                    // The name itself cannot be written: point at it by position.
-                    Err(e) => return Err(e.within(Step::Index(i as usize + 1))),
+            let start = out.begin_object()?;
+            for (i, (&name, &item)) in elements(names).iter().zip(items.iter()).enumerate() {
+                self.key(name, out).map_err(|e| e.within(Step::Index(i + 1)))?;
+                match self.value(item, out) {
+                    Ok(item) => height = height.max(item),
+                    Err(e) => return Err(e.within(Step::Name(with_utf8(name, str::to_owned).unwrap_or_default()))),
                 }
             }
             out.end_object();
+            start
+        };
+        Ok((start, height + 1))
+    }
+
+    unsafe fn key(&mut self, name: SEXP, out: &mut Printer) -> Result<(), WriteError> {
+        if name == R_NaString {
+            return Err(WriteError::new("an NA name".to_owned()));
+        }
+        match self.strings.get(&name) {
+            Some(text) => out.repeat_key(text.clone()),
+            None => {
+                let text = with_utf8(name, |key| out.key(key))?;
+                self.strings.insert(name, text);
+            }
         }
         Ok(())
     }
 
-    unsafe fn atomic(&self, x: SEXP, out: &mut Printer) -> Result<(), WriteError> {
+    /// Writes the vector `x` of type `t`; returns where its text starts, and how deep it nests.
+    unsafe fn atomic(&mut self, x: SEXP, t: SEXPTYPE, out: &mut Printer) -> Result<(usize, usize), WriteError> {
         let kind = if !bool::from(Rf_isObject(x)) {
             Atomic::Plain
-        } else if TYPEOF(x) == SEXPTYPE::INTSXP && Rf_inherits(x, c"factor".as_ptr()).into() {
+        } else if Rf_isS4(x).into() {
+            return Err(WriteError::new("an S4 object".to_owned()));
+        } else if t == SEXPTYPE::INTSXP && Rf_inherits(x, c"factor".as_ptr()).into() {
             Atomic::Factor(Rf_getAttrib(x, R_LevelsSymbol))
-        } else if TYPEOF(x) == SEXPTYPE::REALSXP && Rf_inherits(x, c"keras_integer".as_ptr()).into() {
+        } else if t == SEXPTYPE::REALSXP && Rf_inherits(x, c"keras_integer".as_ptr()).into() {
             Atomic::KerasInteger
         } else {
             Atomic::Plain
         };
         let len = XLENGTH(x);
         if len == 1 {
-            return self.element(x, 0, kind, out);
+            return Ok((self.element(x, t, 0, kind, out)?, 0));
         }
-        out.begin_array()?;
+        let start = out.begin_array()?;
         for i in 0..len {
-            self.element(x, i, kind, out).map_err(|e| e.within(Step::Index(i as usize + 1)))?;
+            self.element(x, t, i, kind, out).map_err(|e| e.within(Step::Index(i as usize + 1)))?;
         }
         out.end_array();
-        Ok(())
+        Ok((start, 1))
     }
 
-    unsafe fn element(&self, x: SEXP, i: isize, kind: Atomic, out: &mut Printer) -> Result<(), WriteError> {
-        match TYPEOF(x) {
+    /// Writes element `i` of `x`; returns where its text starts.
+    unsafe fn element(&mut self, x: SEXP, t: SEXPTYPE, i: isize, kind: Atomic, out: &mut Printer) -> Result<usize, WriteError> {
+        Ok(match t {
             SEXPTYPE::LGLSXP => match LOGICAL_ELT(x, i) {
                 NA_INTEGER => return Err(WriteError::new("NA (a missing logical)".to_owned())),
                 b => out.boolean(b != 0),
@@ -206,7 +260,7 @@ impl RValue {
                     } else {
                         R_NaString
                     };
-                    self.string(label, out)?;
+                    self.string(label, out)?
                 }
                 (v, _) => out.integer(i64::from(v)),
             },
@@ -221,62 +275,86 @@ impl RValue {
                 }
             }
             _ => self.string(STRING_ELT(x, i), out)?,
-        }
-        Ok(())
+        })
     }
 
-    unsafe fn string(&self, c: SEXP, out: &mut Printer) -> Result<(), WriteError> {
+    /// Writes the string `c`; returns where its text starts.
+    unsafe fn string(&mut self, c: SEXP, out: &mut Printer) -> Result<usize, WriteError> {
         if c == R_NaString {
             return Err(WriteError::new("NA (a missing string)".to_owned()));
         }
-        with_utf8(c, |text| out.string(text))
+        Ok(match self.strings.get(&c) {
+            Some(text) => out.repeat_value(text.clone()),
+            None => {
+                let start = with_utf8(c, |text| out.string(text))?;
+                self.strings.insert(c, start..out.len());
+                start
+            }
+        })
     }
 
     /// A `keras_integer` element: the text in its `digits` attribute while that still reads as
     /// the double's value (arithmetic keeps attributes, so it may be stale), else the double's
     /// exact integer value.
-    unsafe fn keras_integer(&self, x: SEXP, i: isize, v: f64, out: &mut Printer) -> Result<(), WriteError> {
+    unsafe fn keras_integer(&mut self, x: SEXP, i: isize, v: f64, out: &mut Printer) -> Result<usize, WriteError> {
         let digits = Rf_getAttrib(x, self.digits_symbol);
         if TYPEOF(digits) == SEXPTYPE::STRSXP && XLENGTH(digits) == XLENGTH(x) {
             let c = STRING_ELT(digits, i);
             if c != R_NaString {
-                let exact = with_utf8(c, |text| {
+                let written = with_utf8(c, |text| {
                     let exact = is_integer_text(text) && text.parse::<f64>().is_ok_and(|d| d == v);
-                    if exact {
-                        out.integer_digits(text);
-                    }
-                    exact
+                    exact.then(|| out.integer_digits(text))
                 })?;
-                if exact {
-                    return Ok(());
+                if let Some(start) = written {
+                    return Ok(start);
                 }
             }
         }
         if !v.is_finite() || v.fract() != 0.0 {
             return Err(WriteError::new(format!("a keras_integer that is not a whole number ({v})")));
         }
-        if v.abs() < 9.2e18 {
-            out.integer(v as i64);
+        Ok(if v.abs() < 9.2e18 {
+            out.integer(v as i64)
         } else {
             // `{:.0}` prints a double's exact decimal value.
-            out.integer_digits(&format!("{v:.0}"));
-        }
-        Ok(())
+            out.integer_digits(&format!("{v:.0}"))
+        })
     }
 }
 
-/// Runs `f` on the UTF-8 text of the CHARSXP `c`, releasing any translation buffer afterwards.
+/// The elements of a list or character vector, read in place when R has them in memory (one
+/// libR call instead of one per element).
+unsafe fn elements<'a>(x: SEXP) -> Cow<'a, [SEXP]> {
+    let len = XLENGTH(x) as usize;
+    let data = DATAPTR_OR_NULL(x) as *const SEXP;
+    if len == 0 {
+        Cow::Borrowed(&[])
+    } else if !data.is_null() {
+        // SAFETY: `x` holds `len` pointers there while it lives, and writing changes nothing.
+        Cow::Borrowed(std::slice::from_raw_parts(data, len))
+    } else {
+        // An ALTREP vector not yet in memory: ask element by element (which allocates nothing).
+        let get = if TYPEOF(x) == SEXPTYPE::STRSXP { STRING_ELT } else { VECTOR_ELT };
+        Cow::Owned((0..len as isize).map(|i| get(x, i)).collect())
+    }
+}
+
+/// Runs `f` on the UTF-8 text of the CHARSXP `c`.
 unsafe fn with_utf8<T>(c: SEXP, f: impl FnOnce(&str) -> T) -> Result<T, WriteError> {
+    let own = std::slice::from_raw_parts(R_CHAR(c) as *const u8, LENGTH(c) as usize);
+    let encoding = Rf_getCharCE(c);
+    // UTF-8 and ASCII need no translation, and so no transient memory.
+    if encoding == cetype_t::CE_UTF8 || (encoding != cetype_t::CE_BYTES && own.is_ascii()) {
+        return utf8(own).map(f);
+    }
     let vmax = vmaxget();
-    let result = match char_utf8(c) {
-        Ok(bytes) => match std::str::from_utf8(bytes) {
-            Ok(text) => Ok(f(text)),
-            Err(_) => Err(WriteError::new("a string that is not valid UTF-8".to_owned())),
-        },
-        Err(problem) => Err(WriteError::new(problem.to_owned())),
-    };
+    let result = char_utf8(c).map_err(|problem| WriteError::new(problem.to_owned())).and_then(|bytes| utf8(bytes).map(f));
     vmaxset(vmax);
     result
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, WriteError> {
+    std::str::from_utf8(bytes).map_err(|_| WriteError::new("a string that is not valid UTF-8".to_owned()))
 }
 
 /// R's `typeof()` names of the types that cannot be written.

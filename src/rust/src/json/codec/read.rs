@@ -312,13 +312,10 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         let mut pos = run;
         // Fast path: most strings are short, ASCII and without escapes, and are borrowed as they
         // are.
-        let mut bits = 0u8;
-        while pos < input.len() && !STRING_STOP[input[pos] as usize] {
-            bits |= input[pos];
-            pos += 1;
-        }
+        let ascii;
+        (pos, ascii) = scan_string(input, pos);
         match input.get(pos) {
-            Some(b'"') if bits.is_ascii() && pos - run <= S::MAX_STRING_BYTES => {
+            Some(b'"') if ascii && pos - run <= S::MAX_STRING_BYTES => {
                 // SAFETY: every byte is below 0x80: ASCII is valid UTF-8.
                 let text = unsafe { std::str::from_utf8_unchecked(&input[run..pos]) };
                 self.pos = pos + 1;
@@ -354,9 +351,7 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
                 None => return Err(self.error_at(ErrorKind::UnterminatedString, open)),
             }
             run = pos;
-            while pos < input.len() && !STRING_STOP[input[pos] as usize] {
-                pos += 1;
-            }
+            pos = scan_string(input, pos).0;
         }
     }
 
@@ -489,6 +484,38 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         }
         Ok(())
     }
+}
+
+/// The offset of the first byte from `pos` that ends plain string text (a quote, a backslash, a
+/// control character; the end of the input if none), and whether the text up to it is ASCII.
+/// Looks at 8 bytes at a time: strings are most of a config's bytes.
+fn scan_string(input: &[u8], mut pos: usize) -> (usize, bool) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut ascii = true;
+    while let Some(Ok(word)) = input.get(pos..pos + 8).map(<[u8; 8]>::try_from) {
+        let w = u64::from_le_bytes(word);
+        let quote = w ^ (ONES * u64::from(b'"'));
+        let backslash = w ^ (ONES * u64::from(b'\\'));
+        // Per byte, `(v - 1) & !v` has its high bit set where `v` is 0, and `(w - 0x20) & !w`
+        // where `w` is below 0x20 (bytes from 0x80 never: `!w` clears their high bit). Borrows
+        // can mark bytes after a marked one, never before: the lowest mark is exact.
+        let stop = (quote.wrapping_sub(ONES) & !quote
+            | backslash.wrapping_sub(ONES) & !backslash
+            | w.wrapping_sub(ONES * 0x20) & !w)
+            & HIGHS;
+        if stop != 0 {
+            let end = pos + (stop.trailing_zeros() / 8) as usize;
+            return (end, ascii && input[pos..end].is_ascii());
+        }
+        ascii &= w & HIGHS == 0;
+        pos += 8;
+    }
+    while pos < input.len() && !STRING_STOP[input[pos] as usize] {
+        ascii &= input[pos].is_ascii();
+        pos += 1;
+    }
+    (pos, ascii)
 }
 
 fn skip_digits(input: &[u8], mut pos: usize) -> usize {

@@ -111,12 +111,24 @@ impl Source for Value {
 
     fn emit(&self, out: &mut Printer) -> Result<(), TooDeep> {
         match self {
-            Value::Null => out.null(),
-            Value::Bool(b) => out.boolean(*b),
-            Value::Int(i) => out.integer(*i),
-            Value::BigInt(digits) => out.integer_digits(digits),
-            Value::Float(x) => out.float(*x),
-            Value::Str(s) => out.string(s),
+            Value::Null => {
+                out.null();
+            }
+            Value::Bool(b) => {
+                out.boolean(*b);
+            }
+            Value::Int(i) => {
+                out.integer(*i);
+            }
+            Value::BigInt(digits) => {
+                out.integer_digits(digits);
+            }
+            Value::Float(x) => {
+                out.float(*x);
+            }
+            Value::Str(s) => {
+                out.string(s);
+            }
             Value::Array(items) => {
                 out.begin_array()?;
                 for item in items {

@@ -4,7 +4,7 @@
 //! escaping and number formatting.
 
 use super::{float, MAX_DEPTH};
-use std::fmt::Write as _;
+use std::ops::Range;
 
 /// Data that can be written as JSON.
 pub trait Source {
@@ -25,7 +25,13 @@ pub struct TooDeep;
 
 /// Lays out one JSON value. Callers keep the call order valid: one top-level value; `key` before
 /// each value of an object; every `begin_*` closed by its `end_*`.
+///
+/// A source whose data shares parts (R's values do) can write a part once and repeat its text:
+/// each value method returns where the value starts (`len` tells where it ends), `key` where
+/// the key lies, and `repeat_value` and `repeat_key` copy such text. In the indented layout a
+/// container's text depends on its depth, so only repeat it at the depth it was written at.
 pub struct Printer {
+    /// Only ever ASCII: strings are escaped to it.
     out: String,
     pretty: bool,
     depth: usize,
@@ -37,6 +43,26 @@ pub struct Printer {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
+/// How `ensure_ascii` writes each ASCII byte in a string: 0 as itself, `u` as `\u00XX`, any
+/// other as a backslash and that letter. Bytes from 0x80 are handled as characters.
+static ESCAPE: [u8; 128] = {
+    let mut table = [0u8; 128];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x7f] = b'u';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table[b'\n' as usize] = b'n';
+    table[b'\r' as usize] = b'r';
+    table[b'\t' as usize] = b't';
+    table[0x08] = b'b';
+    table[0x0c] = b'f';
+    table
+};
+
 impl Printer {
     pub fn new(pretty: bool) -> Self {
         Printer { out: String::new(), pretty, depth: 0, first: true, after_key: false }
@@ -46,32 +72,65 @@ impl Printer {
         self.out
     }
 
-    pub fn null(&mut self) {
-        self.before_value();
+    /// How long the text is so far: where the value just written ends.
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// How many arrays and objects are open.
+    pub fn depth(&self) -> usize {
+        self.depth
+    }
+
+    /// Whether this is the indented layout, where a container's text depends on its depth.
+    pub fn indents(&self) -> bool {
+        self.pretty
+    }
+
+    pub fn null(&mut self) -> usize {
+        let start = self.before_value();
         self.out.push_str("null");
+        start
     }
 
-    pub fn boolean(&mut self, value: bool) {
-        self.before_value();
+    pub fn boolean(&mut self, value: bool) -> usize {
+        let start = self.before_value();
         self.out.push_str(if value { "true" } else { "false" });
+        start
     }
 
-    pub fn integer(&mut self, value: i64) {
-        self.before_value();
-        // Writing to a String cannot fail.
-        let _ = write!(self.out, "{value}");
+    pub fn integer(&mut self, value: i64) -> usize {
+        let start = self.before_value();
+        // `write!` would go through the formatting machinery, several times slower.
+        let mut digits = [0u8; 20];
+        let mut n = 0;
+        let mut rest = value.unsigned_abs();
+        loop {
+            digits[n] = b'0' + (rest % 10) as u8;
+            n += 1;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if value < 0 {
+            self.out.push('-');
+        }
+        self.out.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
+        start
     }
 
     /// An integer given by its exact decimal text, which must match `-?(0|[1-9][0-9]*)`.
-    pub fn integer_digits(&mut self, digits: &str) {
+    pub fn integer_digits(&mut self, digits: &str) -> usize {
         debug_assert!(is_integer_text(digits));
-        self.before_value();
+        let start = self.before_value();
         self.out.push_str(digits);
+        start
     }
 
     /// Python's `float.__repr__`, with JSON's `NaN`, `Infinity`, `-Infinity` for the rest.
-    pub fn float(&mut self, value: f64) {
-        self.before_value();
+    pub fn float(&mut self, value: f64) -> usize {
+        let start = self.before_value();
         if value.is_nan() {
             self.out.push_str("NaN");
         } else if value.is_infinite() {
@@ -79,63 +138,95 @@ impl Printer {
         } else {
             float::write_repr(value, &mut self.out);
         }
+        start
     }
 
-    pub fn string(&mut self, value: &str) {
-        self.before_value();
+    pub fn string(&mut self, value: &str) -> usize {
+        let start = self.before_value();
         self.quoted(value);
+        start
     }
 
-    pub fn begin_array(&mut self) -> Result<(), TooDeep> {
-        self.open(b'[')
+    /// Opens an array; returns where its text starts.
+    pub fn begin_array(&mut self) -> Result<usize, TooDeep> {
+        self.open('[')
     }
 
-    pub fn end_array(&mut self) {
-        self.close(b']');
+    /// Closes the innermost array; returns where its text ends.
+    pub fn end_array(&mut self) -> usize {
+        self.close(']')
     }
 
-    pub fn begin_object(&mut self) -> Result<(), TooDeep> {
-        self.open(b'{')
+    pub fn begin_object(&mut self) -> Result<usize, TooDeep> {
+        self.open('{')
     }
 
-    pub fn key(&mut self, key: &str) {
+    /// Writes the key of the next value; returns where its text (quotes included) lies.
+    pub fn key(&mut self, key: &str) -> Range<usize> {
         self.item_separator();
+        let start = self.out.len();
         self.quoted(key);
+        let range = start..self.out.len();
+        self.out.push_str(": ");
+        self.after_key = true;
+        range
+    }
+
+    pub fn end_object(&mut self) -> usize {
+        self.close('}')
+    }
+
+    /// Writes again the value whose text lies at `range`.
+    pub fn repeat_value(&mut self, range: Range<usize>) -> usize {
+        let start = self.before_value();
+        self.repeat(range);
+        start
+    }
+
+    /// Writes again the key whose text lies at `range`, as `key` told (or a string value's).
+    pub fn repeat_key(&mut self, range: Range<usize>) {
+        self.item_separator();
+        self.repeat(range);
         self.out.push_str(": ");
         self.after_key = true;
     }
 
-    pub fn end_object(&mut self) {
-        self.close(b'}');
+    fn repeat(&mut self, range: Range<usize>) {
+        // SAFETY: `out` is all ASCII, so any range of it is valid UTF-8 (and `extend_from_within`
+        // panics rather than read outside it).
+        unsafe { self.out.as_mut_vec() }.extend_from_within(range);
     }
 
-    fn open(&mut self, bracket: u8) -> Result<(), TooDeep> {
+    fn open(&mut self, bracket: char) -> Result<usize, TooDeep> {
         if self.depth >= MAX_DEPTH {
             return Err(TooDeep);
         }
-        self.before_value();
-        self.out.push(bracket as char);
+        let start = self.before_value();
+        self.out.push(bracket);
         self.depth += 1;
         self.first = true;
-        Ok(())
+        Ok(start)
     }
 
-    fn close(&mut self, bracket: u8) {
+    fn close(&mut self, bracket: char) -> usize {
         self.depth -= 1;
         // Python writes empty containers as `[]` and `{}` even when indenting.
         if self.pretty && !self.first {
             self.newline_and_indent();
         }
-        self.out.push(bracket as char);
+        self.out.push(bracket);
         self.first = false;
+        self.out.len()
     }
 
-    fn before_value(&mut self) {
+    /// Writes what goes before a value; returns where the value starts.
+    fn before_value(&mut self) -> usize {
         if self.after_key {
             self.after_key = false;
         } else {
             self.item_separator();
         }
+        self.out.len()
     }
 
     /// What goes before an array item or an object key: `, ` between items when compact; with
@@ -145,10 +236,7 @@ impl Printer {
             return;
         }
         if !self.first {
-            self.out.push(',');
-            if !self.pretty {
-                self.out.push(' ');
-            }
+            self.out.push_str(if self.pretty { "," } else { ", " });
         }
         if self.pretty {
             self.newline_and_indent();
@@ -173,25 +261,21 @@ impl Printer {
         let mut i = 0;
         while i < bytes.len() {
             let b = bytes[i];
-            if (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\' {
+            let escape = ESCAPE.get(usize::from(b)).copied();
+            if escape == Some(0) {
                 i += 1;
                 continue;
             }
             // `run` and `i` sit on character boundaries: every step moves past a whole character.
             self.out.push_str(&value[run..i]);
-            let escape = match b {
-                b'"' => Some("\\\""),
-                b'\\' => Some("\\\\"),
-                b'\n' => Some("\\n"),
-                b'\r' => Some("\\r"),
-                b'\t' => Some("\\t"),
-                0x08 => Some("\\b"),
-                0x0c => Some("\\f"),
-                _ => None,
-            };
             match escape {
-                Some(text) => {
-                    self.out.push_str(text);
+                Some(b'u') => {
+                    self.unicode_escape(u16::from(b));
+                    i += 1;
+                }
+                Some(letter) => {
+                    self.out.push('\\');
+                    self.out.push(char::from(letter));
                     i += 1;
                 }
                 None => {
@@ -212,7 +296,7 @@ impl Printer {
     fn unicode_escape(&mut self, unit: u16) {
         self.out.push_str("\\u");
         for shift in [12, 8, 4, 0] {
-            self.out.push(HEX[usize::from((unit >> shift) & 0xf)] as char);
+            self.out.push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
         }
     }
 }

@@ -1,0 +1,323 @@
+# Model config files: `.keras` archives (read by the strict zip reader in src/rust/src/archive,
+# entirely in memory), `config.json` files and directories holding one. Weights are never read.
+
+# The most a member of an archive (and all members read together) may inflate to.
+kc_member_limit <- 268435456 # 256 MiB
+# Files are read whole into memory; bigger ones are refused before reading.
+kc_file_limit <- 2147483647 # 2 GiB - 1
+# The Keras version written to metadata.json: the Keras whose behaviour this package follows.
+kc_keras_version <- "3.15.1"
+
+#' Load a model from its Keras config file
+#'
+#' Reads the config of a model saved by Python Keras 3 (`model.save()`) or by
+#' [save_model_config()], and rebuilds the model with
+#' [deserialize_keras_object()]. **Weights are not loaded**: `model.weights.h5`
+#' is never read, so the model has freshly initialized (or no) weights.
+#'
+#' `filepath` may be:
+#' * a `.keras` archive (a zip file, recognized by its first bytes or by the
+#'   `.keras` extension): its `config.json` is read, along with
+#'   `metadata.json` when present, without extracting anything to disk. The
+#'   archive is checked strictly first: zip64, encrypted or multi-disk
+#'   archives, compression other than stored or deflate, entries that overlap
+#'   or point outside the file, duplicate names, names that are absolute or
+#'   contain `..`, backslashes or control characters, and bad CRCs are all
+#'   refused, and no member may inflate to more than 256 MiB (nor past the
+#'   size it declares), which stops zip bombs.
+#' * a `config.json` file: JSON text, such as [save_model_config()] writes.
+#' * a directory holding a `config.json` file.
+#'
+#' Files larger than 2 GiB are refused before being read.
+#'
+#' @param filepath Path of a `.keras` archive, of a `config.json` file, or of
+#'   a directory holding one.
+#' @param custom_objects Passed to [deserialize_keras_object()]: the custom
+#'   classes and functions the config refers to.
+#' @return The model (or whichever Keras object the config describes).
+#' @section Errors:
+#' All conditions have class `kerasconfig_error` and a subclass:
+#' `kerasconfig_error_file` when the file or directory does not exist, cannot
+#' be read, or is too large; `kerasconfig_error_archive` when an archive is
+#' refused (not a zip archive, corrupt, hostile, or without `config.json`),
+#' with a message saying what is wrong; `kerasconfig_json_error` (from
+#' [config_from_json()], with its `line` and `column`) when `config.json` is
+#' not valid JSON. Each has a `file` field holding `filepath`. Deserialization
+#' errors are those of [deserialize_keras_object()].
+#' @seealso [save_model_config()], [read_keras_metadata()]
+#' @export
+#' @examples
+#' layer_scale <- Layer("Scale",
+#'   initialize = function(factor = 1, ...) {
+#'     super$initialize(...)
+#'     self$factor <- factor
+#'   },
+#'   get_config = function() {
+#'     config <- super$get_config()
+#'     config$factor <- self$factor
+#'     config
+#'   }
+#' )
+#' path <- tempfile(fileext = ".keras")
+#' save_model_config(layer_scale(factor = 2, name = "twice"), path)
+#'
+#' loaded <- load_model_config(path, custom_objects = list(layer_scale))
+#' loaded$factor
+#' read_keras_metadata(path)$keras_version
+#'
+#' # A config.json file works too.
+#' json <- tempfile(fileext = ".json")
+#' save_model_config(loaded, json)
+#' load_model_config(json, custom_objects = list(layer_scale))$name
+#' unlink(c(path, json))
+load_model_config <- function(filepath, custom_objects = NULL) {
+  source <- kc_model_source(filepath, c("config.json", "metadata.json"))
+  if (is.null(source$config)) {
+    kc_abort(sprintf("Cannot load '%s': the archive has no config.json (it holds: %s).",
+                     filepath, kc_member_list(source$members)),
+             "kerasconfig_error_archive", file = filepath)
+  }
+  config <- kc_parse_file_json(source$config, source$config_label, filepath)
+  deserialize_keras_object(config, custom_objects = custom_objects)
+}
+
+#' Read the metadata of a `.keras` archive
+#'
+#' Returns the parsed `metadata.json` of a `.keras` archive (or of a directory
+#' holding one): what Keras records when saving, `keras_version` and
+#' `date_saved` (`"YYYY-MM-DD@HH:MM:SS"`, local time). Nothing else of the
+#' archive is extracted; it is checked as [load_model_config()] checks it.
+#'
+#' @param filepath Path of a `.keras` archive, or of a directory holding a
+#'   `metadata.json` file.
+#' @return A named list, such as `list(keras_version = "3.15.1", date_saved =
+#'   "2026-11-28@21:51:34")`.
+#' @section Errors:
+#' `kerasconfig_error_archive` when the archive is refused, has no
+#' `metadata.json`, or its metadata is not a JSON object;
+#' `kerasconfig_error_file` when the file does not exist, is not an archive,
+#' or the directory has no `metadata.json`; `kerasconfig_json_error` when
+#' `metadata.json` is not valid JSON.
+#' @seealso [load_model_config()], [save_model_config()]
+#' @export
+#' @examples
+#' layer_plain <- Layer("Plain")
+#' path <- tempfile(fileext = ".keras")
+#' save_model_config(layer_plain(name = "p"), path)
+#' str(read_keras_metadata(path))
+#' unlink(path)
+read_keras_metadata <- function(filepath) {
+  source <- kc_model_source(filepath, "metadata.json")
+  if (source$kind == "json") {
+    kc_abort(sprintf("Cannot read metadata from '%s': it is not a .keras archive (only archives hold metadata.json).",
+                     filepath), "kerasconfig_error_file", file = filepath)
+  }
+  if (is.null(source$metadata)) {
+    if (source$kind == "directory") {
+      kc_abort(sprintf("Directory '%s' has no metadata.json.", filepath), "kerasconfig_error_file", file = filepath)
+    }
+    kc_abort(sprintf("Cannot read '%s': the archive has no metadata.json (it holds: %s).",
+                     filepath, kc_member_list(source$members)),
+             "kerasconfig_error_archive", file = filepath)
+  }
+  metadata <- kc_parse_file_json(source$metadata, source$metadata_label, filepath)
+  if (!is.list(metadata) || (length(metadata) && is.null(names(metadata)))) {
+    kc_abort(sprintf("Cannot read '%s': its metadata.json is not a JSON object.", filepath),
+             "kerasconfig_error_archive", file = filepath)
+  }
+  metadata
+}
+
+#' Save a model's Keras config
+#'
+#' Serializes `model` as Keras saves a model: [serialize_keras_object()] inside
+#' a shared-object scope (so objects used at several places are written once
+#' and referenced by `shared_object_id`), written as JSON text exactly as
+#' Python's `json.dumps()` writes it.
+#'
+#' With a `filepath` ending in `.keras`, the file is a zip archive laid out as
+#' Keras writes one (members stored uncompressed, dated 1980-01-01):
+#' `metadata.json` (`{"keras_version": "3.15.1", "date_saved":
+#' "YYYY-MM-DD@HH:MM:SS"}`) and `config.json`. **It holds no weights**
+#' (`model.weights.h5`): this package never reads or writes weights.
+#' [load_model_config()] reads it back. Python Keras'
+#' `keras.saving.load_model()` expects a weights file in every archive and
+#' refuses one without ("Expected a model.weights.h5 or model.weights.npz
+#' file."); in Python, read the config instead, e.g.
+#' `keras.models.model_from_json(zipfile.ZipFile(path).read("config.json"))`,
+#' or save to a `config.json` file.
+#' Any other `filepath` gets the JSON text alone, as is: no trailing newline.
+#'
+#' @param model The model: a Keras object (an instance of a Keras class).
+#' @param filepath `NULL` to return the JSON text, or the path of the file to
+#'   write: a `.keras` archive, or any other name for the JSON text.
+#' @param overwrite Replace an existing file?
+#' @return The JSON text when `filepath` is `NULL`; otherwise `filepath`,
+#'   invisibly.
+#' @section Errors:
+#' An existing file is not replaced unless `overwrite = TRUE`: "File '...'
+#' already exists (pass overwrite = TRUE to force save).", class
+#' `kerasconfig_error_file`, as are failures to write. Serialization errors
+#' are those of [serialize_keras_object()] and [config_to_json()].
+#' @seealso [load_model_config()], [read_keras_metadata()]
+#' @export
+#' @examples
+#' layer_plain <- Layer("Plain")
+#' layer <- layer_plain(name = "p")
+#' cat(save_model_config(layer))
+#'
+#' path <- tempfile(fileext = ".keras")
+#' save_model_config(layer, path)
+#' try(save_model_config(layer, path))
+#' save_model_config(layer, path, overwrite = TRUE)
+#' unlink(path)
+save_model_config <- function(model, filepath = NULL, overwrite = FALSE) {
+  if (!isTRUE(overwrite) && !isFALSE(overwrite)) {
+    kc_abort("`overwrite` must be TRUE or FALSE.", "kerasconfig_error_type")
+  }
+  if (!is.null(filepath)) {
+    kc_check_filepath(filepath)
+    if (dir.exists(filepath)) {
+      kc_abort(sprintf("Cannot save to '%s': it is a directory.", filepath), "kerasconfig_error_file", file = filepath)
+    }
+    if (file.exists(filepath) && !overwrite) {
+      kc_abort(sprintf("File '%s' already exists (pass overwrite = TRUE to force save).", filepath),
+               "kerasconfig_error_file", file = filepath)
+    }
+    parent <- dirname(path.expand(filepath))
+    if (!dir.exists(parent)) {
+      kc_abort(sprintf("Cannot save to '%s': directory '%s' does not exist.", filepath, parent),
+               "kerasconfig_error_file", file = filepath)
+    }
+  }
+  if (!kc_is_instance(model)) {
+    kc_abort(sprintf("`model` must be a Keras object (a model, or an instance of another Keras class), not %s.",
+                     kc_describe(model)), "kerasconfig_error_type")
+  }
+  text <- kc_with_object_sharing(config_to_json(serialize_keras_object(model)))
+  if (is.null(filepath)) {
+    return(text)
+  }
+  bytes <- charToRaw(text)
+  if (kc_is_keras_path(filepath)) {
+    metadata <- config_to_json(list(keras_version = kc_keras_version,
+                                    date_saved = format(Sys.time(), "%Y-%m-%d@%H:%M:%S")))
+    bytes <- kc_check(rs_archive_write(c("metadata.json", "config.json"), list(charToRaw(metadata), bytes)))
+  }
+  kc_write_file(bytes, filepath)
+  invisible(filepath)
+}
+
+# ---- helpers ----------------------------------------------------------------------------------
+
+kc_check_filepath <- function(filepath) {
+  if (!kc_is_string(filepath) || !nzchar(filepath)) {
+    kc_abort("`filepath` must be a file path (a single string).", "kerasconfig_error_type")
+  }
+}
+
+kc_is_keras_path <- function(filepath) endsWith(filepath, ".keras")
+
+kc_member_list <- function(members) {
+  if (!length(members)) return("no entries at all")
+  shown <- members[seq_len(min(length(members), 20L))]
+  out <- paste(encodeString(shown, quote = "'"), collapse = ", ")
+  if (length(members) > 20L) out <- paste0(out, sprintf(", and %d more", length(members) - 20L))
+  out
+}
+
+# The bytes of a file, refusing files too big to read whole.
+kc_read_file <- function(path, filepath) {
+  size <- file.size(path)
+  if (is.na(size) || file.access(path, 4L) != 0L) {
+    kc_abort(sprintf("Cannot read '%s'.", path), "kerasconfig_error_file", file = filepath)
+  }
+  if (size > kc_file_limit) {
+    kc_abort(sprintf("Cannot read '%s': it holds %.0f bytes, more than the 2 GiB this package reads.", path, size),
+             "kerasconfig_error_file", file = filepath)
+  }
+  readBin(path, "raw", max(size, 1))
+}
+
+kc_is_zip <- function(path) {
+  head <- readBin(path, "raw", 4L)
+  length(head) == 4L && head[[1]] == as.raw(0x50) && head[[2]] == as.raw(0x4b) &&
+    ((head[[3]] == as.raw(3) && head[[4]] == as.raw(4)) || (head[[3]] == as.raw(5) && head[[4]] == as.raw(6)))
+}
+
+# Where a model's config (and metadata) come from. Returns `kind` ("archive", "json" or
+# "directory"), the raw bytes of `config` and `metadata` (NULL when absent or not wanted), the
+# archive's `members`, and labels naming each file in messages.
+kc_model_source <- function(filepath, wanted) {
+  kc_check_filepath(filepath)
+  path <- path.expand(filepath)
+  if (dir.exists(path)) {
+    files <- file.path(path, c("config.json", "metadata.json"))
+    present <- file.exists(files) & !dir.exists(files) & c("config.json", "metadata.json") %in% wanted
+    if ("config.json" %in% wanted && !present[[1]]) {
+      kc_abort(sprintf("Directory '%s' has no config.json.", filepath), "kerasconfig_error_file", file = filepath)
+    }
+    return(list(
+      kind = "directory",
+      config = if (present[[1]]) kc_read_file(files[[1]], filepath),
+      metadata = if (present[[2]]) kc_read_file(files[[2]], filepath),
+      config_label = sprintf("'%s'", file.path(filepath, "config.json")),
+      metadata_label = sprintf("'%s'", file.path(filepath, "metadata.json"))
+    ))
+  }
+  if (!file.exists(path)) {
+    kc_abort(sprintf(paste("File not found: filepath=%s. Please ensure the file is an accessible `.keras` zip",
+                           "file, a config.json file or a directory holding one."), filepath),
+             "kerasconfig_error_file", file = filepath)
+  }
+  if (file.access(path, 4L) != 0L) {
+    kc_abort(sprintf("Cannot read '%s'.", filepath), "kerasconfig_error_file", file = filepath)
+  }
+  zip <- kc_is_zip(path)
+  if (!zip && !kc_is_keras_path(filepath)) {
+    return(list(kind = "json", config = if ("config.json" %in% wanted) kc_read_file(path, filepath),
+                config_label = sprintf("'%s'", filepath)))
+  }
+  if (!zip) {
+    # Named .keras but not a zip: say so without reading the whole file.
+    kc_abort(sprintf("Cannot read '%s': not a zip archive, so not a .keras file.", filepath),
+             "kerasconfig_error_archive", file = filepath)
+  }
+  result <- rs_archive_read(kc_read_file(path, filepath), wanted, kc_member_limit)
+  if (inherits(result, "kc_rust_error")) {
+    result$message <- sprintf("Cannot read '%s': %s.", filepath, result$message)
+    kc_check(result, file = filepath)
+  }
+  list(
+    kind = "archive",
+    members = result$members,
+    config = result[["config.json", exact = TRUE]],
+    metadata = result[["metadata.json", exact = TRUE]],
+    config_label = sprintf("config.json in '%s'", filepath),
+    metadata_label = sprintf("metadata.json in '%s'", filepath)
+  )
+}
+
+# Parses JSON bytes with the config codec, naming the file in its error messages.
+kc_parse_file_json <- function(bytes, label, filepath) {
+  tryCatch(config_from_json(bytes), kerasconfig_json_error = function(e) {
+    e$message <- sprintf("%s (in %s).", sub("[.]$", "", conditionMessage(e)), label)
+    e$file <- filepath
+    stop(e)
+  })
+}
+
+kc_write_file <- function(bytes, filepath) {
+  problem <- NULL
+  tryCatch(
+    withCallingHandlers(writeBin(bytes, filepath), warning = function(w) {
+      problem <<- conditionMessage(w)
+      invokeRestart("muffleWarning")
+    }),
+    error = function(e) {
+      kc_abort(sprintf("Cannot write '%s': %s", filepath, problem %||% conditionMessage(e)),
+               "kerasconfig_error_file", file = filepath)
+    }
+  )
+  invisible(filepath)
+}

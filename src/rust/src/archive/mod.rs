@@ -1,0 +1,131 @@
+//! `.keras` archives: a strict in-memory zip reader (`read`) and a writer of stored archives
+//! (`write`), exposed to R as `rs_archive_read()` and `rs_archive_write()`. Nothing here touches
+//! the file system: R reads and writes the bytes. Problems come back as `kc_rust_error` lists of
+//! class `kerasconfig_error_archive`; no input makes these functions panic.
+
+use extendr_api::prelude::*;
+
+pub mod crc32;
+pub mod read;
+pub mod write;
+
+#[cfg(test)]
+mod tests;
+
+const ARCHIVE_ERROR: &str = "kerasconfig_error_archive";
+
+/// Why an archive was refused (or could not be written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error(pub String);
+
+impl Error {
+    pub fn new(message: impl Into<String>) -> Self {
+        Error(message.into())
+    }
+}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An entry name quoted for a message, with control characters and quotes escaped.
+pub(crate) fn show(name: &str) -> String {
+    const MAX: usize = 200;
+    let mut shown: String = name.chars().take(MAX).flat_map(char::escape_debug).collect();
+    if name.chars().count() > MAX {
+        shown.push_str("...");
+    }
+    format!("'{shown}'")
+}
+
+fn rust_error(message: &str) -> Robj {
+    let mut list = list!(class = ARCHIVE_ERROR, message = message);
+    list.set_class(&["kc_rust_error"]).expect("a list takes a class");
+    list.into()
+}
+
+/// Reads a zip archive from memory. `bytes`: the whole file (a raw vector); `members`: the
+/// names of the entries to extract (character; `NA` ignored); `limit`: the most bytes any one
+/// of them, and all of them together, may inflate to. Returns a named list: `members` (the
+/// names of all entries) and one raw vector per wanted entry that exists, named by the entry
+/// (so do not ask for an entry called `members`); or a `kc_rust_error` of class
+/// `kerasconfig_error_archive`.
+#[extendr]
+fn rs_archive_read(bytes: Robj, members: Robj, limit: f64) -> Robj {
+    let Some(data) = bytes.as_raw_slice() else {
+        return rust_error("`bytes` must be a raw vector");
+    };
+    let wanted: Vec<&str> = if members.is_null() {
+        Vec::new()
+    } else {
+        match members.as_str_vector() {
+            Some(v) => v.into_iter().filter(|s| !s.is_na()).collect(),
+            None => return rust_error("`members` must be a character vector"),
+        }
+    };
+    if !(limit.is_finite() && limit >= 0.0) {
+        return rust_error("`limit` must be a non-negative number of bytes");
+    }
+    // `as` saturates: limits beyond 2^64 are as good as none.
+    let limit = limit.floor() as u64;
+    match read::read(data, &wanted, limit) {
+        Err(e) => rust_error(&e.0),
+        Ok(archive) => {
+            let mut names: Vec<String> = Vec::with_capacity(archive.members.len() + 1);
+            let mut values: Vec<Robj> = Vec::with_capacity(archive.members.len() + 1);
+            names.push("members".to_owned());
+            values.push(Robj::from(archive.names));
+            for (name, content) in archive.members {
+                values.push(Raw::from_bytes(&content).into());
+                names.push(name);
+            }
+            List::from_names_and_values(names, values).expect("as many names as values").into()
+        }
+    }
+}
+
+/// Writes a zip archive in memory, members stored uncompressed as Keras writes them.
+/// `names`: entry names (character); `contents`: a list of raw vectors (or single strings,
+/// written as UTF-8), one per name. Returns the archive as a raw vector, or a `kc_rust_error`.
+#[extendr]
+fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
+    let Some(names) = names.as_str_vector() else {
+        return rust_error("`names` must be a character vector");
+    };
+    if names.iter().any(|s| s.is_na()) {
+        return rust_error("`names` must not contain NA");
+    }
+    let Some(contents) = contents.as_list() else {
+        return rust_error("`contents` must be a list of raw vectors");
+    };
+    if contents.len() != names.len() {
+        return rust_error("`names` and `contents` must have the same length");
+    }
+    let mut items: Vec<Robj> = Vec::with_capacity(names.len());
+    for (_, item) in contents.iter() {
+        items.push(item);
+    }
+    let mut entries: Vec<(&str, &[u8])> = Vec::with_capacity(names.len());
+    for (name, item) in names.iter().zip(items.iter()) {
+        let bytes: &[u8] = if let Some(raw) = item.as_raw_slice() {
+            raw
+        } else if let Some(text) = item.as_str().filter(|s| item.len() == 1 && !s.is_na()) {
+            text.as_bytes()
+        } else {
+            return rust_error(&format!("the content of entry {} must be a raw vector or a single string", show(name)));
+        };
+        entries.push((name, bytes));
+    }
+    match write::write(&entries) {
+        Ok(bytes) => Raw::from_bytes(&bytes).into(),
+        Err(e) => rust_error(&e.0),
+    }
+}
+
+extendr_module! {
+    mod archive;
+    fn rs_archive_read;
+    fn rs_archive_write;
+}

@@ -1,0 +1,473 @@
+//! What the fast path needs to know about a built-in class to build it as R's `kc_builtin_init()`
+//! (R/builtins.R) does, worked out once per catalog entry, without R: which config keys it
+//! accepts, which it requires, what kind of default each key has, and how a given value is
+//! coerced (`kc_builtin_coerce()`). Whatever R would do that is not modelled here (generate a
+//! name or a seed, look a name up, raise an error) is a [`Coerce::Fallback`] or a plan that
+//! refuses the config, so R handles it.
+
+use crate::catalog::{catalog, Entry};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::{LazyLock, OnceLock};
+
+/// Keras' base-layer keyword arguments, accepted by every layer and model (`kc_layer_kwargs`).
+pub const LAYER_KWARGS: [&str; 9] = [
+    "name",
+    "trainable",
+    "dtype",
+    "autocast",
+    "activity_regularizer",
+    "input_dim",
+    "input_shape",
+    "batch_input_shape",
+    "batch_size",
+];
+
+/// The base-layer arguments that describe an input layer (`kc_input_kwargs`): R keeps them
+/// aside when the class does not take them itself.
+pub const INPUT_KWARGS: [&str; 4] = ["input_dim", "input_shape", "batch_input_shape", "batch_size"];
+
+/// What a key's default value is, as far as coercion cares (`defaults[[key]]` in R).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefaultKind {
+    /// No default (not in the default config), or `null`.
+    Null,
+    /// A string (`is.character(default)`).
+    Str,
+    /// An integer R holds as integer (`is.integer(default)`).
+    Int,
+    /// An array or an object (`is.list(default)`); `dict` when it is an object config
+    /// (`class_name` and `config`), which R turns into a fresh object when the key is not given.
+    List { dict: bool },
+    /// A number R holds as double, or a boolean.
+    Other,
+}
+
+impl DefaultKind {
+    pub fn of(value: &Value) -> DefaultKind {
+        match value {
+            Value::Null => DefaultKind::Null,
+            Value::String(_) => DefaultKind::Str,
+            Value::Number(n) => match n.as_i64() {
+                // R's integers run from -(2^31 - 1); the codec reads others as doubles.
+                Some(i) if i > i64::from(i32::MIN) && i <= i64::from(i32::MAX) => DefaultKind::Int,
+                _ => DefaultKind::Other,
+            },
+            Value::Array(_) => DefaultKind::List { dict: false },
+            Value::Object(m) => DefaultKind::List { dict: m.contains_key("class_name") && m.contains_key("config") },
+            Value::Bool(_) => DefaultKind::Other,
+        }
+    }
+}
+
+/// How a config key is treated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRule {
+    /// Matches `(^|_)activation$`.
+    pub activation: bool,
+    /// A string here names an object (`kc_object_slot()`): R looks it up, so the fast path
+    /// falls back.
+    pub object_slot: bool,
+    pub learning_rate: bool,
+    pub default: DefaultKind,
+}
+
+impl KeyRule {
+    pub fn new(key: &str, default: DefaultKind, optimizer: bool) -> KeyRule {
+        KeyRule {
+            activation: key == "activation" || key.ends_with("_activation"),
+            object_slot: key.ends_with("initializer")
+                || key.ends_with("regularizer")
+                || key.ends_with("constraint")
+                || (key == "dtype" && matches!(default, DefaultKind::List { .. })),
+            learning_rate: optimizer && key == "learning_rate",
+            default,
+        }
+    }
+}
+
+/// What a value is, as far as coercion cares. Built from the R value by the reader.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ValueKind {
+    Null,
+    /// A character vector of length 1 (any attributes, `NA` included).
+    String1,
+    /// A function of class `keras_builtin_function`.
+    BuiltinFunction,
+    /// An integer or double vector.
+    Numeric(Numeric),
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Numeric {
+    pub integer: bool,
+    pub len: usize,
+    /// Has any attribute at all.
+    pub attributes: bool,
+    /// Has a class: `keras_integer` (a double `is.numeric()` still counts), or another one.
+    pub class: NumericClass,
+    /// The first element as a double (`NA` as NaN); 0 when empty.
+    pub first: f64,
+    /// The first element is `NA` (integer) or NaN/`NA` (double).
+    pub first_missing: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NumericClass {
+    None,
+    KerasInteger,
+    /// Another class: `is.numeric()` may dispatch to a method (factors, dates).
+    Other,
+}
+
+/// The outcome of `kc_builtin_coerce()` for one value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Coerce {
+    Keep,
+    /// `"linear"`, for a NULL activation whose default is a string.
+    Linear,
+    /// The `keras_name` attribute of a built-in function.
+    Name,
+    /// A double through float32 and back.
+    Float32(f64),
+    Integer(i32),
+    Fallback,
+}
+
+/// `kc_builtin_coerce()` for a value already deserialized.
+pub fn coerce(rule: &KeyRule, value: &ValueKind) -> Coerce {
+    if *value == ValueKind::Null {
+        return if rule.activation && rule.default == DefaultKind::Str { Coerce::Linear } else { Coerce::Keep };
+    }
+    if rule.object_slot && *value == ValueKind::String1 {
+        return Coerce::Fallback;
+    }
+    if rule.activation {
+        return if *value == ValueKind::BuiltinFunction { Coerce::Name } else { Coerce::Keep };
+    }
+    let ValueKind::Numeric(n) = value else { return Coerce::Keep };
+    if rule.learning_rate && n.len == 1 {
+        if n.class == NumericClass::Other || n.first_missing {
+            return Coerce::Fallback;
+        }
+        // `writeBin(size = 4)` narrows as C does; only finite values beyond float's range
+        // might differ from Rust's rounding to infinity.
+        if n.first.is_finite() && n.first.abs() > f64::from(f32::MAX) {
+            return Coerce::Fallback;
+        }
+        return Coerce::Float32(f64::from(n.first as f32));
+    }
+    if n.class != NumericClass::None {
+        // `is.object(value)`: kept as it is (a keras_integer, say).
+        return Coerce::Keep;
+    }
+    // `kc_like_default()`: names would be dropped, vectors become lists, tuples get filled.
+    if n.attributes || n.len != 1 || matches!(rule.default, DefaultKind::List { .. }) {
+        return Coerce::Fallback;
+    }
+    let whole = !n.first_missing && n.first.is_finite() && n.first == n.first.round();
+    if rule.default == DefaultKind::Int && whole {
+        if n.integer {
+            return Coerce::Keep;
+        }
+        // as.integer() gives NA (with a warning) outside R's integer range.
+        return if n.first > f64::from(i32::MIN) && n.first <= f64::from(i32::MAX) {
+            Coerce::Integer(n.first as i32)
+        } else {
+            Coerce::Fallback
+        };
+    }
+    Coerce::Keep
+}
+
+/// How a given key of a config fits the class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyClass {
+    /// The default config's key at this position.
+    Default(usize),
+    /// Accepted (a parameter, or a base-layer argument), not in the default config.
+    Extra,
+    /// Not accepted, or an input-layer argument R keeps aside: R handles it.
+    Fallback,
+}
+
+/// One built-in class, ready for the fast path.
+pub struct Plan {
+    /// The default config's keys, in order, with their rules.
+    pub keys: Vec<(String, KeyRule)>,
+    index: HashMap<String, usize>,
+    /// Accepted keys that are not in the default config.
+    extra: HashMap<String, KeyRule>,
+    /// Parameters a config must give (as R computes them).
+    pub required: Vec<String>,
+    /// A layer whose name R would generate when the config has none.
+    pub generates_name: bool,
+    /// R might draw a seed when the config gives none (see `seed_may_be_drawn`).
+    pub draws_seed: bool,
+}
+
+impl Plan {
+    /// The plan of a class, or `None` when the fast path must leave it to R: models (their
+    /// `from_config()` rebuilds layer graphs), functions, and classes without a default config.
+    pub fn new(entry: &'static Entry) -> Option<Plan> {
+        if entry.kind != crate::resolve::Kind::Class || entry.family == "models" {
+            return None;
+        }
+        let defaults = entry.default_config.as_ref()?;
+        let optimizer = entry.family == "optimizers";
+        let layer_like = entry.family == "layers" || entry.family == "models";
+        let keys: Vec<(String, KeyRule)> =
+            defaults.iter().map(|(k, v)| (k.clone(), KeyRule::new(k, DefaultKind::of(v), optimizer))).collect();
+        let index: HashMap<String, usize> = keys.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
+        let params: Vec<&str> = entry
+            .params
+            .iter()
+            .filter(|p| p.kind != "var_keyword" && p.kind != "var_positional")
+            .map(|p| p.name.as_str())
+            .collect();
+        let mut extra = HashMap::new();
+        let base: &[&str] = if layer_like { &LAYER_KWARGS } else { &[] };
+        for &k in params.iter().chain(base) {
+            if index.contains_key(k) {
+                continue;
+            }
+            // An input-layer argument the class does not take itself is kept aside by R.
+            if INPUT_KWARGS.contains(&k) && !params.contains(&k) {
+                continue;
+            }
+            extra.insert(k.to_owned(), KeyRule::new(k, DefaultKind::Null, optimizer));
+        }
+        // R flags required parameters over all of them, then reads the flags by position over
+        // the parameters without `...` and `**kwargs`: mirrored as written.
+        let flags: Vec<bool> = entry.params.iter().map(|p| p.required).collect();
+        let required = params
+            .iter()
+            .zip(flags.iter().chain(std::iter::repeat(&false)))
+            .filter(|(_, &r)| r)
+            .map(|(p, _)| (*p).to_owned())
+            .collect();
+        Some(Plan {
+            generates_name: layer_like && index.contains_key("name"),
+            draws_seed: seed_may_be_drawn(entry),
+            keys,
+            index,
+            extra,
+            required,
+        })
+    }
+
+    pub fn classify(&self, key: &str) -> KeyClass {
+        if let Some(&i) = self.index.get(key) {
+            KeyClass::Default(i)
+        } else if self.extra.contains_key(key) {
+            KeyClass::Extra
+        } else {
+            KeyClass::Fallback
+        }
+    }
+
+    /// The rule of a key `classify` called `Extra`.
+    pub fn extra_rule(&self, key: &str) -> Option<&KeyRule> {
+        self.extra.get(key)
+    }
+
+    /// The default config's keys.
+    #[cfg(test)]
+    pub fn key_names(&self) -> impl Iterator<Item = &str> {
+        self.keys.iter().map(|(k, _)| k.as_str())
+    }
+}
+
+/// R draws a seed (RandomCrop) when none is given, `config$seed` is a number (`$` matches a
+/// unique prefix too) and the `seed` parameter defaults to null. Judged generously: a `true`
+/// here only sends such configs to R.
+fn seed_may_be_drawn(entry: &Entry) -> bool {
+    let Some(defaults) = entry.default_config.as_ref() else { return false };
+    let seed_default_null =
+        entry.params.iter().find(|p| p.name == "seed").is_some_and(|p| matches!(p.default, Some(Value::Null)));
+    let numeric_seed = defaults.iter().any(|(k, v)| k.starts_with("seed") && v.is_number());
+    seed_default_null && numeric_seed
+}
+
+/// The plan of the catalog entry `id` (made on first use), or `None`.
+pub fn plan(id: usize) -> Option<&'static Plan> {
+    static PLANS: LazyLock<Vec<OnceLock<Option<Plan>>>> =
+        LazyLock::new(|| catalog().entries().iter().map(|_| OnceLock::new()).collect());
+    let entry = catalog().by_id(id)?;
+    PLANS.get(id)?.get_or_init(|| Plan::new(entry)).as_ref()
+}
+
+/// The catalog entry R's `kc_builtin_info()` uses for a built-in R object kept under `key`
+/// (`rs_builtin_lookup()` in lib.rs: the first canonical entry with that key).
+pub fn entry_for_key(key: &str) -> Option<&'static Entry> {
+    static KEYS: LazyLock<HashMap<String, usize>> = LazyLock::new(|| {
+        let mut keys = HashMap::new();
+        for entry in catalog().entries().iter().filter(|e| e.canonical_id == e.id) {
+            keys.entry(crate::builtin_key(entry)).or_insert(entry.id);
+        }
+        keys
+    });
+    KEYS.get(key).and_then(|&id| catalog().by_id(id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(namespace: &str, name: &str) -> &'static Plan {
+        let e = catalog().entries().iter().find(|e| e.namespace == namespace && e.name == name).expect("in catalog");
+        plan(e.canonical_id).expect("a plan")
+    }
+
+    fn num(v: f64, integer: bool) -> ValueKind {
+        ValueKind::Numeric(Numeric {
+            integer,
+            len: 1,
+            attributes: false,
+            class: NumericClass::None,
+            first: v,
+            first_missing: false,
+        })
+    }
+
+    #[test]
+    fn dense_accepts_its_keys_parameters_and_base_layer_arguments() {
+        let p = class("keras.layers", "Dense");
+        assert_eq!(p.classify("units"), KeyClass::Default(p.key_names().position(|k| k == "units").unwrap()));
+        assert_eq!(p.classify("name"), KeyClass::Default(0));
+        assert_eq!(p.classify("autocast"), KeyClass::Extra);
+        assert_eq!(p.classify("bogus"), KeyClass::Fallback);
+        // Input-layer arguments are kept aside by R, not part of the config.
+        for k in INPUT_KWARGS {
+            assert_eq!(p.classify(k), KeyClass::Fallback, "{k}");
+        }
+        assert_eq!(p.required, vec!["units".to_owned()]);
+        assert!(p.generates_name);
+        assert!(!p.draws_seed);
+    }
+
+    #[test]
+    fn input_layer_takes_batch_size_as_its_own_parameter() {
+        let p = class("keras.layers", "InputLayer");
+        assert_eq!(p.classify("batch_size"), KeyClass::Extra);
+        assert_eq!(p.classify("input_shape"), KeyClass::Fallback);
+    }
+
+    #[test]
+    fn non_layers_take_no_base_layer_arguments_and_name_nothing() {
+        let p = class("keras.optimizers", "Adam");
+        assert_eq!(p.classify("trainable"), KeyClass::Fallback);
+        assert!(!p.generates_name);
+        assert!(p.keys.iter().any(|(k, r)| k == "learning_rate" && r.learning_rate));
+        let g = class("keras.initializers", "GlorotUniform");
+        assert!(g.keys.iter().all(|(_, r)| !r.learning_rate && !r.activation));
+    }
+
+    #[test]
+    fn models_functions_and_drawn_seeds_are_left_to_r() {
+        let seq = catalog().entries().iter().find(|e| e.canonical == "Sequential").unwrap();
+        assert!(plan(seq.id).is_none());
+        let relu = catalog().entries().iter().find(|e| e.canonical == "relu").unwrap();
+        assert!(plan(relu.id).is_none());
+        assert!(class("keras.layers", "RandomCrop").draws_seed);
+    }
+
+    #[test]
+    fn default_kinds_follow_the_codec() {
+        use serde_json::json;
+        assert_eq!(DefaultKind::of(&json!(3)), DefaultKind::Int);
+        assert_eq!(DefaultKind::of(&json!(-2147483648i64)), DefaultKind::Other);
+        assert_eq!(DefaultKind::of(&json!(3.0)), DefaultKind::Other);
+        assert_eq!(DefaultKind::of(&json!("x")), DefaultKind::Str);
+        assert_eq!(DefaultKind::of(&json!([1, 2])), DefaultKind::List { dict: false });
+        assert_eq!(DefaultKind::of(&json!({"class_name": "Zeros", "config": {}})), DefaultKind::List { dict: true });
+        assert_eq!(DefaultKind::of(&json!({"name": "float32"})), DefaultKind::List { dict: false });
+        assert_eq!(DefaultKind::of(&json!(true)), DefaultKind::Other);
+    }
+
+    #[test]
+    fn key_rules_match_rs_regular_expressions() {
+        let r = |k| KeyRule::new(k, DefaultKind::Null, false);
+        assert!(r("activation").activation && r("recurrent_activation").activation);
+        assert!(!r("activations").activation && !r("xactivation").activation);
+        assert!(r("kernel_initializer").object_slot && r("initializer").object_slot);
+        assert!(r("bias_regularizer").object_slot && r("kernel_constraint").object_slot);
+        assert!(!r("dtype").object_slot);
+        assert!(KeyRule::new("dtype", DefaultKind::List { dict: true }, false).object_slot);
+        assert!(KeyRule::new("learning_rate", DefaultKind::Other, true).learning_rate);
+        assert!(!KeyRule::new("learning_rate", DefaultKind::Other, false).learning_rate);
+    }
+
+    #[test]
+    fn coercion_mirrors_kc_builtin_coerce() {
+        let act = KeyRule::new("activation", DefaultKind::Str, false);
+        assert_eq!(coerce(&act, &ValueKind::Null), Coerce::Linear);
+        assert_eq!(coerce(&act, &ValueKind::BuiltinFunction), Coerce::Name);
+        assert_eq!(coerce(&act, &ValueKind::String1), Coerce::Keep);
+        assert_eq!(coerce(&act, &num(2.0, false)), Coerce::Keep);
+        let act_null_default = KeyRule::new("activation", DefaultKind::Null, false);
+        assert_eq!(coerce(&act_null_default, &ValueKind::Null), Coerce::Keep);
+
+        let init = KeyRule::new("kernel_initializer", DefaultKind::List { dict: true }, false);
+        assert_eq!(coerce(&init, &ValueKind::String1), Coerce::Fallback);
+        assert_eq!(coerce(&init, &ValueKind::Other), Coerce::Keep);
+        assert_eq!(coerce(&init, &ValueKind::Null), Coerce::Keep);
+
+        let units = KeyRule::new("units", DefaultKind::Int, false);
+        assert_eq!(coerce(&units, &num(4.0, false)), Coerce::Integer(4));
+        assert_eq!(coerce(&units, &num(4.0, true)), Coerce::Keep);
+        assert_eq!(coerce(&units, &num(4.5, false)), Coerce::Keep);
+        assert_eq!(coerce(&units, &num(3e9, false)), Coerce::Fallback);
+        assert_eq!(coerce(&units, &num(-2147483648.0, false)), Coerce::Fallback);
+        assert_eq!(coerce(&units, &num(f64::INFINITY, false)), Coerce::Keep);
+        let mut named = match num(4.0, false) {
+            ValueKind::Numeric(n) => n,
+            _ => unreachable!(),
+        };
+        named.attributes = true;
+        assert_eq!(coerce(&units, &ValueKind::Numeric(named)), Coerce::Fallback);
+        let mut long = named;
+        long.attributes = false;
+        long.len = 2;
+        assert_eq!(coerce(&units, &ValueKind::Numeric(long)), Coerce::Fallback);
+        let mut big = named;
+        big.attributes = true;
+        big.class = NumericClass::KerasInteger;
+        assert_eq!(coerce(&units, &ValueKind::Numeric(big)), Coerce::Keep);
+        big.class = NumericClass::Other;
+        assert_eq!(coerce(&units, &ValueKind::Numeric(big)), Coerce::Keep);
+        // A classed number as a learning rate: `is.numeric()` may dispatch to a method.
+        let lr = KeyRule::new("learning_rate", DefaultKind::Other, true);
+        big.len = 1;
+        assert_eq!(coerce(&lr, &ValueKind::Numeric(big)), Coerce::Fallback);
+        big.class = NumericClass::KerasInteger;
+        assert_eq!(coerce(&lr, &ValueKind::Numeric(big)), Coerce::Float32(4.0));
+
+        let tuple = KeyRule::new("kernel_size", DefaultKind::List { dict: false }, false);
+        assert_eq!(coerce(&tuple, &num(3.0, true)), Coerce::Fallback);
+        assert_eq!(coerce(&tuple, &ValueKind::Other), Coerce::Keep);
+
+        let rate = KeyRule::new("rate", DefaultKind::Other, false);
+        assert_eq!(coerce(&rate, &num(0.5, false)), Coerce::Keep);
+
+        let lr = KeyRule::new("learning_rate", DefaultKind::Other, true);
+        assert_eq!(coerce(&lr, &num(0.01, false)), Coerce::Float32(0.009999999776482582));
+        assert_eq!(coerce(&lr, &num(1.0, true)), Coerce::Float32(1.0));
+        let mut nan = match num(f64::NAN, false) {
+            ValueKind::Numeric(n) => n,
+            _ => unreachable!(),
+        };
+        nan.first_missing = true;
+        assert_eq!(coerce(&lr, &ValueKind::Numeric(nan)), Coerce::Fallback);
+        assert_eq!(coerce(&lr, &num(1e300, false)), Coerce::Fallback);
+        assert_eq!(coerce(&lr, &ValueKind::Other), Coerce::Keep);
+    }
+
+    #[test]
+    fn entries_are_found_by_the_key_r_keeps_them_under() {
+        let e = entry_for_key("keras.layers.Dense").expect("Dense");
+        assert_eq!(e.canonical, "Dense");
+        assert!(entry_for_key("keras.layers.Nope").is_none());
+    }
+}

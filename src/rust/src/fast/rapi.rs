@@ -1,0 +1,255 @@
+//! R's C API as the fast path uses it: declarations extendr-ffi 0.9 leaves out (all public entry
+//! points of `Rinternals.h`, exported by libR), reading values without evaluating anything, and a
+//! protected stack that keeps what a walk makes alive.
+//!
+//! Nothing here evaluates R code: environments are read only after checking that the binding
+//! exists and is neither active nor a promise. The only R errors possible are allocation
+//! failures.
+
+use extendr_ffi::{
+    cetype_t, R_CHAR, R_ClassSymbol, R_NaString, R_NamesSymbol, R_NilValue, R_PreserveObject, R_UnboundValue, Rboolean,
+    Rf_allocVector, Rf_getAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, CAR, CDR, LENGTH,
+    MARK_NOT_MUTABLE, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TAG, TYPEOF, VECTOR_ELT, XLENGTH,
+};
+use std::os::raw::{c_char, c_int};
+
+pub type ProtectIndex = c_int;
+
+// `SEXP` points to a struct extendr-ffi declares opaque; only the pointer crosses the boundary.
+#[allow(improper_ctypes)]
+extern "C" {
+    pub fn ATTRIB(x: SEXP) -> SEXP;
+    pub fn OBJECT(x: SEXP) -> c_int;
+    pub fn CLOENV(x: SEXP) -> SEXP;
+    pub fn FORMALS(x: SEXP) -> SEXP;
+    pub fn R_ClosureExpr(x: SEXP) -> SEXP;
+    pub fn R_existsVarInFrame(rho: SEXP, symbol: SEXP) -> Rboolean;
+    pub fn R_BindingIsActive(symbol: SEXP, rho: SEXP) -> Rboolean;
+    pub fn Rf_findVarInFrame3(rho: SEXP, symbol: SEXP, do_get: Rboolean) -> SEXP;
+    pub fn Rf_getCharCE(x: SEXP) -> cetype_t;
+    pub fn Rf_ScalarLogical(x: c_int) -> SEXP;
+    pub fn Rf_ScalarReal(x: f64) -> SEXP;
+    pub fn Rf_ScalarString(x: SEXP) -> SEXP;
+    pub fn R_ProtectWithIndex(s: SEXP, index: *mut ProtectIndex);
+    pub fn R_Reprotect(s: SEXP, index: ProtectIndex);
+    pub fn Rf_allocSExp(kind: SEXPTYPE) -> SEXP;
+    pub fn SET_FORMALS(x: SEXP, v: SEXP);
+    pub fn SET_BODY(x: SEXP, v: SEXP);
+    pub fn SET_CLOENV(x: SEXP, v: SEXP);
+}
+
+pub use extendr_ffi::{Rf_ScalarInteger, Rf_defineVar, R_NewEnv};
+
+/// Why the fast path hands a value back to R.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fallback;
+
+pub type Fast<T> = Result<T, Fallback>;
+
+/// Turns a condition into a fallback.
+pub fn ensure(ok: bool) -> Fast<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Fallback)
+    }
+}
+
+/// A UTF-8 CHARSXP of `text` (no NUL, shorter than 2^31 bytes: the fast path only makes names
+/// and short texts).
+pub unsafe fn mkchar(text: &str) -> SEXP {
+    Rf_mkCharLenCE(text.as_ptr() as *const c_char, text.len() as c_int, cetype_t::CE_UTF8)
+}
+
+pub unsafe fn install(name: &str) -> SEXP {
+    let c = std::ffi::CString::new(name).expect("symbol names hold no NUL");
+    Rf_install(c.as_ptr())
+}
+
+/// The text of a CHARSXP when it is ASCII or marked UTF-8; `None` for `NA`, other encodings
+/// (which R would translate) and invalid UTF-8.
+pub unsafe fn char_str<'a>(c: SEXP) -> Option<&'a str> {
+    if c == R_NaString {
+        return None;
+    }
+    let bytes = std::slice::from_raw_parts(R_CHAR(c) as *const u8, LENGTH(c) as usize);
+    let encoding = Rf_getCharCE(c);
+    if encoding == cetype_t::CE_UTF8 || (encoding != cetype_t::CE_BYTES && bytes.is_ascii()) {
+        std::str::from_utf8(bytes).ok()
+    } else {
+        None
+    }
+}
+
+/// `kc_is_string()`: a character vector of length 1, not `NA` (attributes allowed).
+pub unsafe fn is_string(x: SEXP) -> bool {
+    TYPEOF(x) == SEXPTYPE::STRSXP && XLENGTH(x) == 1 && STRING_ELT(x, 0) != R_NaString
+}
+
+/// The text of `kc_is_string()` value, when the fast path can read it.
+pub unsafe fn string_text<'a>(x: SEXP) -> Option<&'a str> {
+    if is_string(x) {
+        char_str(STRING_ELT(x, 0))
+    } else {
+        None
+    }
+}
+
+pub unsafe fn is_object(x: SEXP) -> bool {
+    OBJECT(x) != 0
+}
+
+/// Whether `x`'s only attribute, if any, is `names`.
+pub unsafe fn only_names(x: SEXP) -> bool {
+    let mut a = ATTRIB(x);
+    while a != R_NilValue {
+        if TAG(a) != R_NamesSymbol {
+            return false;
+        }
+        a = CDR(a);
+    }
+    true
+}
+
+/// Whether the class attribute of `x` holds the CHARSXP `class` (compared by pointer: R keeps
+/// one CHARSXP per ASCII text).
+pub unsafe fn has_class(x: SEXP, class: SEXP) -> bool {
+    if !is_object(x) {
+        return false;
+    }
+    let cls = Rf_getAttrib(x, R_ClassSymbol);
+    if TYPEOF(cls) != SEXPTYPE::STRSXP {
+        return false;
+    }
+    (0..XLENGTH(cls)).any(|i| STRING_ELT(cls, i) == class)
+}
+
+/// The value bound to `symbol` in the frame of `env`, when it can be read without evaluating:
+/// `Ok(None)` when unbound, a fallback for active bindings and promises.
+pub unsafe fn binding(env: SEXP, symbol: SEXP) -> Fast<Option<SEXP>> {
+    if !bool::from(R_existsVarInFrame(env, symbol)) {
+        return Ok(None);
+    }
+    if bool::from(R_BindingIsActive(symbol, env)) {
+        return Err(Fallback);
+    }
+    let value = Rf_findVarInFrame3(env, symbol, Rboolean::TRUE);
+    if value == R_UnboundValue || TYPEOF(value) == SEXPTYPE::PROMSXP {
+        return Err(Fallback);
+    }
+    Ok(Some(value))
+}
+
+/// `env[[name]]` as R reads it when the value is used: `NULL` when unbound.
+pub unsafe fn binding_or_null(env: SEXP, symbol: SEXP) -> Fast<SEXP> {
+    Ok(binding(env, symbol)?.unwrap_or(R_NilValue))
+}
+
+/// Position of the first name equal to the CHARSXP `name` in the `names` vector `names`.
+pub unsafe fn find_name(names: SEXP, name: SEXP) -> Option<isize> {
+    (0..XLENGTH(names)).find(|&i| STRING_ELT(names, i) == name)
+}
+
+/// `x[[name, exact = TRUE]]` for a list with names `names`: `NULL` when absent.
+pub unsafe fn element(x: SEXP, names: SEXP, name: SEXP) -> SEXP {
+    find_name(names, name).map_or(R_NilValue, |i| VECTOR_ELT(x, i))
+}
+
+/// Marks an object R must copy before modifying, however it is reached, with everything it
+/// holds. For values the fast path hands out more than once.
+pub unsafe fn freeze(x: SEXP) {
+    MARK_NOT_MUTABLE(x);
+    if TYPEOF(x) == SEXPTYPE::VECSXP {
+        for i in 0..XLENGTH(x) {
+            freeze(VECTOR_ELT(x, i));
+        }
+    }
+}
+
+/// Keeps `x` alive for the rest of the session, unmodifiable. For caches.
+pub unsafe fn preserve(x: SEXP) -> SEXP {
+    R_PreserveObject(x);
+    freeze(x);
+    x
+}
+
+/// A character vector of `texts`, preserved for the session.
+pub unsafe fn preserved_strings(texts: &[&str]) -> SEXP {
+    let v = Rf_protect(Rf_allocVector(SEXPTYPE::STRSXP, texts.len() as isize));
+    for (i, t) in texts.iter().enumerate() {
+        SET_STRING_ELT(v, i as isize, mkchar(t));
+    }
+    preserve(v);
+    Rf_unprotect(1);
+    v
+}
+
+/// A CHARSXP preserved for the session (R's string cache drops unused ones).
+pub unsafe fn preserved_char(text: &str) -> SEXP {
+    STRING_ELT(preserved_strings(&[text]), 0)
+}
+
+/// Every object a walk makes, kept alive by one protected list that only grows, so Rust can hold
+/// bare pointers to them until the walk ends. Takes one slot of R's protection stack, released
+/// on drop: drop it before anything protected after it is unprotected (in practice, keep it the
+/// last thing made in a `.Call`).
+pub struct Keep {
+    vector: SEXP,
+    slot: ProtectIndex,
+    len: usize,
+}
+
+impl Keep {
+    pub unsafe fn new(capacity: usize) -> Keep {
+        let capacity = capacity.max(8);
+        let vector = Rf_allocVector(SEXPTYPE::VECSXP, capacity as isize);
+        let mut slot: ProtectIndex = 0;
+        R_ProtectWithIndex(vector, &mut slot);
+        Keep { vector, slot, len: 0 }
+    }
+
+    /// Keeps `x`, which may be unprotected (it is protected while the list grows); returns it.
+    pub unsafe fn keep(&mut self, x: SEXP) -> SEXP {
+        if self.len == XLENGTH(self.vector) as usize {
+            Rf_protect(x);
+            let bigger = Rf_allocVector(SEXPTYPE::VECSXP, (self.len * 2) as isize);
+            // The old list's items are unprotected from here until copied; nothing allocates.
+            R_Reprotect(bigger, self.slot);
+            for i in 0..self.len {
+                SET_VECTOR_ELT(bigger, i as isize, VECTOR_ELT(self.vector, i as isize));
+            }
+            self.vector = bigger;
+            Rf_unprotect(1);
+        }
+        SET_VECTOR_ELT(self.vector, self.len as isize, x);
+        self.len += 1;
+        x
+    }
+}
+
+impl Drop for Keep {
+    fn drop(&mut self) {
+        // SAFETY: the slot `new` took is on top: every protect made after it is balanced.
+        unsafe { Rf_unprotect(1) }
+    }
+}
+
+/// A closure of no arguments: `function() <body>`, enclosed by `env`.
+pub unsafe fn closure(body: SEXP, env: SEXP) -> SEXP {
+    let f = Rf_allocSExp(SEXPTYPE::CLOSXP);
+    SET_FORMALS(f, R_NilValue);
+    SET_BODY(f, body);
+    SET_CLOENV(f, env);
+    f
+}
+
+/// The expression of a closure's body (through its byte code, when compiled).
+pub unsafe fn closure_expr(f: SEXP) -> SEXP {
+    R_ClosureExpr(f)
+}
+
+/// The first argument of the call `call`, or `None` when it has none.
+pub unsafe fn first_arg(call: SEXP) -> Option<SEXP> {
+    let rest = CDR(call);
+    (rest != R_NilValue).then(|| CAR(rest))
+}

@@ -1,0 +1,475 @@
+//! Configs → R objects, for whole subtrees of plain values and Keras built-ins: what
+//! `kc_deserialize()` (R/deserialize.R) and, for built-in classes, `kc_builtin_init()`
+//! (R/builtins.R) give, or a [`Fallback`] for anything else. A fallback leaves no trace: shared
+//! objects are recorded only once the whole walk succeeded.
+//!
+//! # Safety argument
+//! Every R object the walk makes is kept by [`Keep`] before the next allocation (or protected by
+//! the object it was stored into); everything else it points to is held by the input (a `.Call`
+//! argument), by the registry, a scope or `custom_objects` (which do not change during a
+//! `.Call`: no R code runs), by an environment R passed, or by the session caches. So every
+//! pointer held in Rust is to a live object.
+
+use super::plan::{self, coerce, entry_for_key, Coerce, KeyClass, Numeric, NumericClass, Plan, ValueKind};
+use super::rapi::{
+    binding, char_str, closure, element, ensure, find_name, has_class, install, is_object, only_names, string_text,
+    Fallback, Fast, Keep, Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar, R_NewEnv, ATTRIB, CLOENV,
+};
+use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
+use super::sources::{Found, Level, Lookup};
+use crate::resolve::{Kind, Request};
+use extendr_ffi::{
+    R_ClassSymbol, R_EmptyEnv, R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib,
+    INTEGER_ELT, REAL_ELT, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+};
+
+/// Configs nest a few levels; deeper input goes to R, which reports it properly.
+const MAX_DEPTH: usize = 500;
+
+/// `NA_integer_` in R's storage.
+const NA_INTEGER: i32 = i32::MIN;
+
+/// Deserializes the plain list `x` as `kc_deserialize()` would, or falls back.
+///
+/// # Safety
+/// On R's main thread, with `.Call` arguments (alive for the whole call).
+pub unsafe fn deserialize(x: SEXP, custom: SEXP, module: SEXP, shared: SEXP, builtins: SEXP) -> Fast<extendr_api::Robj> {
+    ensure(TYPEOF(x) == SEXPTYPE::VECSXP && !is_object(x))?;
+    ensure(TYPEOF(builtins) == SEXPTYPE::ENVSXP)?;
+    let shared = match TYPEOF(shared) {
+        SEXPTYPE::NILSXP => None,
+        SEXPTYPE::ENVSXP => Some(shared),
+        _ => return Err(Fallback),
+    };
+    let lookup = Lookup::new(custom, module)?;
+    let mut keep = Keep::new(64);
+    let mut reader =
+        Reader { keep: &mut keep, c: consts(), builtins, shared, lookup, pending: Vec::new(), stack: Vec::new() };
+    let value = reader.value(x, Level::Top, 0)?;
+    if let Some(env) = shared {
+        // Every pending object is kept; `install` and `defineVar` allocate.
+        for (key, obj) in &reader.pending {
+            Rf_defineVar(install(key), *obj, env);
+        }
+    }
+    let result = extendr_api::Robj::from_sexp(value);
+    drop(reader);
+    drop(keep);
+    Ok(result)
+}
+
+struct Reader<'k> {
+    keep: &'k mut Keep,
+    c: &'static Consts,
+    /// `kc_builtin_objects`: key → R object of each built-in.
+    builtins: SEXP,
+    /// `kc_state$shared`: shared-object id → object, when R keeps one.
+    shared: Option<SEXP>,
+    lookup: Lookup,
+    /// Objects with a `shared_object_id` made in this walk, recorded in `shared` at the end.
+    pending: Vec<(String, SEXP)>,
+    /// Values waiting for their list.
+    stack: Vec<SEXP>,
+}
+
+impl Reader<'_> {
+    unsafe fn keep(&mut self, x: SEXP) -> SEXP {
+        self.keep.keep(x)
+    }
+
+    unsafe fn value(&mut self, x: SEXP, level: Level, depth: usize) -> Fast<SEXP> {
+        ensure(depth <= MAX_DEPTH)?;
+        match TYPEOF(x) {
+            SEXPTYPE::NILSXP => Ok(x),
+            SEXPTYPE::STRSXP => {
+                // A string that is a custom-object key becomes that object.
+                if XLENGTH(x) != 1 || STRING_ELT(x, 0) == R_NaString || !self.lookup.may_find(level) {
+                    return Ok(x);
+                }
+                let name = char_str(STRING_ELT(x, 0)).ok_or(Fallback)?;
+                Ok(self.lookup.string(level, name).unwrap_or(x))
+            }
+            SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::CPLXSXP | SEXPTYPE::RAWSXP => Ok(x),
+            SEXPTYPE::VECSXP if !is_object(x) => self.list(x, level, depth),
+            SEXPTYPE::CLOSXP | SEXPTYPE::BUILTINSXP | SEXPTYPE::SPECIALSXP => Ok(x),
+            // Classed values (instances, arrays, ...) are deserialized already; R refuses the rest.
+            _ if is_object(x) => Ok(x),
+            _ => Err(Fallback),
+        }
+    }
+
+    unsafe fn list(&mut self, x: SEXP, level: Level, depth: usize) -> Fast<SEXP> {
+        ensure(only_names(x))?;
+        let names = Rf_getAttrib(x, R_NamesSymbol);
+        if names == R_NilValue {
+            return self.elementwise(x, level, depth);
+        }
+        ensure((0..XLENGTH(names)).all(|i| STRING_ELT(names, i) != R_NaString))?;
+        let has_class_name = find_name(names, self.c.chr_class_name).is_some();
+        if has_class_name && find_name(names, self.c.chr_config).is_some() {
+            return self.object(x, names, level, depth);
+        }
+        // Keras 2's `__tuple__` encoding is R's to read.
+        ensure(!(has_class_name && find_name(names, self.c.chr_items).is_some()))?;
+        self.elementwise(x, level, depth)
+    }
+
+    /// Each element deserialized, names kept; `x` itself when nothing changed.
+    unsafe fn elementwise(&mut self, x: SEXP, level: Level, depth: usize) -> Fast<SEXP> {
+        let len = XLENGTH(x);
+        let base = self.stack.len();
+        let mut changed = false;
+        for i in 0..len {
+            let item = VECTOR_ELT(x, i);
+            let value = self.value(item, level, depth + 1)?;
+            changed |= value != item;
+            self.stack.push(value);
+        }
+        if !changed {
+            self.stack.truncate(base);
+            return Ok(x);
+        }
+        let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, len));
+        for (i, &value) in self.stack[base..].iter().enumerate() {
+            SET_VECTOR_ELT(out, i as isize, value);
+        }
+        self.stack.truncate(base);
+        let names = Rf_getAttrib(x, R_NamesSymbol);
+        if names != R_NilValue {
+            Rf_setAttrib(out, R_NamesSymbol, names);
+        }
+        Ok(out)
+    }
+
+    /// A config with `class_name` and `config` (`kc_deserialize_object()`).
+    unsafe fn object(&mut self, x: SEXP, names: SEXP, level: Level, depth: usize) -> Fast<SEXP> {
+        let c = self.c;
+        let class_name = string_text(element(x, names, c.chr_class_name)).ok_or(Fallback)?;
+        // Special encodings (and names R cannot look a decoder up by) are R's.
+        ensure(!class_name.is_empty() && !class_name.starts_with("__"))?;
+        let module = optional_string(element(x, names, c.chr_module))?;
+        let registered_name = match find_name(names, c.chr_registered_name) {
+            None => Some(class_name),
+            Some(i) => optional_string(VECTOR_ELT(x, i))?,
+        };
+        let inner = element(x, names, c.chr_config);
+        if class_name == "function" {
+            return self.function(x, names, inner, module, level);
+        }
+
+        let inner = match TYPEOF(inner) {
+            SEXPTYPE::NILSXP => None,
+            SEXPTYPE::VECSXP if !is_object(inner) => {
+                ensure(XLENGTH(inner) == 0 || Rf_getAttrib(inner, R_NamesSymbol) != R_NilValue)?;
+                Some(inner)
+            }
+            _ => return Err(Fallback),
+        };
+        let shared_id = element(x, names, c.chr_shared_object_id);
+        let shared_key = if shared_id == R_NilValue { None } else { Some(shared_key(shared_id)?) };
+        if let Some(key) = &shared_key {
+            if let Some(found) = self.shared_object(key)? {
+                return Ok(found);
+            }
+        }
+
+        let req = Request { kind: Kind::Class, name: class_name, module, registered_name };
+        let resolved = match self.lookup.resolve(level, &req)? {
+            // A custom class is built by its own R code.
+            Found::Custom(_) => return Err(Fallback),
+            Found::Builtin(e) => e,
+        };
+        // The R object of the built-in, and the catalog entry its class info comes from.
+        let class_object = binding(self.builtins, key_symbol(resolved))?.ok_or(Fallback)?;
+        ensure(TYPEOF(class_object) == SEXPTYPE::CLOSXP && has_class(class_object, c.chr_keras_class))?;
+        let class_env = CLOENV(class_object);
+        ensure(TYPEOF(class_env) == SEXPTYPE::ENVSXP)?;
+        let key = binding(class_env, c.sym_key)?.ok_or(Fallback)?;
+        let entry = entry_for_key(string_text(key).ok_or(Fallback)?).ok_or(Fallback)?;
+        let generator = binding(class_env, c.sym_generator)?.ok_or(Fallback)?;
+        let plan = plan::plan(entry.id).ok_or(Fallback)?;
+        let obj = self.instance(plan, entry_r(entry), generator, inner, depth)?;
+
+        // What `kc_deserialize_object()` adds once the object is made.
+        for (chr, sym) in [(c.chr_build_config, c.sym_build_config), (c.chr_compile_config, c.sym_compile_config)] {
+            let value = element(x, names, chr);
+            if value != R_NilValue {
+                Rf_defineVar(sym, value, obj);
+            }
+        }
+        if let Some(key) = shared_key {
+            Rf_defineVar(c.sym_shared_id, shared_id, obj);
+            if self.shared.is_some() {
+                self.pending.push((key, obj));
+            }
+        }
+        Ok(obj)
+    }
+
+    /// A function config: the custom or built-in function it names.
+    unsafe fn function(&mut self, x: SEXP, names: SEXP, inner: SEXP, module: Option<&str>, level: Level) -> Fast<SEXP> {
+        let name = string_text(inner).ok_or(Fallback)?;
+        // A shared function is a marked copy: R makes it.
+        ensure(element(x, names, self.c.chr_shared_object_id) == R_NilValue)?;
+        let req = Request { kind: Kind::Function, name, module, registered_name: None };
+        match self.lookup.resolve(level, &req)? {
+            Found::Custom(obj) => Ok(obj),
+            Found::Builtin(entry) => {
+                let f = binding(self.builtins, key_symbol(entry))?.ok_or(Fallback)?;
+                ensure(f != R_NilValue)?;
+                Ok(f)
+            }
+        }
+    }
+
+    /// The object recorded under a shared-object id, in this walk or before it.
+    unsafe fn shared_object(&self, key: &str) -> Fast<Option<SEXP>> {
+        if let Some((_, obj)) = self.pending.iter().find(|(k, _)| k == key) {
+            return Ok(Some(*obj));
+        }
+        let Some(env) = self.shared else { return Ok(None) };
+        Ok(binding(env, install(key))?.filter(|&v| v != R_NilValue))
+    }
+
+    /// A built-in instance from its config, as `kc_instantiate()` and `kc_builtin_init()` make
+    /// it (without `initialize` and `.__args__`, which only R-side construction uses).
+    unsafe fn instance(
+        &mut self,
+        plan: &'static Plan,
+        er: &'static EntryR,
+        generator: SEXP,
+        inner: Option<SEXP>,
+        depth: usize,
+    ) -> Fast<SEXP> {
+        let c = self.c;
+        let (len, given_names) = match inner {
+            None => (0, R_NilValue),
+            Some(list) => (XLENGTH(list), Rf_getAttrib(list, R_NamesSymbol)),
+        };
+        let nkeys = plan.keys.len();
+        let mut given = vec![false; nkeys];
+        let mut classes: Vec<(KeyClass, &str)> = Vec::with_capacity(len as usize);
+        for i in 0..len {
+            let key = char_str(STRING_ELT(given_names, i)).filter(|k| !k.is_empty()).ok_or(Fallback)?;
+            let class = plan.classify(key);
+            match class {
+                KeyClass::Default(d) => {
+                    ensure(!given[d])?;
+                    given[d] = true;
+                }
+                KeyClass::Extra => ensure(!classes.iter().any(|(_, k)| *k == key))?,
+                KeyClass::Fallback => return Err(Fallback),
+            }
+            classes.push((class, key));
+        }
+        let has = |name: &str| classes.iter().any(|(_, k)| *k == name);
+        ensure(plan.required.iter().all(|r| has(r)))?;
+        // R would make up a unique name or draw a seed.
+        ensure(!plan.generates_name || has("name"))?;
+        ensure(!plan.draws_seed || has("seed"))?;
+
+        // The default config, with fresh objects for the object configs not given...
+        let base = self.stack.len();
+        for (d, (_, rule)) in plan.keys.iter().enumerate() {
+            let default = VECTOR_ELT(er.defaults, d as isize);
+            let value = if !given[d] && rule.default == (plan::DefaultKind::List { dict: true }) {
+                self.value(default, Level::Nested, depth + 1)?
+            } else {
+                default
+            };
+            self.stack.push(value);
+        }
+        // ...then the given values, in their order, deserialized when lists and coerced.
+        let mut extras: Vec<(SEXP, SEXP)> = Vec::new();
+        for (i, &(class, key)) in classes.iter().enumerate() {
+            let given_value = VECTOR_ELT(inner.unwrap_or(R_NilValue), i as isize);
+            let value = if TYPEOF(given_value) == SEXPTYPE::VECSXP && !is_object(given_value) {
+                self.value(given_value, Level::Nested, depth + 1)?
+            } else {
+                ensure(passes_as_argument(given_value))?;
+                given_value
+            };
+            let rule = match class {
+                KeyClass::Default(d) => &plan.keys[d].1,
+                _ => plan.extra_rule(key).ok_or(Fallback)?,
+            };
+            let value = self.coerce(rule, value)?;
+            match class {
+                KeyClass::Default(d) => self.stack[base + d] = value,
+                _ if value != R_NilValue => extras.push((STRING_ELT(given_names, i as isize), value)),
+                _ => {}
+            }
+        }
+
+        let total = nkeys + extras.len();
+        let config = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, total as isize));
+        for d in 0..nkeys {
+            SET_VECTOR_ELT(config, d as isize, self.stack[base + d]);
+        }
+        self.stack.truncate(base);
+        for (j, &(_, value)) in extras.iter().enumerate() {
+            SET_VECTOR_ELT(config, (nkeys + j) as isize, value);
+        }
+        let config_names = if extras.is_empty() {
+            er.default_names
+        } else {
+            let names = self.keep(Rf_allocVector(SEXPTYPE::STRSXP, total as isize));
+            for d in 0..nkeys {
+                SET_STRING_ELT(names, d as isize, default_key(er, d));
+            }
+            for (j, &(name, _)) in extras.iter().enumerate() {
+                SET_STRING_ELT(names, (nkeys + j) as isize, name);
+            }
+            names
+        };
+        Rf_setAttrib(config, R_NamesSymbol, config_names);
+
+        let env = self.keep(R_NewEnv(R_EmptyEnv, 1, 8));
+        Rf_defineVar(c.sym_class, generator, env);
+        Rf_defineVar(c.sym_config, config, env);
+        // `get_config()` returns the config: `function() .__config__`, enclosed by the instance.
+        let get_config = self.keep(closure(c.sym_config, env));
+        Rf_defineVar(c.sym_get_config, get_config, env);
+        Rf_setAttrib(env, R_ClassSymbol, er.class);
+        Ok(env)
+    }
+
+    /// `kc_builtin_coerce()` of a value already deserialized.
+    unsafe fn coerce(&mut self, rule: &plan::KeyRule, value: SEXP) -> Fast<SEXP> {
+        let kind = self.kind(value)?;
+        Ok(match coerce(rule, &kind) {
+            Coerce::Keep => value,
+            Coerce::Linear => self.c.linear,
+            Coerce::Name => {
+                let name = Rf_getAttrib(value, self.c.sym_keras_name);
+                ensure(name != R_NilValue)?;
+                name
+            }
+            Coerce::Float32(v) => self.keep(Rf_ScalarReal(v)),
+            Coerce::Integer(v) => self.keep(Rf_ScalarInteger(v)),
+            Coerce::Fallback => return Err(Fallback),
+        })
+    }
+
+    /// What coercion needs to know about a value.
+    unsafe fn kind(&self, x: SEXP) -> Fast<ValueKind> {
+        let c = self.c;
+        let t = TYPEOF(x);
+        if t == SEXPTYPE::NILSXP {
+            return Ok(ValueKind::Null);
+        }
+        if has_class(x, c.chr_keras_builtin_function) {
+            ensure(matches!(t, SEXPTYPE::CLOSXP | SEXPTYPE::BUILTINSXP | SEXPTYPE::SPECIALSXP))?;
+            return Ok(ValueKind::BuiltinFunction);
+        }
+        Ok(match t {
+            SEXPTYPE::STRSXP if XLENGTH(x) == 1 => ValueKind::String1,
+            SEXPTYPE::INTSXP | SEXPTYPE::REALSXP => {
+                let len = XLENGTH(x) as usize;
+                let (first, first_missing) = match (t, len) {
+                    (_, 0) => (0.0, false),
+                    (SEXPTYPE::INTSXP, _) => {
+                        let v = INTEGER_ELT(x, 0);
+                        (f64::from(v), v == NA_INTEGER)
+                    }
+                    _ => {
+                        let v = REAL_ELT(x, 0);
+                        (v, v.is_nan())
+                    }
+                };
+                let class = if !is_object(x) {
+                    NumericClass::None
+                } else if is_only_class(x, c.chr_keras_integer) {
+                    NumericClass::KerasInteger
+                } else {
+                    NumericClass::Other
+                };
+                ValueKind::Numeric(Numeric {
+                    integer: t == SEXPTYPE::INTSXP,
+                    len,
+                    attributes: ATTRIB(x) != R_NilValue,
+                    class,
+                    first,
+                    first_missing,
+                })
+            }
+            _ => ValueKind::Other,
+        })
+    }
+}
+
+/// Whether the class attribute of `x` is exactly `class`.
+unsafe fn is_only_class(x: SEXP, class: SEXP) -> bool {
+    let cls = Rf_getAttrib(x, R_ClassSymbol);
+    TYPEOF(cls) == SEXPTYPE::STRSXP && XLENGTH(cls) == 1 && STRING_ELT(cls, 0) == class
+}
+
+/// `kc_optional_string()`: `NULL`, or a string the fast path can read.
+unsafe fn optional_string<'a>(x: SEXP) -> Fast<Option<&'a str>> {
+    if x == R_NilValue {
+        Ok(None)
+    } else {
+        string_text(x).map(Some).ok_or(Fallback)
+    }
+}
+
+/// A value R can pass through `do.call()` as it is: not code, which it would evaluate.
+unsafe fn passes_as_argument(x: SEXP) -> bool {
+    matches!(
+        TYPEOF(x),
+        SEXPTYPE::NILSXP
+            | SEXPTYPE::LGLSXP
+            | SEXPTYPE::INTSXP
+            | SEXPTYPE::REALSXP
+            | SEXPTYPE::CPLXSXP
+            | SEXPTYPE::STRSXP
+            | SEXPTYPE::RAWSXP
+            | SEXPTYPE::VECSXP
+            | SEXPTYPE::ENVSXP
+            | SEXPTYPE::CLOSXP
+            | SEXPTYPE::BUILTINSXP
+            | SEXPTYPE::SPECIALSXP
+    )
+}
+
+/// `sprintf("%.0f", as.numeric(id))`, for ids the fast path is sure to format the same way.
+unsafe fn shared_key(id: SEXP) -> Fast<String> {
+    ensure(XLENGTH(id) == 1)?;
+    match TYPEOF(id) {
+        SEXPTYPE::INTSXP => {
+            let v = INTEGER_ELT(id, 0);
+            ensure(v != NA_INTEGER)?;
+            Ok(v.to_string())
+        }
+        SEXPTYPE::REALSXP => shared_key_text(REAL_ELT(id, 0)).ok_or(Fallback),
+        _ => Err(Fallback),
+    }
+}
+
+/// The integer text of a whole, finite double (not `-0`, which `%.0f` writes with its sign).
+pub fn shared_key_text(v: f64) -> Option<String> {
+    if !v.is_finite() || v != v.trunc() || (v == 0.0 && v.is_sign_negative()) {
+        return None;
+    }
+    // `{:.0}` writes a double's exact decimal value, as C's `%.0f` does.
+    Some(if v.abs() < 9.0e15 { (v as i64).to_string() } else { format!("{v:.0}") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shared_key_text;
+
+    #[test]
+    fn shared_ids_format_as_sprintf_does() {
+        assert_eq!(shared_key_text(12.0).as_deref(), Some("12"));
+        assert_eq!(shared_key_text(-3.0).as_deref(), Some("-3"));
+        assert_eq!(shared_key_text(0.0).as_deref(), Some("0"));
+        assert_eq!(shared_key_text(140234567891234.0).as_deref(), Some("140234567891234"));
+        assert_eq!(shared_key_text(1e20).as_deref(), Some("100000000000000000000"));
+        assert_eq!(shared_key_text(1e23).as_deref(), Some("99999999999999991611392"));
+        assert_eq!(shared_key_text(-0.0), None);
+        assert_eq!(shared_key_text(1.5), None);
+        assert_eq!(shared_key_text(f64::NAN), None);
+        assert_eq!(shared_key_text(f64::INFINITY), None);
+    }
+}

@@ -1,0 +1,196 @@
+//! R objects → configs, for whole subtrees of plain values, built-in instances and named
+//! functions: what `kc_serialize()` (R/serialize.R) gives outside a sharing scope, or a
+//! [`Fallback`] for anything else (instances of R classes, lambdas, arrays, raw vectors, special
+//! values, objects whose methods were replaced).
+//!
+//! # Safety argument
+//! As in `read.rs`: what the walk makes is kept by [`Keep`]; what it reads is held by the input,
+//! the registry or the session caches, and nothing runs R code meanwhile.
+
+use super::plan::entry_for_key;
+use super::rapi::{
+    binding, binding_or_null, closure_expr, ensure, first_arg, has_class, is_object, mkchar, only_names, string_text,
+    Fallback, Fast, Keep, Rf_ScalarString, ATTRIB, CLOENV, FORMALS,
+};
+use super::rcache::{consts, entry_r, Consts};
+use super::sources::registered_name;
+use extendr_ffi::{
+    R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib, CAR, SET_VECTOR_ELT, SEXP,
+    SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+};
+
+const MAX_DEPTH: usize = 500;
+
+/// Serializes `x` as `kc_serialize()` would outside a sharing scope, or falls back.
+///
+/// # Safety
+/// On R's main thread, with a `.Call` argument.
+pub unsafe fn serialize(x: SEXP) -> Fast<extendr_api::Robj> {
+    let mut keep = Keep::new(64);
+    let mut writer = Writer { keep: &mut keep, c: consts(), stack: Vec::new() };
+    let value = writer.value(x, 0)?;
+    let result = extendr_api::Robj::from_sexp(value);
+    drop(writer);
+    drop(keep);
+    Ok(result)
+}
+
+struct Writer<'k> {
+    keep: &'k mut Keep,
+    c: &'static Consts,
+    stack: Vec<SEXP>,
+}
+
+impl Writer<'_> {
+    unsafe fn keep(&mut self, x: SEXP) -> SEXP {
+        self.keep.keep(x)
+    }
+
+    unsafe fn value(&mut self, x: SEXP, depth: usize) -> Fast<SEXP> {
+        ensure(depth <= MAX_DEPTH)?;
+        match TYPEOF(x) {
+            SEXPTYPE::NILSXP => Ok(x),
+            // Plain scalars and vectors stay; keras_integer values too. Names (a dict), dims (an
+            // array) and other classes are R's.
+            SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::STRSXP => {
+                ensure(ATTRIB(x) == R_NilValue || has_class(x, self.c.chr_keras_integer))?;
+                Ok(x)
+            }
+            SEXPTYPE::VECSXP => {
+                ensure(!is_object(x))?;
+                self.list(x, depth)
+            }
+            SEXPTYPE::ENVSXP => self.instance(x, depth),
+            SEXPTYPE::CLOSXP | SEXPTYPE::BUILTINSXP | SEXPTYPE::SPECIALSXP => self.function(x),
+            _ => Err(Fallback),
+        }
+    }
+
+    /// `kc_serialize_entries()`: each non-NULL element serialized, names kept; `x` itself when
+    /// nothing changed.
+    unsafe fn list(&mut self, x: SEXP, depth: usize) -> Fast<SEXP> {
+        ensure(only_names(x))?;
+        let names = Rf_getAttrib(x, R_NamesSymbol);
+        if names != R_NilValue {
+            ensure((0..XLENGTH(names)).all(|i| STRING_ELT(names, i) != R_NaString))?;
+        }
+        let len = XLENGTH(x);
+        let base = self.stack.len();
+        let mut changed = false;
+        for i in 0..len {
+            let item = VECTOR_ELT(x, i);
+            let value = self.value(item, depth + 1)?;
+            changed |= value != item;
+            self.stack.push(value);
+        }
+        if !changed {
+            self.stack.truncate(base);
+            return Ok(x);
+        }
+        let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, len));
+        for (i, &value) in self.stack[base..].iter().enumerate() {
+            SET_VECTOR_ELT(out, i as isize, value);
+        }
+        self.stack.truncate(base);
+        if names != R_NilValue {
+            Rf_setAttrib(out, R_NamesSymbol, names);
+        }
+        Ok(out)
+    }
+
+    /// `kc_serialize_function()` for a function with a name: its registry key, or the Keras
+    /// name a built-in carries. Lambdas and shared functions are R's.
+    unsafe fn function(&mut self, f: SEXP) -> Fast<SEXP> {
+        let c = self.c;
+        ensure(!has_class(f, c.chr_keras_class))?;
+        ensure(Rf_getAttrib(f, c.sym_keras_shared_id) == R_NilValue)?;
+        let name = match registered_name(f as usize) {
+            Some(key) => self.keep(Rf_ScalarString(mkchar(&key))),
+            None => {
+                let name = Rf_getAttrib(f, c.sym_keras_name);
+                ensure(name != R_NilValue)?;
+                name
+            }
+        };
+        let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 4));
+        SET_VECTOR_ELT(out, 0, c.builtins);
+        SET_VECTOR_ELT(out, 1, c.function);
+        SET_VECTOR_ELT(out, 2, name);
+        SET_VECTOR_ELT(out, 3, c.function);
+        Rf_setAttrib(out, R_NamesSymbol, c.function_names);
+        Ok(out)
+    }
+
+    /// `kc_serialize_instance()` for an instance of a built-in class.
+    unsafe fn instance(&mut self, x: SEXP, depth: usize) -> Fast<SEXP> {
+        let c = self.c;
+        ensure(has_class(x, c.chr_keras_object))?;
+        let class = binding(x, c.sym_class)?.ok_or(Fallback)?;
+        ensure(TYPEOF(class) == SEXPTYPE::CLOSXP)?;
+        let class_env = CLOENV(class);
+        ensure(TYPEOF(class_env) == SEXPTYPE::ENVSXP)?;
+        // Built-in generators know their key; classes made in R do not.
+        let key = binding(class_env, c.sym_key)?.ok_or(Fallback)?;
+        let entry = entry_for_key(string_text(key).ok_or(Fallback)?).ok_or(Fallback)?;
+
+        let get_config = binding(x, c.sym_get_config)?.ok_or(Fallback)?;
+        ensure(self.returns_stored_config(get_config, x)?)?;
+        // Methods or a module of its own would change what R writes.
+        for sym in [c.sym_module, c.sym_get_build_config, c.sym_get_compile_config] {
+            ensure(binding(x, sym)?.is_none())?;
+        }
+        let config = binding(x, c.sym_config)?.ok_or(Fallback)?;
+        ensure(TYPEOF(config) == SEXPTYPE::VECSXP && !is_object(config))?;
+        let config_names = Rf_getAttrib(config, R_NamesSymbol);
+        ensure(XLENGTH(config) == 0 || config_names != R_NilValue)?;
+
+        let config = self.list(config, depth + 1)?;
+        let config = if Rf_getAttrib(config, R_NamesSymbol) == R_NilValue { c.empty_named_list } else { config };
+        let er = entry_r(entry);
+        let registered = match registered_name(class as usize) {
+            Some(key) => self.keep(Rf_ScalarString(mkchar(&key))),
+            None => er.registered_name,
+        };
+        let build = binding_or_null(x, c.sym_build_config)?;
+        let build = if build == R_NilValue { build } else { self.value(build, depth + 1)? };
+        let compile = binding_or_null(x, c.sym_compile_config)?;
+        let compile = if compile == R_NilValue { compile } else { self.value(compile, depth + 1)? };
+        let shared_id = binding_or_null(x, c.sym_shared_id)?;
+
+        let optional = [build, compile, shared_id];
+        let bits = optional.iter().enumerate().filter(|(_, v)| **v != R_NilValue).fold(0, |b, (i, _)| b | (1 << i));
+        let len = 4 + optional.iter().filter(|v| **v != R_NilValue).count();
+        let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, len as isize));
+        SET_VECTOR_ELT(out, 0, er.module);
+        SET_VECTOR_ELT(out, 1, er.class_name);
+        SET_VECTOR_ELT(out, 2, config);
+        SET_VECTOR_ELT(out, 3, registered);
+        for (i, &value) in optional.iter().filter(|v| **v != R_NilValue).enumerate() {
+            SET_VECTOR_ELT(out, (4 + i) as isize, value);
+        }
+        Rf_setAttrib(out, R_NamesSymbol, c.instance_names[bits]);
+        Ok(out)
+    }
+
+    /// Whether `f` is a `get_config()` that returns the instance's `.__config__`: the fast path's
+    /// own (`function() .__config__`, enclosed by the instance) or the method R binds for
+    /// built-ins (`function() get(".__config__", envir = self, inherits = FALSE)`).
+    unsafe fn returns_stored_config(&self, f: SEXP, x: SEXP) -> Fast<bool> {
+        let c = self.c;
+        if TYPEOF(f) != SEXPTYPE::CLOSXP || FORMALS(f) != R_NilValue {
+            return Ok(false);
+        }
+        let body = closure_expr(f);
+        let env = CLOENV(f);
+        if body == c.sym_config {
+            return Ok(env == x);
+        }
+        if TYPEOF(body) != SEXPTYPE::LANGSXP || CAR(body) != c.sym_get || TYPEOF(env) != SEXPTYPE::ENVSXP {
+            return Ok(false);
+        }
+        let Some(what) = first_arg(body) else { return Ok(false) };
+        let reads_config =
+            TYPEOF(what) == SEXPTYPE::STRSXP && XLENGTH(what) == 1 && STRING_ELT(what, 0) == c.chr_dot_config;
+        Ok(reads_config && binding(env, c.sym_self)? == Some(x))
+    }
+}
