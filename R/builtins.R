@@ -71,6 +71,7 @@ kc_builtin_info <- function(env) {
   params <- vapply(entry$params, `[[`, "", "name")
   kinds <- vapply(entry$params, `[[`, "", "kind")
   info$params <- params[!kinds %in% c("var_keyword", "var_positional")]
+  info$required <- params[vapply(entry$params, function(p) isTRUE(p$required), TRUE)]
   info$accepts_kwargs <- any(kinds == "var_keyword")
   info$methods <- list(
     initialize = function(...) kc_builtin_init(self, list(...)),
@@ -144,8 +145,8 @@ kc_builtin_init <- function(self, args) {
   }
   # A model's constructor arguments (inputs, outputs) are not in its config: its from_config
   # rebuilds them from the layers.
-  required <- vapply(info$entry$params, function(p) isTRUE(p$required) && info$family != "models", TRUE)
-  missing_required <- setdiff(info$params[required[seq_along(info$params)]], keys)
+  required <- if (info$family == "models") character() else info$required
+  missing_required <- setdiff(required, keys)
   if (length(missing_required)) {
     kc_abort(sprintf("%s is missing required argument(s): %s", info$classname,
                      paste(sprintf("'%s'", missing_required), collapse = ", ")), "kerasconfig_error_missing_argument")
@@ -284,7 +285,8 @@ kc_builtin_arguments <- list(
 )
 
 kc_param_default_is_null <- function(info, name) {
-  for (p in info$entry$params) if (identical(p$name, name)) return(isTRUE(p$has_default) && is.null(p$default))
+  # Defaults arrive as JSON text.
+  for (p in info$entry$params) if (identical(p$name, name)) return(isTRUE(p$has_default) && identical(p$default, "null"))
   FALSE
 }
 

@@ -228,6 +228,12 @@ def main():
             items.append(f"{pad}{r_name(k)} = " + (f'"{v}"' if isinstance(v, str) else "list(\n" + render(v, indent + 1) + f"\n{pad})"))
         return ",\n".join(items)
 
+    lines += ["# Exported name -> key: .onLoad() makes these the objects every other reference uses.",
+              "kc_builtin_exports <- c("]
+    lines += [",\n".join(f'  {n} = "{k}"' for n, k in names_used.items())]
+    lines += [")", ""]
+    lines += ["# The `keras` tree of keys (see kc_builtin_tree()).",
+              "kc_builtin_paths <- list(", render(tree, 1), ")", ""]
     lines += ["#' Keras built-ins by Python path", "#'",
               "#' `keras$layers$Dense`, `keras$optimizers$Adam`, `keras$activations$relu`, ...: every class",
               "#' and function of the catalog, under the namespace Keras exports it from (aliases",
@@ -235,7 +241,7 @@ def main():
               "#' @format A nested named list.", "#' @export", "#' @examples",
               "#' keras$optimizers$Adam(learning_rate = 0.01)$get_config()$learning_rate",
               "#' identical(keras$layers$Dense, layer_dense)",
-              "keras <- kc_builtin_tree(list(", render(tree, 1), "))", ""]
+              "keras <- kc_builtin_tree(kc_builtin_paths)", ""]
 
     with open(OUTPUT, "w") as f:
         f.write("\n".join(lines))

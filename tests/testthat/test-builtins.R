@@ -188,3 +188,13 @@ test_that("function configs resolve to built-in functions by name", {
   swish <- deserialize_keras_object(list(module = "builtins", class_name = "function", config = "swish", registered_name = "function"))
   expect_identical(attr(swish, "keras_name"), "silu")
 })
+
+test_that("a built-in's R object is one object however it is reached, so registering it counts", {
+  local_empty_registry()
+  id <- kerasconfig:::rs_identity
+  expect_identical(id(layer_dense), id(keras$layers$Dense))
+  expect_identical(id(layer_dense), id(kerasconfig:::kc_builtin_objects[["keras.layers.Dense"]]))
+  expect_identical(id(layer_dropout), id(kc_class_of_instance <- layer_dropout(rate = 0.5)$.__class__))
+  register_keras_serializable(layer_dropout, name = "MyDropout", package = "Mine")
+  expect_identical(serialize_keras_object(layer_dropout(rate = 0.5))$registered_name, "Mine>MyDropout")
+})

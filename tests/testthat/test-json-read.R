@@ -60,6 +60,18 @@ test_that("a repeated key keeps its first position and takes its last value, as 
   expect_identical(many$k05, 99L)
 })
 
+test_that("values the parser shares stay independent when modified", {
+  x <- config_from_json('[{"a": [1, "s"]}, {"a": [1, "s"]}, {"a": [1, "s"]}, {"a": [1, "s"]}]')
+  x[[3]]$a[[1]] <- 99L
+  x[[4]]$a[[2]] <- "t"
+  attr(x[[2]], "extra") <- TRUE
+  expect_identical(x[[1]], list(a = list(1L, "s")))
+  expect_identical(x[[2]], structure(list(a = list(1L, "s")), extra = TRUE))
+  expect_identical(x[[3]], list(a = list(99L, "s")))
+  expect_identical(x[[4]], list(a = list(1L, "t")))
+  expect_identical(config_to_json(x), '[{"a": [1, "s"]}, {"a": [1, "s"]}, {"a": [99, "s"]}, {"a": [1, "t"]}]')
+})
+
 test_that("strings come back as UTF-8", {
   x <- config_from_json('["d\\u00e9nse_\\u03bb_\\u6f22", "\\ud83d\\ude00", "plain"]')
   expect_identical(x[[1]], "d\u00e9nse_\u03bb_\u6f22")

@@ -238,15 +238,9 @@ impl Plan {
             }
             extra.insert(k.to_owned(), KeyRule::new(k, DefaultKind::Null, optimizer));
         }
-        // R flags required parameters over all of them, then reads the flags by position over
-        // the parameters without `...` and `**kwargs`: mirrored as written.
-        let flags: Vec<bool> = entry.params.iter().map(|p| p.required).collect();
-        let required = params
-            .iter()
-            .zip(flags.iter().chain(std::iter::repeat(&false)))
-            .filter(|(_, &r)| r)
-            .map(|(p, _)| (*p).to_owned())
-            .collect();
+        // Required parameters: those Keras marks so (R's `info$required`); models take theirs
+        // (inputs, outputs) from the layers instead, and fall back anyway.
+        let required = entry.params.iter().filter(|p| p.required).map(|p| p.name.clone()).collect();
         Some(Plan {
             generates_name: layer_like && index.contains_key("name"),
             draws_seed: seed_may_be_drawn(entry),

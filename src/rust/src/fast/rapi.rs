@@ -7,9 +7,10 @@
 //! failures.
 
 use extendr_ffi::{
-    cetype_t, R_CHAR, R_ClassSymbol, R_NaString, R_NamesSymbol, R_NilValue, R_PreserveObject, R_UnboundValue, Rboolean,
+    cetype_t, R_ClassSymbol, R_NaString, R_NamesSymbol, R_NilValue, R_PreserveObject, R_UnboundValue, Rboolean,
     Rf_allocVector, Rf_getAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, CAR, CDR, LENGTH,
-    MARK_NOT_MUTABLE, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TAG, TYPEOF, VECTOR_ELT, XLENGTH,
+    MARK_NOT_MUTABLE, R_CHAR, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TAG, TYPEOF, VECTOR_ELT,
+    XLENGTH,
 };
 use std::os::raw::{c_char, c_int};
 
@@ -38,7 +39,7 @@ extern "C" {
     pub fn SET_CLOENV(x: SEXP, v: SEXP);
 }
 
-pub use extendr_ffi::{Rf_ScalarInteger, Rf_defineVar, R_NewEnv};
+pub use extendr_ffi::{R_NewEnv, Rf_ScalarInteger, Rf_defineVar};
 
 /// Why the fast path hands a value back to R.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -190,38 +191,48 @@ pub unsafe fn preserved_char(text: &str) -> SEXP {
 }
 
 /// Every object a walk makes, kept alive by one protected list that only grows, so Rust can hold
-/// bare pointers to them until the walk ends. Takes one slot of R's protection stack, released
-/// on drop: drop it before anything protected after it is unprotected (in practice, keep it the
-/// last thing made in a `.Call`).
+/// bare pointers to them until the walk ends. The list is made on first use (a walk that falls
+/// back at once makes nothing) and takes one slot of R's protection stack, released on drop: drop
+/// it before anything protected after it is unprotected (in practice, keep it the last thing made
+/// in a `.Call`).
 pub struct Keep {
-    vector: SEXP,
+    vector: Option<SEXP>,
     slot: ProtectIndex,
     len: usize,
 }
 
 impl Keep {
-    pub unsafe fn new(capacity: usize) -> Keep {
-        let capacity = capacity.max(8);
-        let vector = Rf_allocVector(SEXPTYPE::VECSXP, capacity as isize);
-        let mut slot: ProtectIndex = 0;
-        R_ProtectWithIndex(vector, &mut slot);
-        Keep { vector, slot, len: 0 }
+    pub fn new() -> Keep {
+        Keep { vector: None, slot: 0, len: 0 }
     }
 
-    /// Keeps `x`, which may be unprotected (it is protected while the list grows); returns it.
+    /// Keeps `x`, which may be unprotected (it is protected while the list is made or grows);
+    /// returns it.
     pub unsafe fn keep(&mut self, x: SEXP) -> SEXP {
-        if self.len == XLENGTH(self.vector) as usize {
-            Rf_protect(x);
-            let bigger = Rf_allocVector(SEXPTYPE::VECSXP, (self.len * 2) as isize);
-            // The old list's items are unprotected from here until copied; nothing allocates.
-            R_Reprotect(bigger, self.slot);
-            for i in 0..self.len {
-                SET_VECTOR_ELT(bigger, i as isize, VECTOR_ELT(self.vector, i as isize));
+        let vector = match self.vector {
+            None => {
+                Rf_protect(x);
+                let vector = Rf_allocVector(SEXPTYPE::VECSXP, 64);
+                Rf_unprotect(1);
+                R_ProtectWithIndex(vector, &mut self.slot);
+                self.vector = Some(vector);
+                vector
             }
-            self.vector = bigger;
-            Rf_unprotect(1);
-        }
-        SET_VECTOR_ELT(self.vector, self.len as isize, x);
+            Some(vector) if self.len == XLENGTH(vector) as usize => {
+                Rf_protect(x);
+                let bigger = Rf_allocVector(SEXPTYPE::VECSXP, (self.len * 2) as isize);
+                // The old list's items are unprotected from here until copied; nothing allocates.
+                R_Reprotect(bigger, self.slot);
+                for i in 0..self.len {
+                    SET_VECTOR_ELT(bigger, i as isize, VECTOR_ELT(vector, i as isize));
+                }
+                self.vector = Some(bigger);
+                Rf_unprotect(1);
+                bigger
+            }
+            Some(vector) => vector,
+        };
+        SET_VECTOR_ELT(vector, self.len as isize, x);
         self.len += 1;
         x
     }
@@ -229,8 +240,10 @@ impl Keep {
 
 impl Drop for Keep {
     fn drop(&mut self) {
-        // SAFETY: the slot `new` took is on top: every protect made after it is balanced.
-        unsafe { Rf_unprotect(1) }
+        if self.vector.is_some() {
+            // SAFETY: the slot `keep` took is on top: every protect made after it is balanced.
+            unsafe { Rf_unprotect(1) }
+        }
     }
 }
 
@@ -252,4 +265,10 @@ pub unsafe fn closure_expr(f: SEXP) -> SEXP {
 pub unsafe fn first_arg(call: SEXP) -> Option<SEXP> {
     let rest = CDR(call);
     (rest != R_NilValue).then(|| CAR(rest))
+}
+
+/// Whether the class attribute of `x` is exactly `class`.
+pub unsafe fn is_only_class(x: SEXP, class: SEXP) -> bool {
+    let cls = Rf_getAttrib(x, R_ClassSymbol);
+    TYPEOF(cls) == SEXPTYPE::STRSXP && XLENGTH(cls) == 1 && STRING_ELT(cls, 0) == class
 }

@@ -7,8 +7,10 @@
 //! Everything lives in thread-locals: R runs on one thread, and a `.Call` made from another
 //! thread would find nothing cached rather than objects it must not touch.
 
-use super::rapi::{install, mkchar, preserve, preserved_char, preserved_strings, Rf_ScalarInteger, Rf_ScalarLogical,
-    Rf_ScalarReal, Rf_ScalarString};
+use super::rapi::{
+    install, mkchar, preserve, preserved_char, preserved_strings, Rf_ScalarInteger, Rf_ScalarLogical, Rf_ScalarReal,
+    Rf_ScalarString,
+};
 use crate::catalog::Entry;
 use extendr_ffi::{
     R_ClassSymbol, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_protect, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT,
@@ -64,6 +66,25 @@ pub struct Consts {
     pub instance_names: [SEXP; 8],
     /// `names` of a function's config.
     pub function_names: SEXP,
+
+    /// Symbolic tensors (`keras_symbolic_tensor()`): their `config` keys, the names and class of
+    /// the R value, the dtype when none is given, and the class name written back.
+    pub chr_shape: SEXP,
+    pub chr_dtype: SEXP,
+    pub chr_keras_history: SEXP,
+    pub tensor_names: SEXP,
+    pub tensor_class: SEXP,
+    pub float32: SEXP,
+    pub keras_tensor_class_name: SEXP,
+    /// `class_name`, `config`: the header of a special encoding.
+    pub special_names: SEXP,
+    /// Functional layer entries (`keras_functional_layer`): the class and the keys added after
+    /// the layer's own config.
+    pub chr_keras_functional_layer: SEXP,
+    pub chr_keras_tensor: SEXP,
+    pub chr_name: SEXP,
+    pub chr_inbound_nodes: SEXP,
+    pub chr_layer: SEXP,
 }
 
 thread_local! {
@@ -145,6 +166,19 @@ unsafe fn make_consts() -> Consts {
         fallback,
         instance_names,
         function_names: preserved_strings(&header),
+        chr_shape: preserved_char("shape"),
+        chr_dtype: preserved_char("dtype"),
+        chr_keras_history: preserved_char("keras_history"),
+        tensor_names: preserved_strings(&["shape", "dtype", "keras_history"]),
+        tensor_class: preserved_strings(&["keras_tensor"]),
+        float32: preserved_strings(&["float32"]),
+        keras_tensor_class_name: preserved_strings(&["__keras_tensor__"]),
+        special_names: preserved_strings(&["class_name", "config"]),
+        chr_keras_functional_layer: preserved_char("keras_functional_layer"),
+        chr_keras_tensor: preserved_char("keras_tensor"),
+        chr_name: preserved_char("name"),
+        chr_inbound_nodes: preserved_char("inbound_nodes"),
+        chr_layer: preserved_char("layer"),
     }
 }
 
@@ -187,7 +221,9 @@ unsafe fn make_entry_r(entry: &Entry) -> EntryR {
     let family = format!("keras_{}", entry.family);
     let class = preserved_strings(&[&entry.canonical, &family, "keras_builtin", "keras_object"]);
     let empty = Map::new();
-    let defaults = preserve(object_from_json(entry.default_config.as_ref().unwrap_or(&empty)));
+    let defaults = Rf_protect(object_from_json(entry.default_config.as_ref().unwrap_or(&empty)));
+    preserve(defaults);
+    Rf_unprotect(1);
     let default_names = extendr_ffi::Rf_getAttrib(defaults, R_NamesSymbol);
     extendr_ffi::MARK_NOT_MUTABLE(default_names);
     let module = entry.serialized_as.module.as_deref().unwrap_or(&entry.module);

@@ -12,8 +12,9 @@
 
 use super::plan::{self, coerce, entry_for_key, Coerce, KeyClass, Numeric, NumericClass, Plan, ValueKind};
 use super::rapi::{
-    binding, char_str, closure, element, ensure, find_name, has_class, install, is_object, only_names, string_text,
-    Fallback, Fast, Keep, Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar, R_NewEnv, ATTRIB, CLOENV,
+    binding, char_str, closure, element, ensure, find_name, has_class, install, is_object, is_only_class, only_names,
+    string_text,
+    Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar, ATTRIB, CLOENV,
 };
 use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
 use super::sources::{Found, Level, Lookup};
@@ -33,7 +34,13 @@ const NA_INTEGER: i32 = i32::MIN;
 ///
 /// # Safety
 /// On R's main thread, with `.Call` arguments (alive for the whole call).
-pub unsafe fn deserialize(x: SEXP, custom: SEXP, module: SEXP, shared: SEXP, builtins: SEXP) -> Fast<extendr_api::Robj> {
+pub unsafe fn deserialize(
+    x: SEXP,
+    custom: SEXP,
+    module: SEXP,
+    shared: SEXP,
+    builtins: SEXP,
+) -> Fast<extendr_api::Robj> {
     ensure(TYPEOF(x) == SEXPTYPE::VECSXP && !is_object(x))?;
     ensure(TYPEOF(builtins) == SEXPTYPE::ENVSXP)?;
     let shared = match TYPEOF(shared) {
@@ -42,7 +49,7 @@ pub unsafe fn deserialize(x: SEXP, custom: SEXP, module: SEXP, shared: SEXP, bui
         _ => return Err(Fallback),
     };
     let lookup = Lookup::new(custom, module)?;
-    let mut keep = Keep::new(64);
+    let mut keep = Keep::new();
     let mut reader =
         Reader { keep: &mut keep, c: consts(), builtins, shared, lookup, pending: Vec::new(), stack: Vec::new() };
     let value = reader.value(x, Level::Top, 0)?;
@@ -83,11 +90,11 @@ impl Reader<'_> {
             SEXPTYPE::NILSXP => Ok(x),
             SEXPTYPE::STRSXP => {
                 // A string that is a custom-object key becomes that object.
-                if XLENGTH(x) != 1 || STRING_ELT(x, 0) == R_NaString || !self.lookup.may_find(level) {
+                if XLENGTH(x) != 1 || STRING_ELT(x, 0) == R_NaString || !self.lookup.may_find(level)? {
                     return Ok(x);
                 }
                 let name = char_str(STRING_ELT(x, 0)).ok_or(Fallback)?;
-                Ok(self.lookup.string(level, name).unwrap_or(x))
+                Ok(self.lookup.string(level, name)?.unwrap_or(x))
             }
             SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::CPLXSXP | SEXPTYPE::RAWSXP => Ok(x),
             SEXPTYPE::VECSXP if !is_object(x) => self.list(x, level, depth),
@@ -145,7 +152,15 @@ impl Reader<'_> {
     unsafe fn object(&mut self, x: SEXP, names: SEXP, level: Level, depth: usize) -> Fast<SEXP> {
         let c = self.c;
         let class_name = string_text(element(x, names, c.chr_class_name)).ok_or(Fallback)?;
-        // Special encodings (and names R cannot look a decoder up by) are R's.
+        // R checks module and registered_name before anything else.
+        optional_string(element(x, names, c.chr_module))?;
+        if let Some(i) = find_name(names, c.chr_registered_name) {
+            optional_string(VECTOR_ELT(x, i))?;
+        }
+        if class_name == "__keras_tensor__" {
+            return self.keras_tensor(element(x, names, c.chr_config));
+        }
+        // Other special encodings (and names R cannot look a decoder up by) are R's.
         ensure(!class_name.is_empty() && !class_name.starts_with("__"))?;
         let module = optional_string(element(x, names, c.chr_module))?;
         let registered_name = match find_name(names, c.chr_registered_name) {
@@ -204,6 +219,36 @@ impl Reader<'_> {
             }
         }
         Ok(obj)
+    }
+
+    /// `__keras_tensor__` (`kc_special_decoders` in R/specials.R): shape, dtype (float32 when
+    /// absent) and keras_history as given, in a `keras_tensor` value. Functional models hold
+    /// one per node input, so this is the fast path's most frequent special.
+    unsafe fn keras_tensor(&mut self, inner: SEXP) -> Fast<SEXP> {
+        let c = self.c;
+        let (shape, dtype, history) = match TYPEOF(inner) {
+            SEXPTYPE::NILSXP => (R_NilValue, R_NilValue, R_NilValue),
+            SEXPTYPE::VECSXP if !is_object(inner) => {
+                let names = Rf_getAttrib(inner, R_NamesSymbol);
+                if names == R_NilValue {
+                    ensure(XLENGTH(inner) == 0)?;
+                    (R_NilValue, R_NilValue, R_NilValue)
+                } else {
+                    let get = |chr| find_name(names, chr).map_or(R_NilValue, |i| VECTOR_ELT(inner, i));
+                    (get(c.chr_shape), get(c.chr_dtype), get(c.chr_keras_history))
+                }
+            }
+            _ => return Err(Fallback),
+        };
+        // R turns an atomic shape into a list: that is R's.
+        ensure(matches!(TYPEOF(shape), SEXPTYPE::NILSXP) || (TYPEOF(shape) == SEXPTYPE::VECSXP && !is_object(shape)))?;
+        let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 3));
+        SET_VECTOR_ELT(out, 0, shape);
+        SET_VECTOR_ELT(out, 1, if dtype == R_NilValue { c.float32 } else { dtype });
+        SET_VECTOR_ELT(out, 2, history);
+        Rf_setAttrib(out, R_NamesSymbol, c.tensor_names);
+        Rf_setAttrib(out, R_ClassSymbol, c.tensor_class);
+        Ok(out)
     }
 
     /// A function config: the custom or built-in function it names.
@@ -398,11 +443,6 @@ impl Reader<'_> {
     }
 }
 
-/// Whether the class attribute of `x` is exactly `class`.
-unsafe fn is_only_class(x: SEXP, class: SEXP) -> bool {
-    let cls = Rf_getAttrib(x, R_ClassSymbol);
-    TYPEOF(cls) == SEXPTYPE::STRSXP && XLENGTH(cls) == 1 && STRING_ELT(cls, 0) == class
-}
 
 /// `kc_optional_string()`: `NULL`, or a string the fast path can read.
 unsafe fn optional_string<'a>(x: SEXP) -> Fast<Option<&'a str>> {

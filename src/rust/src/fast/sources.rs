@@ -12,7 +12,7 @@
 //! what is found is returned as a bare pointer to an object the registry or scope keeps alive,
 //! and neither changes while a `.Call` runs.
 
-use super::rapi::{char_str, Fallback, Fast};
+use super::rapi::{char_str, ensure, Fallback, Fast};
 use crate::catalog::{catalog, Entry};
 use crate::resolve::{resolve, Request, Resolved, Sources};
 use crate::{registry, scopes, RObj};
@@ -33,8 +33,12 @@ pub enum Found {
 }
 
 pub struct Lookup {
+    /// The `custom_objects` and `module_objects` arguments, read on first use.
+    args: (SEXP, SEXP),
     custom: Vec<(String, RObj)>,
     module: Vec<(String, RObj)>,
+    /// Whether `args` were read.
+    read: bool,
     merged: Option<Vec<(String, RObj)>>,
     /// Whether a string can be a key at all, at the top level and nested.
     top_has_keys: bool,
@@ -70,21 +74,43 @@ impl Lookup {
     /// # Safety
     /// `custom` and `module` must stay alive during the walk (they are `.Call` arguments).
     pub unsafe fn new(custom: SEXP, module: SEXP) -> Fast<Lookup> {
-        let custom = objects_from(custom)?;
-        let module = objects_from(module)?;
-        let top_has_keys = !custom.is_empty() || {
-            let scopes = scopes().lock();
-            let global = registry().lock();
-            !scopes.visible().is_empty() || !global.is_empty()
-        };
-        Ok(Lookup { custom, module, merged: None, top_has_keys, nested_has_keys: None })
+        for list in [custom, module] {
+            ensure(matches!(TYPEOF(list), SEXPTYPE::NILSXP | SEXPTYPE::VECSXP))?;
+        }
+        Ok(Lookup {
+            args: (custom, module),
+            custom: Vec::new(),
+            module: Vec::new(),
+            read: false,
+            merged: None,
+            top_has_keys: false,
+            nested_has_keys: None,
+        })
+    }
+
+    /// Reads the arguments, once.
+    fn read_args(&mut self) -> Fast<()> {
+        if !self.read {
+            // SAFETY: see `new`.
+            self.custom = unsafe { objects_from(self.args.0)? };
+            self.module = unsafe { objects_from(self.args.1)? };
+            self.top_has_keys = !self.custom.is_empty() || {
+                let scopes = scopes().lock();
+                let global = registry().lock();
+                !scopes.visible().is_empty() || !global.is_empty()
+            };
+            self.read = true;
+        }
+        Ok(())
     }
 
     /// The merged custom objects of a built-in's scope (see the module docs).
-    fn merged(&mut self) -> &[(String, RObj)] {
+    fn merged(&mut self) -> Fast<()> {
+        self.read_args()?;
         if self.merged.is_none() {
             // Pointers and keys first, under the locks; `Robj`s (which allocate) after.
-            let mut pairs: Vec<(String, SEXP)> = self.custom.iter().map(|(k, o)| (k.clone(), unsafe { o.0.get() })).collect();
+            let mut pairs: Vec<(String, SEXP)> =
+                self.custom.iter().map(|(k, o)| (k.clone(), unsafe { o.0.get() })).collect();
             {
                 let scopes = scopes().lock();
                 let global = registry().lock();
@@ -103,47 +129,56 @@ impl Lookup {
             self.nested_has_keys = Some(!merged.is_empty() || !registry().lock().is_empty());
             self.merged = Some(merged);
         }
-        self.merged.as_deref().unwrap_or(&[])
+        Ok(())
     }
 
     /// Whether a string can name an object at `level` at all.
-    pub fn may_find(&mut self, level: Level) -> bool {
+    pub fn may_find(&mut self, level: Level) -> Fast<bool> {
         match level {
-            Level::Top => self.top_has_keys,
+            Level::Top => {
+                self.read_args()?;
+                Ok(self.top_has_keys)
+            }
             Level::Nested => {
-                self.merged();
-                self.nested_has_keys != Some(false)
+                self.merged()?;
+                Ok(self.nested_has_keys != Some(false))
             }
         }
     }
 
     /// `rs_lookup(name, custom, NULL)` at `level`: the object a string names, if any.
-    pub fn string(&mut self, level: Level, name: &str) -> Option<SEXP> {
-        if !self.may_find(level) {
-            return None;
-        }
-        let merged = self.merged.as_deref().unwrap_or(&[]);
-        let scopes = scopes().lock();
-        let global = registry().lock();
-        let sources = match level {
-            Level::Top => Sources { scope: scopes.visible(), global: &global, custom_objects: &self.custom, module_objects: &[] },
-            Level::Nested => Sources { scope: merged, global: &global, custom_objects: &[], module_objects: &[] },
-        };
-        sources.lookup(name).map(|o| unsafe { o.0.get() })
-    }
-
-    /// `rs_resolve()` at `level`; errors are fallbacks (R raises them, with their location).
-    pub fn resolve(&mut self, level: Level, req: &Request<'_>) -> Fast<Found> {
-        if level == Level::Nested {
-            self.merged();
+    pub fn string(&mut self, level: Level, name: &str) -> Fast<Option<SEXP>> {
+        if !self.may_find(level)? {
+            return Ok(None);
         }
         let merged = self.merged.as_deref().unwrap_or(&[]);
         let scopes = scopes().lock();
         let global = registry().lock();
         let sources = match level {
             Level::Top => {
-                Sources { scope: scopes.visible(), global: &global, custom_objects: &self.custom, module_objects: &self.module }
+                Sources { scope: scopes.visible(), global: &global, custom_objects: &self.custom, module_objects: &[] }
             }
+            Level::Nested => Sources { scope: merged, global: &global, custom_objects: &[], module_objects: &[] },
+        };
+        Ok(sources.lookup(name).map(|o| unsafe { o.0.get() }))
+    }
+
+    /// `rs_resolve()` at `level`; errors are fallbacks (R raises them, with their location).
+    pub fn resolve(&mut self, level: Level, req: &Request<'_>) -> Fast<Found> {
+        match level {
+            Level::Top => self.read_args()?,
+            Level::Nested => self.merged()?,
+        }
+        let merged = self.merged.as_deref().unwrap_or(&[]);
+        let scopes = scopes().lock();
+        let global = registry().lock();
+        let sources = match level {
+            Level::Top => Sources {
+                scope: scopes.visible(),
+                global: &global,
+                custom_objects: &self.custom,
+                module_objects: &self.module,
+            },
             Level::Nested => Sources { scope: merged, global: &global, custom_objects: &[], module_objects: &[] },
         };
         match resolve(req, &sources, catalog()) {

@@ -9,13 +9,14 @@
 
 use super::plan::entry_for_key;
 use super::rapi::{
-    binding, binding_or_null, closure_expr, ensure, first_arg, has_class, is_object, mkchar, only_names, string_text,
+    binding, binding_or_null, closure_expr, ensure, find_name, first_arg, has_class, is_object, is_only_class, mkchar,
+    only_names, string_text,
     Fallback, Fast, Keep, Rf_ScalarString, ATTRIB, CLOENV, FORMALS,
 };
 use super::rcache::{consts, entry_r, Consts};
 use super::sources::registered_name;
 use extendr_ffi::{
-    R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib, CAR, SET_VECTOR_ELT, SEXP,
+    R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib, CAR, SET_STRING_ELT, SET_VECTOR_ELT, SEXP,
     SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
 };
 
@@ -26,7 +27,7 @@ const MAX_DEPTH: usize = 500;
 /// # Safety
 /// On R's main thread, with a `.Call` argument.
 pub unsafe fn serialize(x: SEXP) -> Fast<extendr_api::Robj> {
-    let mut keep = Keep::new(64);
+    let mut keep = Keep::new();
     let mut writer = Writer { keep: &mut keep, c: consts(), stack: Vec::new() };
     let value = writer.value(x, 0)?;
     let result = extendr_api::Robj::from_sexp(value);
@@ -56,10 +57,8 @@ impl Writer<'_> {
                 ensure(ATTRIB(x) == R_NilValue || has_class(x, self.c.chr_keras_integer))?;
                 Ok(x)
             }
-            SEXPTYPE::VECSXP => {
-                ensure(!is_object(x))?;
-                self.list(x, depth)
-            }
+            SEXPTYPE::VECSXP if !is_object(x) => self.list(x, depth),
+            SEXPTYPE::VECSXP => self.special(x, depth),
             SEXPTYPE::ENVSXP => self.instance(x, depth),
             SEXPTYPE::CLOSXP | SEXPTYPE::BUILTINSXP | SEXPTYPE::SPECIALSXP => self.function(x),
             _ => Err(Fallback),
@@ -95,6 +94,48 @@ impl Writer<'_> {
         if names != R_NilValue {
             Rf_setAttrib(out, R_NamesSymbol, names);
         }
+        Ok(out)
+    }
+
+    /// The classed lists Functional models are made of (`kc_special_encode()` in R/specials.R):
+    /// a symbolic tensor, written as given, and a layer entry, written as its layer followed by
+    /// `name` and the serialized `inbound_nodes`. Other classes are R's.
+    unsafe fn special(&mut self, x: SEXP, depth: usize) -> Fast<SEXP> {
+        let c = self.c;
+        let names = Rf_getAttrib(x, R_NamesSymbol);
+        ensure(names != R_NilValue)?;
+        let field = |chr| find_name(names, chr).map_or(R_NilValue, |i| VECTOR_ELT(x, i));
+        if is_only_class(x, c.chr_keras_tensor) {
+            let config = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 3));
+            SET_VECTOR_ELT(config, 0, field(c.chr_shape));
+            SET_VECTOR_ELT(config, 1, field(c.chr_dtype));
+            SET_VECTOR_ELT(config, 2, field(c.chr_keras_history));
+            Rf_setAttrib(config, R_NamesSymbol, c.tensor_names);
+            let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 2));
+            SET_VECTOR_ELT(out, 0, c.keras_tensor_class_name);
+            SET_VECTOR_ELT(out, 1, config);
+            Rf_setAttrib(out, R_NamesSymbol, c.special_names);
+            return Ok(out);
+        }
+        ensure(is_only_class(x, c.chr_keras_functional_layer))?;
+        let layer = self.value(field(c.chr_layer), depth + 1)?;
+        // The layer's header must be a named list for the entry's keys to follow it.
+        ensure(TYPEOF(layer) == SEXPTYPE::VECSXP)?;
+        let layer_names = Rf_getAttrib(layer, R_NamesSymbol);
+        ensure(layer_names != R_NilValue)?;
+        let nodes = self.value(field(c.chr_inbound_nodes), depth + 1)?;
+        let n = XLENGTH(layer);
+        let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, n + 2));
+        let out_names = self.keep(Rf_allocVector(SEXPTYPE::STRSXP, n + 2));
+        for i in 0..n {
+            SET_VECTOR_ELT(out, i, VECTOR_ELT(layer, i));
+            SET_STRING_ELT(out_names, i, STRING_ELT(layer_names, i));
+        }
+        SET_VECTOR_ELT(out, n, field(c.chr_name));
+        SET_STRING_ELT(out_names, n, c.chr_name);
+        SET_VECTOR_ELT(out, n + 1, nodes);
+        SET_STRING_ELT(out_names, n + 1, c.chr_inbound_nodes);
+        Rf_setAttrib(out, R_NamesSymbol, out_names);
         Ok(out)
     }
 

@@ -26,8 +26,9 @@ impl<T: Copy + Eq + Hash, V> ByContent<T, V> {
         ByContent { table: HashTable::new(), arena: Vec::new(), hasher: foldhash::fast::RandomState::default() }
     }
 
-    pub fn len(&self) -> usize {
-        self.table.len()
+    /// How many entries fit before the table grows.
+    pub fn capacity(&self) -> usize {
+        self.table.capacity()
     }
 
     /// Forgets every entry, keeping the memory.

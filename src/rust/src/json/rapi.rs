@@ -2,7 +2,7 @@
 //! points (`Rinternals.h`, all exported by libR) that it leaves out, and reading an R string's
 //! bytes as UTF-8.
 
-use extendr_ffi::{cetype_t, Rboolean, R_CHAR, LENGTH, SEXP};
+use extendr_ffi::{cetype_t, Rboolean, LENGTH, R_CHAR, SEXP};
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 

@@ -21,8 +21,10 @@
 //! protected R vectors used as stacks, `made` (a list) and `chars` (a character vector, for
 //! CHARSXPs), or protected on its own for the few calls in between. So every pointer the builder
 //! holds in Rust (pending values and keys, map entries) is to a live object, or to one of R's
-//! constants (`NULL`, `TRUE`, `FALSE`): R's collector does not move objects. The builder uses two slots of R's protection stack, plus at
-//! most two temporaries, whatever the size or nesting of the input.
+//! constants (`NULL`, `TRUE`, `FALSE`): R's collector does not move objects. The builder uses
+//! two slots of R's protection stack, plus at most two temporaries, whatever the size or
+//! nesting of the input. When dropped, it empties `made` (so that reference counts are right,
+//! see `Stack::forget_all`): the result must be protected otherwise by then.
 //!
 //! The R calls used here signal an R error (a long jump) only when memory runs out:
 //! `Rf_mkCharLenCE` would also for an embedded NUL or a length over `i32::MAX`, which the parser
@@ -33,8 +35,8 @@ use super::bycontent::ByContent;
 use super::codec::read::Sink;
 use super::rapi::{ProtectIndex, R_ProtectWithIndex, R_Reprotect, Rf_ScalarLogical, Rf_ScalarReal, Rf_ScalarString};
 use extendr_ffi::{
-    cetype_t, R_ClassSymbol, R_NilValue, Rf_allocVector, Rf_install, Rf_mkCharLenCE, Rf_protect,
-    Rf_ScalarInteger, Rf_namesgets, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE,
+    cetype_t, R_ClassSymbol, R_NilValue, Rf_ScalarInteger, Rf_allocVector, Rf_install, Rf_mkCharLenCE, Rf_namesgets,
+    Rf_protect, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, VECTOR_ELT,
 };
 use std::cell::Cell;
 use std::os::raw::{c_char, c_int};
@@ -64,10 +66,9 @@ struct Tables {
     values: Vec<SEXP>,
     /// Keys (CHARSXPs) waiting for their object.
     keys: Vec<SEXP>,
-    /// Every string made, found by its text through `strings` or `recent`.
+    /// Every string made, found by its text through `strings`.
     interned: Vec<Interned>,
     strings: ByContent<u8, usize>,
-    recent: ShortStrings,
     integers: FastMap<i32, SEXP>,
     /// double(1) by bit pattern, so that `-0` and `0` stay apart.
     doubles: FastMap<u64, SEXP>,
@@ -89,8 +90,8 @@ thread_local! {
 }
 
 impl Tables {
-    /// Past this many entries, tables are dropped rather than kept: emptying them would cost
-    /// the next parse more than making new ones, and their memory would stay taken.
+    /// Past room for this many entries, tables are dropped rather than kept: emptying them would
+    /// cost the next parse more than making new ones, and their memory would stay taken.
     const KEEP_MAX: usize = 1 << 15;
 
     fn new() -> Self {
@@ -99,7 +100,6 @@ impl Tables {
             keys: Vec::new(),
             interned: Vec::new(),
             strings: ByContent::new(),
-            recent: ShortStrings::new(),
             integers: FastMap::default(),
             doubles: FastMap::default(),
             key_lists: ByContent::new(),
@@ -115,20 +115,28 @@ impl Tables {
     }
 
     fn give_back(mut self) {
-        if self.interned.capacity() > Self::KEEP_MAX || self.lists.len() > Self::KEEP_MAX {
+        let largest = [
+            self.interned.capacity(),
+            self.strings.capacity(),
+            self.integers.capacity(),
+            self.doubles.capacity(),
+            self.key_lists.capacity(),
+            self.lists.capacity(),
+        ];
+        if largest.into_iter().any(|capacity| capacity > Self::KEEP_MAX) {
             return;
         }
         self.values.clear();
         self.keys.clear();
         self.interned.clear();
         self.strings.clear();
-        self.recent = ShortStrings::new();
         self.integers.clear();
         self.doubles.clear();
         self.key_lists.clear();
         self.lists.clear();
         self.list_key.clear();
         self.made_before.clear();
+        self.sorted_keys.clear();
         SPARE_TABLES.set(Some(self));
     }
 }
@@ -151,7 +159,7 @@ impl RBuilder {
     }
 
     /// The value parsed. Call only after a successful parse; it stays protected until the builder
-    /// is dropped.
+    /// is dropped, so protect it otherwise before.
     pub fn finish(&self) -> SEXP {
         debug_assert_eq!(self.t.values.len(), 1);
         self.t.values[0]
@@ -165,20 +173,12 @@ impl RBuilder {
 
     /// The index in `interned` of the string of `text`, made on its first use.
     fn intern(&mut self, text: &str) -> usize {
-        let index = match self.t.recent.get(text.as_bytes()) {
-            Some(index) => index,
-            None => {
-                let (interned, chars) = (&mut self.t.interned, &mut self.chars);
-                let index = *self.t.strings.get_or_insert_with(text.as_bytes(), || {
-                    // SAFETY: `chars` protects the CHARSXP.
-                    interned.push(Interned { c: unsafe { chars.push(mkchar(text)) }, scalar: None });
-                    interned.len() - 1
-                });
-                self.t.recent.put(text.as_bytes(), index);
-                index
-            }
-        };
-        index
+        let (interned, chars) = (&mut self.t.interned, &mut self.chars);
+        *self.t.strings.get_or_insert_with(text.as_bytes(), || {
+            // SAFETY: `chars` protects the CHARSXP.
+            interned.push(Interned { c: unsafe { chars.push(mkchar(text)) }, scalar: None });
+            interned.len() - 1
+        })
     }
 
     /// How many objects (CHARSXPs included) have been made.
@@ -288,8 +288,12 @@ impl RBuilder {
 impl Drop for RBuilder {
     fn drop(&mut self) {
         std::mem::replace(&mut self.t, Tables::new()).give_back();
-        // SAFETY: the two slots `new` protected are on top: every other protect is balanced.
-        unsafe { Rf_unprotect(2) }
+        // SAFETY: the two slots `new` protected are on top: every other protect is balanced. The
+        // result, if any, is in extendr's keeping by now (see `finish`).
+        unsafe {
+            self.made.forget_all();
+            Rf_unprotect(2);
+        }
     }
 }
 
@@ -333,7 +337,8 @@ impl Sink for RBuilder {
 
     fn float(&mut self, value: f64) {
         let made = &mut self.made;
-        let x = *self.t.doubles.entry(value.to_bits()).or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarReal(value) }));
+        let x =
+            *self.t.doubles.entry(value.to_bits()).or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarReal(value) }));
         self.t.values.push(x);
     }
 
@@ -402,63 +407,6 @@ struct Interned {
     scalar: Option<SEXP>,
 }
 
-/// A direct-mapped cache from texts of up to 16 bytes (most keys and values of a config) to
-/// their index in `RBuilder::interned`, in front of `RBuilder::strings`: a hit costs two word
-/// comparisons, where the map costs a hash, a probe and a `memcmp`.
-struct ShortStrings {
-    slots: Vec<ShortSlot>,
-}
-
-#[derive(Clone, Copy, Default)]
-struct ShortSlot {
-    words: [u64; 2],
-    len: usize,
-    /// The index plus one: 0 marks an empty slot.
-    index: usize,
-}
-
-impl ShortStrings {
-    /// Enough for the distinct keys and common values of a config, and small enough (8 KB) to
-    /// stay in the L1 cache.
-    const SLOTS: usize = 256;
-
-    fn new() -> Self {
-        ShortStrings { slots: vec![ShortSlot::default(); Self::SLOTS] }
-    }
-
-    fn get(&self, text: &[u8]) -> Option<usize> {
-        let words = Self::words(text)?;
-        let slot = &self.slots[Self::place(words, text.len()) % Self::SLOTS];
-        (slot.index != 0 && slot.len == text.len() && slot.words == words).then(|| slot.index - 1)
-    }
-
-    fn put(&mut self, text: &[u8], index: usize) {
-        if let Some(words) = Self::words(text) {
-            let place = Self::place(words, text.len()) % Self::SLOTS;
-            self.slots[place] = ShortSlot { words, len: text.len(), index: index + 1 };
-        }
-    }
-
-    /// Two words that, with the length, determine a text of up to 16 bytes: its first and last
-    /// 8 (or 4, or 1 and a middle) bytes, overlapping when shorter than 16.
-    fn words(text: &[u8]) -> Option<[u64; 2]> {
-        let n = text.len();
-        let word = |bytes: &[u8]| bytes.iter().rev().fold(0u64, |acc, &b| acc << 8 | u64::from(b));
-        match n {
-            0 => Some([0, 0]),
-            1..=3 => Some([word(&[text[0], text[n / 2], text[n - 1]]), 0]),
-            4..=7 => Some([word(&text[..4]), word(&text[n - 4..])]),
-            8..=16 => Some([word(&text[..8]), word(&text[n - 8..])]),
-            _ => None,
-        }
-    }
-
-    fn place(words: [u64; 2], len: usize) -> usize {
-        let mixed = (words[0] ^ words[1].rotate_left(29) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        (mixed >> 40) as usize
-    }
-}
-
 /// Maps keyed by numbers and R pointers, with foldhash (see `ByContent`).
 type FastMap<K, V> = foldhash::HashMap<K, V>;
 
@@ -495,6 +443,16 @@ impl Stack {
         x
     }
 
+    /// Empties the stack, so that R's reference counts only count the references between the
+    /// objects made: R then modifies in place what is referenced once, and the writer knows which
+    /// objects are shared (`REFCNT`). What nothing else references is left to the collector.
+    unsafe fn forget_all(&mut self) {
+        for i in 0..self.len {
+            self.set(self.vector, i, R_NilValue);
+        }
+        self.len = 0;
+    }
+
     unsafe fn grow(&mut self) {
         let capacity = self.capacity * 2;
         let vector = Rf_allocVector(self.kind, capacity as isize);
@@ -502,8 +460,8 @@ impl Stack {
         R_Reprotect(vector, self.slot);
         for i in 0..self.len {
             let item = match self.kind {
-                SEXPTYPE::STRSXP => extendr_ffi::STRING_ELT(self.vector, i as isize),
-                _ => extendr_ffi::VECTOR_ELT(self.vector, i as isize),
+                SEXPTYPE::STRSXP => STRING_ELT(self.vector, i as isize),
+                _ => VECTOR_ELT(self.vector, i as isize),
             };
             self.set(vector, i, item);
         }

@@ -98,8 +98,25 @@ impl WriteError {
 /// valid, so erring towards them is harmless).
 fn is_syntactic(name: &str) -> bool {
     const RESERVED: &[&str] = &[
-        "if", "else", "repeat", "while", "function", "for", "in", "next", "break", "TRUE", "FALSE", "NULL", "Inf",
-        "NaN", "NA", "NA_integer_", "NA_real_", "NA_character_", "NA_complex_",
+        "if",
+        "else",
+        "repeat",
+        "while",
+        "function",
+        "for",
+        "in",
+        "next",
+        "break",
+        "TRUE",
+        "FALSE",
+        "NULL",
+        "Inf",
+        "NaN",
+        "NA",
+        "NA_integer_",
+        "NA_real_",
+        "NA_character_",
+        "NA_complex_",
     ];
     let bytes = name.as_bytes();
     let starts_well = match bytes {
@@ -109,7 +126,9 @@ fn is_syntactic(name: &str) -> bool {
         [first, ..] => first.is_ascii_alphabetic(),
         [] => false,
     };
-    starts_well && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') && !RESERVED.contains(&name)
+    starts_well
+        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        && !RESERVED.contains(&name)
 }
 
 /// How an atomic vector's elements are written.
@@ -125,7 +144,8 @@ impl Source for RValue {
     type Error = WriteError;
 
     fn emit(&self, out: &mut Printer) -> Result<(), WriteError> {
-        let mut walker = Walker { digits_symbol: self.digits_symbol, texts: FastMap::default(), strings: FastMap::default() };
+        let mut walker =
+            Walker { digits_symbol: self.digits_symbol, texts: FastMap::default(), strings: FastMap::default() };
         // SAFETY: `root` is protected by the caller (see `new`); everything reached from it is
         // protected through it, and writing allocates nothing in R.
         unsafe { walker.value(self.root, out) }.map(|_height| ())
@@ -165,7 +185,9 @@ impl Walker {
         // Each R accessor is a call into libR: ask for the type once.
         let (start, height) = match TYPEOF(x) {
             SEXPTYPE::VECSXP => self.list(x, out)?,
-            t @ (SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::STRSXP) => self.atomic(x, t, out)?,
+            t @ (SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::STRSXP) => {
+                self.atomic(x, t, out)?
+            }
             _ if Rf_isS4(x).into() => return Err(WriteError::new("an S4 object".to_owned())),
             other => return Err(WriteError::new(format!("an object of type '{}'", type_name(other)))),
         };
@@ -246,7 +268,14 @@ impl Walker {
     }
 
     /// Writes element `i` of `x`; returns where its text starts.
-    unsafe fn element(&mut self, x: SEXP, t: SEXPTYPE, i: isize, kind: Atomic, out: &mut Printer) -> Result<usize, WriteError> {
+    unsafe fn element(
+        &mut self,
+        x: SEXP,
+        t: SEXPTYPE,
+        i: isize,
+        kind: Atomic,
+        out: &mut Printer,
+    ) -> Result<usize, WriteError> {
         Ok(match t {
             SEXPTYPE::LGLSXP => match LOGICAL_ELT(x, i) {
                 NA_INTEGER => return Err(WriteError::new("NA (a missing logical)".to_owned())),
@@ -255,7 +284,8 @@ impl Walker {
             SEXPTYPE::INTSXP => match (INTEGER_ELT(x, i), kind) {
                 (NA_INTEGER, _) => return Err(WriteError::new("NA (a missing integer)".to_owned())),
                 (code, Atomic::Factor(levels)) => {
-                    let label = if code >= 1 && (code as isize) <= XLENGTH(levels) && TYPEOF(levels) == SEXPTYPE::STRSXP {
+                    let label = if code >= 1 && (code as isize) <= XLENGTH(levels) && TYPEOF(levels) == SEXPTYPE::STRSXP
+                    {
                         STRING_ELT(levels, code as isize - 1)
                     } else {
                         R_NaString
@@ -348,7 +378,8 @@ unsafe fn with_utf8<T>(c: SEXP, f: impl FnOnce(&str) -> T) -> Result<T, WriteErr
         return utf8(own).map(f);
     }
     let vmax = vmaxget();
-    let result = char_utf8(c).map_err(|problem| WriteError::new(problem.to_owned())).and_then(|bytes| utf8(bytes).map(f));
+    let result =
+        char_utf8(c).map_err(|problem| WriteError::new(problem.to_owned())).and_then(|bytes| utf8(bytes).map(f));
     vmaxset(vmax);
     result
 }

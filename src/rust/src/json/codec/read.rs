@@ -309,11 +309,9 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         let input = self.input;
         let open = self.pos;
         let mut run = open + 1;
-        let mut pos = run;
         // Fast path: most strings are short, ASCII and without escapes, and are borrowed as they
         // are.
-        let ascii;
-        (pos, ascii) = scan_string(input, pos);
+        let (mut pos, ascii) = scan_string(input, run);
         match input.get(pos) {
             Some(b'"') if ascii && pos - run <= S::MAX_STRING_BYTES => {
                 // SAFETY: every byte is below 0x80: ASCII is valid UTF-8.
@@ -355,8 +353,8 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
         }
     }
 
-    /// `input[start..end]` as text: it must be valid UTF-8, and short enough for the sink (checked
-    /// here too so the fast path needs no second look).
+    /// `input[start..end]` (part of the string opened at `open`) as text: it must be valid UTF-8,
+    /// and short enough for the sink.
     fn checked_text(&self, start: usize, end: usize, open: usize) -> Result<&'a str, ParseError> {
         let input = self.input;
         if end - start > S::MAX_STRING_BYTES {
@@ -468,7 +466,8 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
             return Ok(());
         }
         // The grammar above admits only ASCII.
-        let text = std::str::from_utf8(&input[start..pos]).map_err(|_| self.error_at(ErrorKind::InvalidNumber, start))?;
+        let text =
+            std::str::from_utf8(&input[start..pos]).map_err(|_| self.error_at(ErrorKind::InvalidNumber, start))?;
         if is_float {
             // Rust's float parsing is correctly rounded, like Python's.
             let value: f64 = text.parse().map_err(|_| self.error_at(ErrorKind::InvalidNumber, start))?;
@@ -541,7 +540,8 @@ mod tests {
 
     #[test]
     fn reads_every_kind_of_value_in_order() {
-        let v = tree(br#" {"n": null, "t": true, "f": false, "i": -12, "x": 2.5e-3, "s": "hi", "a": [1, []], "o": {}} "#);
+        let v =
+            tree(br#" {"n": null, "t": true, "f": false, "i": -12, "x": 2.5e-3, "s": "hi", "a": [1, []], "o": {}} "#);
         let expected = obj(&[
             ("n", Value::Null),
             ("t", Value::Bool(true)),
@@ -612,11 +612,8 @@ mod tests {
     #[test]
     fn repeated_keys_keep_the_first_position_and_the_last_value() {
         let v = tree(br#"{"a": 1, "b": 2, "a": 3, "c": {"x": 0, "x": [4]}}"#).unwrap();
-        let expected = obj(&[
-            ("a", Value::Int(3)),
-            ("b", Value::Int(2)),
-            ("c", obj(&[("x", Value::Array(vec![Value::Int(4)]))])),
-        ]);
+        let expected =
+            obj(&[("a", Value::Int(3)), ("b", Value::Int(2)), ("c", obj(&[("x", Value::Array(vec![Value::Int(4)]))]))]);
         assert_eq!(v, expected);
     }
 

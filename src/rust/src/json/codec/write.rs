@@ -346,7 +346,10 @@ mod tests {
 
     #[test]
     fn writes_special_floats_and_big_integers_as_python_does() {
-        assert_eq!(compact("[NaN, Infinity, -Infinity, -0.0, 1e16, 1E-7]"), "[NaN, Infinity, -Infinity, -0.0, 1e+16, 1e-07]");
+        assert_eq!(
+            compact("[NaN, Infinity, -Infinity, -0.0, 1e16, 1E-7]"),
+            "[NaN, Infinity, -Infinity, -0.0, 1e+16, 1e-07]"
+        );
         let huge = format!("-{}", "9".repeat(400));
         assert_eq!(compact(&format!("[9223372036854775808, {huge}, -0]")), format!("[9223372036854775808, {huge}, 0]"));
     }

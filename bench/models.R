@@ -1,0 +1,120 @@
+# Whole-model benchmarks (issue: models): JSON text -> model object -> JSON text, its growth
+# with config size, and registry lookups as the registry grows. Run after `make install`:
+#   R_LIBS=.rlib KERASCONFIG_REFERENCE=../shared/keras-reference Rscript bench/models.R
+# Writes bench/MODELS.md. Ratios matter, not absolute times: these machines are noisy.
+suppressPackageStartupMessages({
+  library(kerasconfig)
+  library(bench)
+})
+
+ref <- Sys.getenv("KERASCONFIG_REFERENCE", "../shared/keras-reference")
+models_dir <- file.path(ref, "models")
+if (!dir.exists(models_dir)) stop("Set KERASCONFIG_REFERENCE to the Keras reference data.")
+read_text <- function(path) readChar(path, file.size(path), useBytes = TRUE)
+
+# The custom objects custom_layers_model.json names, as the tests register them.
+local_empty_registry <- function(envir = parent.frame()) invisible(NULL)
+source("tests/testthat/helper-custom-objects.R")
+register_reference_custom_objects()
+
+texts <- lapply(list.files(models_dir, pattern = "\\.json$", full.names = TRUE), read_text)
+mb <- function(x) sum(nchar(unlist(x), type = "bytes")) / 1e6
+
+# A Functional config with the MobileNetV2 layers repeated `copies` times, renamed: each copy
+# is a separate input-to-output branch of one multi-input, multi-output model.
+mobilenet <- config_from_json(read_text(file.path(models_dir, "app_MobileNetV2.json")))
+replicate_model <- function(copies) {
+  cfg <- mobilenet
+  layers <- cfg$config$layers
+  out <- list()
+  inputs <- list()
+  outputs <- list()
+  for (k in seq_len(copies)) {
+    suffix <- if (k == 1L) "" else paste0("_copy", k)
+    rename <- function(x) {
+      if (is.list(x)) {
+        if (!is.null(x$keras_history)) x$keras_history[[1]] <- paste0(x$keras_history[[1]], suffix)
+        x[] <- lapply(x, rename)
+      }
+      x
+    }
+    for (l in layers) {
+      l$name <- paste0(l$name, suffix)
+      l$config$name <- l$name
+      l$inbound_nodes <- rename(l$inbound_nodes)
+      out[[length(out) + 1L]] <- l
+    }
+    inputs[[k]] <- list(paste0(cfg$config$input_layers[[1]], suffix), 0L, 0L)
+    outputs[[k]] <- list(paste0(cfg$config$output_layers[[1]], suffix), 0L, 0L)
+  }
+  cfg$config$layers <- out
+  if (copies > 1L) {
+    cfg$config$input_layers <- inputs
+    cfg$config$output_layers <- outputs
+  }
+  config_to_json(cfg)
+}
+
+pipeline <- function(txt) config_to_json(serialize_keras_object(deserialize_keras_object(config_from_json(txt))))
+
+rows <- list()
+add <- function(input, task, size_mb, result) {
+  t <- as.numeric(result$median)
+  rows[[length(rows) + 1L]] <<- data.frame(input = input, task = task, mb = size_mb, median_s = t, mb_s = size_mb / t)
+}
+
+# 1. The reference models, each direction separately and the whole pipeline.
+objects <- lapply(texts, function(t) deserialize_keras_object(config_from_json(t)))
+size <- mb(texts)
+add("reference models", "JSON -> objects", size, mark(lapply(texts, function(t) deserialize_keras_object(config_from_json(t))), iterations = 20, check = FALSE))
+add("reference models", "objects -> JSON", size, mark(lapply(objects, function(o) config_to_json(serialize_keras_object(o))), iterations = 20, check = FALSE))
+add("reference models", "JSON -> JSON", size, mark(lapply(texts, pipeline), iterations = 20, check = FALSE))
+
+# 2. Growth with size: 1, 10 and 100 copies of MobileNetV2's layers (the largest ~16 MB).
+for (copies in c(1L, 10L, 100L)) {
+  txt <- replicate_model(copies)
+  obj <- deserialize_keras_object(config_from_json(txt))
+  stopifnot(identical(pipeline(txt), txt))
+  it <- if (copies == 100L) 3 else 10
+  label <- sprintf("MobileNetV2 x%d", copies)
+  add(label, "JSON -> objects", mb(txt), mark(deserialize_keras_object(config_from_json(txt)), iterations = it, check = FALSE))
+  add(label, "objects -> JSON", mb(txt), mark(config_to_json(serialize_keras_object(obj)), iterations = it, check = FALSE))
+}
+results <- do.call(rbind, rows)
+
+# 3. Registry lookups as the registry grows.
+set_custom_objects(clear = TRUE)
+lookups <- list()
+registered <- 0L
+for (n in c(10L, 10000L, 100000L)) {
+  fns <- lapply(seq_len(n - registered), function(i) function(x) x)
+  names(fns) <- sprintf("Bench>f%d", registered + seq_along(fns))
+  set_custom_objects(fns, clear = FALSE)
+  registered <- n
+  key <- sprintf("Bench>f%d", n %/% 2L)
+  m <- mark(get_registered_object(key), iterations = 2000, check = FALSE)
+  lookups[[length(lookups) + 1L]] <- data.frame(registered = n, median_us = as.numeric(m$median) * 1e6)
+}
+lookups <- do.call(rbind, lookups)
+set_custom_objects(clear = TRUE)
+
+fmt <- function(x, d = 1) formatC(x, format = "f", digits = d)
+lines <- c(
+  "# Whole-model benchmark results", "",
+  sprintf("Written by `bench/models.R` on %s: %s, %d cores, kerasconfig %s. Medians of `bench::mark`;",
+          format(Sys.time(), "%Y-%m-%d %H:%M"), R.version.string, parallel::detectCores(), packageVersion("kerasconfig")),
+  "MB/s is JSON text bytes per second. Python Keras turns the same configs into layer objects at",
+  "about 1.3 MB/s (the reference README); the target is 20x that, >= 25 MB/s each way.", "",
+  "| input | task | MB | median | MB/s | vs Python Keras (1.3 MB/s) |", "|---|---|---:|---:|---:|---:|",
+  sprintf("| %s | %s | %s | %s s | %s | %sx |", results$input, results$task, fmt(results$mb, 2),
+          fmt(results$median_s, 4), fmt(results$mb_s), fmt(results$mb_s / 1.3)), "",
+  "Growth with size (JSON -> objects): time per MB stays flat when cost is linear.", "",
+  "| copies | MB | s per MB |", "|---:|---:|---:|")
+growth <- results[grepl("^MobileNetV2", results$input) & results$task == "JSON -> objects", ]
+lines <- c(lines, sprintf("| %s | %s | %s |", sub("MobileNetV2 x", "", growth$input), fmt(growth$mb, 2),
+                          fmt(growth$median_s / growth$mb, 4)), "",
+           "Registry lookups (`get_registered_object()`, median):", "",
+           "| registered objects | median µs |", "|---:|---:|",
+           sprintf("| %d | %s |", lookups$registered, fmt(lookups$median_us, 2)))
+writeLines(lines, "bench/MODELS.md")
+cat(lines, sep = "\n")

@@ -1,0 +1,416 @@
+# The fast path (src/rust/src/fast) against the R path: for every input, Rust either gives what R
+# gives or hands the value back to R (`kc_fallback`). The R path alone is had by replacing the fast
+# functions with stubs that always fall back.
+
+fallback_stub <- function(...) structure(list(), class = "kc_fallback")
+
+# Runs `expr` with the R path alone.
+with_r_path <- function(expr) {
+  ns <- asNamespace("kerasconfig")
+  fast <- list(rs_fast_deserialize = ns$rs_fast_deserialize, rs_fast_serialize = ns$rs_fast_serialize)
+  for (name in names(fast)) utils::assignInNamespace(name, fallback_stub, "kerasconfig")
+  on.exit(for (name in names(fast)) utils::assignInNamespace(name, fast[[name]], "kerasconfig"), add = TRUE)
+  expr
+}
+
+fast_deserialize <- function(x, custom = NULL, module = NULL, shared = NULL) {
+  kerasconfig:::rs_fast_deserialize(x, custom, module, shared, kerasconfig:::kc_builtin_objects)
+}
+fast_serialize <- function(x) kerasconfig:::rs_fast_serialize(x)
+is_fallback <- function(x) inherits(x, "kc_fallback")
+
+# Everything R code can observe of a deserialized value, as plain data: instances by class,
+# bindings (but `initialize` and `.__args__`, which only R-side construction binds, and
+# `get_config`, compared through what it returns) and config; functions by identity when they
+# are package or registered objects, else by their code.
+describe <- function(x) {
+  if (kerasconfig:::kc_is_instance(x)) {
+    bindings <- setdiff(ls(x, all.names = TRUE), c("initialize", ".__args__", "get_config"))
+    return(list(class = class(x), bindings = lapply(mget(bindings, envir = x), describe),
+                config = describe(x$get_config())))
+  }
+  if (is.function(x)) {
+    if (inherits(x, "keras_class")) return(list(generator = kerasconfig:::kc_class_info(x)$classname,
+                                                id = kerasconfig:::rs_identity(x)))
+    # (A shared function is a marked copy, a new object each time.)
+    marked <- !is.null(attr(x, "keras_shared_object_id"))
+    if (!marked && (inherits(x, "keras_builtin_function") || !is.null(kerasconfig:::rs_registered_name(x)))) {
+      return(list(fn = kerasconfig:::rs_identity(x), attrs = attributes(x)))
+    }
+    return(list(code = deparse(x), attrs = attributes(x)))
+  }
+  if (is.list(x)) {
+    attrs <- attributes(x)
+    return(list(attrs = attrs[names(attrs) != "names"], names = names(x), items = lapply(unname(x), describe)))
+  }
+  x
+}
+
+# What deserializing gives, as data (or the error it raises), how it serializes back, and the
+# warnings on the way.
+outcome <- function(cfg, ...) {
+  kerasconfig:::kc_clear_session()
+  withr::local_seed(42)
+  warnings <- character()
+  res <- withCallingHandlers(
+    tryCatch({
+      obj <- deserialize_keras_object(cfg, ...)
+      list(object = describe(obj), config = serialize_keras_object(obj))
+    }, error = function(e) list(error = class(e), message = conditionMessage(e))),
+    warning = function(w) {
+      warnings <<- c(warnings, conditionMessage(w))
+      invokeRestart("muffleWarning")
+    }
+  )
+  c(res, list(warnings = warnings))
+}
+
+expect_same_as_r_path <- function(cfg, ..., label = NULL) {
+  fast <- outcome(cfg, ...)
+  slow <- with_r_path(outcome(cfg, ...))
+  expect_identical(fast, slow, label = label)
+  invisible(fast)
+}
+
+reference_files <- function(folder) {
+  list.files(reference_dir(folder), pattern = "\\.json$", recursive = TRUE, full.names = TRUE)
+}
+
+register_reference_objects <- function(envir = parent.frame()) {
+  if (exists("register_reference_custom_objects", mode = "function")) {
+    register_reference_custom_objects(envir)
+    return(TRUE)
+  }
+  local_empty_registry(envir)
+  set_custom_objects(list("Custom>double_it" = function(x) 2 * x), clear = FALSE)
+  FALSE
+}
+
+test_that("every reference object, model and edge file gives what the R path gives", {
+  custom <- register_reference_objects()
+  files <- c(reference_files("objects"), reference_files("models"), reference_files("edge"))
+  if (!custom) files <- files[basename(files) != "custom_layers_model.json"]
+  expect_gt(length(files), 350L)
+  for (f in files) {
+    txt <- readChar(f, file.size(f), useBytes = TRUE)
+    cfg <- config_from_json(txt)
+    expect_same_as_r_path(cfg, label = f)
+  }
+})
+
+test_that("the fast path builds every reference built-in object on its own", {
+  local_empty_registry()
+  set_custom_objects(list("Custom>double_it" = function(x) 2 * x), clear = FALSE)
+  files <- reference_files("objects")
+  # Functions Keras writes as layers but cannot read back (see test-builtins-reference.R).
+  unreadable <- c("Input", "add", "average", "concatenate", "dot", "maximum", "minimum", "multiply", "subtract")
+  files <- files[!(basename(dirname(files)) == "layers" & sub("\\.json$", "", basename(files)) %in% unreadable)]
+  for (f in files) {
+    cfg <- config_from_json(readChar(f, file.size(f), useBytes = TRUE))
+    expect_false(is_fallback(fast_deserialize(cfg, shared = new.env())), label = f)
+  }
+  # Whole models are R's (their from_config() rebuilds the graph); their layers are not.
+  model <- config_from_json(reference_text("models", "app_MobileNetV2.json"))
+  expect_true(is_fallback(fast_deserialize(model)))
+  layers <- lapply(model$config$layers, function(l) l[setdiff(names(l), c("name", "inbound_nodes"))])
+  expect_false(is_fallback(fast_deserialize(layers)))
+})
+
+test_that("partial configs fill in defaults as the R path does, with fresh nested objects", {
+  register_reference_objects()
+  files <- reference_files("objects")
+  for (f in files) {
+    cfg <- config_from_json(readChar(f, file.size(f), useBytes = TRUE))
+    inner <- cfg$config
+    if (!is.list(inner) || !length(inner)) next
+    # Every other key given (the name always, so R does not make one up).
+    keep <- names(inner)[seq_along(inner) %% 2 == 1 | names(inner) == "name"]
+    cfg$config <- inner[keep]
+    expect_same_as_r_path(cfg, label = paste(f, "(partial)"))
+  }
+  # Defaults holding object configs give a new object each time.
+  a <- deserialize_keras_object(list(module = "keras.layers", class_name = "Dense", config = list(name = "a", units = 2)))
+  b <- deserialize_keras_object(list(module = "keras.layers", class_name = "Dense", config = list(name = "b", units = 2)))
+  expect_false(identical(a$get_config()$kernel_initializer, b$get_config()$kernel_initializer))
+  expect_s3_class(a$get_config()$kernel_initializer, "GlorotUniform")
+  expect_identical(a$get_config()$units, 2L)
+})
+
+test_that("randomly altered reference configs give what the R path gives", {
+  local_empty_registry()
+  set_custom_objects(list("Custom>double_it" = function(x) 2 * x, K = function(x) x), clear = FALSE)
+  files <- reference_files("objects")
+  configs <- lapply(files, function(f) config_from_json(readChar(f, file.size(f), useBytes = TRUE)))
+  values <- list(NULL, "K", "zeros", "relu", 1L, 2.5, 4, -1, 3e9, TRUE, NA, "float16", list(1L, 2L), list(),
+                 setNames(list(), character()), list(a = "K"), c(1, 2), c(a = 1), NaN, Inf, "",
+                 structure(3, class = "keras_integer"),
+                 list(module = "keras.initializers", class_name = "Ones", config = setNames(list(), character()),
+                      registered_name = NULL),
+                 list(module = "builtins", class_name = "function", config = "relu", registered_name = "function"),
+                 list(module = "builtins", class_name = "function", config = "K", registered_name = "function"),
+                 list(class_name = "__tuple__", items = list(1L)))
+  keys <- c("units", "activation", "kernel_initializer", "dtype", "name", "bogus", "learning_rate", "axis", "seed",
+            "rate", "trainable", "autocast", "input_shape", "kernel_size", "momentum", "use_bias")
+  pick <- function(x) x[[sample.int(length(x), 1L)]]
+  withr::with_seed(20261128, for (i in 1:300) {
+    cfg <- pick(configs)
+    if (!is.list(cfg$config)) next
+    for (step in seq_len(sample(1:3, 1L))) {
+      inner <- cfg$config
+      switch(sample(1:5, 1L),
+        if (length(inner)) inner[[sample(names(inner), 1L)]] <- NULL,
+        inner[sample(keys, 1L)] <- list(pick(values)),
+        if (length(inner)) inner[sample(names(inner), 1L)] <- list(pick(values)),
+        cfg[sample(c("module", "registered_name", "shared_object_id", "build_config"), 1L)] <- list(pick(values)),
+        inner <- inner[sample(names(inner))]
+      )
+      cfg$config <- inner
+    }
+    expect_same_as_r_path(list(cfg, list(x = cfg)), label = sprintf("case %d (%s)", i, cfg$class_name))
+  })
+  with_custom_object_scope(list(relu = function(x) 1, K = function(x) 5), {
+    cfg <- configs[[which(basename(files) == "Dense.json")[1]]]
+    cfg$config$bias_initializer <- list(a = "K", b = "zeros")
+    expect_same_as_r_path(list("K", cfg), custom_objects = list(K = function(x) 3, zeros = function(x) 0))
+  })
+})
+
+test_that("the fast path builds built-ins, and its instances behave as R-built ones", {
+  local_empty_registry()
+  cfg <- serialize_keras_object(layer_dense(units = 3, name = "d", activation = "relu"))
+  obj <- fast_deserialize(cfg)
+  expect_false(is_fallback(obj))
+  expect_s3_class(obj, c("Dense", "keras_layers", "keras_builtin", "keras_object"), exact = TRUE)
+  expect_identical(obj$get_config()$units, 3L)
+  expect_identical(obj$get_config()$activation, "relu")
+  expect_identical(serialize_keras_object(obj), cfg)
+  slow <- with_r_path(deserialize_keras_object(cfg))
+  expect_identical(describe(obj), describe(slow))
+  scrub <- function(lines) gsub("0x[0-9a-f]+", "<address>", lines)
+  expect_identical(scrub(capture.output(print(obj))), scrub(capture.output(print(slow))))
+  opt <- deserialize_keras_object(serialize_keras_object(optimizer_adam(learning_rate = 0.01)))
+  expect_identical(capture.output(print(opt)),
+                   with_r_path(capture.output(print(deserialize_keras_object(serialize_keras_object(optimizer_adam(learning_rate = 0.01)))))))
+  # The fast path serializes what either path built, as R does.
+  expect_identical(fast_serialize(obj), cfg)
+  expect_identical(fast_serialize(slow), cfg)
+  expect_identical(fast_serialize(list(a = obj, b = list(1L, NULL, "x"))), list(a = cfg, b = list(1L, NULL, "x")))
+  # A whole list of layers in one call.
+  layers <- fast_deserialize(list(cfg, cfg))
+  expect_false(is_fallback(layers))
+  expect_false(identical(layers[[1]], layers[[2]]))
+})
+
+test_that("coercions match kc_builtin_coerce()", {
+  local_empty_registry()
+  base <- list(module = "keras.layers", class_name = "Dense", registered_name = NULL)
+  cases <- list(
+    list(name = "d", units = 4),                       # double -> integer
+    list(name = "d", units = 4.5),                     # not whole: kept
+    list(name = "d", units = 4L, activation = NULL),   # NULL activation -> "linear"
+    list(name = "d", units = 4L, activation = list(module = "builtins", class_name = "function",
+                                                   config = "relu", registered_name = "function")),
+    list(name = "d", units = 4L, autocast = FALSE),    # accepted, not in the default config
+    list(name = "d", units = 4L, autocast = NULL)      # dropped
+  )
+  for (inner in cases) {
+    cfg <- c(base[1:2], list(config = inner), base[3])
+    expect_false(is_fallback(fast_deserialize(cfg)))
+    expect_same_as_r_path(cfg)
+  }
+  expect_identical(fast_deserialize(c(base[1:2], list(config = list(name = "d", units = 4))))$get_config()$units, 4L)
+  adam <- list(module = "keras.optimizers", class_name = "Adam", config = list(name = "adam", learning_rate = 0.01),
+               registered_name = NULL)
+  fast <- fast_deserialize(adam)
+  expect_false(is_fallback(fast))
+  expect_identical(fast$get_config()$learning_rate, 0.009999999776482582)
+  expect_same_as_r_path(adam)
+  adam$config$learning_rate <- 1L
+  expect_same_as_r_path(adam)
+})
+
+test_that("what needs R falls back, and R then gives its result or its error", {
+  local_empty_registry()
+  dense <- function(...) list(module = "keras.layers", class_name = "Dense", config = list(...), registered_name = NULL)
+  layer_plain <- Layer("Plain")
+  register_keras_serializable(layer_plain, package = "P")
+  custom <- list(module = "m", class_name = "Plain", config = list(name = "p"), registered_name = "P>Plain")
+  fall <- list(
+    custom = custom,
+    inside = list(a = 1, b = list(custom)),
+    numpy = list(class_name = "__numpy__", config = list(value = list(1, 2), dtype = "float32")),
+    tensor_atomic_shape = list(class_name = "__keras_tensor__", config = list(shape = c(2L, 3L))),
+    tuple = list(class_name = "__tuple__", items = list(1L, 2L)),
+    lambda = list(class_name = "__lambda__", config = list(value = "x")),
+    unknown_key = dense(name = "d", units = 2L, bogus = 1),
+    missing_required = dense(name = "d"),
+    missing_name = dense(units = 2L),
+    input_shape = dense(name = "d", units = 2L, input_shape = list(3L)),
+    string_initializer = dense(name = "d", units = 2L, kernel_initializer = "zeros"),
+    string_dtype = dense(name = "d", units = 2L, dtype = "float16"),
+    tuple_from_number = list(module = "keras.layers", class_name = "Conv2D",
+                             config = list(name = "c", filters = 2L, kernel_size = 3L), registered_name = NULL),
+    out_of_range = dense(name = "d", units = 3e9),
+    unknown_class = list(module = "keras.layers", class_name = "Dense2", config = list(), registered_name = NULL),
+    bad_registered_name = list(module = "keras.layers", class_name = "Dense", config = list(name = "d", units = 1L),
+                               registered_name = "X>Dense"),
+    bad_config = list(module = "keras.layers", class_name = "Dense", config = "units"),
+    bad_module = list(module = 1, class_name = "Dense", config = list()),
+    model = list(module = "keras", class_name = "Sequential", config = list(name = "s", layers = list()),
+                 registered_name = NULL),
+    shared_function = list(module = "builtins", class_name = "function", config = "relu",
+                           registered_name = "function", shared_object_id = 5L),
+    seed_drawn = list(module = "keras.layers", class_name = "RandomCrop",
+                      config = list(name = "rc", height = 2L, width = 2L), registered_name = NULL),
+    symbol = list(a = quote(b)),
+    duplicate_keys = dense(name = "d", units = 1L, units = 2L)
+  )
+  for (case in names(fall)) {
+    expect_true(is_fallback(fast_deserialize(fall[[case]])), label = case)
+    expect_same_as_r_path(fall[[case]], label = case)
+  }
+  expect_error(deserialize_keras_object(fall$unknown_key), class = "kerasconfig_error_unknown_argument")
+  expect_error(deserialize_keras_object(list(x = fall$unknown_class)), class = "kerasconfig_error_unknown_class")
+  err <- tryCatch(deserialize_keras_object(list(x = fall$unknown_class)), error = identity)
+  expect_identical(err$path, "config$x")
+  # The levels R does not need are still built natively: the Dense inside is.
+  expect_s3_class(deserialize_keras_object(list(custom, dense(name = "d", units = 1L)))[[2]], "Dense")
+})
+
+test_that("functions, strings and nested lookups resolve as in R, scope, registry and arguments alike", {
+  local_empty_registry()
+  f <- function(x) x
+  g <- function(x) -x
+  register_keras_serializable(f, package = "P")
+  relu <- fast_deserialize(list(module = "builtins", class_name = "function", config = "relu",
+                                registered_name = "function"))
+  expect_identical(relu, keras$activations$relu)
+  expect_identical(fast_deserialize(list(module = "builtins", class_name = "function", config = "P>f",
+                                         registered_name = "function")), f)
+  expect_identical(fast_deserialize(list(a = "P>f", b = "other")), list(a = f, b = "other"))
+  # A string inside a built-in's config is looked up in from_config()'s scope: global wins there.
+  cfg <- list(module = "keras.layers", class_name = "Dense",
+              config = list(name = "d", units = 1L, bias_initializer = list(note = "K")), registered_name = NULL)
+  set_custom_objects(list(K = f), clear = FALSE)
+  expect_same_as_r_path(cfg)
+  expect_same_as_r_path(cfg, custom_objects = list(K = g))
+  with_custom_object_scope(list(K = g), expect_same_as_r_path(cfg, custom_objects = list(K = function(x) 0)))
+  set_custom_objects(clear = TRUE)
+  with_custom_object_scope(list(K = g), {
+    expect_same_as_r_path(cfg)
+    expect_same_as_r_path(list("K", cfg), custom_objects = list(K = f))
+  })
+  expect_same_as_r_path(list("K", cfg), custom_objects = list(K = f), module_objects = list(K = g))
+  # Bare function names of Keras <= 3.6 find "pkg>name" keys.
+  register_keras_serializable(f, name = "halve", package = "Q")
+  bare <- list(module = "builtins", class_name = "function", config = "halve", registered_name = "function")
+  expect_identical(fast_deserialize(bare), f)
+  expect_same_as_r_path(list(bare, cfg))
+  # Registered names serialize as keys; built-in functions by their Keras name.
+  expect_identical(fast_serialize(list(f, keras$activations$relu)),
+                   with_r_path(serialize_keras_object(list(f, keras$activations$relu))))
+  expect_true(is_fallback(fast_serialize(list(function(x) x + 1))))
+})
+
+test_that("shared objects are shared within a call and recorded only when the fast path succeeds", {
+  local_empty_registry()
+  init <- list(module = "keras.initializers", class_name = "Zeros", config = setNames(list(), character()),
+               registered_name = NULL,
+               shared_object_id = 140234567891234)
+  two <- list(init, init)
+  out <- deserialize_keras_object(two)
+  expect_identical(out[[1]], out[[2]])
+  expect_identical(serialize_keras_object(out), two)
+  expect_same_as_r_path(two)
+  shared <- new.env(parent = emptyenv())
+  first <- fast_deserialize(two, shared = shared)
+  expect_identical(first[[1]], first[[2]])
+  expect_identical(ls(shared), "140234567891234")
+  # A later call sees what an earlier one recorded.
+  again <- fast_deserialize(list(init), shared = shared)
+  expect_identical(again[[1]], first[[1]])
+  # A walk that falls back records nothing.
+  layer_plain <- Layer("Plain")
+  register_keras_serializable(layer_plain, package = "P")
+  other <- init
+  other$shared_object_id <- 7L
+  mixed <- list(other, list(module = "m", class_name = "Plain", config = list(name = "p"), registered_name = "P>Plain"))
+  fresh <- new.env(parent = emptyenv())
+  expect_true(is_fallback(fast_deserialize(mixed, shared = fresh)))
+  expect_identical(ls(fresh), character())
+  expect_same_as_r_path(mixed)
+  # Integer and keras_integer ids name the same object.
+  ids <- list(init, init)
+  ids[[1]]$shared_object_id <- 12L
+  ids[[2]]$shared_object_id <- structure(12, class = "keras_integer")
+  res <- deserialize_keras_object(ids)
+  expect_identical(res[[1]], res[[2]])
+})
+
+test_that("serialization falls back for what R writes itself", {
+  local_empty_registry()
+  layer_plain <- Layer("Plain")
+  d <- layer_dense(units = 2, name = "d")
+  cases <- list(
+    custom = list(layer_plain(name = "p")),
+    named_vector = list(c(a = 1, b = 2)),
+    array = list(keras_array(matrix(1:4, 2))),
+    raw = list(as.raw(1:3)),
+    slice = list(keras_slice(1L, 2L, NULL)),
+    lambda = list(function(x) x)
+  )
+  for (case in names(cases)) {
+    expect_true(is_fallback(fast_serialize(cases[[case]])), label = case)
+    expect_identical(suppressWarnings(serialize_keras_object(cases[[case]])),
+                     suppressWarnings(with_r_path(serialize_keras_object(cases[[case]]))), label = case)
+  }
+  # An instance whose get_config() was replaced is R's.
+  e <- layer_dense(units = 2, name = "e")
+  e$get_config <- function() list(name = "changed")
+  expect_true(is_fallback(fast_serialize(e)))
+  expect_identical(serialize_keras_object(e)$config, list(name = "changed"))
+  # keras_integer values and build configs pass through; ids are kept.
+  cfg <- list(module = "keras.layers", class_name = "Dense",
+              config = list(name = "d", units = structure(3, class = "keras_integer")), registered_name = NULL,
+              build_config = list(input_shape = list(NULL, 4L)), shared_object_id = 9L)
+  obj <- deserialize_keras_object(cfg)
+  expect_false(is_fallback(fast_serialize(obj)))
+  expect_identical(serialize_keras_object(obj), with_r_path(serialize_keras_object(with_r_path(deserialize_keras_object(cfg)))))
+  expect_identical(serialize_keras_object(obj)$build_config, cfg$build_config)
+  expect_identical(serialize_keras_object(obj)$shared_object_id, 9L)
+})
+
+test_that("a registered built-in class writes its registered name on both paths", {
+  local_empty_registry()
+  obj <- layer_dropout(rate = 0.5, name = "dr")
+  # Instances point at the generator their class info keeps (after lazy loading, a copy of the
+  # exported `layer_dropout`, which is a different object to the registry).
+  register_keras_serializable(obj$.__class__, name = "MyDropout", package = "P")
+  expect_identical(fast_serialize(obj)$registered_name, "P>MyDropout")
+  expect_identical(serialize_keras_object(obj), with_r_path(serialize_keras_object(obj)))
+  register_keras_serializable(layer_dropout, name = "Other", package = "P")
+  expect_identical(serialize_keras_object(obj), with_r_path(serialize_keras_object(obj)))
+})
+
+test_that("symbolic tensors and Functional layer entries are native both ways, as R makes them", {
+  tensors <- list(
+    full = list(class_name = "__keras_tensor__", config = list(shape = list(NULL, 2L), dtype = "float16",
+                                                               keras_history = list("inp", 0L, 0L))),
+    no_history = list(class_name = "__keras_tensor__", config = list(shape = list(NULL, 2L), dtype = "float32",
+                                                                     keras_history = NULL)),
+    no_dtype = list(class_name = "__keras_tensor__", config = list(shape = list(4L))),
+    null_config = list(class_name = "__keras_tensor__", config = NULL),
+    nested = list(args = list(list(class_name = "__keras_tensor__", config = list(shape = list(NULL))))))
+  for (case in names(tensors)) {
+    expect_false(is_fallback(fast_deserialize(tensors[[case]])), label = case)
+    expect_same_as_r_path(tensors[[case]], label = case)
+  }
+  t <- fast_deserialize(tensors$full)
+  expect_false(is_fallback(fast_serialize(t)))
+  expect_identical(fast_serialize(t), tensors$full)
+  model <- deserialize_keras_object(config_from_json(reference_text("models", "func_multi_io.json")))
+  entry <- model$get_config()$layers[[3]]
+  expect_s3_class(entry, "keras_functional_layer")
+  expect_false(is_fallback(fast_serialize(entry)))
+  expect_identical(fast_serialize(entry), with_r_path(serialize_keras_object(entry)))
+})
