@@ -14,7 +14,7 @@ NULL
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
 #' @param object Optional: a model to add the layer to (keras3's pipe idiom).
-#' @param activation,activity_regularizer,addition_factor,all_ops,alpha,alpha_constraint,alpha_initializer,alpha_regularizer,antialias,arguments,attention_axes,axes,axis,backward_layer,batch_shape,batch_size,beta_constraint,beta_initializer,beta_regularizer,bias_axes,bias_constraint,bias_initializer,bias_regularizer,bin_boundaries,bins,brightness_factor,call_endpoint,call_fn,call_training_endpoint,cell,cells,center,chain_depth,clip_limit,contrast_factor,crop_to_aspect_ratio,cropping,data_format,depth_multiplier,depthwise_constraint,depthwise_initializer,depthwise_regularizer,dilation_rate,dims,dropout,dtype,embeddings_constraint,embeddings_initializer,embeddings_regularizer,encoding,epsilon,equation,expand_dims,factor,fft_length,filepath,fill_mode,fill_value,filters,flash_attention,frame_length,frame_step,function,gamma_constraint,gamma_initializer,gamma_regularizer,go_backwards,gptq_unpacked_column_size,groups,head_dim,height,height_factor,hue_factor,idf_weights,init_fn,input_dim,input_tensor,interpolation,invert,keepdims,kernel_constraint,kernel_initializer,kernel_regularizer,kernel_size,key_dim,l1,l2,layer,layers,logit_soft_cap,lora_alpha,lora_rank,mag_exp,mask,mask_token,mask_value,mask_zero,max_freq,max_number,max_tokens,max_value,mean,merge_mode,method,min_freq,min_power,mode,module,momentum,moving_mean_initializer,moving_variance_initializer,n,name,native_serialization_platforms,negative_slope,ngrams,noise_shape,normalize,num_bins,num_chains,num_heads,num_key_value_heads,num_mel_bins,num_oov_indices,num_ops,num_query_heads,num_tokens,offset,oov_method,oov_token,optional,output_dim,output_mode,output_padding,output_sequence_length,output_shape,output_size,pad_to_aspect_ratio,pad_to_max_tokens,padding,params,periodic,pointwise_constraint,pointwise_initializer,pointwise_regularizer,pool_size,power_iterations,power_to_db,quantization_config,ragged,rate,recurrent_activation,recurrent_constraint,recurrent_dropout,recurrent_initializer,recurrent_regularizer,ref_power,renorm,renorm_clipping,renorm_momentum,reset_after,return_sequences,return_state,reverse_dtype,salt,sampling_rate,saturation_factor,scale,scaling,score_mode,seed,sequence_length,sequence_stride,shape,shared_axes,sigma,size,sliding_window,sparse,split,standardize,state,stateful,stddev,strides,synchronized,target_shape,threshold,threshold_factor,tie_weights,tile_grid_size,top_db,trainable,unit_forget_bias,units,unroll,use_bias,use_cudnn,use_gate,use_scale,value_dim,value_range,variables,variance,vocabulary,vocabulary_dtype,weights,width,width_factor,window,x_factor,y_factor,zero_output_for_mask Keras' arguments of the same name.
+#' @param activation,activity_regularizer,addition_factor,all_ops,alpha,alpha_constraint,alpha_initializer,alpha_regularizer,antialias,arguments,attention_axes,axes,axis,backward_layer,batch_shape,batch_size,beta_constraint,beta_initializer,beta_regularizer,bias_axes,bias_constraint,bias_initializer,bias_regularizer,bin_boundaries,bins,brightness_factor,call_endpoint,call_fn,call_training_endpoint,cell,cells,center,chain_depth,clip_limit,contrast_factor,crop_to_aspect_ratio,cropping,data_format,depth_multiplier,depthwise_constraint,depthwise_initializer,depthwise_regularizer,dilation_rate,dims,dropout,dtype,embeddings_constraint,embeddings_initializer,embeddings_regularizer,encoding,epsilon,equation,expand_dims,factor,fft_length,filepath,fill_mode,fill_value,filters,flash_attention,frame_length,frame_step,`function`,gamma_constraint,gamma_initializer,gamma_regularizer,go_backwards,gptq_unpacked_column_size,groups,head_dim,height,height_factor,hue_factor,idf_weights,init_fn,input_dim,input_tensor,interpolation,invert,keepdims,kernel_constraint,kernel_initializer,kernel_regularizer,kernel_size,key_dim,l1,l2,layer,layers,logit_soft_cap,lora_alpha,lora_rank,mag_exp,mask,mask_token,mask_value,mask_zero,max_freq,max_number,max_tokens,max_value,mean,merge_mode,method,min_freq,min_power,mode,module,momentum,moving_mean_initializer,moving_variance_initializer,n,name,native_serialization_platforms,negative_slope,ngrams,noise_shape,normalize,num_bins,num_chains,num_heads,num_key_value_heads,num_mel_bins,num_oov_indices,num_ops,num_query_heads,num_tokens,offset,oov_method,oov_token,optional,output_dim,output_mode,output_padding,output_sequence_length,output_shape,output_size,pad_to_aspect_ratio,pad_to_max_tokens,padding,params,periodic,pointwise_constraint,pointwise_initializer,pointwise_regularizer,pool_size,power_iterations,power_to_db,quantization_config,ragged,rate,recurrent_activation,recurrent_constraint,recurrent_dropout,recurrent_initializer,recurrent_regularizer,ref_power,renorm,renorm_clipping,renorm_momentum,reset_after,return_sequences,return_state,reverse_dtype,salt,sampling_rate,saturation_factor,scale,scaling,score_mode,seed,sequence_length,sequence_stride,shape,shared_axes,sigma,size,sliding_window,sparse,split,standardize,state,stateful,stddev,strides,synchronized,target_shape,threshold,threshold_factor,tie_weights,tile_grid_size,top_db,trainable,unit_forget_bias,units,unroll,use_bias,use_cudnn,use_gate,use_scale,value_dim,value_range,variables,variance,vocabulary,vocabulary_dtype,weights,width,width_factor,window,x_factor,y_factor,zero_output_for_mask Keras' arguments of the same name.
 #' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras object of that class.
 #' @name keras_layers
@@ -685,7 +685,6 @@ optimizer_schedule_free_adam_w <- kc_builtin_class("keras.optimizers.ScheduleFre
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
 #' @param alpha,boundaries,cycle,decay_rate,decay_steps,end_learning_rate,first_decay_steps,initial_learning_rate,m_mul,name,power,staircase,t_mul,values,warmup_steps,warmup_target Keras' arguments of the same name.
-#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras object of that class.
 #' @name keras_schedules
 #' @examples
@@ -726,7 +725,6 @@ learning_rate_schedule_polynomial_decay <- kc_builtin_class("keras.optimizers.sc
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
 #' @param alpha,apply_class_balancing,axis,beta,delta,dtype,from_logits,gamma,ignore_class,label_smoothing,margin,name,q,reduction,remove_diagonal Keras' arguments of the same name.
-#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras object of that class.
 #' @name keras_losses
 #' @examples
@@ -1031,7 +1029,6 @@ metric_true_positives <- kc_builtin_class("keras.metrics.TruePositives", functio
 #' (`serialize_keras_object(activation_relu)`) but do not compute it.
 #'
 #' @param activation,alpha,approximate,axis,b,config,custom_objects,default_value,identifier,max_value,negative_slope,threshold,x Keras' arguments of the same name.
-#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras function placeholder.
 #' @name keras_activations
 #' @examples
@@ -1180,7 +1177,6 @@ activation_threshold <- kc_builtin_function("keras.activations.threshold", "thre
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
 #' @param distribution,gain,input_axes,maxval,mean,minval,mode,output_axes,periodic,scale,scaling,seed,side,stddev,value,window Keras' arguments of the same name.
-#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras object of that class.
 #' @name keras_initializers
 #' @examples
@@ -1261,7 +1257,6 @@ initializer_zeros <- kc_builtin_class("keras.initializers.Zeros", function() NUL
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
 #' @param factor,l1,l2,mode Keras' arguments of the same name.
-#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras object of that class.
 #' @name keras_regularizers
 #' @examples
@@ -1294,7 +1289,6 @@ regularizer_orthogonal_regularizer <- kc_builtin_class("keras.regularizers.Ortho
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
 #' @param axis,max_value,min_value,rate Keras' arguments of the same name.
-#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras object of that class.
 #' @name keras_constraints
 #' @examples
@@ -1327,7 +1321,6 @@ constraint_unit_norm <- kc_builtin_class("keras.constraints.UnitNorm", function(
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
 #' @param amax_history_length,default_policy,mode,name,policy_map,source_name Keras' arguments of the same name.
-#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras object of that class.
 #' @name keras_dtype_policies
 #' @examples

@@ -72,6 +72,11 @@ rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, built
 # Serializes `x` natively, or returns `kc_fallback`.
 rs_fast_serialize <- function(x) .Call(wrap__rs_fast_serialize, x)
 
+# Validates a Functional graph: `names` of the layers, `initial` node counts, and each layer's
+# deserialized `inbound_nodes` (a list of nodes, or NULL). Returns the node counts, named by
+# layer, or a `kc_rust_error` of class `kerasconfig_error_graph`.
+rs_functional_graph <- function(names, initial, inbound) .Call(wrap__rs_functional_graph, names, initial, inbound)
+
 # Parses JSON text, given as a raw vector of its bytes or a single string, into R values.
 # Returns a `kc_rust_error` list with `line` and `column` when the text is not valid.
 rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)

@@ -30,34 +30,35 @@ kc_functional_from_config <- function(config) {
     name
   }, "")
   kc_check_unique_names(names)
-  entries <- kc_deserialize_nested(layers, "layers", function(entry) {
-    nodes <- entry[["inbound_nodes", exact = TRUE]]
-    entry$name <- NULL
-    entry$inbound_nodes <- NULL
-    list(layer = entry, nodes = nodes)
-  })
+  entries <- kc_deserialize_nested(layers, "layers", split = TRUE)
   counts <- kc_validate_graph(names, lapply(entries, `[[`, "layer"), lapply(entries, `[[`, "inbound_nodes"))
   for (key in c("input_layers", "output_layers")) kc_validate_endpoints(config[[key]], key, counts)
   config["layers"] <- list(entries)
   kc_model_instance(cls, config)
 }
 
-# Deserializes the elements of `config[[key]]`, each with its own path; `split` separates what
-# Functional layer entries carry besides the layer (name, inbound nodes).
-kc_deserialize_nested <- function(items, key, split = NULL) {
+# Deserializes the elements of `config[[key]]` (each with its own path), in one pass through the
+# fast path when it can. `split` separates what Functional layer entries carry besides the layer
+# (name, inbound nodes).
+kc_deserialize_nested <- function(items, key, split = FALSE) {
   ctx <- kc_state$context
   base <- kc_path_key(paste0(ctx$path, "$config"), key)
   # Custom objects are in the scope from_config() runs in; module_objects and safe mode carry on.
   opts <- ctx$opts
   opts$custom <- NULL
+  if (!split) return(kc_deserialize(items, base, opts))
+  layers <- lapply(items, function(entry) {
+    entry$name <- NULL
+    entry$inbound_nodes <- NULL
+    entry
+  })
+  layers <- kc_deserialize(layers, base, opts)
+  nodes <- kc_deserialize(lapply(items, function(entry) list(inbound_nodes = entry[["inbound_nodes", exact = TRUE]])),
+                          base, opts)
   lapply(seq_along(items), function(i) {
-    path <- kc_path_index(base, i)
-    item <- items[[i]]
-    if (is.null(split)) return(kc_deserialize(item, path, opts))
-    parts <- split(item)
-    structure(list(layer = kc_deserialize(parts$layer, path, opts), name = item$name,
-                   inbound_nodes = kc_deserialize(parts$nodes, kc_path_key(path, "inbound_nodes"), opts)),
-              class = "keras_functional_layer")
+    entry <- list(layer = layers[[i]], name = items[[i]]$name, inbound_nodes = nodes[[i]]$inbound_nodes)
+    oldClass(entry) <- "keras_functional_layer"
+    entry
   })
 }
 
@@ -108,48 +109,13 @@ kc_is_ref <- function(x) {
     is.numeric(x[[2L]]) && length(x[[2L]]) == 1L && is.numeric(x[[3L]]) && length(x[[3L]]) == 1L
 }
 
-# Keras' rebuild, without tensors: nodes are processed in layer order, a node once every node it
-# reads exists; what never becomes processable is a loop or a disconnected node. Returns the
-# node count of every layer.
+# Keras' rebuild, without tensors (src/rust/src/graph.rs): nodes are processed in layer order,
+# a node once every node it reads exists; what never becomes processable is a loop or a
+# disconnected node. Returns the node count of every layer, named.
 kc_validate_graph <- function(names, layers, nodes) {
   # InputLayer and nested Functional models have a node of their own before any call.
-  counts <- setNames(vapply(layers, function(l) as.integer(inherits(l, c("InputLayer", "Functional"))), 1L), names)
-  pending <- lapply(seq_along(names), function(i) {
-    node_list <- nodes[[i]]
-    if (is.null(node_list)) return(list())
-    if (!is.list(node_list)) kc_abort(sprintf("The inbound_nodes of layer '%s' must be a list.", names[[i]]), "kerasconfig_error_graph")
-    lapply(node_list, kc_node_refs)
-  })
-  for (i in seq_along(pending)) for (refs in pending[[i]]) for (r in refs) {
-    if (!r[[1L]] %in% names) {
-      kc_abort(sprintf("Unknown layer: '%s' (an inbound node of layer '%s' refers to it).", r[[1L]], names[[i]]),
-               "kerasconfig_error_graph")
-    }
-  }
-  repeat {
-    progress <- FALSE
-    for (i in seq_along(pending)) {
-      while (length(pending[[i]])) {
-        refs <- pending[[i]][[1L]]
-        ready <- all(vapply(refs, function(r) r[[2L]] < counts[[r[[1L]]]], TRUE))
-        if (!ready) break
-        counts[[i]] <- counts[[i]] + 1L
-        pending[[i]] <- pending[[i]][-1L]
-        progress <- TRUE
-      }
-    }
-    if (!any(lengths(pending)) || !progress) break
-  }
-  if (any(lengths(pending))) {
-    left <- unlist(lapply(which(lengths(pending) > 0L), function(i) {
-      vapply(pending[[i]], function(refs) sprintf("'%s' <- [%s]", names[[i]],
-        paste(vapply(refs, function(r) sprintf("%s[%d]", r[[1L]], r[[2L]]), ""), collapse = ", ")), "")
-    }))
-    kc_abort(paste0("Invalid Functional model configuration. The graph of the Functional model either has loops or ",
-                    "disconnected nodes. The following nodes failed to be resolved: {", paste(left, collapse = ", "), "}"),
-             "kerasconfig_error_graph")
-  }
-  counts
+  initial <- vapply(layers, function(l) as.integer(inherits(l, c("InputLayer", "Functional"))), 1L)
+  kc_check(rs_functional_graph(names, initial, nodes))
 }
 
 # input_layers / output_layers: one reference, a list of them, or a named list of them.

@@ -132,6 +132,7 @@ def main():
     names_used = {}
     family_blocks = {f: [] for f in FAMILIES}
     family_params = {f: set() for f in FAMILIES}
+    family_dots = {f: False for f in FAMILIES}
     internal = []
     r_names = {}
 
@@ -166,6 +167,7 @@ def main():
         names_used[name] = key
         r_names[e["id"]] = name
         family_params[fam].update(p["name"] for p in e["params"] if p["kind"] not in ("var_keyword", "var_positional"))
+        family_dots[fam] |= "..." in sig
         family_blocks[fam].append(f"#' @rdname {FAMILIES[fam][1]}\n#' @export\n{name} <- {expr}\n")
 
     for fam, (prefix, topic, title, kind) in FAMILIES.items():
@@ -187,10 +189,9 @@ def main():
         if fam == "layers":
             lines += ["#' @param object Optional: a model to add the layer to (keras3's pipe idiom).", ]
         if params:
-            lines += [f"#' @param {','.join(r_name(p).strip('`') for p in params)} Keras' arguments of the same name.",
-                      "#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`)."]
-        else:
-            lines += ["#' @param ... Keyword arguments Keras accepts."]
+            lines += [f"#' @param {','.join(r_name(p) for p in params)} Keras' arguments of the same name."]
+        if family_dots[fam]:
+            lines += ["#' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`)."]
         lines += [f"#' @return {'A Keras function placeholder.' if kind == 'function' else 'A Keras object of that class.'}",
                   f"#' @name {topic}", "#' @examples"]
         # The example: the first constructor that needs no argument (layer_dense() needs units).

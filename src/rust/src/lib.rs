@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 pub mod archive;
 pub mod catalog;
 pub mod fast;
+pub mod graph;
 pub mod json;
 pub mod registry;
 pub mod resolve;
@@ -53,7 +54,7 @@ fn identity(obj: &Robj) -> Id {
     unsafe { obj.get() as Id }
 }
 
-fn rust_error(class: &str, message: &str) -> Robj {
+pub(crate) fn rust_error(class: &str, message: &str) -> Robj {
     let mut l = list!(class = class, message = message);
     l.set_class(&["kc_rust_error"]).expect("a list takes a class");
     l.into()
@@ -271,6 +272,7 @@ extendr_module! {
     use archive;
     use catalog;
     use fast;
+    use graph;
     use json;
     fn rs_identity;
     fn rs_register;

@@ -1,0 +1,256 @@
+//! Functional model graphs: Keras 3.15's rebuild order (`functional_from_config`), without
+//! tensors. Nodes are processed layer by layer, each once every node it reads exists; a node
+//! that never becomes processable is part of a loop or disconnected.
+
+use extendr_api::prelude::*;
+use extendr_ffi::{R_ClassSymbol, R_NamesSymbol, Rf_getAttrib, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH};
+use std::collections::HashMap;
+
+/// One input of a node: `[layer, node_index, tensor_index]`'s first two.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ref {
+    pub layer: String,
+    pub node: i64,
+}
+
+#[derive(Debug, PartialEq)]
+pub enum GraphError {
+    UnknownLayer { layer: String, referenced_by: String },
+    /// Nodes left unprocessed: (layer, its inputs), in layer order.
+    Unresolved(Vec<(String, Vec<Ref>)>),
+}
+
+impl GraphError {
+    pub fn message(&self) -> String {
+        match self {
+            GraphError::UnknownLayer { layer, referenced_by } => {
+                format!("Unknown layer: '{layer}' (an inbound node of layer '{referenced_by}' refers to it).")
+            }
+            GraphError::Unresolved(nodes) => {
+                let shown: Vec<String> = nodes
+                    .iter()
+                    .map(|(layer, refs)| {
+                        let inputs: Vec<String> = refs.iter().map(|r| format!("{}[{}]", r.layer, r.node)).collect();
+                        format!("'{layer}' <- [{}]", inputs.join(", "))
+                    })
+                    .collect();
+                format!(
+                    "Invalid Functional model configuration. The graph of the Functional model either has loops or \
+                     disconnected nodes. The following nodes failed to be resolved: {{{}}}",
+                    shown.join(", ")
+                )
+            }
+        }
+    }
+}
+
+/// Runs the rebuild: `initial[i]` is the nodes layer `i` has before any call (1 for input
+/// layers and nested Functional models), `nodes[i]` its inbound nodes. Returns every layer's
+/// node count.
+pub fn resolve(names: &[String], initial: &[u32], nodes: &[Vec<Vec<Ref>>]) -> Result<Vec<u32>, GraphError> {
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
+    let mut pending: Vec<Vec<Vec<(usize, i64)>>> = Vec::with_capacity(nodes.len());
+    for (i, layer_nodes) in nodes.iter().enumerate() {
+        let mut resolved = Vec::with_capacity(layer_nodes.len());
+        for node in layer_nodes {
+            let mut refs = Vec::with_capacity(node.len());
+            for r in node {
+                let Some(&j) = index.get(r.layer.as_str()) else {
+                    return Err(GraphError::UnknownLayer { layer: r.layer.clone(), referenced_by: names[i].clone() });
+                };
+                refs.push((j, r.node));
+            }
+            resolved.push(refs);
+        }
+        pending.push(resolved);
+    }
+    let mut counts = initial.to_vec();
+    let mut done = vec![0usize; pending.len()];
+    loop {
+        let mut progress = false;
+        for i in 0..pending.len() {
+            while done[i] < pending[i].len() {
+                let ready = pending[i][done[i]].iter().all(|&(j, node)| node >= 0 && node < i64::from(counts[j]));
+                if !ready {
+                    break;
+                }
+                counts[i] += 1;
+                done[i] += 1;
+                progress = true;
+            }
+        }
+        if !progress || (0..pending.len()).all(|i| done[i] == pending[i].len()) {
+            break;
+        }
+    }
+    let left: Vec<(String, Vec<Ref>)> = (0..pending.len())
+        .flat_map(|i| nodes[i][done[i]..].iter().map(move |node| (names[i].clone(), node.clone())))
+        .collect();
+    if left.is_empty() {
+        Ok(counts)
+    } else {
+        Err(GraphError::Unresolved(left))
+    }
+}
+
+// ---- the R seam ---------------------------------------------------------------------------------
+
+/// The inputs a node reads, from the deserialized node: `keras_tensor` values (Keras 3) or
+/// `["layer", node, tensor(, kwargs)]` lists (Keras 2), anywhere inside it.
+unsafe fn node_refs(x: extendr_ffi::SEXP, out: &mut Vec<Ref>, depth: usize) {
+    if depth > 100 || TYPEOF(x) != SEXPTYPE::VECSXP {
+        return;
+    }
+    let class = Rf_getAttrib(x, R_ClassSymbol);
+    if TYPEOF(class) == SEXPTYPE::STRSXP {
+        if XLENGTH(class) == 1 && text(STRING_ELT(class, 0)) == Some("keras_tensor") {
+            if let Some(history) = named(x, "keras_history") {
+                if let Some(r) = as_ref(history) {
+                    out.push(r);
+                }
+            }
+        }
+        return;
+    }
+    if Rf_getAttrib(x, R_NamesSymbol) == extendr_ffi::R_NilValue {
+        if let Some(r) = keras2_ref(x) {
+            out.push(r);
+            return;
+        }
+    }
+    for i in 0..XLENGTH(x) {
+        node_refs(VECTOR_ELT(x, i), out, depth + 1);
+    }
+}
+
+unsafe fn text<'a>(c: extendr_ffi::SEXP) -> Option<&'a str> {
+    std::ffi::CStr::from_ptr(extendr_ffi::R_CHAR(c)).to_str().ok()
+}
+
+unsafe fn named(x: extendr_ffi::SEXP, key: &str) -> Option<extendr_ffi::SEXP> {
+    let names = Rf_getAttrib(x, R_NamesSymbol);
+    if TYPEOF(names) != SEXPTYPE::STRSXP {
+        return None;
+    }
+    (0..XLENGTH(names)).find(|&i| text(STRING_ELT(names, i)) == Some(key)).map(|i| VECTOR_ELT(x, i))
+}
+
+unsafe fn scalar_number(x: extendr_ffi::SEXP) -> Option<i64> {
+    if XLENGTH(x) != 1 {
+        return None;
+    }
+    match TYPEOF(x) {
+        SEXPTYPE::INTSXP => Some(i64::from(*extendr_ffi::INTEGER(x))),
+        SEXPTYPE::REALSXP => Some(*extendr_ffi::REAL(x) as i64),
+        _ => None,
+    }
+}
+
+unsafe fn scalar_string(x: extendr_ffi::SEXP) -> Option<String> {
+    (TYPEOF(x) == SEXPTYPE::STRSXP && XLENGTH(x) == 1).then(|| text(STRING_ELT(x, 0)).map(str::to_owned)).flatten()
+}
+
+/// `[layer, node_index, tensor_index]`.
+unsafe fn as_ref(h: extendr_ffi::SEXP) -> Option<Ref> {
+    if TYPEOF(h) != SEXPTYPE::VECSXP || XLENGTH(h) < 3 {
+        return None;
+    }
+    Some(Ref { layer: scalar_string(VECTOR_ELT(h, 0))?, node: scalar_number(VECTOR_ELT(h, 1))? })
+}
+
+/// Keras 2's reference: unnamed, 3 or 4 long, a string then two numbers.
+unsafe fn keras2_ref(x: extendr_ffi::SEXP) -> Option<Ref> {
+    if !(3..=4).contains(&XLENGTH(x)) {
+        return None;
+    }
+    scalar_number(VECTOR_ELT(x, 2))?;
+    as_ref(x)
+}
+
+/// Validates a Functional graph: `names` of the layers, `initial` node counts, and each layer's
+/// deserialized `inbound_nodes` (a list of nodes, or NULL). Returns the node counts, named by
+/// layer, or a `kc_rust_error` of class `kerasconfig_error_graph`.
+#[extendr]
+fn rs_functional_graph(names: Vec<String>, initial: Vec<i32>, inbound: List) -> Robj {
+    let mut nodes = Vec::with_capacity(inbound.len());
+    for (i, (_, layer_nodes)) in inbound.iter().enumerate() {
+        let mut per_layer = Vec::new();
+        if let Some(list) = layer_nodes.as_list() {
+            for (_, node) in list.iter() {
+                let mut refs = Vec::new();
+                unsafe { node_refs(node.get(), &mut refs, 0) };
+                per_layer.push(refs);
+            }
+        } else if !layer_nodes.is_null() {
+            let message = format!("The inbound_nodes of layer '{}' must be a list.", names.get(i).map_or("", String::as_str));
+            return crate::rust_error("kerasconfig_error_graph", &message);
+        }
+        nodes.push(per_layer);
+    }
+    let initial: Vec<u32> = initial.iter().map(|&n| n.max(0) as u32).collect();
+    match resolve(&names, &initial, &nodes) {
+        Ok(counts) => {
+            let counts: Vec<i32> = counts.into_iter().map(|c| c as i32).collect();
+            let mut out: Robj = counts.into();
+            out.set_names(names).expect("one name per count");
+            out
+        }
+        Err(e) => crate::rust_error("kerasconfig_error_graph", &e.message()),
+    }
+}
+
+extendr_module! {
+    mod graph;
+    fn rs_functional_graph;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(layer: &str, node: i64) -> Ref {
+        Ref { layer: layer.to_owned(), node }
+    }
+
+    fn names(n: &[&str]) -> Vec<String> {
+        n.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_chain_resolves_and_counts_nodes() {
+        let counts = resolve(&names(&["x", "a", "b"]), &[1, 0, 0], &[vec![], vec![vec![r("x", 0)]], vec![vec![r("a", 0)]]]);
+        assert_eq!(counts, Ok(vec![1, 1, 1]));
+    }
+
+    #[test]
+    fn layers_listed_before_their_inputs_resolve_on_a_later_pass() {
+        let counts = resolve(&names(&["b", "a", "x"]), &[0, 0, 1], &[vec![vec![r("a", 0)]], vec![vec![r("x", 0)]], vec![]]);
+        assert_eq!(counts, Ok(vec![1, 1, 1]));
+    }
+
+    #[test]
+    fn a_shared_layer_gets_one_node_per_call() {
+        let nodes = vec![vec![], vec![], vec![vec![r("l", 0)], vec![r("r", 0)]], vec![vec![r("s", 0), r("s", 1)]]];
+        let counts = resolve(&names(&["l", "r", "s", "dot"]), &[1, 1, 0, 0], &nodes);
+        assert_eq!(counts, Ok(vec![1, 1, 2, 1]));
+    }
+
+    #[test]
+    fn loops_are_reported_with_the_nodes_left() {
+        let err = resolve(&names(&["x", "a", "b"]), &[1, 0, 0], &[vec![], vec![vec![r("b", 0)]], vec![vec![r("a", 0)]]])
+            .unwrap_err();
+        assert_eq!(err.message().split(": ").last(), Some("{'a' <- [b[0]], 'b' <- [a[0]]}"));
+    }
+
+    #[test]
+    fn a_node_index_that_never_exists_is_unresolved() {
+        let err = resolve(&names(&["x", "a"]), &[1, 0], &[vec![], vec![vec![r("x", 3)]]]).unwrap_err();
+        assert_eq!(err, GraphError::Unresolved(vec![("a".into(), vec![r("x", 3)])]));
+    }
+
+    #[test]
+    fn unknown_layers_are_named_with_who_refers_to_them() {
+        let err = resolve(&names(&["x", "a"]), &[1, 0], &[vec![], vec![vec![r("ghost", 0)]]]).unwrap_err();
+        assert_eq!(err, GraphError::UnknownLayer { layer: "ghost".into(), referenced_by: "a".into() });
+    }
+}
