@@ -29,6 +29,11 @@
 #'   floats, become `NaN`, `Inf` and `-Inf`.
 #' * a string becomes a UTF-8 string.
 #'
+#' Repeated values share memory: strings, numbers, key lists and most
+#' repeated sub-objects are made once and reused (configs repeat most of
+#' theirs). R code cannot tell, as R copies a shared value when it is
+#' modified; compiled code must not modify the values in place.
+#'
 #' Refused, with an error of class `kerasconfig_json_error` whose fields
 #' `line` and `column` (1-based, counting characters) locate the problem:
 #' text that is not JSON, or anything but white space after the value;
