@@ -79,6 +79,11 @@ fn objects_from(list: &Robj, what: &str) -> std::result::Result<Objects<RObj>, R
         .collect()
 }
 
+/// `custom_objects` and `module_objects` arguments, converted.
+fn both_objects(custom: &Robj, module: &Robj) -> std::result::Result<(Objects<RObj>, Objects<RObj>), Robj> {
+    Ok((objects_from(custom, "custom_objects")?, objects_from(module, "module_objects")?))
+}
+
 fn named_list(pairs: Vec<(String, RObj)>) -> Robj {
     let (names, values): (Vec<String>, Vec<Robj>) = pairs.into_iter().map(|(k, o)| (k, o.0)).unzip();
     List::from_names_and_values(names, values).expect("names match values").into()
@@ -184,11 +189,7 @@ fn rs_safe_mode_set(value: Nullable<bool>) -> Robj {
 /// module_objects), or `NULL`.
 #[extendr]
 fn rs_lookup(name: &str, custom_objects: Robj, module_objects: Robj) -> Robj {
-    let custom = match objects_from(&custom_objects, "custom_objects") {
-        Ok(o) => o,
-        Err(e) => return e,
-    };
-    let module = match objects_from(&module_objects, "module_objects") {
+    let (custom, module) = match both_objects(&custom_objects, &module_objects) {
         Ok(o) => o,
         Err(e) => return e,
     };
@@ -233,11 +234,7 @@ fn rs_resolve(
     custom_objects: Robj,
     module_objects: Robj,
 ) -> Robj {
-    let custom = match objects_from(&custom_objects, "custom_objects") {
-        Ok(o) => o,
-        Err(e) => return e,
-    };
-    let module_objs = match objects_from(&module_objects, "module_objects") {
+    let (custom, module_objs) = match both_objects(&custom_objects, &module_objects) {
         Ok(o) => o,
         Err(e) => return e,
     };

@@ -8,7 +8,7 @@
 
 use extendr_ffi::{
     cetype_t, R_ClassSymbol, R_NaString, R_NamesSymbol, R_NilValue, R_PreserveObject, R_UnboundValue, Rboolean,
-    Rf_allocVector, Rf_getAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, CAR, CDR, LENGTH,
+    Rf_allocVector, Rf_getAttrib, Rf_setAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, CAR, CDR, LENGTH,
     MARK_NOT_MUTABLE, R_CHAR, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TAG, TYPEOF, VECTOR_ELT,
     XLENGTH,
 };
@@ -271,4 +271,18 @@ pub unsafe fn first_arg(call: SEXP) -> Option<SEXP> {
 pub unsafe fn is_only_class(x: SEXP, class: SEXP) -> bool {
     let cls = Rf_getAttrib(x, R_ClassSymbol);
     TYPEOF(cls) == SEXPTYPE::STRSXP && XLENGTH(cls) == 1 && STRING_ELT(cls, 0) == class
+}
+
+/// A new list with `x`'s names holding `values`: a list walk's result when an element changed.
+/// The walks keep `x` itself when nothing did, so parsed values stay shared.
+pub unsafe fn rebuilt(keep: &mut Keep, x: SEXP, values: &[SEXP]) -> SEXP {
+    let out = keep.keep(Rf_allocVector(SEXPTYPE::VECSXP, values.len() as isize));
+    for (i, &value) in values.iter().enumerate() {
+        SET_VECTOR_ELT(out, i as isize, value);
+    }
+    let names = Rf_getAttrib(x, R_NamesSymbol);
+    if names != R_NilValue {
+        Rf_setAttrib(out, R_NamesSymbol, names);
+    }
+    out
 }

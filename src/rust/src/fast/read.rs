@@ -13,7 +13,7 @@
 use super::plan::{self, coerce, entry_for_key, Coerce, KeyClass, Numeric, NumericClass, Plan, ValueKind};
 use super::rapi::{
     binding, char_str, closure, element, ensure, find_name, has_class, install, is_object, is_only_class, only_names,
-    string_text,
+    rebuilt, string_text,
     Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar, ATTRIB, CLOENV,
 };
 use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
@@ -132,19 +132,8 @@ impl Reader<'_> {
             changed |= value != item;
             self.stack.push(value);
         }
-        if !changed {
-            self.stack.truncate(base);
-            return Ok(x);
-        }
-        let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, len));
-        for (i, &value) in self.stack[base..].iter().enumerate() {
-            SET_VECTOR_ELT(out, i as isize, value);
-        }
+        let out = if changed { rebuilt(self.keep, x, &self.stack[base..]) } else { x };
         self.stack.truncate(base);
-        let names = Rf_getAttrib(x, R_NamesSymbol);
-        if names != R_NilValue {
-            Rf_setAttrib(out, R_NamesSymbol, names);
-        }
         Ok(out)
     }
 

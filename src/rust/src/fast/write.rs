@@ -10,7 +10,7 @@
 use super::plan::entry_for_key;
 use super::rapi::{
     binding, binding_or_null, closure_expr, ensure, find_name, first_arg, has_class, is_object, is_only_class, mkchar,
-    only_names, string_text,
+    only_names, rebuilt, string_text,
     Fallback, Fast, Keep, Rf_ScalarString, ATTRIB, CLOENV, FORMALS,
 };
 use super::rcache::{consts, entry_r, Consts};
@@ -82,18 +82,8 @@ impl Writer<'_> {
             changed |= value != item;
             self.stack.push(value);
         }
-        if !changed {
-            self.stack.truncate(base);
-            return Ok(x);
-        }
-        let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, len));
-        for (i, &value) in self.stack[base..].iter().enumerate() {
-            SET_VECTOR_ELT(out, i as isize, value);
-        }
+        let out = if changed { rebuilt(self.keep, x, &self.stack[base..]) } else { x };
         self.stack.truncate(base);
-        if names != R_NilValue {
-            Rf_setAttrib(out, R_NamesSymbol, names);
-        }
         Ok(out)
     }
 
