@@ -27,5 +27,19 @@ kc_float32 <- function(x) readBin(writeBin(as.double(x), raw(), size = 4L), "dou
 
 kc_is_string <- function(x) is.character(x) && length(x) == 1L && !is.na(x)
 
-# Keras' `clear_session()` for names: the next layer of each kind is named without a number.
-kc_clear_session <- function() rm(list = ls(kc_names, all.names = TRUE), envir = kc_names)
+#' Reset generated layer names
+#'
+#' Keras names layers `dense`, `dense_1`, `dense_2`, ... across a session;
+#' `clear_session()` starts the numbering again, as Keras'
+#' `keras.backend.clear_session()` does for names.
+#'
+#' @return `NULL`, invisibly.
+#' @export
+#' @examples
+#' clear_session()
+#' layer_dense(units = 1)$get_config()$name
+#' layer_dense(units = 1)$get_config()$name
+clear_session <- function() {
+  rm(list = ls(kc_names, all.names = TRUE), envir = kc_names)
+  invisible(NULL)
+}

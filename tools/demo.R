@@ -76,13 +76,14 @@ show(deserialize_keras_object(full_config))
 
 section("Built-ins by keras3 name and by Python path")
 show(str(serialize_keras_object(layer_dense(units = 4, activation = "relu"))$config[c("name", "units", "activation")]))
-show(keras$optimizers$Adam(learning_rate = 0.01)$get_config()$learning_rate)
+show(sprintf("%.17g", keras$optimizers$Adam(learning_rate = 0.01)$get_config()$learning_rate))  # stored as float32
 show(serialize_keras_object(keras$activations$relu))
 
 section("JSON, byte for byte as Python writes it")
-show(config_to_json(list(lr = 0.001, eps = 1e-07, big = 1e16, half = 0.5, inf = Inf, name = "d\u00e9nse")))
+show(cat(config_to_json(list(lr = 0.001, eps = 1e-07, big = 1e16, half = 0.5, inf = Inf, name = "d\u00e9nse")), "\n"))
 
 section("A Sequential model built in R")
+clear_session()  # layer names start again at dense, dense_1, ...
 model <- keras_model_sequential(input_shape = 4) |>
   layer_dense(8, activation = "relu") |>
   layer_dense(1)
@@ -96,11 +97,11 @@ if (nzchar(reference) && file.exists(keras_file)) {
   show(read_keras_metadata(keras_file))
   model <- show(load_model_config(keras_file))
   optimizer <- get_compile_config(model)$optimizer
-  show(optimizer$get_config()$learning_rate)
+  show(sprintf("%.17g", optimizer$get_config()$learning_rate))
   set_config(optimizer, learning_rate = 0.0005)
   out <- tempfile(fileext = ".json")
   save_model_config(model, out)
-  show(config_from_json(out)$compile_config$optimizer$config$learning_rate)
+  show(sprintf("%.17g", config_from_json(out)$compile_config$optimizer$config$learning_rate))
 }
 
 section("Save and restore the registry")

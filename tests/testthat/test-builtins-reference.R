@@ -47,7 +47,7 @@ test_that("default constructors reproduce the reference files", {
     # Keras draws seeds it was not given (RandomCrop): pass the one it drew.
     seed <- config_from_json(txt)$config$seed
     if (!is.null(seed) && is.null(args$seed)) args$seed <- seed
-    kerasconfig:::kc_clear_session()
+    clear_session()
     made <- do.call(obj, args)
     expect_identical(config_to_json(serialize_keras_object(made)), txt, label = f)
     checked <- checked + 1L

@@ -150,7 +150,7 @@ test_that("deserialized built-ins hold live nested objects that users can change
 })
 
 test_that("constructors coerce arguments to the types Keras stores", {
-  kerasconfig:::kc_clear_session()
+  clear_session()
   d <- layer_dense(units = 4, kernel_initializer = "he_normal", kernel_regularizer = "l2", dtype = "mixed_float16")
   cfg <- serialize_keras_object(d)$config
   expect_identical(cfg$units, 4L)

@@ -113,3 +113,11 @@ test_that("instances and classes print their class, module and config", {
   expect_output(print(layer_p(name = "pp")), "<Printed> \\(module <r-globalenv>\\)")
   expect_output(print(layer_p(name = "pp")), "name *: chr \"pp\"")
 })
+
+test_that("clear_session() starts layer numbering again", {
+  clear_session()
+  expect_identical(layer_dense(units = 1)$get_config()$name, "dense")
+  expect_identical(layer_dense(units = 1)$get_config()$name, "dense_1")
+  clear_session()
+  expect_identical(layer_dense(units = 1)$get_config()$name, "dense")
+})

@@ -49,7 +49,7 @@ describe <- function(x) {
 # What deserializing gives, as data (or the error it raises), how it serializes back, and the
 # warnings on the way.
 outcome <- function(cfg, ...) {
-  kerasconfig:::kc_clear_session()
+  clear_session()
   withr::local_seed(42)
   warnings <- character()
   res <- withCallingHandlers(

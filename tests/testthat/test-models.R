@@ -137,7 +137,7 @@ test_that("the summary lists layers, classes, inputs and key arguments, and says
 })
 
 test_that("keras_model_sequential and the pipe build what Keras writes", {
-  kerasconfig:::kc_clear_session()
+  clear_session()
   model <- keras_model_sequential(input_shape = 4) |>
     layer_dense(8, activation = "relu") |>
     layer_dense(1)
