@@ -85,8 +85,18 @@ kc_entry_path <- function(config) {
   base
 }
 
-kc_deserialize <- function(x, path, opts) {
+# Configs nest a few dozen levels; deeper R lists are refused before R's own stack gives out.
+kc_max_depth <- 200L
+
+kc_deserialize <- function(x, path, opts, depth = 0L) {
   if (is.null(x)) return(NULL)
+  # `path` stays a promise until an error needs it; forcing it now and then keeps the chain of
+  # promises short, so forcing it deep down does not exhaust the C stack.
+  if (depth %% 32L == 0L) force(path)
+  if (depth > kc_max_depth) {
+    kc_abort(sprintf("The config nests deeper than %d levels at %s.", kc_max_depth, path), "kerasconfig_error_config",
+             path = path)
+  }
   if (is.list(x) && !is.object(x)) {
     # Rust builds whole subtrees of built-ins and plain values at once; it hands back
     # `kc_fallback` for anything that needs R (custom classes, special encodings, errors), and
@@ -106,7 +116,7 @@ kc_deserialize <- function(x, path, opts) {
   }
   nm <- names(x)
   if (is.null(nm)) {
-    for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_index(path, i), opts))
+    for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_index(path, i), opts, depth + 1L))
     return(x)
   }
   if (!("class_name" %in% nm && "config" %in% nm)) {
@@ -114,7 +124,7 @@ kc_deserialize <- function(x, path, opts) {
       # Keras 2's encoder wrote tuples this way; they read as lists.
       return(kc_deserialize(unname(as.list(x[["items", exact = TRUE]])), kc_path_key(path, "items"), opts))
     }
-    for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_key(path, nm[[i]]), opts))
+    for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_key(path, nm[[i]]), opts, depth + 1L))
     return(x)
   }
   kc_deserialize_object(x, path, opts)

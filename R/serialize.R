@@ -41,8 +41,13 @@ serialize_keras_object <- function(obj) {
   kc_sharing_finish(kc_serialize(obj, "obj"))
 }
 
-kc_serialize <- function(x, path) {
+kc_serialize <- function(x, path, depth = 0L) {
   if (is.null(x)) return(NULL)
+  if (depth %% 32L == 0L) force(path) # see kc_deserialize()
+  if (depth > kc_max_depth) {
+    kc_abort(sprintf("The object nests deeper than %d levels at %s.", kc_max_depth, path), "kerasconfig_error_serialize",
+             path = path)
+  }
   if (is.null(kc_state$sharing) && (is.list(x) || inherits(x, "keras_builtin"))) {
     # Rust writes whole subtrees of built-ins and plain values at once (see kc_deserialize()).
     fast <- rs_fast_serialize(x)
@@ -54,10 +59,10 @@ kc_serialize <- function(x, path) {
                      kc_class_info(x)$classname, path), "kerasconfig_error_serialize", path = path)
   }
   if (is.function(x)) return(kc_serialize_function(x, path))
-  if (is.list(x) && !is.object(x)) return(kc_serialize_entries(x, path))
+  if (is.list(x) && !is.object(x)) return(kc_serialize_entries(x, path, depth))
   if (is.atomic(x) && !is.object(x) && is.null(dim(x)) && !is.raw(x) && !is.complex(x)) {
     # Names make it a dict, not an array: keep them.
-    if (!is.null(names(x))) return(kc_serialize_entries(as.list(x), path))
+    if (!is.null(names(x))) return(kc_serialize_entries(as.list(x), path, depth))
     return(x)
   }
   if (inherits(x, "keras_integer")) return(x)
@@ -68,13 +73,13 @@ kc_serialize <- function(x, path) {
            "kerasconfig_error_serialize", path = path)
 }
 
-kc_serialize_entries <- function(x, path) {
+kc_serialize_entries <- function(x, path, depth = 0L) {
   nm <- names(x)
   for (i in seq_along(x)) {
     el <- x[[i]]
     if (!is.null(el)) {
       sub <- if (is.null(nm)) kc_path_index(path, i) else kc_path_key(path, nm[[i]])
-      x[i] <- list(kc_serialize(el, sub))
+      x[i] <- list(kc_serialize(el, sub, depth + 1L))
     }
   }
   x

@@ -24,8 +24,9 @@ use extendr_ffi::{
     INTEGER_ELT, REAL_ELT, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
 };
 
-/// Configs nest a few levels; deeper input goes to R, which reports it properly.
-const MAX_DEPTH: usize = 500;
+/// Configs nest a few dozen levels; deeper input goes to R, which reports it properly. Kept low
+/// because this recursion and R's own share the C stack R checks.
+const MAX_DEPTH: usize = 100;
 
 /// `NA_integer_` in R's storage.
 const NA_INTEGER: i32 = i32::MIN;

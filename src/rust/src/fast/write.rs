@@ -20,7 +20,7 @@ use extendr_ffi::{
     SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
 };
 
-const MAX_DEPTH: usize = 500;
+const MAX_DEPTH: usize = 100;
 
 /// Serializes `x` as `kc_serialize()` would outside a sharing scope, or falls back.
 ///
