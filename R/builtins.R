@@ -181,16 +181,16 @@ kc_builtin_info_of <- function(self) {
 # A value as Keras stores it for `key`, judged by the default config's value there.
 kc_builtin_coerce <- function(key, value, default, info) {
   # Object configs, and lists of them (a Sequential's layers), become live objects.
-  if (is.list(value) && !is.object(value)) value <- deserialize_keras_object(value)
+  if (is.list(value) && !is.object(value)) value <- kc_deserialize_within(value)
   if (is.null(value)) {
-    if (grepl("(^|_)activation$", key) && is.character(default)) return("linear")
+    if (kc_is_activation_key(key) && is.character(default)) return("linear")
     return(NULL)
   }
   slot <- kc_object_slot(key, default)
   if (!is.null(slot) && is.character(value) && length(value) == 1L) {
     return(kc_builtin_by_name(slot, value))
   }
-  if (grepl("(^|_)activation$", key)) {
+  if (kc_is_activation_key(key)) {
     if (inherits(value, "keras_builtin_function")) return(attr(value, "keras_name"))
     return(value)
   }
@@ -201,12 +201,14 @@ kc_builtin_coerce <- function(key, value, default, info) {
   value
 }
 
+kc_is_activation_key <- function(key) key == "activation" || endsWith(key, "_activation")
+
 # Which Keras module a string in this slot names: initializers, regularizers, constraints, or a
 # dtype policy; NULL for other slots.
 kc_object_slot <- function(key, default) {
-  if (grepl("initializer$", key)) return("keras.initializers")
-  if (grepl("regularizer$", key)) return("keras.regularizers")
-  if (grepl("constraint$", key)) return("keras.constraints")
+  if (endsWith(key, "initializer")) return("keras.initializers")
+  if (endsWith(key, "regularizer")) return("keras.regularizers")
+  if (endsWith(key, "constraint")) return("keras.constraints")
   if (key == "dtype" && is.list(default)) return("dtype_policy")
   NULL
 }

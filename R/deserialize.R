@@ -88,6 +88,16 @@ kc_entry_path <- function(config) {
 # Configs nest a few dozen levels; deeper R lists are refused before R's own stack gives out.
 kc_max_depth <- 200L
 
+# Part of a config, deserialized from inside a from_config() with the options in force there
+# (deserialize_keras_object() when there is none).
+kc_deserialize_within <- function(value) {
+  ctx <- kc_state$context
+  if (is.null(ctx)) return(deserialize_keras_object(value))
+  opts <- ctx$opts
+  opts$custom <- NULL # they are in the scope from_config() runs in
+  kc_deserialize(value, kc_entry_path(value), opts)
+}
+
 kc_deserialize <- function(x, path, opts, depth = 0L) {
   if (is.null(x)) return(NULL)
   # `path` stays a promise until an error needs it; forcing it now and then keeps the chain of

@@ -43,9 +43,8 @@ kc_functional_from_config <- function(config) {
 kc_deserialize_nested <- function(items, key, split = FALSE) {
   ctx <- kc_state$context
   base <- kc_path_key(paste0(ctx$path, "$config"), key)
-  # Custom objects are in the scope from_config() runs in; module_objects and safe mode carry on.
   opts <- ctx$opts
-  opts$custom <- NULL
+  opts$custom <- NULL # they are in the scope from_config() runs in
   if (!split) return(kc_deserialize(items, base, opts))
   layers <- lapply(items, function(entry) {
     entry$name <- NULL
