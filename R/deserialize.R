@@ -36,7 +36,8 @@
 #' @param safe_mode Refuse to load code stored in the config (lambdas)?
 #'   An active [with_safe_mode()] or [config_enable_unsafe_deserialization()]
 #'   setting takes precedence, as in Keras.
-#' @param ... `module_objects`: a named list searched last.
+#' @param ... `module_objects`: a named list searched last (`keras$layers` reads
+#'   Keras 2 layer configs that name no module, as `keras.layers.deserialize()` does).
 #' @return The object.
 #' @seealso [serialize_keras_object()], [register_keras_serializable()],
 #'   [with_custom_object_scope()]

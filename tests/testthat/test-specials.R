@@ -151,3 +151,18 @@ test_that("objects shared by reference get ids at every occurrence inside a shar
   back <- deserialize_keras_object(scoped, custom_objects = list(init))
   expect_identical(back$a, back$b[[1]])
 })
+
+test_that("Keras 2 layer configs without a module load through module_objects as Keras 3 writes them", {
+  clear_session()
+  input <- config_from_json(reference_text("edge", "legacy_keras2_dense.input.json"))
+  expect_error(deserialize_keras_object(input), class = "kerasconfig_error_unknown_class")
+  layer <- deserialize_keras_object(input, module_objects = keras$layers)
+  expect_identical(config_to_json(serialize_keras_object(layer)), reference_text("edge", "legacy_keras2_dense.output.json"))
+})
+
+test_that("the Keras 2 tuple encoder's file reads as lists; its legacy dicts stay dicts", {
+  x <- deserialize_keras_object(config_from_json(reference_text("edge", "tuple_legacy_encoder.json")))
+  expect_identical(x$kernel_size, list(3L, 3L))
+  expect_identical(x$nested, list(list(1L, list(2L, 3L))))
+  expect_identical(x$b, list(class_name = "__bytes__", value = "bytes"))
+})
