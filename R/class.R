@@ -118,7 +118,7 @@ kc_instantiate <- function(info, args) {
   self$.__class__ <- info$generator
   self$.__args__ <- if (is.null(init)) args else kc_name_args(init, args)
   class(self) <- info$s3
-  if (!is.null(init)) do.call(init, args)
+  if (!is.null(init)) do.call(init, args, quote = TRUE)
   self
 }
 

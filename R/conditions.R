@@ -17,6 +17,17 @@ kc_warn <- function(message, class) {
   warning(cnd)
 }
 
+# The codec recurses up to 1000 levels on R's C stack: refuse to start without room for that,
+# rather than let a caller deep in its own recursion overflow the stack.
+kc_check_stack <- function() {
+  info <- Cstack_info()
+  room <- info[["size"]] - info[["current"]]
+  if (!is.na(room) && room < 2e6) {
+    kc_abort("Not enough C stack left to read or write JSON here (called from too deep a recursion).",
+             "kerasconfig_error_stack")
+  }
+}
+
 # Rust hands back failures as data (a `kc_rust_error` list) so they arrive classed.
 kc_check <- function(x, ...) {
   if (inherits(x, "kc_rust_error")) {

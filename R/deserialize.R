@@ -170,7 +170,7 @@ kc_deserialize_object <- function(x, path, opts) {
     if (is.null(shared_id)) return(kc_resolve(x, "function", inner, module, NULL, path, opts))
     # Keras marks shared functions too. The id rides on a copy of the function, which keeps
     # the name it was found under, so it serializes back the same.
-    key <- sprintf("%.0f", as.numeric(shared_id))
+    key <- kc_shared_key(shared_id, x, path)
     found <- kc_state$shared[[key]]
     if (!is.null(found)) return(found)
     f <- structure(kc_resolve(x, "function", inner, module, NULL, path, opts),
@@ -188,7 +188,7 @@ kc_deserialize_object <- function(x, path, opts) {
     kc_config_error(sprintf("Expected 'config' to be a dict for %s.", class_name), x, kc_path_key(path, "config"))
   }
   shared_id <- x[["shared_object_id", exact = TRUE]]
-  shared_key <- if (is.null(shared_id)) NULL else sprintf("%.0f", as.numeric(shared_id))
+  shared_key <- if (is.null(shared_id)) NULL else kc_shared_key(shared_id, x, path)
   if (!is.null(shared_key) && !is.null(kc_state$shared[[shared_key]])) return(kc_state$shared[[shared_key]])
   cls <- kc_resolve(x, "class", class_name, module, registered_name, path, opts)
   obj <- kc_from_config(cls, inner, class_name, x, path, opts)
@@ -220,19 +220,23 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts) {
     kc_state$context <- previous
     rs_scope_leave(depth)
   }, add = TRUE)
+  # Nested deserializations inherit this call's safe mode, as under Keras' SafeModeScope.
+  safe_before <- rs_safe_mode_set(opts$safe)
+  on.exit(rs_safe_mode_set(safe_before), add = TRUE)
   tryCatch(
     if (inherits(cls, "keras_class")) {
       info <- kc_class_info(cls)
       if (is.null(info$from_config)) {
-        do.call(cls, inner)
+        # quote = TRUE: values in a config are data, never calls to evaluate.
+        do.call(cls, inner, quote = TRUE)
       } else {
         from_config <- info$from_config
         environment(from_config) <- list2env(list(cls = cls), parent = environment(from_config))
         from_config(inner)
       }
-    } else if (is.function(cls)) {
-      do.call(cls, inner)
     } else {
+      # A registered function is not a class: calling it with a config's values would let
+      # configs call functions with arguments of their choosing.
       kc_config_error(sprintf(paste("Unable to reconstruct an instance of '%s' because the class is",
                                     "missing a `from_config()` method."), class_name), x, path)
     },
@@ -265,4 +269,12 @@ kc_remember_module <- function(obj, module) {
   if (!isTRUE(info$builtin) && !is.null(module) && !identical(module, info$module)) {
     assign(".__module__", module, envir = obj)
   }
+}
+
+# A shared_object_id as the key objects are shared under: a whole number, as Keras writes them.
+kc_shared_key <- function(id, x, path) {
+  if (!is.numeric(id) || length(id) != 1L || !is.finite(id) || id != round(id)) {
+    kc_config_error("`shared_object_id` must be a whole number.", x, kc_path_key(path, "shared_object_id"))
+  }
+  sprintf("%.0f", as.numeric(id))
 }

@@ -85,6 +85,10 @@ config_from_json <- function(json) {
     json <- readBin(json, "raw", file.size(json))
     maybe_path <- FALSE
   }
+  if (is.character(json) && Encoding(json) != "latin1" && !validUTF8(json)) {
+    kc_abort("`json` is not valid UTF-8 text.", c("kerasconfig_json_error"), line = NA_integer_, column = NA_integer_)
+  }
+  kc_check_stack()
   result <- rs_json_parse(json)
   if (maybe_path && inherits(result, "kc_rust_error")) {
     result$message <- paste(result$message, "(`json` is not the path of an existing file either.)")
@@ -145,6 +149,7 @@ config_to_json <- function(config, file = NULL, pretty = FALSE) {
   if (!isTRUE(pretty) && !isFALSE(pretty)) {
     kc_abort("`pretty` must be TRUE or FALSE.", "kerasconfig_error_type")
   }
+  kc_check_stack()
   text <- kc_check(rs_json_write(config, pretty))
   if (is.null(file)) {
     return(text)

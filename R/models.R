@@ -13,6 +13,7 @@ kc_sequential_from_config <- function(config) {
     kc_abort("The 'layers' of a Sequential model configuration must be a list.", "kerasconfig_error_config")
   }
   config["layers"] <- list(kc_deserialize_nested(layers, "layers"))
+  kc_check_layers(config$layers)
   kc_check_unique_names(vapply(config$layers, kc_layer_name, ""))
   kc_model_instance(cls, config)
 }
@@ -31,6 +32,7 @@ kc_functional_from_config <- function(config) {
   }, "")
   kc_check_unique_names(names)
   entries <- kc_deserialize_nested(layers, "layers", split = TRUE)
+  kc_check_layers(lapply(entries, `[[`, "layer"))
   counts <- kc_validate_graph(names, lapply(entries, `[[`, "layer"), lapply(entries, `[[`, "inbound_nodes"))
   for (key in c("input_layers", "output_layers")) kc_validate_endpoints(config[[key]], key, counts)
   config["layers"] <- list(entries)
@@ -70,6 +72,16 @@ kc_model_instance <- function(cls, config) {
   obj
 }
 
+# Keras: "Unexpected object from deserialization, expected a layer or operation".
+kc_check_layers <- function(layers) {
+  for (i in seq_along(layers)) {
+    if (!kc_is_instance(layers[[i]])) {
+      kc_abort(sprintf("Unexpected object from deserialization, expected a layer or operation, got %s (layer %d).",
+                       kc_describe(layers[[i]]), i), "kerasconfig_error_config")
+    }
+  }
+}
+
 kc_layer_name <- function(layer) {
   if (kc_is_instance(layer)) layer$get_config()$name %||% "" else ""
 }
@@ -104,8 +116,8 @@ kc_node_refs <- function(node) {
 
 # A Keras 2 reference: ["layer", node_index, tensor_index] or with a kwargs dict fourth.
 kc_is_ref <- function(x) {
-  is.null(names(x)) && length(x) %in% 3:4 && kc_is_string(x[[1L]]) &&
-    is.numeric(x[[2L]]) && length(x[[2L]]) == 1L && is.numeric(x[[3L]]) && length(x[[3L]]) == 1L
+  index <- function(v) is.numeric(v) && length(v) == 1L && is.finite(v) && v >= 0 && v == round(v)
+  is.list(x) && is.null(names(x)) && length(x) %in% 3:4 && kc_is_string(x[[1L]]) && index(x[[2L]]) && index(x[[3L]])
 }
 
 # Keras' rebuild, without tensors (src/rust/src/graph.rs): nodes are processed in layer order,
@@ -270,6 +282,9 @@ keras_model_sequential <- function(input_shape = NULL, name = NULL, ...) {
   # Keras writes a model's compile_config even before it is compiled.
   assign(".__compile_config__", named_list(), envir = model)
   if (!is.null(input_shape)) {
+    if (!is.numeric(input_shape) || anyNA(input_shape) || any(input_shape < 0)) {
+      kc_abort("`input_shape` must be a vector of non-negative numbers.", "kerasconfig_error_type")
+    }
     input_layer <- kc_builtin_objects[["keras.layers.InputLayer"]]
     args <- list(shape = as.list(as.integer(input_shape)), batch_size = dots$input_batch_size,
                  dtype = dots$input_dtype, name = dots$input_name)

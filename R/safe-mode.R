@@ -29,5 +29,11 @@ with_safe_mode <- function(safe_mode, expr) {
   expr
 }
 
-# The safe mode in force: the active setting if any, else the argument.
-kc_safe_mode <- function(arg) rs_safe_mode_get() %||% isTRUE(arg)
+# The safe mode in force: the active setting if any, else the argument, which must be TRUE or
+# FALSE (anything else would fail open).
+kc_safe_mode <- function(arg) {
+  if (!is.logical(arg) || length(arg) != 1L || is.na(arg)) {
+    kc_abort("`safe_mode` must be TRUE or FALSE.", "kerasconfig_error_type")
+  }
+  rs_safe_mode_get() %||% arg
+}

@@ -142,7 +142,7 @@ kc_nest_flat <- function(flat, d) {
 #' str(serialize_keras_object(a))
 keras_array <- function(x, dtype = NULL, encoding = c("__numpy__", "__tensor__")) {
   encoding <- match.arg(encoding)
-  if (!is.atomic(x) || is.raw(x) || is.character(x)) {
+  if (is.null(x) || !is.atomic(x) || is.raw(x) || is.character(x)) {
     kc_abort("`x` must be a numeric or logical vector or array.", "kerasconfig_error_type")
   }
   if (is.null(dim(x)) && length(x) != 1L) dim(x) <- length(x)

@@ -198,3 +198,8 @@ test_that("a built-in's R object is one object however it is reached, so registe
   register_keras_serializable(layer_dropout, name = "MyDropout", package = "Mine")
   expect_identical(serialize_keras_object(layer_dropout(rate = 0.5))$registered_name, "Mine>MyDropout")
 })
+
+test_that("an alias with the canonical class name as registered_name is accepted, as Keras accepts it", {
+  x <- deserialize_keras_object(builtin_config("keras.layers", "Convolution2D", list(filters = 2L, kernel_size = 3L), "Conv2D"))
+  expect_s3_class(x, "Conv2D")
+})

@@ -65,11 +65,55 @@ test_that("from_config class methods get the raw config and see cls", {
   expect_identical(deserialize_keras_object(cfg)$units, 20L)
 })
 
-test_that("a plain R function given as a class is called with the config's elements", {
-  make <- function(a, b) list(made = a + b)
-  cfg <- list(module = NULL, class_name = "Maker", config = list(a = 1, b = 2), registered_name = NULL)
-  cfg$registered_name <- "Maker"
-  expect_identical(deserialize_keras_object(cfg, custom_objects = list(Maker = make)), list(made = 3))
+test_that("a function found for a class config is refused, as Keras refuses a class without from_config", {
+  called <- FALSE
+  writer <- function(path, text) called <<- TRUE
+  cfg <- list(module = NULL, class_name = "writer", config = list(path = "/tmp/x", text = "hi"), registered_name = "P>writer")
+  expect_error(deserialize_keras_object(cfg, custom_objects = list("P>writer" = writer)), class = "kerasconfig_error_config",
+               regexp = "Unable to reconstruct an instance of 'writer' because the class is missing a `from_config\\(\\)` method")
+  expect_false(called)
+})
+
+test_that("values in configs are data: calls inside them are never evaluated", {
+  evaluated <- FALSE
+  trap <- quote(evaluated <<- TRUE)
+  layer_keep <- Layer("Keep", initialize = function(value = NULL, ...) { super$initialize(...); self$value <- value })
+  cfg <- list(module = NULL, class_name = "Keep", config = list(name = "k", value = trap), registered_name = "Keep")
+  obj <- deserialize_keras_object(cfg, custom_objects = list(layer_keep))
+  expect_false(evaluated)
+  expect_identical(obj$value, trap)
+  d <- deserialize_keras_object(list(module = "keras.layers", class_name = "Dense", config = list(units = 1L, name = trap)))
+  expect_false(evaluated)
+})
+
+test_that("safe_mode must be TRUE or FALSE: anything else is an error, never unsafe", {
+  cfg <- list(class_name = "__lambda__", config = list(value = "function(x) x", language = "R"))
+  for (bad in list(1, "yes", "TRUE", NA, c(TRUE, TRUE), NULL)) {
+    expect_error(deserialize_keras_object(cfg, safe_mode = bad), class = "kerasconfig_error_type")
+  }
+})
+
+test_that("nested deserializations inherit the caller's safe mode", {
+  lambda <- suppressWarnings(serialize_keras_object(list(f = function(x) x + 1)))$f
+  layer_holder <- Layer("Holder", initialize = function(fn = NULL, ...) {
+    super$initialize(...)
+    self$fn <- deserialize_keras_object(fn)
+  })
+  cfg <- list(module = NULL, class_name = "Holder", config = list(name = "h", fn = lambda), registered_name = "Holder")
+  expect_error(deserialize_keras_object(cfg, custom_objects = list(layer_holder)), class = "kerasconfig_error_unsafe")
+  obj <- deserialize_keras_object(cfg, custom_objects = list(layer_holder), safe_mode = FALSE)
+  expect_identical(obj$fn(1), 2)
+  expect_true(kerasconfig:::kc_safe_mode(TRUE)) # restored afterwards
+})
+
+test_that("a shared_object_id must be a whole number", {
+  dense <- function(id) list(module = "keras.layers", class_name = "Dense", config = list(units = 1L, name = "d"),
+                             registered_name = NULL, shared_object_id = id)
+  for (bad in list(list(), "a", 1.5, NaN)) {
+    expect_error(deserialize_keras_object(dense(bad)), class = "kerasconfig_error_config", regexp = "shared_object_id")
+  }
+  f <- list(module = "builtins", class_name = "function", config = "relu", registered_name = "function", shared_object_id = "x")
+  expect_error(deserialize_keras_object(f), class = "kerasconfig_error_config", regexp = "shared_object_id")
 })
 
 test_that("unknown class errors carry Keras' wording, class, path and a suggestion", {

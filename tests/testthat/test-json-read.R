@@ -155,3 +155,8 @@ test_that("wrong argument types are classed errors", {
   expect_error(config_from_json(c("[]", "[]")), class = "kerasconfig_error_type")
   expect_error(config_from_json(NA_character_), class = "kerasconfig_error_type")
 })
+
+test_that("a string that is not valid UTF-8 is refused, not silently changed", {
+  bad <- rawToChar(as.raw(c(0x22, 0xc3, 0x28, 0x22)))
+  expect_error(config_from_json(bad), class = "kerasconfig_json_error", regexp = "UTF-8")
+})

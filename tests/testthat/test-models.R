@@ -161,3 +161,26 @@ test_that("layer names must stay unique inside a Sequential model", {
   layer_dense(model, 1, name = "same")
   expect_error(layer_dense(model, 1, name = "same"), class = "kerasconfig_error_graph", regexp = "unique names")
 })
+
+test_that("a model's layers must deserialize to layers", {
+  bad <- list(module = "keras", class_name = "Sequential", registered_name = NULL,
+              config = list(name = "s", layers = list(1, "relu")))
+  expect_error(deserialize_keras_object(bad), class = "kerasconfig_error_config",
+               regexp = "expected a layer or operation")
+  expect_error(keras_model_sequential(input_shape = "a"), class = "kerasconfig_error_type")
+})
+
+test_that("references the graph check cannot read are errors, never dropped", {
+  cfg <- functional_config()
+  cfg$config$layers[[3]]$inbound_nodes[[1]]$args[[1]]$config$keras_history <- list(5, 0L, 0L)
+  expect_error(deserialize_keras_object(cfg), class = "kerasconfig_error_graph", regexp = "Malformed inbound node of layer 'b'")
+  cfg <- functional_config()
+  cfg$config$layers[[3]]$inbound_nodes[[1]]$args[[1]]$config$keras_history <- list("a", NaN, 0L)
+  expect_error(deserialize_keras_object(cfg), class = "kerasconfig_error_graph", regexp = "keras_history")
+  cfg <- functional_config()
+  cfg$config$layers[[3]]$inbound_nodes <- list("x")
+  expect_error(deserialize_keras_object(cfg), class = "kerasconfig_error_graph", regexp = "a node must be a list")
+  cfg <- functional_config()
+  cfg$config$output_layers <- list("b", NaN, 0L)
+  expect_error(deserialize_keras_object(cfg), class = "kerasconfig_error_graph")
+})

@@ -119,3 +119,14 @@ test_that("unregistered names: classes by class name, functions by symbol", {
   my_fn <- function(x) x
   expect_identical(get_registered_name(my_fn), "my_fn")
 })
+
+test_that("a replaced key falls back to another key that still holds the old object", {
+  local_empty_registry()
+  f <- function(x) x
+  h <- function(x) x
+  register_keras_serializable(f, name = "a", package = "P")
+  register_keras_serializable(f, name = "b", package = "P")
+  expect_warning(register_keras_serializable(h, name = "b", package = "P"), class = "kerasconfig_warning_replaced")
+  expect_identical(get_registered_name(f), "P>a")
+  expect_identical(deserialize_keras_object(serialize_keras_object(list(f))[[1]]), f)
+})

@@ -166,3 +166,8 @@ test_that("the Keras 2 tuple encoder's file reads as lists; its legacy dicts sta
   expect_identical(x$nested, list(list(1L, list(2L, 3L))))
   expect_identical(x$b, list(class_name = "__bytes__", value = "bytes"))
 })
+
+test_that("keras_array() refuses what is not numbers or logicals", {
+  expect_error(keras_array(NULL), class = "kerasconfig_error_type")
+  expect_error(keras_array("a"), class = "kerasconfig_error_type")
+})

@@ -95,32 +95,49 @@ pub fn resolve(names: &[String], initial: &[u32], nodes: &[Vec<Vec<Ref>>]) -> Re
 
 // ---- the R seam ---------------------------------------------------------------------------------
 
-/// The inputs a node reads, from the deserialized node: `keras_tensor` values (Keras 3) or
-/// `["layer", node, tensor(, kwargs)]` lists (Keras 2), anywhere inside it.
-unsafe fn node_refs(x: extendr_ffi::SEXP, out: &mut Vec<Ref>, depth: usize) {
-    if depth > 100 || TYPEOF(x) != SEXPTYPE::VECSXP {
-        return;
+/// The inputs a node reads, from the deserialized node: a Keras 3 node (a named list, `args`
+/// and `kwargs`, whose `keras_tensor` values carry `keras_history`) or a Keras 2 node (an
+/// unnamed list of `["layer", node, tensor(, kwargs)]`). A node or a history it cannot read is
+/// an error, never a reference silently dropped.
+unsafe fn node_refs(node: extendr_ffi::SEXP) -> Result<Vec<Ref>, &'static str> {
+    if TYPEOF(node) != SEXPTYPE::VECSXP {
+        return Err("a node must be a list");
+    }
+    let mut out = Vec::new();
+    if Rf_getAttrib(node, R_NamesSymbol) == extendr_ffi::R_NilValue {
+        for i in 0..XLENGTH(node) {
+            out.push(keras2_ref(VECTOR_ELT(node, i)).ok_or("a Keras 2 node must list [layer, node_index, tensor_index] references")?);
+        }
+    } else {
+        tensor_refs(node, &mut out, 0)?;
+    }
+    Ok(out)
+}
+
+/// The `keras_history` of every symbolic tensor inside `x`.
+unsafe fn tensor_refs(x: extendr_ffi::SEXP, out: &mut Vec<Ref>, depth: usize) -> Result<(), &'static str> {
+    if TYPEOF(x) != SEXPTYPE::VECSXP {
+        return Ok(());
+    }
+    if depth > 100 {
+        return Err("a node nests deeper than 100 levels");
     }
     let class = Rf_getAttrib(x, R_ClassSymbol);
     if TYPEOF(class) == SEXPTYPE::STRSXP {
         if XLENGTH(class) == 1 && text(STRING_ELT(class, 0)) == Some("keras_tensor") {
-            if let Some(history) = named(x, "keras_history") {
-                if let Some(r) = as_ref(history) {
-                    out.push(r);
-                }
+            match named(x, "keras_history") {
+                // A tensor without history is a constant input, as in Keras.
+                None => {}
+                Some(h) if h == extendr_ffi::R_NilValue => {}
+                Some(h) => out.push(as_ref(h).ok_or("a keras_history must be [layer_name, node_index, tensor_index]")?),
             }
         }
-        return;
-    }
-    if Rf_getAttrib(x, R_NamesSymbol) == extendr_ffi::R_NilValue {
-        if let Some(r) = keras2_ref(x) {
-            out.push(r);
-            return;
-        }
+        return Ok(());
     }
     for i in 0..XLENGTH(x) {
-        node_refs(VECTOR_ELT(x, i), out, depth + 1);
+        tensor_refs(VECTOR_ELT(x, i), out, depth + 1)?;
     }
+    Ok(())
 }
 
 unsafe fn text<'a>(c: extendr_ffi::SEXP) -> Option<&'a str> {
@@ -135,35 +152,39 @@ unsafe fn named(x: extendr_ffi::SEXP, key: &str) -> Option<extendr_ffi::SEXP> {
     (0..XLENGTH(names)).find(|&i| text(STRING_ELT(names, i)) == Some(key)).map(|i| VECTOR_ELT(x, i))
 }
 
-unsafe fn scalar_number(x: extendr_ffi::SEXP) -> Option<i64> {
+/// A whole, non-negative number.
+unsafe fn index_number(x: extendr_ffi::SEXP) -> Option<i64> {
     if XLENGTH(x) != 1 {
         return None;
     }
-    match TYPEOF(x) {
-        SEXPTYPE::INTSXP => Some(i64::from(*extendr_ffi::INTEGER(x))),
-        SEXPTYPE::REALSXP => Some(*extendr_ffi::REAL(x) as i64),
-        _ => None,
-    }
+    let v = match TYPEOF(x) {
+        SEXPTYPE::INTSXP if *extendr_ffi::INTEGER(x) != i32::MIN => f64::from(*extendr_ffi::INTEGER(x)),
+        SEXPTYPE::REALSXP => *extendr_ffi::REAL(x),
+        _ => return None,
+    };
+    (v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 1e15).then_some(v as i64)
 }
 
 unsafe fn scalar_string(x: extendr_ffi::SEXP) -> Option<String> {
-    (TYPEOF(x) == SEXPTYPE::STRSXP && XLENGTH(x) == 1).then(|| text(STRING_ELT(x, 0)).map(str::to_owned)).flatten()
+    (TYPEOF(x) == SEXPTYPE::STRSXP && XLENGTH(x) == 1 && STRING_ELT(x, 0) != extendr_ffi::R_NaString)
+        .then(|| text(STRING_ELT(x, 0)).map(str::to_owned))
+        .flatten()
 }
 
 /// `[layer, node_index, tensor_index]`.
 unsafe fn as_ref(h: extendr_ffi::SEXP) -> Option<Ref> {
-    if TYPEOF(h) != SEXPTYPE::VECSXP || XLENGTH(h) < 3 {
+    if TYPEOF(h) != SEXPTYPE::VECSXP || !(3..=4).contains(&XLENGTH(h)) {
         return None;
     }
-    Some(Ref { layer: scalar_string(VECTOR_ELT(h, 0))?, node: scalar_number(VECTOR_ELT(h, 1))? })
+    index_number(VECTOR_ELT(h, 2))?;
+    Some(Ref { layer: scalar_string(VECTOR_ELT(h, 0))?, node: index_number(VECTOR_ELT(h, 1))? })
 }
 
-/// Keras 2's reference: unnamed, 3 or 4 long, a string then two numbers.
+/// Keras 2's reference: unnamed, a string then two numbers, and maybe a kwargs dict.
 unsafe fn keras2_ref(x: extendr_ffi::SEXP) -> Option<Ref> {
-    if !(3..=4).contains(&XLENGTH(x)) {
+    if TYPEOF(x) != SEXPTYPE::VECSXP || Rf_getAttrib(x, R_NamesSymbol) != extendr_ffi::R_NilValue {
         return None;
     }
-    scalar_number(VECTOR_ELT(x, 2))?;
     as_ref(x)
 }
 
@@ -177,9 +198,14 @@ fn rs_functional_graph(names: Vec<String>, initial: Vec<i32>, inbound: List) -> 
         let mut per_layer = Vec::new();
         if let Some(list) = layer_nodes.as_list() {
             for (_, node) in list.iter() {
-                let mut refs = Vec::new();
-                unsafe { node_refs(node.get(), &mut refs, 0) };
-                per_layer.push(refs);
+                match unsafe { node_refs(node.get()) } {
+                    Ok(refs) => per_layer.push(refs),
+                    Err(problem) => {
+                        let layer = names.get(i).map_or("", String::as_str);
+                        let message = format!("Malformed inbound node of layer '{layer}': {problem}.");
+                        return crate::rust_error("kerasconfig_error_graph", &message);
+                    }
+                }
             }
         } else if !layer_nodes.is_null() {
             let message = format!("The inbound_nodes of layer '{}' must be a list.", names.get(i).map_or("", String::as_str));

@@ -30,7 +30,8 @@ pub(crate) struct RObj(pub(crate) Robj);
 
 // SAFETY: R objects are only ever touched from R's main thread: every entry point below is a
 // `.Call` from R. The locks exist because the statics must be `Sync`, not for concurrency, and
-// no lock is held across anything that can long-jump (R allocation happens after release).
+// no lock is held across anything that can long-jump: objects leave a lock as raw pointers
+// (`RObj::sexp`) and become `Robj`s after its release (`RObj::from_held`).
 unsafe impl Send for RObj {}
 unsafe impl Sync for RObj {}
 
@@ -47,6 +48,19 @@ pub(crate) fn registry() -> &'static Mutex<Registry<RObj>> {
 
 pub(crate) fn scopes() -> &'static Mutex<ScopeStack<RObj>> {
     &SCOPES
+}
+
+impl RObj {
+    /// The object itself, for copying out from under a lock. Making an `Robj` protects it, which
+    /// can allocate (and long-jump on failure): that happens after the lock is released, while
+    /// the registry or scope still holds the object.
+    fn sexp(&self) -> extendr_ffi::SEXP {
+        unsafe { self.0.get() }
+    }
+
+    fn from_held(sexp: extendr_ffi::SEXP) -> RObj {
+        RObj(unsafe { Robj::from_sexp(sexp) })
+    }
 }
 
 /// R identity: the same closure or environment has the same address.
@@ -116,9 +130,9 @@ fn rs_registered_name(object: Robj) -> Nullable<String> {
 /// The registry as a named list, in registration order.
 #[extendr]
 fn rs_registry_entries() -> Robj {
-    let pairs: Vec<(String, RObj)> =
-        REGISTRY.lock().entries().map(|(k, e)| (k.to_owned(), e.object.clone())).collect();
-    named_list(pairs)
+    let pairs: Vec<(String, extendr_ffi::SEXP)> =
+        REGISTRY.lock().entries().map(|(k, e)| (k.to_owned(), e.object.sexp())).collect();
+    named_list(pairs.into_iter().map(|(k, s)| (k, RObj::from_held(s))).collect())
 }
 
 /// Empties the registry; returns what it held.
@@ -137,10 +151,11 @@ fn rs_scope_enter(objects: Robj, merged: bool) -> Robj {
         Ok(o) => o,
         Err(e) => return e,
     };
-    let mut scopes = SCOPES.lock();
     if merged {
-        let visible: Vec<(String, RObj)> = scopes.visible().to_vec();
+        let visible: Vec<(String, extendr_ffi::SEXP)> =
+            SCOPES.lock().visible().iter().map(|(k, o)| (k.clone(), o.sexp())).collect();
         for (k, v) in visible {
+            let v = RObj::from_held(v);
             match objects.iter_mut().find(|(key, _)| *key == k) {
                 Some(slot) => slot.1 = v,
                 None => objects.push((k, v)),
@@ -149,7 +164,7 @@ fn rs_scope_enter(objects: Robj, merged: bool) -> Robj {
         let global = REGISTRY.lock();
         objects.retain(|(k, _)| !global.contains_key(k));
     }
-    let depth = scopes.enter(objects) as i32;
+    let depth = SCOPES.lock().enter(objects) as i32;
     r!(depth)
 }
 
@@ -161,8 +176,9 @@ fn rs_scope_leave(depth: i32) {
 /// The visible scope objects as a named list.
 #[extendr]
 fn rs_scope_objects() -> Robj {
-    let pairs = SCOPES.lock().visible().to_vec();
-    named_list(pairs)
+    let pairs: Vec<(String, extendr_ffi::SEXP)> =
+        SCOPES.lock().visible().iter().map(|(k, o)| (k.clone(), o.sexp())).collect();
+    named_list(pairs.into_iter().map(|(k, s)| (k, RObj::from_held(s))).collect())
 }
 
 /// The safe-mode setting: `NULL` (unset), `TRUE` or `FALSE`.
@@ -197,9 +213,9 @@ fn rs_lookup(name: &str, custom_objects: Robj, module_objects: Robj) -> Robj {
         let scopes = SCOPES.lock();
         let global = REGISTRY.lock();
         let sources = Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module };
-        sources.lookup(name).cloned()
+        sources.lookup(name).map(RObj::sexp)
     };
-    found.map_or_else(|| ().into(), |o| o.0)
+    found.map_or_else(|| ().into(), |s| RObj::from_held(s).0)
 }
 
 /// The key R keeps a built-in's R object under: `"<module>.<canonical name>"`, with the module
@@ -252,13 +268,13 @@ fn rs_resolve(
         let sources =
             Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module_objs };
         match resolve::resolve(&req, &sources, catalog::catalog()) {
-            Ok(Resolved::Custom(o)) => Ok(Ok(o.clone())),
+            Ok(Resolved::Custom(o)) => Ok(Ok(o.sexp())),
             Ok(Resolved::Builtin(e)) => Ok(Err(e)),
             Err(e) => Err(e),
         }
     };
     match outcome {
-        Ok(Ok(o)) => list!(kind = "custom", object = o.0).into(),
+        Ok(Ok(o)) => list!(kind = "custom", object = RObj::from_held(o).0).into(),
         Ok(Err(entry)) => list!(kind = "builtin", id = entry.id as i32, key = builtin_key(entry)).into(),
         Err(e) => rust_error(e.class(), &e.message()),
     }

@@ -51,22 +51,25 @@ impl<T: Clone> Registry<T> {
         self.objects.is_empty()
     }
 
-    /// Registers `object` under `key`. Unlike Keras, replacing a key also drops the old object's
-    /// reverse name when it pointed at this key, so `get_registered_name()` never answers with a
-    /// key that now means something else.
+    /// Registers `object` under `key`. Unlike Keras, replacing a key also fixes the old object's
+    /// reverse name when it pointed at this key: to another key that still holds the object, or
+    /// none, so `get_registered_name()` never answers with a key that now means something else.
     pub fn register(&mut self, key: &str, id: Id, object: T) -> Registered {
-        let outcome = match self.objects.get(key) {
-            None => Registered::New,
-            Some(old) if old.id == id => Registered::Same,
-            Some(old) => {
-                if self.names.get(&old.id).map(String::as_str) == Some(key) {
-                    self.names.remove(&old.id);
-                }
-                Registered::Replaced
-            }
+        let (outcome, displaced) = match self.objects.get(key) {
+            None => (Registered::New, None),
+            Some(old) if old.id == id => (Registered::Same, None),
+            Some(old) => (Registered::Replaced, Some(old.id)),
         };
         self.objects.insert(key.to_owned(), Entry { id, object });
         self.names.insert(id, key.to_owned());
+        if let Some(old) = displaced {
+            if self.names.get(&old).map(String::as_str) == Some(key) {
+                match self.objects.iter().find(|(_, e)| e.id == old).map(|(k, _)| k.clone()) {
+                    Some(other) => self.names.insert(old, other),
+                    None => self.names.remove(&old),
+                };
+            }
+        }
         outcome
     }
 
@@ -128,6 +131,16 @@ mod tests {
         assert_eq!(r.get("Custom>f"), Some(&"new"));
         assert_eq!(r.name_of(1), None);
         assert_eq!(r.name_of(2), Some("Custom>f"));
+    }
+
+    #[test]
+    fn replacing_a_key_falls_back_to_another_key_of_the_old_object() {
+        let mut r = Registry::new();
+        r.register("P>a", 1, "f");
+        r.register("P>b", 1, "f"); // f answers to P>b now, and P>a still holds it
+        r.register("P>b", 2, "h");
+        assert_eq!(r.name_of(1), Some("P>a"));
+        assert_eq!(r.name_of(2), Some("P>b"));
     }
 
     #[test]

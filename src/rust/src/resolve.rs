@@ -62,6 +62,8 @@ pub trait Builtins {
     fn is_non_modeling(&self, path: &str) -> bool;
     /// Names to suggest from when `module` is given (or all, when not).
     fn names(&self, module: Option<&str>) -> Vec<&str>;
+    /// The class name Keras writes for a resolved built-in (an alias resolves to it).
+    fn class_name<'r>(&self, found: &'r Self::Ref) -> &'r str;
 }
 
 pub enum ClassLookup<B> {
@@ -88,6 +90,9 @@ impl Builtins for NoBuiltins {
     }
     fn names(&self, _: Option<&str>) -> Vec<&str> {
         Vec::new()
+    }
+    fn class_name<'r>(&self, _: &'r ()) -> &'r str {
+        ""
     }
 }
 
@@ -209,8 +214,9 @@ pub fn resolve<'a, T: Clone, C: Builtins>(
         }
         match builtins.class(module, req.name) {
             ClassLookup::Found(b) => {
+                // Keras 3.15 accepts none, empty, the config's name or the class's own name.
                 if let Some(rn) = req.registered_name {
-                    if !rn.is_empty() && rn != req.name {
+                    if !rn.is_empty() && rn != req.name && rn != builtins.class_name(&b) {
                         return Err(ResolveError::RegisteredName {
                             registered_name: rn.to_owned(),
                             name: req.name.to_owned(),
@@ -349,6 +355,9 @@ mod tests {
         }
         fn names(&self, _: Option<&str>) -> Vec<&str> {
             vec!["Adam", "relu"]
+        }
+        fn class_name<'r>(&self, found: &'r &'static str) -> &'r str {
+            found
         }
     }
 

@@ -147,4 +147,8 @@ impl Builtins for Catalog {
             None => self.index.canonical_names.iter().copied().collect(),
         }
     }
+
+    fn class_name<'r>(&self, found: &'r &'static Entry) -> &'r str {
+        &found.canonical
+    }
 }
