@@ -86,6 +86,15 @@ kc_serialize_entries <- function(x, path, depth = 0L) {
 }
 
 kc_serialize_instance <- function(x, path) {
+  # An object whose config holds itself would recurse without end (Keras' too): refuse it.
+  id <- sprintf("%.0f", rs_identity(x))
+  if (!is.null(kc_state$serializing[[id]])) {
+    kc_abort(sprintf("The object at %s holds itself in its config: it cannot be serialized.", path),
+             "kerasconfig_error_serialize", path = path)
+  }
+  if (is.null(kc_state$serializing)) kc_state$serializing <- new.env(parent = emptyenv())
+  assign(id, TRUE, envir = kc_state$serializing)
+  on.exit(rm(list = id, envir = kc_state$serializing), add = TRUE)
   cls <- kc_class_of(x)
   info <- kc_class_info(cls)
   if (!info$has_get_config) {

@@ -138,3 +138,8 @@ test_that("objects that cannot be serialized give classed errors naming the path
   expect_error(serialize_keras_object(bad()), class = "kerasconfig_error_serialize",
                regexp = "should return a named list")
 })
+
+test_that("an object whose config holds itself is a classed error, not a stack overflow", {
+  Loop <- new_keras_class("Loop", get_config = function() list(me = self))
+  expect_error(serialize_keras_object(Loop()), class = "kerasconfig_error_serialize", regexp = "holds itself")
+})

@@ -363,7 +363,10 @@ unsafe fn elements<'a>(x: SEXP) -> Cow<'a, [SEXP]> {
         // SAFETY: `x` holds `len` pointers there while it lives, and writing changes nothing.
         Cow::Borrowed(std::slice::from_raw_parts(data, len))
     } else {
-        // An ALTREP vector not yet in memory: ask element by element (which allocates nothing).
+        // An ALTREP vector not yet in memory: ask element by element. That may allocate: R's own
+        // deferred strings cache what they make in `x`, so the pointers stay valid while `x`
+        // lives; an ALTREP class that does not cache could hand out elements the next garbage
+        // collection frees (a known limit: none such is used for configs).
         let get = if TYPEOF(x) == SEXPTYPE::STRSXP { STRING_ELT } else { VECTOR_ELT };
         Cow::Owned((0..len as isize).map(|i| get(x, i)).collect())
     }
