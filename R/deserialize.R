@@ -94,9 +94,14 @@ kc_max_depth <- 200L
 kc_deserialize_within <- function(value) {
   ctx <- kc_state$context
   if (is.null(ctx)) return(deserialize_keras_object(value))
+  kc_deserialize(value, kc_entry_path(value), kc_context_opts(ctx))
+}
+
+# The options of the call a from_config() runs in; its custom objects are in the scope there.
+kc_context_opts <- function(ctx) {
   opts <- ctx$opts
-  opts$custom <- NULL # they are in the scope from_config() runs in
-  kc_deserialize(value, kc_entry_path(value), opts)
+  opts$custom <- NULL
+  opts
 }
 
 kc_deserialize <- function(x, path, opts, depth = 0L) {

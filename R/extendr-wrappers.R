@@ -77,6 +77,10 @@ rs_fast_serialize <- function(x) .Call(wrap__rs_fast_serialize, x)
 # layer, or a `kc_rust_error` of class `kerasconfig_error_graph`.
 rs_functional_graph <- function(names, initial, inbound) .Call(wrap__rs_functional_graph, names, initial, inbound)
 
+# The layers a layer's `inbound_nodes` read, each once, in order of first use (for summaries);
+# a node that cannot be read reads nothing here, as validation has refused it already.
+rs_node_layers <- function(inbound) .Call(wrap__rs_node_layers, inbound)
+
 # Parses JSON text, given as a raw vector of its bytes or a single string, into R values.
 # Returns a `kc_rust_error` list with `line` and `column` when the text is not valid.
 rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)

@@ -45,8 +45,7 @@ kc_functional_from_config <- function(config) {
 kc_deserialize_nested <- function(items, key, split = FALSE) {
   ctx <- kc_state$context
   base <- kc_path_key(paste0(ctx$path, "$config"), key)
-  opts <- ctx$opts
-  opts$custom <- NULL # they are in the scope from_config() runs in
+  opts <- kc_context_opts(ctx)
   if (!split) return(kc_deserialize(items, base, opts))
   layers <- lapply(items, function(entry) {
     entry$name <- NULL
@@ -92,26 +91,6 @@ kc_check_unique_names <- function(names) {
     kc_abort(sprintf("All layers of a model must have unique names. Duplicated: %s",
                      paste(sprintf("'%s'", dup), collapse = ", ")), "kerasconfig_error_graph")
   }
-}
-
-# The references a node makes: (layer, node_index) pairs, from the Keras 3 form (args/kwargs
-# holding symbolic tensors) or Keras 2's nested lists ([["layer", node, tensor, {kwargs}], ...]).
-kc_node_refs <- function(node) {
-  refs <- list()
-  walk <- function(x) {
-    if (inherits(x, "keras_tensor")) {
-      h <- x$keras_history
-      if (!is.null(h)) refs[[length(refs) + 1L]] <<- list(h[[1L]], as.integer(h[[2L]]))
-    } else if (is.list(x) && !is.object(x)) {
-      if (kc_is_ref(x)) {
-        refs[[length(refs) + 1L]] <<- list(x[[1L]], as.integer(x[[2L]]))
-      } else {
-        lapply(x, walk)
-      }
-    }
-  }
-  walk(node)
-  refs
 }
 
 # A Keras 2 reference: ["layer", node_index, tensor_index] or with a kwargs dict fourth.
@@ -183,10 +162,7 @@ summary.keras_models <- function(object, ...) {
   rows <- lapply(config$layers, function(entry) {
     layer <- if (functional) entry$layer else entry
     cfg <- layer$get_config()
-    inputs <- if (functional) {
-      refs <- unlist(lapply(entry$inbound_nodes, function(n) vapply(kc_node_refs(n), `[[`, "", 1L)))
-      paste(unique(refs), collapse = ", ")
-    } else NA_character_
+    inputs <- if (functional) paste(rs_node_layers(entry$inbound_nodes), collapse = ", ") else NA_character_
     data.frame(layer = cfg$name %||% "", class = kc_class_info(kc_class_of(layer))$classname,
                inputs = inputs, arguments = kc_key_arguments(layer, cfg), stringsAsFactors = FALSE)
   })

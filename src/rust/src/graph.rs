@@ -225,9 +225,27 @@ fn rs_functional_graph(names: Vec<String>, initial: Vec<i32>, inbound: List) -> 
     }
 }
 
+/// The layers a layer's `inbound_nodes` read, each once, in order of first use (for summaries);
+/// a node that cannot be read reads nothing here, as validation has refused it already.
+#[extendr]
+fn rs_node_layers(inbound: Robj) -> Vec<String> {
+    let mut layers: Vec<String> = Vec::new();
+    if let Some(list) = inbound.as_list() {
+        for (_, node) in list.iter() {
+            for r in unsafe { node_refs(node.get()) }.unwrap_or_default() {
+                if !layers.contains(&r.layer) {
+                    layers.push(r.layer);
+                }
+            }
+        }
+    }
+    layers
+}
+
 extendr_module! {
     mod graph;
     fn rs_functional_graph;
+    fn rs_node_layers;
 }
 
 #[cfg(test)]
