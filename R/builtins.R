@@ -57,7 +57,7 @@ kc_builtin_generic <- function(id, key) {
 # The class info of a built-in, made on first use from its catalog entry.
 kc_builtin_info <- function(env) {
   key <- env$key
-  res <- rs_builtin_lookup(key)
+  res <- kc_check(rs_builtin_lookup(key))
   if (is.null(res)) kc_abort(sprintf("'%s' is not in the catalog.", key), "kerasconfig_error_catalog")
   entry <- rs_catalog_entry(res)
   info <- new.env(parent = emptyenv())
@@ -214,7 +214,7 @@ kc_object_slot <- function(key, default) {
 }
 
 kc_builtin_by_name <- function(slot, name) {
-  custom <- rs_lookup(name, NULL, NULL)
+  custom <- kc_check(rs_lookup(name, NULL, NULL))
   if (!is.null(custom)) return(if (inherits(custom, "keras_class")) custom() else custom)
   config <- if (slot == "dtype_policy") {
     list(module = "keras", class_name = "DTypePolicy", config = list(name = name), registered_name = NULL)

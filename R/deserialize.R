@@ -121,7 +121,7 @@ kc_deserialize <- function(x, path, opts, depth = 0L) {
     if (!inherits(fast, "kc_fallback")) return(fast)
   }
   if (is.character(x) && length(x) == 1L && !is.na(x)) {
-    return(rs_lookup(x, opts$custom, NULL) %||% x)
+    return(kc_check(rs_lookup(x, opts$custom, NULL), path = path) %||% x)
   }
   # Classed R values (instances, arrays, slices, ...) are deserialized already.
   if (is.object(x) || is.function(x)) return(x)
@@ -162,6 +162,11 @@ kc_optional_string <- function(x, key, path) {
 kc_deserialize_object <- function(x, path, opts) {
   class_name <- x[["class_name", exact = TRUE]]
   if (!kc_is_string(class_name)) kc_config_error("`class_name` must be a string.", x, kc_path_key(path, "class_name"))
+  # R will not compare or look up a "bytes" string by name; Rust refuses the other bad encodings.
+  if (Encoding(class_name) == "bytes") {
+    kc_config_error("`class_name` is a string marked as \"bytes\" (its encoding is unknown).", x,
+                    kc_path_key(path, "class_name"), class = "kerasconfig_error_encoding")
+  }
   inner <- x[["config", exact = TRUE]]
   module <- kc_optional_string(x, "module", path)
   registered_name <- if ("registered_name" %in% names(x)) kc_optional_string(x, "registered_name", path) else class_name

@@ -51,7 +51,7 @@ register_keras_serializable <- function(object, name = NULL, package = NULL) {
   }
   if (!kc_is_string(name)) kc_abort("`name` must be a single string.", "kerasconfig_error_type")
   key <- paste0(package, ">", name)
-  if (identical(rs_register(key, object), "replaced")) {
+  if (identical(kc_check(rs_register(key, object)), "replaced")) {
     kc_warn(sprintf("'%s' was already registered to another object; it now refers to this one.", key),
             "kerasconfig_warning_replaced")
   }
@@ -136,7 +136,7 @@ set_custom_objects <- function(objects = named_list(), clear = TRUE) {
   objects <- kc_as_objects(objects, "objects")
   old <- get_custom_objects()
   if (isTRUE(clear)) rs_registry_clear()
-  for (key in names(objects)) rs_register(key, objects[[key]])
+  for (key in names(objects)) kc_check(rs_register(key, objects[[key]]))
   invisible(old)
 }
 

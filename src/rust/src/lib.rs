@@ -36,7 +36,8 @@ unsafe impl Send for RObj {}
 unsafe impl Sync for RObj {}
 
 static REGISTRY: LazyLock<Mutex<Registry<RObj>>> = LazyLock::new(|| Mutex::new(Registry::new()));
-static SCOPES: LazyLock<Mutex<ScopeStack<RObj>>> = LazyLock::new(|| Mutex::new(ScopeStack::default()));
+static SCOPES: LazyLock<Mutex<ScopeStack<RObj>>> =
+    LazyLock::new(|| Mutex::new(ScopeStack::default()));
 /// Keras' `safe_mode_saving` global: `None` until set; when set it overrides the argument.
 static SAFE_MODE: Mutex<Option<bool>> = Mutex::new(None);
 
@@ -70,37 +71,135 @@ fn identity(obj: &Robj) -> Id {
 
 pub(crate) fn rust_error(class: &str, message: &str) -> Robj {
     let mut l = list!(class = class, message = message);
-    l.set_class(&["kc_rust_error"]).expect("a list takes a class");
+    l.set_class(&["kc_rust_error"])
+        .expect("a list takes a class");
     l.into()
+}
+
+/// The text of the CHARSXP `c` as UTF-8 (translated from its declared encoding), or a classed
+/// error naming `what`. extendr's own `&str` conversion trusts the bytes unchecked, so no R string
+/// reaches Rust code except through here or `json::rapi::char_utf8`.
+fn char_text(c: extendr_ffi::SEXP, what: &str) -> std::result::Result<String, Robj> {
+    let bytes = unsafe { json::rapi::char_utf8(c) }.map_err(|problem| {
+        rust_error(
+            "kerasconfig_error_encoding",
+            &format!("{what} is {problem}."),
+        )
+    })?;
+    std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {
+        rust_error(
+            "kerasconfig_error_encoding",
+            &format!("{what} is a string that is not valid UTF-8."),
+        )
+    })
+}
+
+/// A single string argument (not `NA`), checked and translated to UTF-8.
+fn text_arg(x: &Robj, what: &str) -> std::result::Result<String, Robj> {
+    use extendr_ffi::{R_NaString, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
+    let s = unsafe { x.get() };
+    if unsafe { TYPEOF(s) != SEXPTYPE::STRSXP || XLENGTH(s) != 1 || STRING_ELT(s, 0) == R_NaString }
+    {
+        return Err(rust_error(
+            "kerasconfig_error_type",
+            &format!("{what} must be a single string."),
+        ));
+    }
+    char_text(unsafe { STRING_ELT(s, 0) }, what)
+}
+
+/// A character vector without `NA`s, each element checked and translated to UTF-8.
+pub(crate) fn texts_arg(x: &Robj, what: &str) -> std::result::Result<Vec<String>, Robj> {
+    use extendr_ffi::{R_NaString, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
+    let s = unsafe { x.get() };
+    if unsafe { TYPEOF(s) } != SEXPTYPE::STRSXP {
+        return Err(rust_error(
+            "kerasconfig_error_type",
+            &format!("{what} must be a string."),
+        ));
+    }
+    (0..unsafe { XLENGTH(s) })
+        .map(|i| {
+            let c = unsafe { STRING_ELT(s, i) };
+            if c == unsafe { R_NaString } {
+                return Err(rust_error(
+                    "kerasconfig_error_type",
+                    &format!("{what} must not be NA."),
+                ));
+            }
+            char_text(c, what)
+        })
+        .collect()
+}
+
+/// `NULL` or a single string.
+fn optional_text_arg(x: &Robj, what: &str) -> std::result::Result<Option<String>, Robj> {
+    if x.is_null() {
+        Ok(None)
+    } else {
+        text_arg(x, what).map(Some)
+    }
 }
 
 /// A named list's elements as `(name, object)` pairs; `NULL` gives none.
 fn objects_from(list: &Robj, what: &str) -> std::result::Result<Objects<RObj>, Robj> {
+    use extendr_ffi::{R_NaString, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
     if list.is_null() {
         return Ok(Vec::new());
     }
-    let Some(list) = list.as_list() else {
-        return Err(rust_error("kerasconfig_error_type", &format!("`{what}` must be a named list.")));
+    let Some(values) = list.as_list() else {
+        return Err(rust_error(
+            "kerasconfig_error_type",
+            &format!("`{what}` must be a named list."),
+        ));
     };
-    list.iter()
-        .map(|(name, obj)| {
-            if name.is_empty() || name == "NA" {
-                Err(rust_error("kerasconfig_error_type", &format!("Every element of `{what}` must be named.")))
+    let unnamed = || {
+        rust_error(
+            "kerasconfig_error_type",
+            &format!("Every element of `{what}` must be named."),
+        )
+    };
+    let names = unsafe { extendr_ffi::Rf_getAttrib(list.get(), extendr_ffi::R_NamesSymbol) };
+    if values.len() > 0
+        && unsafe { TYPEOF(names) != SEXPTYPE::STRSXP || XLENGTH(names) as usize != values.len() }
+    {
+        return Err(unnamed());
+    }
+    values
+        .values()
+        .enumerate()
+        .map(|(i, obj)| {
+            let c = unsafe { STRING_ELT(names, i as isize) };
+            if c == unsafe { R_NaString } {
+                return Err(unnamed());
+            }
+            let name = char_text(c, &format!("The name of `{what}`[[{}]]", i + 1))?;
+            if name.is_empty() {
+                Err(unnamed())
             } else {
-                Ok((name.to_owned(), RObj(obj)))
+                Ok((name, RObj(obj)))
             }
         })
         .collect()
 }
 
 /// `custom_objects` and `module_objects` arguments, converted.
-fn both_objects(custom: &Robj, module: &Robj) -> std::result::Result<(Objects<RObj>, Objects<RObj>), Robj> {
-    Ok((objects_from(custom, "custom_objects")?, objects_from(module, "module_objects")?))
+fn both_objects(
+    custom: &Robj,
+    module: &Robj,
+) -> std::result::Result<(Objects<RObj>, Objects<RObj>), Robj> {
+    Ok((
+        objects_from(custom, "custom_objects")?,
+        objects_from(module, "module_objects")?,
+    ))
 }
 
 fn named_list(pairs: Vec<(String, RObj)>) -> Robj {
-    let (names, values): (Vec<String>, Vec<Robj>) = pairs.into_iter().map(|(k, o)| (k, o.0)).unzip();
-    List::from_names_and_values(names, values).expect("names match values").into()
+    let (names, values): (Vec<String>, Vec<Robj>) =
+        pairs.into_iter().map(|(k, o)| (k, o.0)).unzip();
+    List::from_names_and_values(names, values)
+        .expect("names match values")
+        .into()
 }
 
 /// The identity of an R object (its address), as a number R can use as a key.
@@ -111,28 +210,44 @@ fn rs_identity(object: Robj) -> f64 {
 
 /// Registers `object` under `key`; says whether it was new, the same, or replaced another.
 #[extendr]
-fn rs_register(key: &str, object: Robj) -> &'static str {
+fn rs_register(key: Robj, object: Robj) -> Robj {
+    let key = match text_arg(&key, "A registration key") {
+        Ok(k) => k,
+        Err(e) => return e,
+    };
     let id = identity(&object);
-    match REGISTRY.lock().register(key, id, RObj(object)) {
+    let outcome = match REGISTRY.lock().register(&key, id, RObj(object)) {
         Registered::New => "new",
         Registered::Same => "same",
         Registered::Replaced => "replaced",
-    }
+    };
+    outcome.into()
 }
 
 /// The registry key of `object`, or `NULL`.
 #[extendr]
 fn rs_registered_name(object: Robj) -> Nullable<String> {
-    let name = REGISTRY.lock().name_of(identity(&object)).map(str::to_owned);
+    let name = REGISTRY
+        .lock()
+        .name_of(identity(&object))
+        .map(str::to_owned);
     name.map_or(Nullable::Null, Nullable::NotNull)
 }
 
 /// The registry as a named list, in registration order.
 #[extendr]
 fn rs_registry_entries() -> Robj {
-    let pairs: Vec<(String, extendr_ffi::SEXP)> =
-        REGISTRY.lock().entries().map(|(k, e)| (k.to_owned(), e.object.sexp())).collect();
-    named_list(pairs.into_iter().map(|(k, s)| (k, RObj::from_held(s))).collect())
+    let pairs: Vec<(String, extendr_ffi::SEXP)> = REGISTRY
+        .lock()
+        .entries()
+        .map(|(k, e)| (k.to_owned(), e.object.sexp()))
+        .collect();
+    named_list(
+        pairs
+            .into_iter()
+            .map(|(k, s)| (k, RObj::from_held(s)))
+            .collect(),
+    )
 }
 
 /// Empties the registry; returns what it held.
@@ -152,8 +267,12 @@ fn rs_scope_enter(objects: Robj, merged: bool) -> Robj {
         Err(e) => return e,
     };
     if merged {
-        let visible: Vec<(String, extendr_ffi::SEXP)> =
-            SCOPES.lock().visible().iter().map(|(k, o)| (k.clone(), o.sexp())).collect();
+        let visible: Vec<(String, extendr_ffi::SEXP)> = SCOPES
+            .lock()
+            .visible()
+            .iter()
+            .map(|(k, o)| (k.clone(), o.sexp()))
+            .collect();
         for (k, v) in visible {
             let v = RObj::from_held(v);
             match objects.iter_mut().find(|(key, _)| *key == k) {
@@ -176,15 +295,26 @@ fn rs_scope_leave(depth: i32) {
 /// The visible scope objects as a named list.
 #[extendr]
 fn rs_scope_objects() -> Robj {
-    let pairs: Vec<(String, extendr_ffi::SEXP)> =
-        SCOPES.lock().visible().iter().map(|(k, o)| (k.clone(), o.sexp())).collect();
-    named_list(pairs.into_iter().map(|(k, s)| (k, RObj::from_held(s))).collect())
+    let pairs: Vec<(String, extendr_ffi::SEXP)> = SCOPES
+        .lock()
+        .visible()
+        .iter()
+        .map(|(k, o)| (k.clone(), o.sexp()))
+        .collect();
+    named_list(
+        pairs
+            .into_iter()
+            .map(|(k, s)| (k, RObj::from_held(s)))
+            .collect(),
+    )
 }
 
 /// The safe-mode setting: `NULL` (unset), `TRUE` or `FALSE`.
 #[extendr]
 fn rs_safe_mode_get() -> Robj {
-    match *SAFE_MODE.lock() {
+    // Copied out first: making the `Robj` allocates, and no lock is held across that.
+    let value = *SAFE_MODE.lock();
+    match value {
         None => ().into(),
         Some(b) => r!(b),
     }
@@ -204,16 +334,23 @@ fn rs_safe_mode_set(value: Nullable<bool>) -> Robj {
 /// `get_registered_object()`: the object under `name` (scope → global → custom_objects →
 /// module_objects), or `NULL`.
 #[extendr]
-fn rs_lookup(name: &str, custom_objects: Robj, module_objects: Robj) -> Robj {
-    let (custom, module) = match both_objects(&custom_objects, &module_objects) {
+fn rs_lookup(name: Robj, custom_objects: Robj, module_objects: Robj) -> Robj {
+    let (name, custom, module) = match text_arg(&name, "A name")
+        .and_then(|n| both_objects(&custom_objects, &module_objects).map(|(c, m)| (n, c, m)))
+    {
         Ok(o) => o,
         Err(e) => return e,
     };
     let found = {
         let scopes = SCOPES.lock();
         let global = REGISTRY.lock();
-        let sources = Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module };
-        sources.lookup(name).map(RObj::sexp)
+        let sources = Sources {
+            scope: scopes.visible(),
+            global: &global,
+            custom_objects: &custom,
+            module_objects: &module,
+        };
+        sources.lookup(&name).map(RObj::sexp)
     };
     found.map_or_else(|| ().into(), |s| RObj::from_held(s).0)
 }
@@ -221,21 +358,35 @@ fn rs_lookup(name: &str, custom_objects: Robj, module_objects: Robj) -> Robj {
 /// The key R keeps a built-in's R object under: `"<module>.<canonical name>"`, with the module
 /// Keras writes for it (functions: their public module).
 pub(crate) fn builtin_key(entry: &catalog::Entry) -> String {
-    let module = entry.serialized_as.module.as_deref().filter(|m| *m != "builtins").unwrap_or(&entry.module);
+    let module = entry
+        .serialized_as
+        .module
+        .as_deref()
+        .filter(|m| *m != "builtins")
+        .unwrap_or(&entry.module);
     format!("{module}.{}", entry.canonical)
 }
 
 /// The catalog id of the built-in R keeps under `key` (see `builtin_key`), or `NULL`.
 #[extendr]
-fn rs_builtin_lookup(key: &str) -> Nullable<i32> {
+fn rs_builtin_lookup(key: Robj) -> Robj {
+    let key = match text_arg(&key, "A built-in key") {
+        Ok(k) => k,
+        Err(e) => return e,
+    };
     static KEYS: LazyLock<std::collections::HashMap<String, usize>> = LazyLock::new(|| {
         let mut keys = std::collections::HashMap::new();
-        for entry in catalog::catalog().entries().iter().filter(|e| e.canonical_id == e.id) {
+        for entry in catalog::catalog()
+            .entries()
+            .iter()
+            .filter(|e| e.canonical_id == e.id)
+        {
             keys.entry(builtin_key(entry)).or_insert(entry.id);
         }
         keys
     });
-    KEYS.get(key).map_or(Nullable::Null, |&id| Nullable::NotNull(id as i32))
+    KEYS.get(&key)
+        .map_or_else(|| ().into(), |&id| r!(id as i32))
 }
 
 /// Resolves one object config. `kind` is "class" or "function"; `name` is the class name or
@@ -244,29 +395,48 @@ fn rs_builtin_lookup(key: &str) -> Nullable<i32> {
 #[extendr]
 fn rs_resolve(
     kind: &str,
-    name: &str,
-    module: Nullable<String>,
-    registered_name: Nullable<String>,
+    name: Robj,
+    module: Robj,
+    registered_name: Robj,
     custom_objects: Robj,
     module_objects: Robj,
 ) -> Robj {
-    let (custom, module_objs) = match both_objects(&custom_objects, &module_objects) {
-        Ok(o) => o,
+    let args = (|| {
+        let what = if kind == "function" {
+            "A function's `config`"
+        } else {
+            "`class_name`"
+        };
+        Ok((
+            text_arg(&name, what)?,
+            optional_text_arg(&module, "`module`")?,
+            optional_text_arg(&registered_name, "`registered_name`")?,
+            both_objects(&custom_objects, &module_objects)?,
+        ))
+    })();
+    let (name, module, registered_name, (custom, module_objs)) = match args {
+        Ok(a) => a,
         Err(e) => return e,
     };
-    let module = module.into_option();
-    let registered_name = registered_name.into_option();
     let req = Request {
-        kind: if kind == "function" { Kind::Function } else { Kind::Class },
-        name,
+        kind: if kind == "function" {
+            Kind::Function
+        } else {
+            Kind::Class
+        },
+        name: &name,
         module: module.as_deref(),
         registered_name: registered_name.as_deref(),
     };
     let outcome = {
         let scopes = SCOPES.lock();
         let global = REGISTRY.lock();
-        let sources =
-            Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module_objs };
+        let sources = Sources {
+            scope: scopes.visible(),
+            global: &global,
+            custom_objects: &custom,
+            module_objects: &module_objs,
+        };
         match resolve::resolve(&req, &sources, catalog::catalog()) {
             Ok(Resolved::Custom(o)) => Ok(Ok(o.sexp())),
             Ok(Resolved::Builtin(e)) => Ok(Err(e)),
@@ -275,7 +445,12 @@ fn rs_resolve(
     };
     match outcome {
         Ok(Ok(o)) => list!(kind = "custom", object = RObj::from_held(o).0).into(),
-        Ok(Err(entry)) => list!(kind = "builtin", id = entry.id as i32, key = builtin_key(entry)).into(),
+        Ok(Err(entry)) => list!(
+            kind = "builtin",
+            id = entry.id as i32,
+            key = builtin_key(entry)
+        )
+        .into(),
         Err(e) => rust_error(e.class(), &e.message()),
     }
 }

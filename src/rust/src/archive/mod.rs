@@ -33,7 +33,11 @@ impl std::fmt::Display for Error {
 /// An entry name quoted for a message, with control characters and quotes escaped.
 pub(crate) fn show(name: &str) -> String {
     const MAX: usize = 200;
-    let mut shown: String = name.chars().take(MAX).flat_map(char::escape_debug).collect();
+    let mut shown: String = name
+        .chars()
+        .take(MAX)
+        .flat_map(char::escape_debug)
+        .collect();
     if name.chars().count() > MAX {
         shown.push_str("...");
     }
@@ -42,7 +46,8 @@ pub(crate) fn show(name: &str) -> String {
 
 fn rust_error(message: &str) -> Robj {
     let mut list = list!(class = ARCHIVE_ERROR, message = message);
-    list.set_class(&["kc_rust_error"]).expect("a list takes a class");
+    list.set_class(&["kc_rust_error"])
+        .expect("a list takes a class");
     list.into()
 }
 
@@ -81,7 +86,9 @@ fn rs_archive_read(bytes: Robj, members: Robj, limit: f64) -> Robj {
                 values.push(Raw::from_bytes(&content).into());
                 names.push(name);
             }
-            List::from_names_and_values(names, values).expect("as many names as values").into()
+            List::from_names_and_values(names, values)
+                .expect("as many names as values")
+                .into()
         }
     }
 }
@@ -114,7 +121,10 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
         } else if let Some(text) = item.as_str().filter(|s| item.len() == 1 && !s.is_na()) {
             text.as_bytes()
         } else {
-            return rust_error(&format!("the content of entry {} must be a raw vector or a single string", show(name)));
+            return rust_error(&format!(
+                "the content of entry {} must be a raw vector or a single string",
+                show(name)
+            ));
         };
         entries.push((name, bytes));
     }

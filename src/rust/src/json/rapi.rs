@@ -2,7 +2,9 @@
 //! points (`Rinternals.h`, all exported by libR) that it leaves out, and reading an R string's
 //! bytes as UTF-8.
 
-use extendr_ffi::{cetype_t, Rboolean, LENGTH, R_CHAR, SEXP};
+use extendr_ffi::{
+    cetype_t, Rboolean, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, LENGTH, R_CHAR, SEXP,
+};
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
@@ -29,22 +31,46 @@ extern "C" {
 
 /// The UTF-8 bytes of the CHARSXP `c` (not `NA`), translated when R marks it as another encoding.
 /// Strings marked `"bytes"` are refused: R will not translate them, and they have no declared
-/// encoding to translate from.
+/// encoding to translate from. Unmarked non-ASCII strings are in the native encoding: in a UTF-8
+/// locale their bytes are used as they are (and must then be valid UTF-8: R's translation would
+/// quietly turn invalid bytes into `<ff>` escapes); elsewhere R translates them.
 ///
 /// # Safety
 /// `c` must be a live CHARSXP, and the bytes are only valid while it is, or, when translated,
 /// until R's transient memory is released (`vmaxset`, or the end of the `.Call`).
 pub unsafe fn char_utf8<'a>(c: SEXP) -> Result<&'a [u8], &'static str> {
     let own = R_CHAR(c);
-    let ptr = match Rf_getCharCE(c) {
-        cetype_t::CE_BYTES => return Err("a string marked as \"bytes\" (its encoding is unknown)"),
-        cetype_t::CE_UTF8 => own,
-        // ASCII and UTF-8-locale strings come back as they are; Latin-1 ones are translated.
-        _ => Rf_translateCharUTF8(c),
-    };
-    if ptr == own {
-        Ok(std::slice::from_raw_parts(own as *const u8, LENGTH(c) as usize))
-    } else {
-        Ok(CStr::from_ptr(ptr).to_bytes())
+    let bytes = std::slice::from_raw_parts(own as *const u8, LENGTH(c) as usize);
+    match Rf_getCharCE(c) {
+        cetype_t::CE_BYTES => Err("a string marked as \"bytes\" (its encoding is unknown)"),
+        cetype_t::CE_UTF8 => Ok(bytes),
+        cetype_t::CE_NATIVE if bytes.is_ascii() || native_is_utf8() => {
+            if std::str::from_utf8(bytes).is_ok() {
+                Ok(bytes)
+            } else {
+                Err("a string that is not valid UTF-8")
+            }
+        }
+        // Latin-1 strings, and native ones in another locale, are translated.
+        _ => {
+            let ptr = Rf_translateCharUTF8(c);
+            Ok(if ptr == own {
+                bytes
+            } else {
+                CStr::from_ptr(ptr).to_bytes()
+            })
+        }
     }
+}
+
+/// Whether R's native encoding is UTF-8: "é" written in UTF-8 and marked native translates to
+/// itself only then. Asked once; the locale's encoding does not change within a session.
+fn native_is_utf8() -> bool {
+    static NATIVE_UTF8: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *NATIVE_UTF8.get_or_init(|| unsafe {
+        let probe = Rf_protect(Rf_mkCharLenCE(c"\u{e9}".as_ptr(), 2, cetype_t::CE_NATIVE));
+        let same = CStr::from_ptr(Rf_translateCharUTF8(probe)).to_bytes() == "\u{e9}".as_bytes();
+        Rf_unprotect(1);
+        same
+    })
 }

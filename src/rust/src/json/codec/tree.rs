@@ -39,7 +39,10 @@ impl PartialEq for Value {
 pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
     let mut sink = TreeSink::default();
     read::parse(input, &mut sink)?;
-    Ok(sink.values.pop().expect("a successful parse leaves one value"))
+    Ok(sink
+        .values
+        .pop()
+        .expect("a successful parse leaves one value"))
 }
 
 pub fn to_json(value: &Value, pretty: bool) -> Result<String, TooDeep> {
