@@ -160,7 +160,7 @@ fn objects_from(list: &Robj, what: &str) -> std::result::Result<Objects<RObj>, R
         )
     };
     let names = unsafe { extendr_ffi::Rf_getAttrib(list.get(), extendr_ffi::R_NamesSymbol) };
-    if values.len() > 0
+    if !values.is_empty()
         && unsafe { TYPEOF(names) != SEXPTYPE::STRSXP || XLENGTH(names) as usize != values.len() }
     {
         return Err(unnamed());
