@@ -112,3 +112,39 @@ test_that("a Keras 2 node with a null index is a graph error", {
               functional_text('["in", 0, 0]'), fixed = TRUE)
   expect_error(deserialize_keras_object(config_from_json(text)), class = "kerasconfig_error_graph")
 })
+
+test_that("__ellipsis__ and __slice__ are read on the fast path, with the R path's values", {
+  ellipsis <- list(class_name = "__ellipsis__", config = NULL)
+  slice <- list(class_name = "__slice__", config = list(start = 1L, stop = NULL, step = ellipsis))
+  expect_identical(deserialize_keras_object(ellipsis), keras_ellipsis())
+  expect_identical(deserialize_keras_object(slice), keras_slice(1L, NULL, keras_ellipsis()))
+  # Many of them in one config: once 40 s through the R path for 60 MB; the values must be right.
+  many <- config_from_json(paste0("[", paste(rep('{"class_name": "__ellipsis__", "config": {}}', 20000),
+                                              collapse = ", "), "]"))
+  out <- deserialize_keras_object(many)
+  expect_length(out, 20000L)
+  expect_true(all(vapply(out, identical, TRUE, keras_ellipsis())))
+  # Modifying one shared value copies it: the others stay as they were.
+  out[[1]]$x <- 1
+  expect_identical(out[[2]], keras_ellipsis())
+  expect_error(deserialize_keras_object(list(class_name = "__slice__", config = "1:2")), class = "kerasconfig_error_config")
+})
+
+test_that("an archive inflating past the memory the process may use is a classed error, not an abort", {
+  skip_on_os(c("windows", "mac", "solaris"))
+  skip_if_not(nzchar(Sys.which("bash")), "needs bash for ulimit")
+  bomb <- test_path("fixtures", "inflates-to-256mib.keras")
+  expect_lt(file.size(bomb), 300000)
+  script <- tempfile(fileext = ".R")
+  writeLines(c("library(kerasconfig)",
+               sprintf("r <- tryCatch(load_model_config('%s'), error = identity)", normalizePath(bomb)),
+               "cat(class(r)[[1]], conditionMessage(r), sep = '\\n')"), script)
+  rscript <- file.path(R.home("bin"), "Rscript")
+  libs <- paste(.libPaths(), collapse = ":")
+  # 400 MB of address space: R and the package fit, the 256 MiB member and its R copy do not.
+  out <- suppressWarnings(system2("bash", c("-c", shQuote(sprintf("ulimit -v 400000; R_LIBS=%s %s %s 2>&1",
+                                                                    libs, rscript, script))), stdout = TRUE))
+  expect_identical(attr(out, "status"), NULL)
+  expect_identical(out[[1]], "kerasconfig_error_archive")
+  expect_match(out[[2]], "(cannot give|could not allocate) the 26843535[67] bytes", perl = TRUE)
+})

@@ -83,13 +83,43 @@ fn rs_archive_read(bytes: Robj, members: Robj, limit: f64) -> Robj {
             names.push("members".to_owned());
             values.push(Robj::from(archive.names));
             for (name, content) in archive.members {
-                values.push(Raw::from_bytes(&content).into());
+                match raw_robj(&content) {
+                    Some(raw) => values.push(raw),
+                    None => {
+                        return rust_error(&format!(
+                            "R could not allocate the {} bytes of entry {}",
+                            content.len(),
+                            show(&name)
+                        ))
+                    }
+                }
                 names.push(name);
             }
             List::from_names_and_values(names, values)
                 .expect("as many names as values")
                 .into()
         }
+    }
+}
+
+/// A raw vector holding `bytes`; `None` when R cannot allocate it (large ones are allocated
+/// guarded, so that the failure cannot leak the archive's buffers).
+fn raw_robj(bytes: &[u8]) -> Option<Robj> {
+    // SAFETY: on R's main thread; the vector is protected (by `Robj`) before anything else
+    // allocates, and filled within its length.
+    unsafe {
+        let mut make =
+            || extendr_ffi::Rf_allocVector(extendr_ffi::SEXPTYPE::RAWSXP, bytes.len() as isize);
+        let made = if bytes.len() < crate::json::GUARDED_ALLOCATION {
+            make()
+        } else {
+            crate::json::rapi::guarded_alloc(&mut make)?
+        };
+        let robj = Robj::from_sexp(made);
+        if !bytes.is_empty() {
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), extendr_ffi::RAW(made), bytes.len());
+        }
+        Some(robj)
     }
 }
 

@@ -30,10 +30,9 @@ const METHOD_STORED: u16 = 0;
 const METHOD_DEFLATE: u16 = 8;
 const METHOD_AES: u16 = 99;
 const ZIP64_EXTRA_ID: u16 = 0x0001;
-/// Deflate cannot expand data by more than about 1032:1; used only to size the first buffer.
+/// Deflate cannot expand data by more than about 1032:1 (258 bytes from two bits): the output
+/// buffer is never larger than that allows.
 const DEFLATE_MAX_RATIO: u64 = 1032;
-/// The first output buffer is at most this big; it doubles as needed.
-const INITIAL_BUFFER: u64 = 1 << 20;
 
 /// What was read: the names of all entries (central directory order) and the wanted members
 /// that exist, in the order they were asked for.
@@ -355,50 +354,55 @@ enum Inflate {
     TooBig,
     Corrupt,
     Trailing(usize),
+    OutOfMemory(usize),
 }
 
-/// Inflates raw deflate data, failing as soon as the output passes `max` bytes.
+/// Inflates raw deflate data, failing as soon as the output passes `max` bytes. The output
+/// buffer is allocated once: `max` is the size the entry declares, and deflate cannot expand
+/// data beyond `DEFLATE_MAX_RATIO`, so a small entry that lies about its size costs no more
+/// than its data allows. An allocation the system refuses is an error, not an abort.
 fn inflate(data: &[u8], max: usize) -> Result<Vec<u8>, Inflate> {
     // One byte of room beyond `max` tells a stream of exactly `max` bytes from a longer one.
     let cap = max.saturating_add(1);
     let ratio_bound = (data.len() as u64)
         .saturating_mul(DEFLATE_MAX_RATIO)
         .saturating_add(64);
-    let first = (cap as u64).min(ratio_bound).min(INITIAL_BUFFER) as usize;
-    let mut out = vec![0u8; first.max(1)];
+    let size = (cap as u64).min(ratio_bound) as usize;
+    let mut out = Vec::new();
+    out.try_reserve_exact(size)
+        .map_err(|_| Inflate::OutOfMemory(size))?;
+    out.resize(size, 0);
     let mut state = Box::<DecompressorOxide>::default();
-    let (mut in_pos, mut out_pos) = (0usize, 0usize);
-    loop {
-        let (status, read, written) = decompress(
-            &mut state,
-            &data[in_pos..],
-            &mut out,
-            out_pos,
-            inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
-        );
-        in_pos += read;
-        out_pos += written;
-        if out_pos > max {
-            return Err(Inflate::TooBig);
-        }
-        match status {
-            TINFLStatus::Done => {
-                if in_pos != data.len() {
-                    return Err(Inflate::Trailing(data.len() - in_pos));
-                }
-                out.truncate(out_pos);
-                return Ok(out);
-            }
-            TINFLStatus::HasMoreOutput => {
-                if out.len() >= cap {
-                    return Err(Inflate::TooBig);
-                }
-                let grown = out.len().saturating_mul(2).max(64).min(cap);
-                out.resize(grown, 0);
-            }
-            _ => return Err(Inflate::Corrupt),
-        }
+    let (status, read, written) = decompress(
+        &mut state,
+        data,
+        &mut out,
+        0,
+        inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
+    );
+    if written > max {
+        return Err(Inflate::TooBig);
     }
+    match status {
+        TINFLStatus::Done if read == data.len() => {
+            out.truncate(written);
+            Ok(out)
+        }
+        TINFLStatus::Done => Err(Inflate::Trailing(data.len() - read)),
+        // The buffer was full: the stream holds more than `max` bytes (or more than the ratio
+        // bound, which no valid stream does).
+        TINFLStatus::HasMoreOutput => Err(Inflate::TooBig),
+        _ => Err(Inflate::Corrupt),
+    }
+}
+
+/// A copy of `data`, or an error when the system refuses the memory.
+fn copied(data: &[u8]) -> Result<Vec<u8>, Inflate> {
+    let mut out = Vec::new();
+    out.try_reserve_exact(data.len())
+        .map_err(|_| Inflate::OutOfMemory(data.len()))?;
+    out.extend_from_slice(data);
+    Ok(out)
 }
 
 /// Reads an archive and extracts the `wanted` members that exist. Each member, and all of them
@@ -434,11 +438,14 @@ pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error>
         }
         let data = &bytes[entry.data_start..entry.data_end];
         let content = if entry.method == METHOD_STORED {
-            data.to_vec()
+            copied(data)
         } else {
             // Never more than declared: the declared size was checked against the limit, and
             // inflating stops as soon as the output passes it.
-            match inflate(data, declared) {
+            inflate(data, declared)
+        };
+        let content = {
+            match content {
                 Ok(v) => v,
                 Err(Inflate::TooBig) => {
                     return Err(Error::new(format!(
@@ -453,6 +460,12 @@ pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error>
                 Err(Inflate::Trailing(n)) => {
                     return Err(Error::new(format!(
                         "the deflate data of entry {} is followed by {n} unexpected bytes",
+                        show(name)
+                    )))
+                }
+                Err(Inflate::OutOfMemory(n)) => {
+                    return Err(Error::new(format!(
+                        "the system cannot give the {n} bytes of memory that entry {} needs",
                         show(name)
                     )))
                 }

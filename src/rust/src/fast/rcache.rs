@@ -8,7 +8,7 @@
 //! thread would find nothing cached rather than objects it must not touch.
 
 use super::rapi::{
-    install, mkchar, preserve, preserved_char, preserved_strings, Rf_ScalarInteger,
+    freeze, install, mkchar, preserve, preserved_char, preserved_strings, Rf_ScalarInteger,
     Rf_ScalarLogical, Rf_ScalarReal, Rf_ScalarString,
 };
 use crate::catalog::Entry;
@@ -78,6 +78,14 @@ pub struct Consts {
     pub keras_tensor_class_name: SEXP,
     /// `class_name`, `config`: the header of a special encoding.
     pub special_names: SEXP,
+    /// `keras_ellipsis()`: one frozen value serves every `__ellipsis__`.
+    pub ellipsis: SEXP,
+    /// `keras_slice()`: the `config` keys of `__slice__`, and the names and class of the value.
+    pub chr_start: SEXP,
+    pub chr_stop: SEXP,
+    pub chr_step: SEXP,
+    pub slice_names: SEXP,
+    pub slice_class: SEXP,
     /// Functional layer entries (`keras_functional_layer`): the class and the keys added after
     /// the layer's own config.
     pub chr_keras_functional_layer: SEXP,
@@ -174,6 +182,19 @@ unsafe fn make_consts() -> Consts {
         float32: preserved_strings(&["float32"]),
         keras_tensor_class_name: preserved_strings(&["__keras_tensor__"]),
         special_names: preserved_strings(&["class_name", "config"]),
+        ellipsis: {
+            let e = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, 0));
+            Rf_setAttrib(e, R_ClassSymbol, preserved_strings(&["keras_ellipsis"]));
+            freeze(e);
+            let e = preserve(e);
+            Rf_unprotect(1);
+            e
+        },
+        chr_start: preserved_char("start"),
+        chr_stop: preserved_char("stop"),
+        chr_step: preserved_char("step"),
+        slice_names: preserved_strings(&["start", "stop", "step"]),
+        slice_class: preserved_strings(&["keras_slice"]),
         chr_keras_functional_layer: preserved_char("keras_functional_layer"),
         chr_keras_tensor: preserved_char("keras_tensor"),
         chr_name: preserved_char("name"),

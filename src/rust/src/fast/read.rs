@@ -168,8 +168,14 @@ impl Reader<'_> {
         if let Some(i) = find_name(names, c.chr_registered_name) {
             optional_string(VECTOR_ELT(x, i))?;
         }
-        if class_name == "__keras_tensor__" {
-            return self.keras_tensor(element(x, names, c.chr_config));
+        match class_name {
+            "__keras_tensor__" => return self.keras_tensor(element(x, names, c.chr_config)),
+            "__ellipsis__" => {
+                ensure(is_plain_list_or_null(element(x, names, c.chr_config)))?;
+                return Ok(c.ellipsis);
+            }
+            "__slice__" => return self.slice(element(x, names, c.chr_config), level, depth),
+            _ => {}
         }
         // Other special encodings (and names R cannot look a decoder up by) are R's.
         ensure(!class_name.is_empty() && !class_name.starts_with("__"))?;
@@ -285,6 +291,29 @@ impl Reader<'_> {
         SET_VECTOR_ELT(out, 2, history);
         Rf_setAttrib(out, R_NamesSymbol, c.tensor_names);
         Rf_setAttrib(out, R_ClassSymbol, c.tensor_class);
+        Ok(out)
+    }
+
+    /// `__slice__` (`kc_special_decoders` in R/specials.R): start, stop and step, each
+    /// deserialized one level deeper, in a `keras_slice` value.
+    unsafe fn slice(&mut self, inner: SEXP, level: Level, depth: usize) -> Fast<SEXP> {
+        let c = self.c;
+        ensure(is_plain_list_or_null(inner))?;
+        let names = Rf_getAttrib(inner, R_NamesSymbol);
+        let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 3));
+        for (i, chr) in [c.chr_start, c.chr_stop, c.chr_step]
+            .into_iter()
+            .enumerate()
+        {
+            let given = if names == R_NilValue {
+                R_NilValue
+            } else {
+                find_name(names, chr).map_or(R_NilValue, |j| VECTOR_ELT(inner, j))
+            };
+            SET_VECTOR_ELT(out, i as isize, self.value(given, level, depth + 1)?);
+        }
+        Rf_setAttrib(out, R_NamesSymbol, c.slice_names);
+        Rf_setAttrib(out, R_ClassSymbol, c.slice_class);
         Ok(out)
     }
 
@@ -527,6 +556,11 @@ unsafe fn passes_as_argument(x: SEXP) -> bool {
             | SEXPTYPE::BUILTINSXP
             | SEXPTYPE::SPECIALSXP
     )
+}
+
+/// What R's decoders take as a special encoding's `config`: `NULL` or a list that is no object.
+unsafe fn is_plain_list_or_null(x: SEXP) -> bool {
+    TYPEOF(x) == SEXPTYPE::NILSXP || (TYPEOF(x) == SEXPTYPE::VECSXP && !is_object(x))
 }
 
 /// `sprintf("%.0f", as.numeric(id))`, for ids the fast path is sure to format the same way.

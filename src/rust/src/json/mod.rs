@@ -91,7 +91,8 @@ unsafe fn input_bytes(x: &Robj) -> std::result::Result<&[u8], &'static str> {
     }
 }
 
-/// A character(1) of ASCII `text`, made without extendr's per-object bookkeeping.
+/// A character(1) of ASCII `text`, made without extendr's per-object bookkeeping; a classed
+/// error when R cannot allocate it.
 fn string_robj(text: &str) -> Robj {
     let Ok(len) = c_int::try_from(text.len()) else {
         return rust_error(
@@ -102,14 +103,40 @@ fn string_robj(text: &str) -> Robj {
     };
     // SAFETY: the CHARSXP is protected by `Rf_ScalarString`, the vector by `Rf_protect` until
     // extendr holds it; the text has no NUL (the printer escapes every control character).
+    // Large texts are allocated guarded: an allocation error must not leak `text` itself.
     unsafe {
-        let c = Rf_mkCharLenCE(text.as_ptr() as *const c_char, len, cetype_t::CE_UTF8);
-        let s = Rf_protect(rapi::Rf_ScalarString(c));
+        let mut make = || {
+            rapi::Rf_ScalarString(Rf_mkCharLenCE(
+                text.as_ptr() as *const c_char,
+                len,
+                cetype_t::CE_UTF8,
+            ))
+        };
+        let made = if text.len() < GUARDED_ALLOCATION {
+            Some(make())
+        } else {
+            rapi::guarded_alloc(&mut make)
+        };
+        let Some(made) = made else {
+            return rust_error(
+                JSON_ERROR,
+                &format!(
+                    "R could not allocate the {} bytes of JSON text.",
+                    text.len()
+                ),
+                Vec::new(),
+            );
+        };
+        let s = Rf_protect(made);
         let robj = Robj::from_sexp(s);
         Rf_unprotect(1);
         robj
     }
 }
+
+/// From this size on, R objects made from large Rust buffers are allocated guarded
+/// (`rapi::guarded_alloc`); below it, R failing to allocate means R is failing anyway.
+pub(crate) const GUARDED_ALLOCATION: usize = 1 << 20;
 
 /// A `kc_rust_error` list: `class`, `message`, then `fields`.
 fn rust_error(class: &str, message: &str, fields: Vec<(&str, Robj)>) -> Robj {

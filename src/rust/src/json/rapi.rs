@@ -26,6 +26,12 @@ extern "C" {
     /// How many references R counts to `x` (`MAYBE_SHARED(x)` is `REFCNT(x) > 1`).
     pub fn REFCNT(x: SEXP) -> c_int;
     pub fn vmaxget() -> *mut c_void;
+    pub fn R_tryCatchError(
+        body: unsafe extern "C" fn(*mut c_void) -> SEXP,
+        body_data: *mut c_void,
+        handler: unsafe extern "C" fn(SEXP, *mut c_void) -> SEXP,
+        handler_data: *mut c_void,
+    ) -> SEXP;
     pub fn vmaxset(ptr: *const c_void);
 }
 
@@ -73,4 +79,30 @@ fn native_is_utf8() -> bool {
         Rf_unprotect(1);
         same
     })
+}
+
+/// Runs `make`, one R allocation, so that R failing to allocate comes back as `None` instead of
+/// an R error: that error would long-jump over the caller's frames and leak what they own (a
+/// large buffer, most often the very data the allocation was for). Worth its cost (R's
+/// `tryCatch` machinery) for large allocations only. The result is unprotected.
+///
+/// # Safety
+/// On R's main thread. `make` must own nothing that needs dropping: on failure R jumps out of
+/// it to `R_tryCatchError`.
+pub unsafe fn guarded_alloc(make: &mut dyn FnMut() -> SEXP) -> Option<SEXP> {
+    unsafe extern "C" fn body(data: *mut c_void) -> SEXP {
+        let make = &mut *(data as *mut &mut dyn FnMut() -> SEXP);
+        make()
+    }
+    unsafe extern "C" fn failed(_condition: SEXP, _data: *mut c_void) -> SEXP {
+        extendr_ffi::R_NilValue
+    }
+    let mut make = make;
+    let result = R_tryCatchError(
+        body,
+        &mut make as *mut _ as *mut c_void,
+        failed,
+        std::ptr::null_mut(),
+    );
+    (result != extendr_ffi::R_NilValue).then_some(result)
 }

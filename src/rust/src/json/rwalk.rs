@@ -5,7 +5,7 @@
 //! objects and other types are refused with the path to the offending element, because writing
 //! them silently would produce a config Keras reads differently.
 
-use super::codec::write::{is_integer_text, Printer, Source, TooDeep};
+use super::codec::write::{is_integer_text, OutOfMemory, Printer, Source, TooDeep};
 use super::codec::MAX_DEPTH;
 use super::rapi::{char_utf8, vmaxget, vmaxset, Rf_getCharCE, Rf_inherits, REFCNT};
 use extendr_ffi::{
@@ -51,6 +51,12 @@ pub struct WriteError {
 enum Step {
     Name(String),
     Index(usize),
+}
+
+impl From<OutOfMemory> for WriteError {
+    fn from(_: OutOfMemory) -> Self {
+        WriteError::new("a text larger than the memory available".to_owned())
+    }
 }
 
 impl From<TooDeep> for WriteError {

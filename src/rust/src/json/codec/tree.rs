@@ -3,7 +3,7 @@
 //! first position and their last value, and strings cannot hold U+0000.
 
 use super::read::{self, ParseError, Sink};
-use super::write::{self, Printer, Source, TooDeep};
+use super::write::{self, OutOfMemory, Printer, Source, TooDeep};
 
 #[derive(Debug, Clone)]
 pub enum Value {
@@ -45,7 +45,26 @@ pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
         .expect("a successful parse leaves one value"))
 }
 
-pub fn to_json(value: &Value, pretty: bool) -> Result<String, TooDeep> {
+/// Why a plain value could not be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    TooDeep,
+    OutOfMemory,
+}
+
+impl From<TooDeep> for Failure {
+    fn from(_: TooDeep) -> Self {
+        Failure::TooDeep
+    }
+}
+
+impl From<OutOfMemory> for Failure {
+    fn from(_: OutOfMemory) -> Self {
+        Failure::OutOfMemory
+    }
+}
+
+pub fn to_json(value: &Value, pretty: bool) -> Result<String, Failure> {
     write::to_json(value, pretty)
 }
 
@@ -110,9 +129,9 @@ impl Sink for TreeSink {
 }
 
 impl Source for Value {
-    type Error = TooDeep;
+    type Error = Failure;
 
-    fn emit(&self, out: &mut Printer) -> Result<(), TooDeep> {
+    fn emit(&self, out: &mut Printer) -> Result<(), Failure> {
         match self {
             Value::Null => {
                 out.null();

@@ -13,11 +13,22 @@ pub trait Source {
 }
 
 /// Writes `value` as JSON text: compact, or Python's `indent=2` layout when `pretty`.
-pub fn to_json<S: Source + ?Sized>(value: &S, pretty: bool) -> Result<String, S::Error> {
+pub fn to_json<S: Source + ?Sized>(value: &S, pretty: bool) -> Result<String, S::Error>
+where
+    S::Error: From<OutOfMemory>,
+{
     let mut printer = Printer::new(pretty);
     value.emit(&mut printer)?;
-    Ok(printer.finish())
+    Ok(printer.finish()?)
 }
+
+/// The text grew larger than the memory the system would give: reported, never an abort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OutOfMemory;
+
+/// Room the printer makes before each value, for everything but a string's text: separators,
+/// indentation beyond the depth's, a number or a literal.
+const HEADROOM: usize = 64;
 
 /// Opening one more array or object would nest deeper than [`MAX_DEPTH`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +50,8 @@ pub struct Printer {
     first: bool,
     /// A key was just written: the next value follows it directly.
     after_key: bool,
+    /// Memory ran out: the text is dropped, and nothing more is written that could need more.
+    out_of_memory: bool,
 }
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
@@ -71,11 +84,35 @@ impl Printer {
             depth: 0,
             first: true,
             after_key: false,
+            out_of_memory: false,
         }
     }
 
-    pub fn finish(self) -> String {
-        self.out
+    pub fn finish(self) -> Result<String, OutOfMemory> {
+        if self.out_of_memory {
+            Err(OutOfMemory)
+        } else {
+            Ok(self.out)
+        }
+    }
+
+    /// Makes room for `extra` more bytes, so that no write until the next call reallocates: a
+    /// failed `push_str` would abort the process (and R with it). When memory runs out the text
+    /// is dropped; from then on the calls only clear what the small writes left.
+    fn room(&mut self, extra: usize) -> bool {
+        if !self.out_of_memory && self.out.try_reserve(extra).is_err() {
+            self.out_of_memory = true;
+            self.out = String::new();
+        }
+        if self.out_of_memory {
+            self.out.clear();
+        }
+        !self.out_of_memory
+    }
+
+    /// Room for the punctuation and indentation before an item at the current depth.
+    fn room_for_item(&mut self) -> bool {
+        self.room(HEADROOM.saturating_add(self.depth.saturating_mul(2)))
     }
 
     /// How long the text is so far: where the value just written ends.
@@ -131,7 +168,9 @@ impl Printer {
     pub fn integer_digits(&mut self, digits: &str) -> usize {
         debug_assert!(is_integer_text(digits));
         let start = self.before_value();
-        self.out.push_str(digits);
+        if self.room(digits.len()) {
+            self.out.push_str(digits);
+        }
         start
     }
 
@@ -171,6 +210,7 @@ impl Printer {
 
     /// Writes the key of the next value; returns where its text (quotes included) lies.
     pub fn key(&mut self, key: &str) -> Range<usize> {
+        self.room_for_item();
         self.item_separator();
         let start = self.out.len();
         self.quoted(key);
@@ -193,6 +233,7 @@ impl Printer {
 
     /// Writes again the key whose text lies at `range`, as `key` told (or a string value's).
     pub fn repeat_key(&mut self, range: Range<usize>) {
+        self.room_for_item();
         self.item_separator();
         self.repeat(range);
         self.out.push_str(": ");
@@ -200,6 +241,10 @@ impl Printer {
     }
 
     fn repeat(&mut self, range: Range<usize>) {
+        // After running out of memory the text is gone, and with it what `range` pointed at.
+        if !self.room(range.len().saturating_add(HEADROOM)) {
+            return;
+        }
         // SAFETY: `out` is all ASCII, so any range of it is valid UTF-8 (and `extend_from_within`
         // panics rather than read outside it).
         unsafe { self.out.as_mut_vec() }.extend_from_within(range);
@@ -217,6 +262,7 @@ impl Printer {
     }
 
     fn close(&mut self, bracket: char) -> usize {
+        self.room_for_item();
         self.depth -= 1;
         // Python writes empty containers as `[]` and `{}` even when indenting.
         if self.pretty && !self.first {
@@ -229,6 +275,7 @@ impl Printer {
 
     /// Writes what goes before a value; returns where the value starts.
     fn before_value(&mut self) -> usize {
+        self.room_for_item();
         if self.after_key {
             self.after_key = false;
         } else {
@@ -263,6 +310,9 @@ impl Printer {
     /// `\t`, `\b`, `\f`, every other character outside printable ASCII (DEL included) as `\uxxxx`
     /// in lowercase hex, with a surrogate pair above the BMP.
     fn quoted(&mut self, value: &str) {
+        if !self.room(escaped_len(value).saturating_add(2)) {
+            return;
+        }
         self.out.push('"');
         let bytes = value.as_bytes();
         let mut run = 0;
@@ -302,6 +352,7 @@ impl Printer {
     }
 
     fn unicode_escape(&mut self, unit: u16) {
+        // `quoted` made room for these: `escaped_len` counts them.
         self.out.push_str("\\u");
         for shift in [12, 8, 4, 0] {
             self.out
@@ -327,6 +378,22 @@ mod tests {
 
     fn compact(json: &str) -> String {
         to_json(&parse(json.as_bytes()).unwrap(), false).unwrap()
+    }
+
+    #[test]
+    fn running_out_of_memory_is_reported_and_nothing_large_is_written_after() {
+        let mut p = Printer::new(true);
+        p.begin_array().unwrap();
+        p.string("before");
+        // A request no allocator grants: as when the system has no memory left.
+        assert!(!p.room(usize::MAX));
+        p.string(&"x".repeat(5000));
+        p.integer(3);
+        let range = 0..2;
+        p.repeat_value(range);
+        p.end_array();
+        assert!(p.len() < HEADROOM);
+        assert_eq!(p.finish(), Err(OutOfMemory));
     }
 
     #[test]
@@ -379,7 +446,7 @@ mod tests {
         }
         assert!(to_json(&v, false).is_ok());
         let v = Value::Object(vec![("k".into(), v)]);
-        assert_eq!(to_json(&v, true), Err(TooDeep));
+        assert_eq!(to_json(&v, true), Err(super::super::tree::Failure::TooDeep));
     }
 
     #[test]
@@ -391,4 +458,21 @@ mod tests {
             assert!(!is_integer_text(bad), "{bad}");
         }
     }
+}
+
+/// An upper bound of the length of `value` escaped by `quoted` (quotes excepted): exact for long
+/// strings, six bytes a byte for short ones, where counting would cost more than it saves.
+fn escaped_len(value: &str) -> usize {
+    if value.len() <= 1024 {
+        return value.len() * 6;
+    }
+    value
+        .chars()
+        .map(|c| match ESCAPE.get(c as usize) {
+            Some(0) => 1,
+            Some(b'u') => 6,
+            Some(_) => 2,
+            None => 6 * c.len_utf16(),
+        })
+        .sum()
 }
