@@ -3,9 +3,7 @@
 //! that never becomes processable is part of a loop or disconnected.
 
 use extendr_api::prelude::*;
-use extendr_ffi::{
-    R_ClassSymbol, R_NamesSymbol, Rf_getAttrib, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
-};
+use extendr_ffi::{R_ClassSymbol, R_NamesSymbol, Rf_getAttrib, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH};
 use std::collections::HashMap;
 
 /// One input of a node: `[layer, node_index, tensor_index]`'s first two.
@@ -28,20 +26,14 @@ pub enum GraphError {
 impl GraphError {
     pub fn message(&self) -> String {
         match self {
-            GraphError::UnknownLayer {
-                layer,
-                referenced_by,
-            } => {
+            GraphError::UnknownLayer { layer, referenced_by } => {
                 format!("Unknown layer: '{layer}' (an inbound node of layer '{referenced_by}' refers to it).")
             }
             GraphError::Unresolved(nodes) => {
                 let shown: Vec<String> = nodes
                     .iter()
                     .map(|(layer, refs)| {
-                        let inputs: Vec<String> = refs
-                            .iter()
-                            .map(|r| format!("{}[{}]", r.layer, r.node))
-                            .collect();
+                        let inputs: Vec<String> = refs.iter().map(|r| format!("{}[{}]", r.layer, r.node)).collect();
                         format!("'{layer}' <- [{}]", inputs.join(", "))
                     })
                     .collect();
@@ -58,16 +50,8 @@ impl GraphError {
 /// Runs the rebuild: `initial[i]` is the nodes layer `i` has before any call (1 for input
 /// layers and nested Functional models), `nodes[i]` its inbound nodes. Returns every layer's
 /// node count.
-pub fn resolve(
-    names: &[String],
-    initial: &[u32],
-    nodes: &[Vec<Vec<Ref>>],
-) -> Result<Vec<u32>, GraphError> {
-    let index: HashMap<&str, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
+pub fn resolve(names: &[String], initial: &[u32], nodes: &[Vec<Vec<Ref>>]) -> Result<Vec<u32>, GraphError> {
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
     let mut pending: Vec<Vec<Vec<(usize, i64)>>> = Vec::with_capacity(nodes.len());
     for (i, layer_nodes) in nodes.iter().enumerate() {
         let mut resolved = Vec::with_capacity(layer_nodes.len());
@@ -75,10 +59,7 @@ pub fn resolve(
             let mut refs = Vec::with_capacity(node.len());
             for r in node {
                 let Some(&j) = index.get(r.layer.as_str()) else {
-                    return Err(GraphError::UnknownLayer {
-                        layer: r.layer.clone(),
-                        referenced_by: names[i].clone(),
-                    });
+                    return Err(GraphError::UnknownLayer { layer: r.layer.clone(), referenced_by: names[i].clone() });
                 };
                 refs.push((j, r.node));
             }
@@ -92,9 +73,7 @@ pub fn resolve(
         let mut progress = false;
         for i in 0..pending.len() {
             while done[i] < pending[i].len() {
-                let ready = pending[i][done[i]]
-                    .iter()
-                    .all(|&(j, node)| node >= 0 && node < i64::from(counts[j]));
+                let ready = pending[i][done[i]].iter().all(|&(j, node)| node >= 0 && node < i64::from(counts[j]));
                 if !ready {
                     break;
                 }
@@ -108,11 +87,7 @@ pub fn resolve(
         }
     }
     let left: Vec<(String, Vec<Ref>)> = (0..pending.len())
-        .flat_map(|i| {
-            nodes[i][done[i]..]
-                .iter()
-                .map(move |node| (names[i].clone(), node.clone()))
-        })
+        .flat_map(|i| nodes[i][done[i]..].iter().map(move |node| (names[i].clone(), node.clone())))
         .collect();
     if left.is_empty() {
         Ok(counts)
@@ -135,9 +110,8 @@ unsafe fn node_refs(node: extendr_ffi::SEXP) -> Result<Vec<Ref>, &'static str> {
     if Rf_getAttrib(node, R_NamesSymbol) == extendr_ffi::R_NilValue {
         for i in 0..XLENGTH(node) {
             out.push(
-                keras2_ref(VECTOR_ELT(node, i)).ok_or(
-                    "a Keras 2 node must list [layer, node_index, tensor_index] references",
-                )?,
+                keras2_ref(VECTOR_ELT(node, i))
+                    .ok_or("a Keras 2 node must list [layer, node_index, tensor_index] references")?,
             );
         }
     } else {
@@ -147,11 +121,7 @@ unsafe fn node_refs(node: extendr_ffi::SEXP) -> Result<Vec<Ref>, &'static str> {
 }
 
 /// The `keras_history` of every symbolic tensor inside `x`.
-unsafe fn tensor_refs(
-    x: extendr_ffi::SEXP,
-    out: &mut Vec<Ref>,
-    depth: usize,
-) -> Result<(), &'static str> {
+unsafe fn tensor_refs(x: extendr_ffi::SEXP, out: &mut Vec<Ref>, depth: usize) -> Result<(), &'static str> {
     if TYPEOF(x) != SEXPTYPE::VECSXP {
         return Ok(());
     }
@@ -165,10 +135,7 @@ unsafe fn tensor_refs(
                 // A tensor without history is a constant input, as in Keras.
                 None => {}
                 Some(h) if h == extendr_ffi::R_NilValue => {}
-                Some(h) => out.push(
-                    as_ref(h)
-                        .ok_or("a keras_history must be [layer_name, node_index, tensor_index]")?,
-                ),
+                Some(h) => out.push(as_ref(h).ok_or("a keras_history must be [layer_name, node_index, tensor_index]")?),
             }
         }
         return Ok(());
@@ -182,9 +149,7 @@ unsafe fn tensor_refs(
 /// A CHARSXP's text when it is valid UTF-8 (names in a graph are compared, never translated:
 /// a Latin-1 name simply matches nothing).
 unsafe fn text<'a>(c: extendr_ffi::SEXP) -> Option<&'a str> {
-    std::ffi::CStr::from_ptr(extendr_ffi::R_CHAR(c))
-        .to_str()
-        .ok()
+    std::ffi::CStr::from_ptr(extendr_ffi::R_CHAR(c)).to_str().ok()
 }
 
 unsafe fn named(x: extendr_ffi::SEXP, key: &str) -> Option<extendr_ffi::SEXP> {
@@ -192,9 +157,7 @@ unsafe fn named(x: extendr_ffi::SEXP, key: &str) -> Option<extendr_ffi::SEXP> {
     if TYPEOF(names) != SEXPTYPE::STRSXP {
         return None;
     }
-    (0..XLENGTH(names))
-        .find(|&i| text(STRING_ELT(names, i)) == Some(key))
-        .map(|i| VECTOR_ELT(x, i))
+    (0..XLENGTH(names)).find(|&i| text(STRING_ELT(names, i)) == Some(key)).map(|i| VECTOR_ELT(x, i))
 }
 
 /// A whole, non-negative number.
@@ -204,9 +167,7 @@ unsafe fn index_number(x: extendr_ffi::SEXP) -> Option<i64> {
         return None;
     }
     let v = match TYPEOF(x) {
-        SEXPTYPE::INTSXP if *extendr_ffi::INTEGER(x) != i32::MIN => {
-            f64::from(*extendr_ffi::INTEGER(x))
-        }
+        SEXPTYPE::INTSXP if *extendr_ffi::INTEGER(x) != i32::MIN => f64::from(*extendr_ffi::INTEGER(x)),
         SEXPTYPE::REALSXP => *extendr_ffi::REAL(x),
         _ => return None,
     };
@@ -214,9 +175,7 @@ unsafe fn index_number(x: extendr_ffi::SEXP) -> Option<i64> {
 }
 
 unsafe fn scalar_string(x: extendr_ffi::SEXP) -> Option<String> {
-    (TYPEOF(x) == SEXPTYPE::STRSXP
-        && XLENGTH(x) == 1
-        && STRING_ELT(x, 0) != extendr_ffi::R_NaString)
+    (TYPEOF(x) == SEXPTYPE::STRSXP && XLENGTH(x) == 1 && STRING_ELT(x, 0) != extendr_ffi::R_NaString)
         .then(|| text(STRING_ELT(x, 0)).map(str::to_owned))
         .flatten()
 }
@@ -227,10 +186,7 @@ unsafe fn as_ref(h: extendr_ffi::SEXP) -> Option<Ref> {
         return None;
     }
     index_number(VECTOR_ELT(h, 2))?;
-    Some(Ref {
-        layer: scalar_string(VECTOR_ELT(h, 0))?,
-        node: index_number(VECTOR_ELT(h, 1))?,
-    })
+    Some(Ref { layer: scalar_string(VECTOR_ELT(h, 0))?, node: index_number(VECTOR_ELT(h, 1))? })
 }
 
 /// Keras 2's reference: unnamed, a string then two numbers, and maybe a kwargs dict.
@@ -259,17 +215,14 @@ fn rs_functional_graph(names: Robj, initial: Vec<i32>, inbound: List) -> Robj {
                     Ok(refs) => per_layer.push(refs),
                     Err(problem) => {
                         let layer = names.get(i).map_or("", String::as_str);
-                        let message =
-                            format!("Malformed inbound node of layer '{layer}': {problem}.");
+                        let message = format!("Malformed inbound node of layer '{layer}': {problem}.");
                         return crate::rust_error("kerasconfig_error_graph", &message);
                     }
                 }
             }
         } else if !layer_nodes.is_null() {
-            let message = format!(
-                "The inbound_nodes of layer '{}' must be a list.",
-                names.get(i).map_or("", String::as_str)
-            );
+            let message =
+                format!("The inbound_nodes of layer '{}' must be a list.", names.get(i).map_or("", String::as_str));
             return crate::rust_error("kerasconfig_error_graph", &message);
         }
         nodes.push(per_layer);
@@ -314,10 +267,7 @@ mod tests {
     use super::*;
 
     fn r(layer: &str, node: i64) -> Ref {
-        Ref {
-            layer: layer.to_owned(),
-            node,
-        }
+        Ref { layer: layer.to_owned(), node }
     }
 
     fn names(n: &[&str]) -> Vec<String> {
@@ -326,78 +276,42 @@ mod tests {
 
     #[test]
     fn a_chain_resolves_and_counts_nodes() {
-        let counts = resolve(
-            &names(&["x", "a", "b"]),
-            &[1, 0, 0],
-            &[vec![], vec![vec![r("x", 0)]], vec![vec![r("a", 0)]]],
-        );
+        let counts =
+            resolve(&names(&["x", "a", "b"]), &[1, 0, 0], &[vec![], vec![vec![r("x", 0)]], vec![vec![r("a", 0)]]]);
         assert_eq!(counts, Ok(vec![1, 1, 1]));
     }
 
     #[test]
     fn layers_listed_before_their_inputs_resolve_on_a_later_pass() {
-        let counts = resolve(
-            &names(&["b", "a", "x"]),
-            &[0, 0, 1],
-            &[vec![vec![r("a", 0)]], vec![vec![r("x", 0)]], vec![]],
-        );
+        let counts =
+            resolve(&names(&["b", "a", "x"]), &[0, 0, 1], &[vec![vec![r("a", 0)]], vec![vec![r("x", 0)]], vec![]]);
         assert_eq!(counts, Ok(vec![1, 1, 1]));
     }
 
     #[test]
     fn a_shared_layer_gets_one_node_per_call() {
-        let nodes = vec![
-            vec![],
-            vec![],
-            vec![vec![r("l", 0)], vec![r("r", 0)]],
-            vec![vec![r("s", 0), r("s", 1)]],
-        ];
+        let nodes = vec![vec![], vec![], vec![vec![r("l", 0)], vec![r("r", 0)]], vec![vec![r("s", 0), r("s", 1)]]];
         let counts = resolve(&names(&["l", "r", "s", "dot"]), &[1, 1, 0, 0], &nodes);
         assert_eq!(counts, Ok(vec![1, 1, 2, 1]));
     }
 
     #[test]
     fn loops_are_reported_with_the_nodes_left() {
-        let err = resolve(
-            &names(&["x", "a", "b"]),
-            &[1, 0, 0],
-            &[vec![], vec![vec![r("b", 0)]], vec![vec![r("a", 0)]]],
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.message().split(": ").last(),
-            Some("{'a' <- [b[0]], 'b' <- [a[0]]}")
-        );
+        let err =
+            resolve(&names(&["x", "a", "b"]), &[1, 0, 0], &[vec![], vec![vec![r("b", 0)]], vec![vec![r("a", 0)]]])
+                .unwrap_err();
+        assert_eq!(err.message().split(": ").last(), Some("{'a' <- [b[0]], 'b' <- [a[0]]}"));
     }
 
     #[test]
     fn a_node_index_that_never_exists_is_unresolved() {
-        let err = resolve(
-            &names(&["x", "a"]),
-            &[1, 0],
-            &[vec![], vec![vec![r("x", 3)]]],
-        )
-        .unwrap_err();
-        assert_eq!(
-            err,
-            GraphError::Unresolved(vec![("a".into(), vec![r("x", 3)])])
-        );
+        let err = resolve(&names(&["x", "a"]), &[1, 0], &[vec![], vec![vec![r("x", 3)]]]).unwrap_err();
+        assert_eq!(err, GraphError::Unresolved(vec![("a".into(), vec![r("x", 3)])]));
     }
 
     #[test]
     fn unknown_layers_are_named_with_who_refers_to_them() {
-        let err = resolve(
-            &names(&["x", "a"]),
-            &[1, 0],
-            &[vec![], vec![vec![r("ghost", 0)]]],
-        )
-        .unwrap_err();
-        assert_eq!(
-            err,
-            GraphError::UnknownLayer {
-                layer: "ghost".into(),
-                referenced_by: "a".into()
-            }
-        );
+        let err = resolve(&names(&["x", "a"]), &[1, 0], &[vec![], vec![vec![r("ghost", 0)]]]).unwrap_err();
+        assert_eq!(err, GraphError::UnknownLayer { layer: "ghost".into(), referenced_by: "a".into() });
     }
 }

@@ -36,8 +36,7 @@ unsafe impl Send for RObj {}
 unsafe impl Sync for RObj {}
 
 static REGISTRY: LazyLock<Mutex<Registry<RObj>>> = LazyLock::new(|| Mutex::new(Registry::new()));
-static SCOPES: LazyLock<Mutex<ScopeStack<RObj>>> =
-    LazyLock::new(|| Mutex::new(ScopeStack::default()));
+static SCOPES: LazyLock<Mutex<ScopeStack<RObj>>> = LazyLock::new(|| Mutex::new(ScopeStack::default()));
 /// Keras' `safe_mode_saving` global: `None` until set; when set it overrides the argument.
 static SAFE_MODE: Mutex<Option<bool>> = Mutex::new(None);
 
@@ -71,8 +70,7 @@ fn identity(obj: &Robj) -> Id {
 
 pub(crate) fn rust_error(class: &str, message: &str) -> Robj {
     let mut l = list!(class = class, message = message);
-    l.set_class(&["kc_rust_error"])
-        .expect("a list takes a class");
+    l.set_class(&["kc_rust_error"]).expect("a list takes a class");
     l.into()
 }
 
@@ -80,30 +78,19 @@ pub(crate) fn rust_error(class: &str, message: &str) -> Robj {
 /// error naming `what`. extendr's own `&str` conversion trusts the bytes unchecked, so no R string
 /// reaches Rust code except through here or `json::rapi::char_utf8`.
 fn char_text(c: extendr_ffi::SEXP, what: &str) -> std::result::Result<String, Robj> {
-    let bytes = unsafe { json::rapi::char_utf8(c) }.map_err(|problem| {
-        rust_error(
-            "kerasconfig_error_encoding",
-            &format!("{what} is {problem}."),
-        )
-    })?;
-    std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| {
-        rust_error(
-            "kerasconfig_error_encoding",
-            &format!("{what} is a string that is not valid UTF-8."),
-        )
-    })
+    let bytes = unsafe { json::rapi::char_utf8(c) }
+        .map_err(|problem| rust_error("kerasconfig_error_encoding", &format!("{what} is {problem}.")))?;
+    std::str::from_utf8(bytes)
+        .map(str::to_owned)
+        .map_err(|_| rust_error("kerasconfig_error_encoding", &format!("{what} is a string that is not valid UTF-8.")))
 }
 
 /// A single string argument (not `NA`), checked and translated to UTF-8.
 fn text_arg(x: &Robj, what: &str) -> std::result::Result<String, Robj> {
     use extendr_ffi::{R_NaString, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
     let s = unsafe { x.get() };
-    if unsafe { TYPEOF(s) != SEXPTYPE::STRSXP || XLENGTH(s) != 1 || STRING_ELT(s, 0) == R_NaString }
-    {
-        return Err(rust_error(
-            "kerasconfig_error_type",
-            &format!("{what} must be a single string."),
-        ));
+    if unsafe { TYPEOF(s) != SEXPTYPE::STRSXP || XLENGTH(s) != 1 || STRING_ELT(s, 0) == R_NaString } {
+        return Err(rust_error("kerasconfig_error_type", &format!("{what} must be a single string.")));
     }
     char_text(unsafe { STRING_ELT(s, 0) }, what)
 }
@@ -113,19 +100,13 @@ pub(crate) fn texts_arg(x: &Robj, what: &str) -> std::result::Result<Vec<String>
     use extendr_ffi::{R_NaString, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
     let s = unsafe { x.get() };
     if unsafe { TYPEOF(s) } != SEXPTYPE::STRSXP {
-        return Err(rust_error(
-            "kerasconfig_error_type",
-            &format!("{what} must be a string."),
-        ));
+        return Err(rust_error("kerasconfig_error_type", &format!("{what} must be a string.")));
     }
     (0..unsafe { XLENGTH(s) })
         .map(|i| {
             let c = unsafe { STRING_ELT(s, i) };
             if c == unsafe { R_NaString } {
-                return Err(rust_error(
-                    "kerasconfig_error_type",
-                    &format!("{what} must not be NA."),
-                ));
+                return Err(rust_error("kerasconfig_error_type", &format!("{what} must not be NA.")));
             }
             char_text(c, what)
         })
@@ -148,21 +129,11 @@ fn objects_from(list: &Robj, what: &str) -> std::result::Result<Objects<RObj>, R
         return Ok(Vec::new());
     }
     let Some(values) = list.as_list() else {
-        return Err(rust_error(
-            "kerasconfig_error_type",
-            &format!("`{what}` must be a named list."),
-        ));
+        return Err(rust_error("kerasconfig_error_type", &format!("`{what}` must be a named list.")));
     };
-    let unnamed = || {
-        rust_error(
-            "kerasconfig_error_type",
-            &format!("Every element of `{what}` must be named."),
-        )
-    };
+    let unnamed = || rust_error("kerasconfig_error_type", &format!("Every element of `{what}` must be named."));
     let names = unsafe { extendr_ffi::Rf_getAttrib(list.get(), extendr_ffi::R_NamesSymbol) };
-    if !values.is_empty()
-        && unsafe { TYPEOF(names) != SEXPTYPE::STRSXP || XLENGTH(names) as usize != values.len() }
-    {
+    if !values.is_empty() && unsafe { TYPEOF(names) != SEXPTYPE::STRSXP || XLENGTH(names) as usize != values.len() } {
         return Err(unnamed());
     }
     values
@@ -184,22 +155,13 @@ fn objects_from(list: &Robj, what: &str) -> std::result::Result<Objects<RObj>, R
 }
 
 /// `custom_objects` and `module_objects` arguments, converted.
-fn both_objects(
-    custom: &Robj,
-    module: &Robj,
-) -> std::result::Result<(Objects<RObj>, Objects<RObj>), Robj> {
-    Ok((
-        objects_from(custom, "custom_objects")?,
-        objects_from(module, "module_objects")?,
-    ))
+fn both_objects(custom: &Robj, module: &Robj) -> std::result::Result<(Objects<RObj>, Objects<RObj>), Robj> {
+    Ok((objects_from(custom, "custom_objects")?, objects_from(module, "module_objects")?))
 }
 
 fn named_list(pairs: Vec<(String, RObj)>) -> Robj {
-    let (names, values): (Vec<String>, Vec<Robj>) =
-        pairs.into_iter().map(|(k, o)| (k, o.0)).unzip();
-    List::from_names_and_values(names, values)
-        .expect("names match values")
-        .into()
+    let (names, values): (Vec<String>, Vec<Robj>) = pairs.into_iter().map(|(k, o)| (k, o.0)).unzip();
+    List::from_names_and_values(names, values).expect("names match values").into()
 }
 
 /// The identity of an R object (its address), as a number R can use as a key.
@@ -227,27 +189,16 @@ fn rs_register(key: Robj, object: Robj) -> Robj {
 /// The registry key of `object`, or `NULL`.
 #[extendr]
 fn rs_registered_name(object: Robj) -> Nullable<String> {
-    let name = REGISTRY
-        .lock()
-        .name_of(identity(&object))
-        .map(str::to_owned);
+    let name = REGISTRY.lock().name_of(identity(&object)).map(str::to_owned);
     name.map_or(Nullable::Null, Nullable::NotNull)
 }
 
 /// The registry as a named list, in registration order.
 #[extendr]
 fn rs_registry_entries() -> Robj {
-    let pairs: Vec<(String, extendr_ffi::SEXP)> = REGISTRY
-        .lock()
-        .entries()
-        .map(|(k, e)| (k.to_owned(), e.object.sexp()))
-        .collect();
-    named_list(
-        pairs
-            .into_iter()
-            .map(|(k, s)| (k, RObj::from_held(s)))
-            .collect(),
-    )
+    let pairs: Vec<(String, extendr_ffi::SEXP)> =
+        REGISTRY.lock().entries().map(|(k, e)| (k.to_owned(), e.object.sexp())).collect();
+    named_list(pairs.into_iter().map(|(k, s)| (k, RObj::from_held(s))).collect())
 }
 
 /// Empties the registry; returns what it held.
@@ -267,12 +218,8 @@ fn rs_scope_enter(objects: Robj, merged: bool) -> Robj {
         Err(e) => return e,
     };
     if merged {
-        let visible: Vec<(String, extendr_ffi::SEXP)> = SCOPES
-            .lock()
-            .visible()
-            .iter()
-            .map(|(k, o)| (k.clone(), o.sexp()))
-            .collect();
+        let visible: Vec<(String, extendr_ffi::SEXP)> =
+            SCOPES.lock().visible().iter().map(|(k, o)| (k.clone(), o.sexp())).collect();
         for (k, v) in visible {
             let v = RObj::from_held(v);
             match objects.iter_mut().find(|(key, _)| *key == k) {
@@ -295,18 +242,9 @@ fn rs_scope_leave(depth: i32) {
 /// The visible scope objects as a named list.
 #[extendr]
 fn rs_scope_objects() -> Robj {
-    let pairs: Vec<(String, extendr_ffi::SEXP)> = SCOPES
-        .lock()
-        .visible()
-        .iter()
-        .map(|(k, o)| (k.clone(), o.sexp()))
-        .collect();
-    named_list(
-        pairs
-            .into_iter()
-            .map(|(k, s)| (k, RObj::from_held(s)))
-            .collect(),
-    )
+    let pairs: Vec<(String, extendr_ffi::SEXP)> =
+        SCOPES.lock().visible().iter().map(|(k, o)| (k.clone(), o.sexp())).collect();
+    named_list(pairs.into_iter().map(|(k, s)| (k, RObj::from_held(s))).collect())
 }
 
 /// The safe-mode setting: `NULL` (unset), `TRUE` or `FALSE`.
@@ -344,12 +282,8 @@ fn rs_lookup(name: Robj, custom_objects: Robj, module_objects: Robj) -> Robj {
     let found = {
         let scopes = SCOPES.lock();
         let global = REGISTRY.lock();
-        let sources = Sources {
-            scope: scopes.visible(),
-            global: &global,
-            custom_objects: &custom,
-            module_objects: &module,
-        };
+        let sources =
+            Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module };
         sources.lookup(&name).map(RObj::sexp)
     };
     found.map_or_else(|| ().into(), |s| RObj::from_held(s).0)
@@ -358,12 +292,7 @@ fn rs_lookup(name: Robj, custom_objects: Robj, module_objects: Robj) -> Robj {
 /// The key R keeps a built-in's R object under: `"<module>.<canonical name>"`, with the module
 /// Keras writes for it (functions: their public module).
 pub(crate) fn builtin_key(entry: &catalog::Entry) -> String {
-    let module = entry
-        .serialized_as
-        .module
-        .as_deref()
-        .filter(|m| *m != "builtins")
-        .unwrap_or(&entry.module);
+    let module = entry.serialized_as.module.as_deref().filter(|m| *m != "builtins").unwrap_or(&entry.module);
     format!("{module}.{}", entry.canonical)
 }
 
@@ -376,17 +305,12 @@ fn rs_builtin_lookup(key: Robj) -> Robj {
     };
     static KEYS: LazyLock<std::collections::HashMap<String, usize>> = LazyLock::new(|| {
         let mut keys = std::collections::HashMap::new();
-        for entry in catalog::catalog()
-            .entries()
-            .iter()
-            .filter(|e| e.canonical_id == e.id)
-        {
+        for entry in catalog::catalog().entries().iter().filter(|e| e.canonical_id == e.id) {
             keys.entry(builtin_key(entry)).or_insert(entry.id);
         }
         keys
     });
-    KEYS.get(&key)
-        .map_or_else(|| ().into(), |&id| r!(id as i32))
+    KEYS.get(&key).map_or_else(|| ().into(), |&id| r!(id as i32))
 }
 
 /// Resolves one object config. `kind` is "class" or "function"; `name` is the class name or
@@ -402,11 +326,7 @@ fn rs_resolve(
     module_objects: Robj,
 ) -> Robj {
     let args = (|| {
-        let what = if kind == "function" {
-            "A function's `config`"
-        } else {
-            "`class_name`"
-        };
+        let what = if kind == "function" { "A function's `config`" } else { "`class_name`" };
         Ok((
             text_arg(&name, what)?,
             optional_text_arg(&module, "`module`")?,
@@ -419,11 +339,7 @@ fn rs_resolve(
         Err(e) => return e,
     };
     let req = Request {
-        kind: if kind == "function" {
-            Kind::Function
-        } else {
-            Kind::Class
-        },
+        kind: if kind == "function" { Kind::Function } else { Kind::Class },
         name: &name,
         module: module.as_deref(),
         registered_name: registered_name.as_deref(),
@@ -431,12 +347,8 @@ fn rs_resolve(
     let outcome = {
         let scopes = SCOPES.lock();
         let global = REGISTRY.lock();
-        let sources = Sources {
-            scope: scopes.visible(),
-            global: &global,
-            custom_objects: &custom,
-            module_objects: &module_objs,
-        };
+        let sources =
+            Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module_objs };
         match resolve::resolve(&req, &sources, catalog::catalog()) {
             Ok(Resolved::Custom(o)) => Ok(Ok(o.sexp())),
             Ok(Resolved::Builtin(e)) => Ok(Err(e)),
@@ -445,12 +357,7 @@ fn rs_resolve(
     };
     match outcome {
         Ok(Ok(o)) => list!(kind = "custom", object = RObj::from_held(o).0).into(),
-        Ok(Err(entry)) => list!(
-            kind = "builtin",
-            id = entry.id as i32,
-            key = builtin_key(entry)
-        )
-        .into(),
+        Ok(Err(entry)) => list!(kind = "builtin", id = entry.id as i32, key = builtin_key(entry)).into(),
         Err(e) => rust_error(e.class(), &e.message()),
     }
 }

@@ -34,10 +34,7 @@ pub enum Registered {
 
 impl<T> Default for Registry<T> {
     fn default() -> Self {
-        Registry {
-            objects: IndexMap::new(),
-            names: HashMap::new(),
-        }
+        Registry { objects: IndexMap::new(), names: HashMap::new() }
     }
 }
 
@@ -67,12 +64,7 @@ impl<T: Clone> Registry<T> {
         self.names.insert(id, key.to_owned());
         if let Some(old) = displaced {
             if self.names.get(&old).map(String::as_str) == Some(key) {
-                match self
-                    .objects
-                    .iter()
-                    .find(|(_, e)| e.id == old)
-                    .map(|(k, _)| k.clone())
-                {
+                match self.objects.iter().find(|(_, e)| e.id == old).map(|(k, _)| k.clone()) {
                     Some(other) => self.names.insert(old, other),
                     None => self.names.remove(&old),
                 };
@@ -176,12 +168,7 @@ mod tests {
         r.register("a", 1, 10);
         r.register("b", 2, 20);
         let old = r.clear();
-        assert_eq!(
-            old.iter()
-                .map(|(k, e)| (k.as_str(), e.object))
-                .collect::<Vec<_>>(),
-            vec![("a", 10), ("b", 20)]
-        );
+        assert_eq!(old.iter().map(|(k, e)| (k.as_str(), e.object)).collect::<Vec<_>>(), vec![("a", 10), ("b", 20)]);
         assert!(r.is_empty());
         assert_eq!(r.name_of(1), None);
     }

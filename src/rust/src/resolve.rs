@@ -43,16 +43,11 @@ impl<'a, T: Clone> Sources<'a, T> {
 
     /// A merged custom object: global wins over scope, which wins over the argument.
     fn merged(&self, key: &str) -> Option<&'a T> {
-        self.global
-            .get(key)
-            .or_else(|| find(self.scope, key))
-            .or_else(|| find(self.custom_objects, key))
+        self.global.get(key).or_else(|| find(self.scope, key)).or_else(|| find(self.custom_objects, key))
     }
 
     fn all_keys(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.merged_keys()
-            .into_iter()
-            .chain(self.module_objects.iter().map(|(k, _)| k.as_str()))
+        self.merged_keys().into_iter().chain(self.module_objects.iter().map(|(k, _)| k.as_str()))
     }
 }
 
@@ -136,27 +131,11 @@ pub enum Resolved<'a, T, B> {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum ResolveError {
-    NonModeling {
-        path: String,
-    },
-    RegisteredName {
-        registered_name: String,
-        name: String,
-    },
-    NotSaveable {
-        path: String,
-        suggestion: Option<String>,
-    },
-    ModuleMissing {
-        kind: Kind,
-        name: String,
-        module: String,
-    },
-    NotFound {
-        kind: Kind,
-        name: String,
-        suggestion: Option<String>,
-    },
+    NonModeling { path: String },
+    RegisteredName { registered_name: String, name: String },
+    NotSaveable { path: String, suggestion: Option<String> },
+    ModuleMissing { kind: Kind, name: String, module: String },
+    NotFound { kind: Kind, name: String, suggestion: Option<String> },
 }
 
 impl ResolveError {
@@ -165,25 +144,16 @@ impl ResolveError {
         match self {
             ResolveError::NonModeling { .. } => "kerasconfig_error_non_modeling",
             ResolveError::RegisteredName { .. } => "kerasconfig_error_registered_name",
-            ResolveError::NotSaveable { .. } | ResolveError::ModuleMissing { .. } => {
-                "kerasconfig_error_unknown_class"
-            }
-            ResolveError::NotFound {
-                kind: Kind::Class, ..
-            } => "kerasconfig_error_unknown_class",
-            ResolveError::NotFound {
-                kind: Kind::Function,
-                ..
-            } => "kerasconfig_error_unknown_function",
+            ResolveError::NotSaveable { .. } | ResolveError::ModuleMissing { .. } => "kerasconfig_error_unknown_class",
+            ResolveError::NotFound { kind: Kind::Class, .. } => "kerasconfig_error_unknown_class",
+            ResolveError::NotFound { kind: Kind::Function, .. } => "kerasconfig_error_unknown_function",
         }
     }
 
     /// Keras' wording, adapted to R where Keras names Python API.
     pub fn message(&self) -> String {
         fn hint(s: &Option<String>) -> String {
-            s.as_ref()
-                .map(|s| format!(" Did you mean '{s}'?"))
-                .unwrap_or_default()
+            s.as_ref().map(|s| format!(" Did you mean '{s}'?")).unwrap_or_default()
         }
         match self {
             ResolveError::NonModeling { path } => format!(
@@ -265,23 +235,13 @@ pub fn resolve<'a, T: Clone, C: Builtins>(
             return Ok(Resolved::Builtin(b));
         }
         let suffix = format!(">{}", req.name);
-        if let Some(k) = sources
-            .merged_keys()
-            .into_iter()
-            .find(|k| k.ends_with(&suffix))
-        {
-            return Ok(Resolved::Custom(
-                sources.merged(k).expect("merged key has an object"),
-            ));
+        if let Some(k) = sources.merged_keys().into_iter().find(|k| k.ends_with(&suffix)) {
+            return Ok(Resolved::Custom(sources.merged(k).expect("merged key has an object")));
         }
     }
 
     let mut candidates: Vec<&str> = sources.all_keys().collect();
-    candidates.extend(builtins.names(if is_keras_module(module) {
-        Some(module)
-    } else {
-        None
-    }));
+    candidates.extend(builtins.names(if is_keras_module(module) { Some(module) } else { None }));
     let suggestion = closest(req.name, candidates).map(str::to_owned);
 
     if is_keras_module(module) {
@@ -289,18 +249,10 @@ pub fn resolve<'a, T: Clone, C: Builtins>(
         return Err(if known_module {
             ResolveError::NotSaveable { path, suggestion }
         } else {
-            ResolveError::ModuleMissing {
-                kind: req.kind,
-                name: req.name.to_owned(),
-                module: module.to_owned(),
-            }
+            ResolveError::ModuleMissing { kind: req.kind, name: req.name.to_owned(), module: module.to_owned() }
         });
     }
-    Err(ResolveError::NotFound {
-        kind: req.kind,
-        name: req.name.to_owned(),
-        suggestion,
-    })
+    Err(ResolveError::NotFound { kind: req.kind, name: req.name.to_owned(), suggestion })
 }
 
 #[cfg(test)]
@@ -312,12 +264,7 @@ mod tests {
     }
 
     fn class(name: &str) -> Request<'_> {
-        Request {
-            kind: Kind::Class,
-            name,
-            module: None,
-            registered_name: Some(name),
-        }
+        Request { kind: Kind::Class, name, module: None, registered_name: Some(name) }
     }
 
     #[test]
@@ -327,21 +274,11 @@ mod tests {
         let scope = objs(&[("K", 10)]);
         let custom = objs(&[("K", 30), ("C", 31)]);
         let module = objs(&[("K", 40), ("C", 41), ("M", 42)]);
-        let s = Sources {
-            scope: &scope,
-            global: &global,
-            custom_objects: &custom,
-            module_objects: &module,
-        };
+        let s = Sources { scope: &scope, global: &global, custom_objects: &custom, module_objects: &module };
         assert_eq!(s.lookup("K"), Some(&10));
         assert_eq!(s.lookup("C"), Some(&31));
         assert_eq!(s.lookup("M"), Some(&42));
-        let s2 = Sources {
-            scope: &[],
-            global: &global,
-            custom_objects: &custom,
-            module_objects: &module,
-        };
+        let s2 = Sources { scope: &[], global: &global, custom_objects: &custom, module_objects: &module };
         assert_eq!(s2.lookup("K"), Some(&20));
     }
 
@@ -349,42 +286,19 @@ mod tests {
     fn class_resolves_by_registered_name_not_class_name() {
         let mut global = Registry::new();
         global.register("MyPkg>Dense2", 1, 7);
-        let s = Sources {
-            scope: &[],
-            global: &global,
-            custom_objects: &[],
-            module_objects: &[],
-        };
-        let req = Request {
-            kind: Kind::Class,
-            name: "Dense2",
-            module: Some("my_mod"),
-            registered_name: Some("MyPkg>Dense2"),
-        };
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        let req = Request { kind: Kind::Class, name: "Dense2", module: Some("my_mod"), registered_name: Some("MyPkg>Dense2") };
         assert_eq!(resolve(&req, &s, &NoBuiltins), Ok(Resolved::Custom(&7)));
         // By bare class name it is not found, as in Keras.
-        assert!(matches!(
-            resolve(&class("Dense2"), &s, &NoBuiltins),
-            Err(ResolveError::NotFound { .. })
-        ));
+        assert!(matches!(resolve(&class("Dense2"), &s, &NoBuiltins), Err(ResolveError::NotFound { .. })));
     }
 
     #[test]
     fn explicit_null_registered_name_finds_no_custom_class() {
         let mut global = Registry::new();
         global.register("Foo", 1, 7);
-        let s = Sources {
-            scope: &[],
-            global: &global,
-            custom_objects: &[],
-            module_objects: &[],
-        };
-        let req = Request {
-            kind: Kind::Class,
-            name: "Foo",
-            module: None,
-            registered_name: None,
-        };
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        let req = Request { kind: Kind::Class, name: "Foo", module: None, registered_name: None };
         assert!(resolve(&req, &s, &NoBuiltins).is_err());
     }
 
@@ -392,33 +306,13 @@ mod tests {
     fn function_resolves_by_config_string_and_bare_name_fallback() {
         let mut global = Registry::new();
         global.register("MyPkg>scaled_tanh", 1, 5);
-        let s = Sources {
-            scope: &[],
-            global: &global,
-            custom_objects: &[],
-            module_objects: &[],
-        };
-        let full = Request {
-            kind: Kind::Function,
-            name: "MyPkg>scaled_tanh",
-            module: Some("builtins"),
-            registered_name: None,
-        };
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        let full = Request { kind: Kind::Function, name: "MyPkg>scaled_tanh", module: Some("builtins"), registered_name: None };
         assert_eq!(resolve(&full, &s, &NoBuiltins), Ok(Resolved::Custom(&5)));
-        let bare = Request {
-            kind: Kind::Function,
-            name: "scaled_tanh",
-            module: Some("builtins"),
-            registered_name: None,
-        };
+        let bare = Request { kind: Kind::Function, name: "scaled_tanh", module: Some("builtins"), registered_name: None };
         assert_eq!(resolve(&bare, &s, &NoBuiltins), Ok(Resolved::Custom(&5)));
         // The fallback is for `builtins` function configs only.
-        let other = Request {
-            kind: Kind::Function,
-            name: "scaled_tanh",
-            module: Some("x"),
-            registered_name: None,
-        };
+        let other = Request { kind: Kind::Function, name: "scaled_tanh", module: Some("x"), registered_name: None };
         assert!(resolve(&other, &s, &NoBuiltins).is_err());
     }
 
@@ -426,47 +320,20 @@ mod tests {
     fn not_found_suggests_a_close_known_name() {
         let mut global = Registry::new();
         global.register("Custom>MyLayer", 1, 1);
-        let s = Sources {
-            scope: &[],
-            global: &global,
-            custom_objects: &[],
-            module_objects: &[],
-        };
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
         let err = resolve(&class("MyLayr"), &s, &NoBuiltins).unwrap_err();
         assert_eq!(err.class(), "kerasconfig_error_unknown_class");
-        assert!(
-            err.message()
-                .starts_with("Could not locate class 'MyLayr'."),
-            "{}",
-            err.message()
-        );
-        assert!(
-            err.message().ends_with("Did you mean 'Custom>MyLayer'?"),
-            "{}",
-            err.message()
-        );
+        assert!(err.message().starts_with("Could not locate class 'MyLayr'."), "{}", err.message());
+        assert!(err.message().ends_with("Did you mean 'Custom>MyLayer'?"), "{}", err.message());
     }
 
     #[test]
     fn module_is_a_label_never_a_lookup_path() {
         let global = Registry::<i32>::new();
-        let s = Sources {
-            scope: &[],
-            global: &global,
-            custom_objects: &[],
-            module_objects: &[],
-        };
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
         for module in ["base", "<r-namespace:base>", "<r-globalenv>", "utils", "os"] {
-            let req = Request {
-                kind: Kind::Function,
-                name: "system",
-                module: Some(module),
-                registered_name: None,
-            };
-            assert!(matches!(
-                resolve(&req, &s, &NoBuiltins),
-                Err(ResolveError::NotFound { .. })
-            ));
+            let req = Request { kind: Kind::Function, name: "system", module: Some(module), registered_name: None };
+            assert!(matches!(resolve(&req, &s, &NoBuiltins), Err(ResolveError::NotFound { .. })));
         }
     }
 
@@ -497,69 +364,21 @@ mod tests {
     #[test]
     fn builtins_resolve_after_the_registry_with_keras_checks() {
         let mut global = Registry::new();
-        let s = Sources {
-            scope: &[],
-            global: &global,
-            custom_objects: &[],
-            module_objects: &[],
-        };
-        let adam = |rn| Request {
-            kind: Kind::Class,
-            name: "Adam",
-            module: Some("keras.optimizers"),
-            registered_name: rn,
-        };
-        assert_eq!(
-            resolve(&adam(None), &s, &OneBuiltin),
-            Ok(Resolved::Builtin("Adam"))
-        );
-        assert_eq!(
-            resolve(&adam(Some("")), &s, &OneBuiltin),
-            Ok(Resolved::Builtin("Adam"))
-        );
-        assert!(matches!(
-            resolve(&adam(Some("Evil>Adam")), &s, &OneBuiltin),
-            Err(ResolveError::RegisteredName { .. })
-        ));
-        let typo = Request {
-            kind: Kind::Class,
-            name: "Adamm",
-            module: Some("keras.optimizers"),
-            registered_name: None,
-        };
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        let adam = |rn| Request { kind: Kind::Class, name: "Adam", module: Some("keras.optimizers"), registered_name: rn };
+        assert_eq!(resolve(&adam(None), &s, &OneBuiltin), Ok(Resolved::Builtin("Adam")));
+        assert_eq!(resolve(&adam(Some("")), &s, &OneBuiltin), Ok(Resolved::Builtin("Adam")));
+        assert!(matches!(resolve(&adam(Some("Evil>Adam")), &s, &OneBuiltin), Err(ResolveError::RegisteredName { .. })));
+        let typo = Request { kind: Kind::Class, name: "Adamm", module: Some("keras.optimizers"), registered_name: None };
         assert!(matches!(resolve(&typo, &s, &OneBuiltin),
             Err(ResolveError::NotSaveable { suggestion: Some(ref x), .. }) if x == "Adam"));
-        let nm = Request {
-            kind: Kind::Function,
-            name: "load_model",
-            module: Some("keras.saving"),
-            registered_name: None,
-        };
-        assert!(matches!(
-            resolve(&nm, &s, &OneBuiltin),
-            Err(ResolveError::NonModeling { .. })
-        ));
-        let relu = Request {
-            kind: Kind::Function,
-            name: "relu",
-            module: Some("builtins"),
-            registered_name: None,
-        };
-        assert_eq!(
-            resolve(&relu, &s, &OneBuiltin),
-            Ok(Resolved::Builtin("relu"))
-        );
+        let nm = Request { kind: Kind::Function, name: "load_model", module: Some("keras.saving"), registered_name: None };
+        assert!(matches!(resolve(&nm, &s, &OneBuiltin), Err(ResolveError::NonModeling { .. })));
+        let relu = Request { kind: Kind::Function, name: "relu", module: Some("builtins"), registered_name: None };
+        assert_eq!(resolve(&relu, &s, &OneBuiltin), Ok(Resolved::Builtin("relu")));
         // The registry comes first, as in Keras.
         global.register("relu", 1, 99);
-        let s = Sources {
-            scope: &[],
-            global: &global,
-            custom_objects: &[],
-            module_objects: &[],
-        };
-        assert!(matches!(
-            resolve(&relu, &s, &OneBuiltin),
-            Ok(Resolved::Custom(&99))
-        ));
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        assert!(matches!(resolve(&relu, &s, &OneBuiltin), Ok(Resolved::Custom(&99))));
     }
 }

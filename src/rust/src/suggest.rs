@@ -55,9 +55,6 @@ mod tests {
 
     #[test]
     fn matches_registered_keys_by_their_short_name() {
-        assert_eq!(
-            closest("MyLayr", ["Custom>MyLayer", "Other>Thing"]),
-            Some("Custom>MyLayer")
-        );
+        assert_eq!(closest("MyLayr", ["Custom>MyLayer", "Other>Thing"]), Some("Custom>MyLayer"));
     }
 }

@@ -37,10 +37,7 @@ mod tests {
     fn known_values() {
         assert_eq!(crc32(b""), 0);
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-        assert_eq!(
-            crc32(b"The quick brown fox jumps over the lazy dog"),
-            0x414F_A339
-        );
+        assert_eq!(crc32(b"The quick brown fox jumps over the lazy dog"), 0x414F_A339);
         // metadata.json of the reference archive seq_mlp_compiled.keras.
         let meta = br#"{"keras_version": "3.15.1", "date_saved": "2026-11-28@21:51:34"}"#;
         assert_eq!(crc32(meta), 0xBBA5_93D6);

@@ -14,40 +14,13 @@ mod tests;
 
 const ARCHIVE_ERROR: &str = "kerasconfig_error_archive";
 
-/// Why an archive was refused (or could not be written).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(pub String);
-
-impl Error {
-    pub fn new(message: impl Into<String>) -> Self {
-        Error(message.into())
-    }
-}
-
-impl std::fmt::Display for Error {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-/// An entry name quoted for a message, with control characters and quotes escaped.
-pub(crate) fn show(name: &str) -> String {
-    const MAX: usize = 200;
-    let mut shown: String = name
-        .chars()
-        .take(MAX)
-        .flat_map(char::escape_debug)
-        .collect();
-    if name.chars().count() > MAX {
-        shown.push_str("...");
-    }
-    format!("'{shown}'")
-}
+mod error;
+pub(crate) use error::show;
+pub use error::Error;
 
 fn rust_error(message: &str) -> Robj {
     let mut list = list!(class = ARCHIVE_ERROR, message = message);
-    list.set_class(&["kc_rust_error"])
-        .expect("a list takes a class");
+    list.set_class(&["kc_rust_error"]).expect("a list takes a class");
     list.into()
 }
 
@@ -95,9 +68,7 @@ fn rs_archive_read(bytes: Robj, members: Robj, limit: f64) -> Robj {
                 }
                 names.push(name);
             }
-            List::from_names_and_values(names, values)
-                .expect("as many names as values")
-                .into()
+            List::from_names_and_values(names, values).expect("as many names as values").into()
         }
     }
 }
@@ -108,8 +79,7 @@ fn raw_robj(bytes: &[u8]) -> Option<Robj> {
     // SAFETY: on R's main thread; the vector is protected (by `Robj`) before anything else
     // allocates, and filled within its length.
     unsafe {
-        let mut make =
-            || extendr_ffi::Rf_allocVector(extendr_ffi::SEXPTYPE::RAWSXP, bytes.len() as isize);
+        let mut make = || extendr_ffi::Rf_allocVector(extendr_ffi::SEXPTYPE::RAWSXP, bytes.len() as isize);
         let made = if bytes.len() < crate::json::GUARDED_ALLOCATION {
             make()
         } else {
@@ -151,10 +121,7 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
         } else if let Some(text) = item.as_str().filter(|s| item.len() == 1 && !s.is_na()) {
             text.as_bytes()
         } else {
-            return rust_error(&format!(
-                "the content of entry {} must be a raw vector or a single string",
-                show(name)
-            ));
+            return rust_error(&format!("the content of entry {} must be a raw vector or a single string", show(name)));
         };
         entries.push((name, bytes));
     }

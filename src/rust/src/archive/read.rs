@@ -78,18 +78,10 @@ pub(crate) fn check_name(raw: &[u8]) -> Result<String, Error> {
     }
     let name = match std::str::from_utf8(raw) {
         Ok(s) => s.to_owned(),
-        Err(_) => {
-            return Err(Error::new(format!(
-                "entry {} has a name that is not valid UTF-8",
-                show(&lossy())
-            )))
-        }
+        Err(_) => return Err(Error::new(format!("entry {} has a name that is not valid UTF-8", show(&lossy())))),
     };
     let bad = |why: &str| {
-        Error::new(format!(
-            "entry {} has a path that does not belong in a .keras archive ({why})",
-            show(&name)
-        ))
+        Error::new(format!("entry {} has a path that does not belong in a .keras archive ({why})", show(&name)))
     };
     if name.contains('\\') {
         return Err(bad("it contains a backslash"));
@@ -135,22 +127,18 @@ fn find_eocd(b: &[u8]) -> Option<usize> {
     let first = b.len().saturating_sub(EOCD_SEARCH);
     (first..=b.len() - EOCD_LEN).rev().find(|&pos| {
         u32_at(b, pos) == Some(EOCD_SIG)
-            && u16_at(b, pos + 20)
-                .is_some_and(|comment| pos + EOCD_LEN + usize::from(comment) == b.len())
+            && u16_at(b, pos + 20).is_some_and(|comment| pos + EOCD_LEN + usize::from(comment) == b.len())
     })
 }
 
 /// Parses and checks the archive's whole structure.
 fn parse(b: &[u8]) -> Result<Vec<Entry>, Error> {
-    let starts_like_zip =
-        b.len() >= 4 && (u32_at(b, 0) == Some(LOCAL_SIG) || u32_at(b, 0) == Some(EOCD_SIG));
+    let starts_like_zip = b.len() >= 4 && (u32_at(b, 0) == Some(LOCAL_SIG) || u32_at(b, 0) == Some(EOCD_SIG));
     if !starts_like_zip {
         return Err(Error::new("not a zip archive"));
     }
     let Some(eocd) = find_eocd(b) else {
-        return Err(Error::new(
-            "the archive is truncated or corrupt: it has no end of central directory record",
-        ));
+        return Err(Error::new("the archive is truncated or corrupt: it has no end of central directory record"));
     };
     let field16 = |off: usize| u16_at(b, eocd + off).unwrap_or(0);
     let field32 = |off: usize| u32_at(b, eocd + off).unwrap_or(0);
@@ -165,9 +153,7 @@ fn parse(b: &[u8]) -> Result<Vec<Entry>, Error> {
         return Err(Error::new("zip64 archives are not supported"));
     }
     if disk != 0 || cd_disk != 0 || disk_entries != entries {
-        return Err(Error::new(
-            "multi-disk (split or spanned) archives are not supported",
-        ));
+        return Err(Error::new("multi-disk (split or spanned) archives are not supported"));
     }
     let (cd_start, cd_len) = (cd_offset as usize, cd_size as usize);
     if cd_start.checked_add(cd_len) != Some(eocd) {
@@ -186,16 +172,9 @@ fn parse(b: &[u8]) -> Result<Vec<Entry>, Error> {
     let mut seen: HashSet<String> = HashSet::with_capacity(usize::from(entries));
     let mut pos = cd_start;
     for index in 0..usize::from(entries) {
-        let truncated = || {
-            Error::new(format!(
-                "the archive is corrupt: central directory entry {} is truncated",
-                index + 1
-            ))
-        };
-        let fixed = b
-            .get(pos..pos + CENTRAL_LEN)
-            .filter(|_| pos + CENTRAL_LEN <= eocd)
-            .ok_or_else(truncated)?;
+        let truncated =
+            || Error::new(format!("the archive is corrupt: central directory entry {} is truncated", index + 1));
+        let fixed = b.get(pos..pos + CENTRAL_LEN).filter(|_| pos + CENTRAL_LEN <= eocd).ok_or_else(truncated)?;
         if u32_at(fixed, 0) != Some(CENTRAL_SIG) {
             return Err(Error::new(format!(
                 "the archive is corrupt: central directory entry {} has a bad signature",
@@ -206,11 +185,7 @@ fn parse(b: &[u8]) -> Result<Vec<Entry>, Error> {
         let f32 = |off: usize| u32_at(fixed, off).unwrap_or(0);
         let (flags, method) = (f16(8), f16(10));
         let (crc, compressed, uncompressed) = (f32(16), f32(20), f32(24));
-        let (name_len, extra_len, comment_len) = (
-            usize::from(f16(28)),
-            usize::from(f16(30)),
-            usize::from(f16(32)),
-        );
+        let (name_len, extra_len, comment_len) = (usize::from(f16(28)), usize::from(f16(30)), usize::from(f16(32)));
         let (disk_start, header) = (f16(34), f32(42));
         let name_start = pos + CENTRAL_LEN;
         let next = name_start + name_len + extra_len + comment_len;
@@ -221,20 +196,11 @@ fn parse(b: &[u8]) -> Result<Vec<Entry>, Error> {
         let extra = &b[name_start + name_len..name_start + name_len + extra_len];
         pos = next;
 
-        if compressed == 0xFFFF_FFFF
-            || uncompressed == 0xFFFF_FFFF
-            || header == 0xFFFF_FFFF
-            || has_zip64_extra(extra)
-        {
-            return Err(Error::new(format!(
-                "entry {} uses zip64, which is not supported",
-                show(&name)
-            )));
+        if compressed == 0xFFFF_FFFF || uncompressed == 0xFFFF_FFFF || header == 0xFFFF_FFFF || has_zip64_extra(extra) {
+            return Err(Error::new(format!("entry {} uses zip64, which is not supported", show(&name))));
         }
         if disk_start != 0 {
-            return Err(Error::new(
-                "multi-disk (split or spanned) archives are not supported",
-            ));
+            return Err(Error::new("multi-disk (split or spanned) archives are not supported"));
         }
         if flags & (FLAG_ENCRYPTED | FLAG_STRONG_ENCRYPTION) != 0 || method == METHOD_AES {
             return Err(Error::new(format!(
@@ -255,20 +221,13 @@ fn parse(b: &[u8]) -> Result<Vec<Entry>, Error> {
             )));
         }
         if !seen.insert(name.clone()) {
-            return Err(Error::new(format!(
-                "the archive has more than one entry named {}",
-                show(&name)
-            )));
+            return Err(Error::new(format!("the archive has more than one entry named {}", show(&name))));
         }
 
         // The local header must agree with the central directory.
         let header = header as usize;
-        let outside = || {
-            Error::new(format!(
-                "the archive is corrupt: entry {} points outside the archive's data",
-                show(&name)
-            ))
-        };
+        let outside =
+            || Error::new(format!("the archive is corrupt: entry {} points outside the archive's data", show(&name)));
         let local = header
             .checked_add(LOCAL_LEN)
             .filter(|&end| end <= cd_start)
@@ -310,20 +269,10 @@ fn parse(b: &[u8]) -> Result<Vec<Entry>, Error> {
         if l16(8) != method {
             return Err(disagree("compression method"));
         }
-        if flags & FLAG_DATA_DESCRIPTOR == 0
-            && (l32(14) != crc || l32(18) != compressed || l32(22) != uncompressed)
-        {
+        if flags & FLAG_DATA_DESCRIPTOR == 0 && (l32(14) != crc || l32(18) != compressed || l32(22) != uncompressed) {
             return Err(disagree("CRC or sizes"));
         }
-        out.push(Entry {
-            name,
-            method,
-            crc,
-            uncompressed,
-            header,
-            data_start,
-            data_end,
-        });
+        out.push(Entry { name, method, crc, uncompressed, header, data_start, data_end });
     }
     if pos != eocd {
         return Err(Error::new(format!(
@@ -333,10 +282,7 @@ fn parse(b: &[u8]) -> Result<Vec<Entry>, Error> {
     }
 
     // No two entries may share bytes (overlapping entries are how the worst zip bombs work).
-    let mut spans: Vec<(usize, usize, &str)> = out
-        .iter()
-        .map(|e| (e.header, e.data_end, e.name.as_str()))
-        .collect();
+    let mut spans: Vec<(usize, usize, &str)> = out.iter().map(|e| (e.header, e.data_end, e.name.as_str())).collect();
     spans.sort_unstable();
     for pair in spans.windows(2) {
         if pair[1].0 < pair[0].1 {
@@ -364,22 +310,14 @@ enum Inflate {
 fn inflate(data: &[u8], max: usize) -> Result<Vec<u8>, Inflate> {
     // One byte of room beyond `max` tells a stream of exactly `max` bytes from a longer one.
     let cap = max.saturating_add(1);
-    let ratio_bound = (data.len() as u64)
-        .saturating_mul(DEFLATE_MAX_RATIO)
-        .saturating_add(64);
+    let ratio_bound = (data.len() as u64).saturating_mul(DEFLATE_MAX_RATIO).saturating_add(64);
     let size = (cap as u64).min(ratio_bound) as usize;
     let mut out = Vec::new();
-    out.try_reserve_exact(size)
-        .map_err(|_| Inflate::OutOfMemory(size))?;
+    out.try_reserve_exact(size).map_err(|_| Inflate::OutOfMemory(size))?;
     out.resize(size, 0);
     let mut state = Box::<DecompressorOxide>::default();
-    let (status, read, written) = decompress(
-        &mut state,
-        data,
-        &mut out,
-        0,
-        inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF,
-    );
+    let (status, read, written) =
+        decompress(&mut state, data, &mut out, 0, inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF);
     if written > max {
         return Err(Inflate::TooBig);
     }
@@ -399,8 +337,7 @@ fn inflate(data: &[u8], max: usize) -> Result<Vec<u8>, Inflate> {
 /// A copy of `data`, or an error when the system refuses the memory.
 fn copied(data: &[u8]) -> Result<Vec<u8>, Inflate> {
     let mut out = Vec::new();
-    out.try_reserve_exact(data.len())
-        .map_err(|_| Inflate::OutOfMemory(data.len()))?;
+    out.try_reserve_exact(data.len()).map_err(|_| Inflate::OutOfMemory(data.len()))?;
     out.extend_from_slice(data);
     Ok(out)
 }
@@ -410,9 +347,7 @@ fn copied(data: &[u8]) -> Result<Vec<u8>, Inflate> {
 pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error> {
     let entries = parse(bytes)?;
     let by_name: HashMap<&str, &Entry> = entries.iter().map(|e| (e.name.as_str(), e)).collect();
-    let limit = usize::try_from(limit)
-        .unwrap_or(usize::MAX - 1)
-        .min(usize::MAX - 1);
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX - 1).min(usize::MAX - 1);
     let mut members: Vec<(String, Vec<u8>)> = Vec::new();
     let mut total = 0usize;
     let mut done: HashSet<&str> = HashSet::new();
@@ -480,16 +415,10 @@ pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error>
             )));
         }
         if crc32(&content) != entry.crc {
-            return Err(Error::new(format!(
-                "CRC mismatch in entry {}: the archive is corrupt",
-                show(name)
-            )));
+            return Err(Error::new(format!("CRC mismatch in entry {}: the archive is corrupt", show(name))));
         }
         total += content.len();
         members.push((name.to_owned(), content));
     }
-    Ok(Archive {
-        names: entries.into_iter().map(|e| e.name).collect(),
-        members,
-    })
+    Ok(Archive { names: entries.into_iter().map(|e| e.name).collect(), members })
 }

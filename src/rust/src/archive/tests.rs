@@ -44,12 +44,7 @@ fn stored(name: &str, content: &[u8]) -> TestEntry {
 
 fn deflated(name: &str, content: &[u8]) -> TestEntry {
     let data = compress_to_vec(content, 9);
-    TestEntry {
-        compressed: data.len() as u32,
-        data,
-        method: 8,
-        ..stored(name, content)
-    }
+    TestEntry { compressed: data.len() as u32, data, method: 8, ..stored(name, content) }
 }
 
 #[derive(Default, Clone)]
@@ -115,9 +110,7 @@ fn build_with(entries: &[TestEntry], o: &Options) -> Vec<u8> {
     out.extend_from_slice(&o.gap);
     let cd_offset = out.len() as u32;
     out.extend_from_slice(&cd);
-    let (this, total) = o
-        .counts
-        .unwrap_or((entries.len() as u16, entries.len() as u16));
+    let (this, total) = o.counts.unwrap_or((entries.len() as u16, entries.len() as u16));
     p32(&mut out, 0x0605_4b50);
     p16(&mut out, o.disk);
     p16(&mut out, o.cd_disk);
@@ -134,8 +127,7 @@ fn build(entries: &[TestEntry]) -> Vec<u8> {
     build_with(entries, &Options::default())
 }
 
-const CONFIG: &[u8] =
-    br#"{"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": []}}"#;
+const CONFIG: &[u8] = br#"{"module": "keras", "class_name": "Sequential", "config": {"name": "s", "layers": []}}"#;
 const META: &[u8] = br#"{"keras_version": "3.15.1", "date_saved": "2026-11-28@21:51:34"}"#;
 
 fn err(bytes: &[u8], limit: u64) -> String {
@@ -147,29 +139,15 @@ fn err(bytes: &[u8], limit: u64) -> String {
 
 fn assert_err(bytes: &[u8], needle: &str) {
     let message = err(bytes, 256 * MIB);
-    assert!(
-        message.contains(needle),
-        "message {message:?} lacks {needle:?}"
-    );
+    assert!(message.contains(needle), "message {message:?} lacks {needle:?}");
 }
 
 #[test]
 fn reads_stored_and_deflated_members() {
-    let bytes = build(&[
-        stored("metadata.json", META),
-        deflated("config.json", CONFIG),
-        stored("model.weights.h5", b"HDF"),
-    ]);
-    let a = read(
-        &bytes,
-        &["config.json", "metadata.json", "absent.json", "config.json"],
-        256 * MIB,
-    )
-    .unwrap();
-    assert_eq!(
-        a.names,
-        ["metadata.json", "config.json", "model.weights.h5"]
-    );
+    let bytes =
+        build(&[stored("metadata.json", META), deflated("config.json", CONFIG), stored("model.weights.h5", b"HDF")]);
+    let a = read(&bytes, &["config.json", "metadata.json", "absent.json", "config.json"], 256 * MIB).unwrap();
+    assert_eq!(a.names, ["metadata.json", "config.json", "model.weights.h5"]);
     assert_eq!(a.members.len(), 2);
     assert_eq!(a.members[0], ("config.json".to_owned(), CONFIG.to_vec()));
     assert_eq!(a.members[1], ("metadata.json".to_owned(), META.to_vec()));
@@ -182,60 +160,26 @@ fn reads_stored_and_deflated_members() {
 fn reads_empty_archives_and_members() {
     let a = read(&build(&[]), &["config.json"], MIB).unwrap();
     assert!(a.names.is_empty() && a.members.is_empty());
-    let a = read(
-        &build(&[stored("config.json", b""), deflated("x/", b"")]),
-        &["config.json", "x/"],
-        MIB,
-    )
-    .unwrap();
+    let a = read(&build(&[stored("config.json", b""), deflated("x/", b"")]), &["config.json", "x/"], MIB).unwrap();
     assert_eq!(a.members[0].1, b"");
     assert_eq!(a.members[1].1, b"");
 }
 
 #[test]
 fn reads_archives_with_a_comment() {
-    let o = Options {
-        comment: b"a comment with PK\x05\x06 inside".to_vec(),
-        ..Options::default()
-    };
-    let a = read(
-        &build_with(&[stored("config.json", CONFIG)], &o),
-        &["config.json"],
-        MIB,
-    )
-    .unwrap();
+    let o = Options { comment: b"a comment with PK\x05\x06 inside".to_vec(), ..Options::default() };
+    let a = read(&build_with(&[stored("config.json", CONFIG)], &o), &["config.json"], MIB).unwrap();
     assert_eq!(a.members[0].1, CONFIG);
-    let o = Options {
-        comment: vec![b'z'; 0xFFFF],
-        ..Options::default()
-    };
-    let a = read(
-        &build_with(&[stored("config.json", CONFIG)], &o),
-        &["config.json"],
-        MIB,
-    )
-    .unwrap();
+    let o = Options { comment: vec![b'z'; 0xFFFF], ..Options::default() };
+    let a = read(&build_with(&[stored("config.json", CONFIG)], &o), &["config.json"], MIB).unwrap();
     assert_eq!(a.members[0].1, CONFIG);
 }
 
 #[test]
 fn writer_output_reads_back_and_matches_keras_layout() {
-    let bytes = write(&[
-        ("metadata.json", META),
-        ("config.json", CONFIG),
-        ("d\u{e9}j\u{e0}.json", b"{}"),
-    ])
-    .unwrap();
-    let a = read(
-        &bytes,
-        &["config.json", "metadata.json", "d\u{e9}j\u{e0}.json"],
-        MIB,
-    )
-    .unwrap();
-    assert_eq!(
-        a.names,
-        ["metadata.json", "config.json", "d\u{e9}j\u{e0}.json"]
-    );
+    let bytes = write(&[("metadata.json", META), ("config.json", CONFIG), ("d\u{e9}j\u{e0}.json", b"{}")]).unwrap();
+    let a = read(&bytes, &["config.json", "metadata.json", "d\u{e9}j\u{e0}.json"], MIB).unwrap();
+    assert_eq!(a.names, ["metadata.json", "config.json", "d\u{e9}j\u{e0}.json"]);
     assert_eq!(a.members[0].1, CONFIG);
     assert_eq!(a.members[1].1, META);
     // The first local header, byte for byte as Python's zipfile writes it in a .keras file.
@@ -249,10 +193,7 @@ fn writer_output_reads_back_and_matches_keras_layout() {
     assert_eq!(&bytes[bytes.len() - 22..bytes.len() - 18], b"PK\x05\x06");
     // The same bytes as the hand-built archive, apart from the UTF-8 flag of the third name.
     let again = write(&[("metadata.json", META), ("config.json", CONFIG)]).unwrap();
-    assert_eq!(
-        again,
-        build(&[stored("metadata.json", META), stored("config.json", CONFIG)])
-    );
+    assert_eq!(again, build(&[stored("metadata.json", META), stored("config.json", CONFIG)]));
     assert_eq!(write(&[]).unwrap().len(), 22);
 }
 
@@ -276,14 +217,7 @@ fn rejects_what_is_not_a_zip() {
 #[test]
 fn rejects_truncated_archives() {
     let bytes = build(&[stored("metadata.json", META), stored("config.json", CONFIG)]);
-    for cut in [
-        bytes.len() - 1,
-        bytes.len() - 10,
-        bytes.len() - 30,
-        bytes.len() / 2,
-        40,
-        4,
-    ] {
+    for cut in [bytes.len() - 1, bytes.len() - 10, bytes.len() - 30, bytes.len() / 2, 40, 4] {
         assert_err(&bytes[..cut], "truncated");
     }
     // Garbage after the end record: the record no longer ends the file.
@@ -332,10 +266,7 @@ fn rejects_duplicate_names() {
 fn rejects_unsupported_methods_and_encryption() {
     let mut bzip = stored("config.json", CONFIG);
     bzip.method = 12;
-    assert_err(
-        &build(&[bzip]),
-        "entry 'config.json' uses an unsupported compression method 12",
-    );
+    assert_err(&build(&[bzip]), "entry 'config.json' uses an unsupported compression method 12");
     let mut enc = stored("config.json", CONFIG);
     enc.flags = 1;
     assert_err(&build(&[enc]), "encrypted");
@@ -348,10 +279,7 @@ fn rejects_unsupported_methods_and_encryption() {
     // Also when the entry is not one that is read.
     let mut weights = stored("model.weights.h5", b"HDF");
     weights.method = 14;
-    assert_err(
-        &build(&[stored("config.json", CONFIG), weights]),
-        "unsupported compression method 14",
-    );
+    assert_err(&build(&[stored("config.json", CONFIG), weights]), "unsupported compression method 14");
 }
 
 #[test]
@@ -362,10 +290,7 @@ fn rejects_zip64_and_multi_disk() {
     let mut extra = stored("config.json", CONFIG);
     extra.cd_extra = vec![1, 0, 8, 0, 0, 0, 0, 0, 0, 0, 0, 0];
     assert_err(&build(&[extra]), "zip64");
-    let o = Options {
-        counts: Some((0xFFFF, 0xFFFF)),
-        ..Options::default()
-    };
+    let o = Options { counts: Some((0xFFFF, 0xFFFF)), ..Options::default() };
     assert_err(&build_with(&[stored("config.json", CONFIG)], &o), "zip64");
     // A zip64 end-of-central-directory locator just before the end record.
     let mut entry = stored("config.json", CONFIG);
@@ -376,20 +301,11 @@ fn rejects_zip64_and_multi_disk() {
     with_locator.splice(eocd..eocd, locator);
     assert_err(&with_locator, "zip64");
 
-    let o = Options {
-        disk: 1,
-        ..Options::default()
-    };
+    let o = Options { disk: 1, ..Options::default() };
     assert_err(&build_with(&[entry.clone()], &o), "multi-disk");
-    let o = Options {
-        cd_disk: 2,
-        ..Options::default()
-    };
+    let o = Options { cd_disk: 2, ..Options::default() };
     assert_err(&build_with(&[entry.clone()], &o), "multi-disk");
-    let o = Options {
-        counts: Some((0, 1)),
-        ..Options::default()
-    };
+    let o = Options { counts: Some((0, 1)), ..Options::default() };
     assert_err(&build_with(&[entry.clone()], &o), "multi-disk");
     entry.disk_start = 1;
     assert_err(&build(&[entry]), "multi-disk");
@@ -411,51 +327,22 @@ fn rejects_out_of_bounds_and_overlapping_entries() {
     second.local_name = Some(b"metadata.json".to_vec());
     let bytes = build(&[first, second]);
     let message = err(&bytes, MIB);
-    assert!(
-        message.contains("disagrees") || message.contains("overlap"),
-        "{message}"
-    );
+    assert!(message.contains("disagrees") || message.contains("overlap"), "{message}");
     // A local header that disagrees with the central directory.
     let mut liar = stored("config.json", CONFIG);
     liar.local_name = Some(b"config.jsoN".to_vec());
     assert_err(&build(&[liar]), "disagrees");
     // Bytes between the entries and the central directory are fine; inside the central
     // directory (beyond its entries) they are not.
-    let o = Options {
-        gap: b"padding".to_vec(),
-        ..Options::default()
-    };
-    assert!(read(
-        &build_with(&[stored("config.json", CONFIG)], &o),
-        &["config.json"],
-        MIB
-    )
-    .is_ok());
-    let o = Options {
-        counts: Some((0, 0)),
-        ..Options::default()
-    };
-    assert_err(
-        &build_with(&[stored("config.json", CONFIG)], &o),
-        "bytes more than",
-    );
-    let o = Options {
-        counts: Some((5, 5)),
-        ..Options::default()
-    };
-    assert_err(
-        &build_with(&[stored("config.json", CONFIG)], &o),
-        "too small",
-    );
+    let o = Options { gap: b"padding".to_vec(), ..Options::default() };
+    assert!(read(&build_with(&[stored("config.json", CONFIG)], &o), &["config.json"], MIB).is_ok());
+    let o = Options { counts: Some((0, 0)), ..Options::default() };
+    assert_err(&build_with(&[stored("config.json", CONFIG)], &o), "bytes more than");
+    let o = Options { counts: Some((5, 5)), ..Options::default() };
+    assert_err(&build_with(&[stored("config.json", CONFIG)], &o), "too small");
     // Data before the first entry (a self-extracting stub) is not accepted.
-    let o = Options {
-        prefix: b"MZ stub".to_vec(),
-        ..Options::default()
-    };
-    assert_err(
-        &build_with(&[stored("config.json", CONFIG)], &o),
-        "not a zip archive",
-    );
+    let o = Options { prefix: b"MZ stub".to_vec(), ..Options::default() };
+    assert_err(&build_with(&[stored("config.json", CONFIG)], &o), "not a zip archive");
 }
 
 #[test]
@@ -502,10 +389,7 @@ fn rejects_bad_crc_sizes_and_deflate_data() {
     assert_err(&build(&[bad_crc]), "CRC mismatch in entry 'config.json'");
     let mut short = deflated("config.json", CONFIG);
     short.uncompressed -= 1;
-    assert_err(
-        &build(&[short]),
-        "inflates to more than the 85 bytes it declares",
-    );
+    assert_err(&build(&[short]), "inflates to more than the 85 bytes it declares");
     let mut long = deflated("config.json", CONFIG);
     long.uncompressed += 1;
     assert_err(&build(&[long]), "holds");
@@ -536,67 +420,31 @@ fn zip_bombs_stop_at_the_limit() {
     let bytes = build(&[bomb.clone()]);
     // Inflating stops just past the declared size, well before the limit.
     let message = err(&bytes, 256 * MIB);
-    assert!(
-        message.starts_with("entry 'config.json' inflates to more than the 1024 bytes it declares"),
-        "{message}"
-    );
+    assert!(message.starts_with("entry 'config.json' inflates to more than the 1024 bytes it declares"), "{message}");
     let message = err(&bytes, MIB);
-    assert!(
-        message.starts_with("entry 'config.json' inflates to more than the 1024 bytes it declares"),
-        "{message}"
-    );
+    assert!(message.starts_with("entry 'config.json' inflates to more than the 1024 bytes it declares"), "{message}");
     // Declared sizes over the limit are refused before inflating.
     bomb.uncompressed = 64 << 20;
     let message = err(&build(&[bomb]), MIB);
-    assert!(
-        message.starts_with("entry 'config.json' inflates to more than 1048576 bytes (it declares"),
-        "{message}"
-    );
+    assert!(message.starts_with("entry 'config.json' inflates to more than 1048576 bytes (it declares"), "{message}");
     // Stored entries too.
     let message = err(&build(&[stored("config.json", &[b' '; 2000])]), 1000);
-    assert!(
-        message.contains("inflates to more than 1000 bytes"),
-        "{message}"
-    );
+    assert!(message.contains("inflates to more than 1000 bytes"), "{message}");
     // Exactly at the limit is fine.
-    let a = read(
-        &build(&[deflated("config.json", &[b' '; 1000])]),
-        &["config.json"],
-        1000,
-    )
-    .unwrap();
+    let a = read(&build(&[deflated("config.json", &[b' '; 1000])]), &["config.json"], 1000).unwrap();
     assert_eq!(a.members[0].1.len(), 1000);
-    let a = read(
-        &build(&[stored("config.json", &[b' '; 1000])]),
-        &["config.json"],
-        1000,
-    )
-    .unwrap();
+    let a = read(&build(&[stored("config.json", &[b' '; 1000])]), &["config.json"], 1000).unwrap();
     assert_eq!(a.members[0].1.len(), 1000);
     // The limit covers all wanted entries together.
-    let two = build(&[
-        deflated("config.json", &[b' '; 700]),
-        deflated("metadata.json", &[b' '; 700]),
-    ]);
+    let two = build(&[deflated("config.json", &[b' '; 700]), deflated("metadata.json", &[b' '; 700])]);
     let message = err(&two, 1000);
-    assert!(
-        message.contains("together inflate to more than 1000 bytes"),
-        "{message}"
-    );
+    assert!(message.contains("together inflate to more than 1000 bytes"), "{message}");
     let mut liar = deflated("metadata.json", &[b' '; 700]);
     liar.uncompressed = 10;
     let message = err(&build(&[deflated("config.json", &[b' '; 700]), liar]), 1000);
-    assert!(
-        message.contains("inflates to more than the 10 bytes it declares"),
-        "{message}"
-    );
+    assert!(message.contains("inflates to more than the 10 bytes it declares"), "{message}");
     // A truthful 64 MiB member is read under a 64 MiB limit.
-    let a = read(
-        &build(&[deflated("config.json", &zeros)]),
-        &["config.json"],
-        64 * MIB,
-    )
-    .unwrap();
+    let a = read(&build(&[deflated("config.json", &zeros)]), &["config.json"], 64 * MIB).unwrap();
     assert_eq!(a.members[0].1.len(), 64 << 20);
 }
 
@@ -645,14 +493,8 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
             4 => {
                 // A 16- or 32-bit field set to an interesting value.
                 let i = rng.below(v.len());
-                let value: u32 =
-                    [0, 1, 0xFFFF, 0xFFFF_FFFF, 0x7FFF_FFFF, 30, v.len() as u32][rng.below(7)];
-                for (k, byte) in value
-                    .to_le_bytes()
-                    .iter()
-                    .enumerate()
-                    .take(2 + 2 * rng.below(2))
-                {
+                let value: u32 = [0, 1, 0xFFFF, 0xFFFF_FFFF, 0x7FFF_FFFF, 30, v.len() as u32][rng.below(7)];
+                for (k, byte) in value.to_le_bytes().iter().enumerate().take(2 + 2 * rng.below(2)) {
                     if let Some(b) = v.get_mut(i + k) {
                         *b = *byte;
                     }
@@ -682,11 +524,7 @@ fn mutate(rng: &mut Rng, input: &[u8]) -> Vec<u8> {
 fn random_mutations_never_panic() {
     let config = CONFIG.repeat(20);
     let seeds = [
-        build(&[
-            stored("metadata.json", META),
-            stored("config.json", CONFIG),
-            stored("model.weights.h5", b"HDF5"),
-        ]),
+        build(&[stored("metadata.json", META), stored("config.json", CONFIG), stored("model.weights.h5", b"HDF5")]),
         build(&[
             stored("metadata.json", META),
             deflated("config.json", &config),
@@ -697,18 +535,11 @@ fn random_mutations_never_panic() {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let (mut ok, mut refused) = (0, 0);
     // KC_FUZZ_ROUNDS=1000000 cargo test --release random_mutations for a longer run.
-    let rounds: usize = std::env::var("KC_FUZZ_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(30_000);
+    let rounds: usize = std::env::var("KC_FUZZ_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(30_000);
     for round in 0..rounds {
         let seed = &seeds[round % seeds.len()];
         let input = mutate(&mut rng, seed);
-        match read(
-            &input,
-            &["config.json", "metadata.json", "model.weights.h5"],
-            64 * 1024,
-        ) {
+        match read(&input, &["config.json", "metadata.json", "model.weights.h5"], 64 * 1024) {
             Ok(a) => {
                 ok += 1;
                 let total: usize = a.members.iter().map(|(_, c)| c.len()).sum();
@@ -725,10 +556,7 @@ fn random_mutations_never_panic() {
 
 #[test]
 fn messages_escape_hostile_names() {
-    let bytes = build(&[
-        stored("config.json", CONFIG),
-        stored("../\u{1b}[31mred", b"x"),
-    ]);
+    let bytes = build(&[stored("config.json", CONFIG), stored("../\u{1b}[31mred", b"x")]);
     let message = err(&bytes, MIB);
     assert!(!message.contains('\u{1b}'), "{message}");
     assert!(message.contains("\\u{1b}"), "{message}");

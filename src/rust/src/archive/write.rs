@@ -24,9 +24,8 @@ fn put32(out: &mut Vec<u8>, v: u32) {
 
 /// An archive holding `entries` (name, content), stored, in the order given.
 pub fn write(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, Error> {
-    let too_big = || {
-        Error::new("the archive would need zip64 (4 GiB or more, or 65 535 entries), which is not supported")
-    };
+    let too_big =
+        || Error::new("the archive would need zip64 (4 GiB or more, or 65 535 entries), which is not supported");
     if entries.len() >= 0xFFFF {
         return Err(too_big());
     }
@@ -36,21 +35,12 @@ pub fn write(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, Error> {
     for &(name, content) in entries {
         check_name(name.as_bytes())?;
         if !seen.insert(name) {
-            return Err(Error::new(format!(
-                "the archive would have more than one entry named {}",
-                show(name)
-            )));
+            return Err(Error::new(format!("the archive would have more than one entry named {}", show(name))));
         }
-        let size = u32::try_from(content.len())
-            .ok()
-            .filter(|&s| s < 0xFFFF_FFFF)
-            .ok_or_else(too_big)?;
-        let offset = u32::try_from(out.len())
-            .ok()
-            .filter(|&o| o < 0xFFFF_FFFF)
-            .ok_or_else(too_big)?;
-        let name_len = u16::try_from(name.len())
-            .map_err(|_| Error::new(format!("entry name {} is too long", show(name))))?;
+        let size = u32::try_from(content.len()).ok().filter(|&s| s < 0xFFFF_FFFF).ok_or_else(too_big)?;
+        let offset = u32::try_from(out.len()).ok().filter(|&o| o < 0xFFFF_FFFF).ok_or_else(too_big)?;
+        let name_len =
+            u16::try_from(name.len()).map_err(|_| Error::new(format!("entry name {} is too long", show(name))))?;
         let flags = if name.is_ascii() { 0 } else { FLAG_UTF8 };
         let crc = crc32(content);
 
@@ -87,10 +77,7 @@ pub fn write(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, Error> {
         put32(&mut central, offset);
         central.extend_from_slice(name.as_bytes());
     }
-    let cd_offset = u32::try_from(out.len())
-        .ok()
-        .filter(|&o| o < 0xFFFF_FFFF)
-        .ok_or_else(too_big)?;
+    let cd_offset = u32::try_from(out.len()).ok().filter(|&o| o < 0xFFFF_FFFF).ok_or_else(too_big)?;
     let cd_size = u32::try_from(central.len()).map_err(|_| too_big())?;
     if u64::from(cd_offset) + u64::from(cd_size) >= 0xFFFF_FFFF {
         return Err(too_big());

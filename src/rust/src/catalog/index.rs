@@ -67,16 +67,8 @@ impl Index {
         for e in entries {
             // A public spelling accepts the exported name (an alias such as Convolution2D) and
             // the canonical name that Keras writes.
-            let public = [
-                Some(e.namespace.as_str()),
-                Some(e.module.as_str()),
-                e.serialized_as.module.as_deref(),
-            ];
-            let public: IndexSet<&'static str> = public
-                .into_iter()
-                .flatten()
-                .filter(|m| is_keras(m))
-                .collect();
+            let public = [Some(e.namespace.as_str()), Some(e.module.as_str()), e.serialized_as.module.as_deref()];
+            let public: IndexSet<&'static str> = public.into_iter().flatten().filter(|m| is_keras(m)).collect();
             for module in public {
                 let m = modules.entry(module).or_default();
                 m.add(e, &e.name);
@@ -102,9 +94,7 @@ impl Index {
                 // Keras finds only an object's first export path, so `swish` fails there; we
                 // resolve aliases to the canonical function, which Keras writes anyway.
                 functions.entry(e.name.as_str()).or_insert(e.canonical_id);
-                functions
-                    .entry(e.canonical.as_str())
-                    .or_insert(e.canonical_id);
+                functions.entry(e.canonical.as_str()).or_insert(e.canonical_id);
             }
         }
 
@@ -153,11 +143,7 @@ impl Builtins for Catalog {
     /// canonical name.
     fn names(&self, module: Option<&str>) -> Vec<&str> {
         match module {
-            Some(module) => self
-                .index
-                .modules
-                .get(module)
-                .map_or_else(Vec::new, |m| m.names.iter().copied().collect()),
+            Some(module) => self.index.modules.get(module).map_or_else(Vec::new, |m| m.names.iter().copied().collect()),
             None => self.index.canonical_names.iter().copied().collect(),
         }
     }

@@ -111,9 +111,7 @@ pub struct CollisionCandidate {
 impl Entry {
     /// The module that defines the object, and the object's name there.
     pub fn defining_module_and_name(&self) -> (&str, &str) {
-        self.python_path
-            .rsplit_once('.')
-            .unwrap_or(("", &self.python_path))
+        self.python_path.rsplit_once('.').unwrap_or(("", &self.python_path))
     }
 }
 
@@ -148,8 +146,7 @@ impl Catalog {
 
 static CATALOG: LazyLock<Catalog> = LazyLock::new(|| {
     // Generated and checked by `cargo test`: a failure here is a build defect, not user input.
-    Catalog::from_json(include_str!("catalog.json"))
-        .unwrap_or_else(|e| panic!("invalid embedded catalog: {e}"))
+    Catalog::from_json(include_str!("catalog.json")).unwrap_or_else(|e| panic!("invalid embedded catalog: {e}"))
 });
 
 pub fn catalog() -> &'static Catalog {
@@ -229,8 +226,7 @@ fn kind_word(kind: Kind) -> &'static str {
 #[extendr]
 fn rs_catalog_symbols() -> Robj {
     let es = catalog().entries();
-    let ints =
-        |f: fn(&Entry) -> usize| Robj::from(es.iter().map(|e| f(e) as i32).collect::<Vec<_>>());
+    let ints = |f: fn(&Entry) -> usize| Robj::from(es.iter().map(|e| f(e) as i32).collect::<Vec<_>>());
     let texts = |f: fn(&Entry) -> &str| Robj::from(es.iter().map(f).collect::<Vec<_>>());
     list!(
         id = ints(|e| e.id),

@@ -22,9 +22,7 @@ impl<'a> Obj<'a> {
     }
 
     fn get(&self, key: &str) -> Result<&'a Value> {
-        self.map
-            .get(key)
-            .ok_or_else(|| format!("{}: no `{key}`", self.at))
+        self.map.get(key).ok_or_else(|| format!("{}: no `{key}`", self.at))
     }
 
     fn bad(&self, key: &str, what: &str) -> String {
@@ -36,50 +34,32 @@ impl<'a> Obj<'a> {
     }
 
     fn string(&self, key: &str) -> Result<String> {
-        self.get(key)?
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| self.bad(key, "a string"))
+        self.get(key)?.as_str().map(str::to_owned).ok_or_else(|| self.bad(key, "a string"))
     }
 
     fn opt_string(&self, key: &str) -> Result<Option<String>> {
         match self.get(key)? {
             Value::Null => Ok(None),
-            v => v
-                .as_str()
-                .map(|s| Some(s.to_owned()))
-                .ok_or_else(|| self.bad(key, "a string or null")),
+            v => v.as_str().map(|s| Some(s.to_owned())).ok_or_else(|| self.bad(key, "a string or null")),
         }
     }
 
     fn bool(&self, key: &str) -> Result<bool> {
-        self.get(key)?
-            .as_bool()
-            .ok_or_else(|| self.bad(key, "a boolean"))
+        self.get(key)?.as_bool().ok_or_else(|| self.bad(key, "a boolean"))
     }
 
     fn index(&self, key: &str) -> Result<usize> {
-        self.get(key)?
-            .as_u64()
-            .map(|n| n as usize)
-            .ok_or_else(|| self.bad(key, "an index"))
+        self.get(key)?.as_u64().map(|n| n as usize).ok_or_else(|| self.bad(key, "an index"))
     }
 
     fn array(&self, key: &str) -> Result<&'a [Value]> {
-        self.get(key)?
-            .as_array()
-            .map(Vec::as_slice)
-            .ok_or_else(|| self.bad(key, "an array"))
+        self.get(key)?.as_array().map(Vec::as_slice).ok_or_else(|| self.bad(key, "an array"))
     }
 
     fn strings(&self, key: &str) -> Result<Vec<String>> {
         self.array(key)?
             .iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| self.bad(key, "an array of strings"))
-            })
+            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| self.bad(key, "an array of strings")))
             .collect()
     }
 
@@ -101,11 +81,7 @@ impl<'a> Obj<'a> {
     /// Each element of an array field, as an object.
     fn objects(&self, key: &str) -> Result<Vec<Obj<'a>>> {
         let at = format!("{}.{key}", self.at);
-        self.array(key)?
-            .iter()
-            .enumerate()
-            .map(|(i, v)| Obj::new(v, format!("{at}[{i}]")))
-            .collect()
+        self.array(key)?.iter().enumerate().map(|(i, v)| Obj::new(v, format!("{at}[{i}]"))).collect()
     }
 }
 
@@ -129,23 +105,13 @@ pub(super) fn parse(text: &str) -> Result<Parsed> {
         backend: from.string("backend")?,
         generated: from.string("generated")?,
     };
-    let entries = root
-        .objects("symbols")?
-        .iter()
-        .map(entry)
-        .collect::<Result<Vec<_>>>()?;
+    let entries = root.objects("symbols")?.iter().map(entry).collect::<Result<Vec<_>>>()?;
     for (i, e) in entries.iter().enumerate() {
         if e.id != i {
             return Err(format!("catalog.symbols[{i}]: id is {}", e.id));
         }
-        if entries
-            .get(e.canonical_id)
-            .map_or(true, |c| c.canonical_id != c.id)
-        {
-            return Err(format!(
-                "catalog.symbols[{i}]: canonical_id {} is not a canonical entry",
-                e.canonical_id
-            ));
+        if entries.get(e.canonical_id).map_or(true, |c| c.canonical_id != c.id) {
+            return Err(format!("catalog.symbols[{i}]: canonical_id {} is not a canonical entry", e.canonical_id));
         }
     }
     Ok(Parsed {
@@ -154,11 +120,7 @@ pub(super) fn parse(text: &str) -> Result<Parsed> {
         top_level: root.strings("top_level")?,
         non_modeling_apis: root.strings("non_modeling_apis")?,
         function_modules: root.strings("function_modules")?,
-        collisions: root
-            .objects("builtin_function_name_collisions")?
-            .iter()
-            .map(collision)
-            .collect::<Result<_>>()?,
+        collisions: root.objects("builtin_function_name_collisions")?.iter().map(collision).collect::<Result<_>>()?,
         entries,
     })
 }
@@ -184,11 +146,7 @@ fn entry(o: &Obj<'_>) -> Result<Entry> {
         family: o.string("family")?,
         python_path: o.string("python_path")?,
         bases: o.opt_strings("bases")?,
-        params: o
-            .objects("params")?
-            .iter()
-            .map(param)
-            .collect::<Result<_>>()?,
+        params: o.objects("params")?.iter().map(param).collect::<Result<_>>()?,
         default_config: o.opt_object("default_config")?,
         config_keys: o.opt_strings("config_keys")?,
         serialized_as: SerializedAs {
@@ -206,11 +164,7 @@ fn param(o: &Obj<'_>) -> Result<Param> {
         name: o.string("name")?,
         kind: o.string("kind")?,
         required: o.bool("required")?,
-        default: if o.bool("has_default")? {
-            Some(o.get("default")?.clone())
-        } else {
-            None
-        },
+        default: if o.bool("has_default")? { Some(o.get("default")?.clone()) } else { None },
     })
 }
 

@@ -19,11 +19,7 @@ fn class(module: &str, name: &str) -> std::result::Result<&'static Entry, &'stat
 }
 
 fn entry(namespace: &str, name: &str) -> &'static Entry {
-    cat()
-        .entries()
-        .iter()
-        .find(|e| e.namespace == namespace && e.name == name)
-        .expect("in the catalog")
+    cat().entries().iter().find(|e| e.namespace == namespace && e.name == name).expect("in the catalog")
 }
 
 fn canonical_of(e: &Entry) -> &'static Entry {
@@ -56,18 +52,9 @@ fn canonical_entries_are_non_aliases_of_the_same_object() {
         );
     }
     // A re-exported loss function belongs to keras.losses, a top-level re-export to its namespace.
-    assert_eq!(
-        canonical_of(entry("keras.metrics", "mean_squared_error")).namespace,
-        "keras.losses"
-    );
-    assert_eq!(
-        canonical_of(entry("keras", "DTypePolicy")).namespace,
-        "keras.dtype_policies"
-    );
-    assert_eq!(
-        canonical_of(entry("keras", "Input")).namespace,
-        "keras.layers"
-    );
+    assert_eq!(canonical_of(entry("keras.metrics", "mean_squared_error")).namespace, "keras.losses");
+    assert_eq!(canonical_of(entry("keras", "DTypePolicy")).namespace, "keras.dtype_policies");
+    assert_eq!(canonical_of(entry("keras", "Input")).namespace, "keras.layers");
 }
 
 #[test]
@@ -77,8 +64,7 @@ fn every_class_resolves_by_its_namespace_its_module_and_how_it_is_written() {
         modules.extend(e.serialized_as.module.as_deref());
         for module in modules {
             for name in [e.name.as_str(), e.canonical.as_str()] {
-                let found =
-                    class(module, name).unwrap_or_else(|why| panic!("{module}.{name}: {why}"));
+                let found = class(module, name).unwrap_or_else(|why| panic!("{module}.{name}: {why}"));
                 assert_eq!(found.id, e.canonical_id, "{module}.{name}");
             }
         }
@@ -89,37 +75,18 @@ fn every_class_resolves_by_its_namespace_its_module_and_how_it_is_written() {
 fn class_aliases_resolve_to_the_canonical_entry() {
     let conv = class("keras.layers", "Convolution2D").unwrap();
     assert_eq!((conv.name.as_str(), conv.is_alias), ("Conv2D", false));
-    assert_eq!(
-        class("keras.initializers", "glorot_uniform").unwrap().name,
-        "GlorotUniform"
-    );
-    assert_eq!(
-        class("keras.initializers", "IdentityInitializer")
-            .unwrap()
-            .name,
-        "Identity"
-    );
+    assert_eq!(class("keras.initializers", "glorot_uniform").unwrap().name, "GlorotUniform");
+    assert_eq!(class("keras.initializers", "IdentityInitializer").unwrap().name, "Identity");
     assert_eq!(class("keras.regularizers", "l1_l2").unwrap().name, "L1L2");
 }
 
 #[test]
 fn re_exported_classes_resolve_under_both_module_spellings() {
     let top = class("keras", "DTypePolicy").unwrap();
-    assert_eq!(
-        class("keras.dtype_policies", "DTypePolicy").unwrap().id,
-        top.id
-    );
-    assert_eq!(
-        class("keras", "Layer").unwrap().id,
-        class("keras.layers", "Layer").unwrap().id
-    );
+    assert_eq!(class("keras.dtype_policies", "DTypePolicy").unwrap().id, top.id);
+    assert_eq!(class("keras", "Layer").unwrap().id, class("keras.layers", "Layer").unwrap().id);
     assert_eq!(class("keras", "Sequential").unwrap().family, "models");
-    assert_eq!(
-        class("keras.src.models.functional", "Functional")
-            .unwrap()
-            .family,
-        "models"
-    );
+    assert_eq!(class("keras.src.models.functional", "Functional").unwrap().family, "models");
 }
 
 #[test]
@@ -127,16 +94,8 @@ fn top_level_classes_resolve_in_keras_and_public_namespaces_are_known() {
     for name in &cat().top_level {
         let e = entry("keras", name);
         match e.kind {
-            Kind::Class => assert_eq!(
-                class("keras", name).map(|f| f.id),
-                Ok(e.canonical_id),
-                "keras.{name}"
-            ),
-            Kind::Function => assert_eq!(
-                class("keras", name).err(),
-                Some("NotInModule"),
-                "keras.{name}"
-            ),
+            Kind::Class => assert_eq!(class("keras", name).map(|f| f.id), Ok(e.canonical_id), "keras.{name}"),
+            Kind::Function => assert_eq!(class("keras", name).err(), Some("NotInModule"), "keras.{name}"),
         }
     }
     for namespace in &cat().namespaces {
@@ -148,22 +107,11 @@ fn top_level_classes_resolve_in_keras_and_public_namespaces_are_known() {
 fn private_defining_modules_resolve_by_python_name_only() {
     for e in cat().entries().iter().filter(|e| e.kind == Kind::Class) {
         let (module, name) = e.defining_module_and_name();
-        assert_eq!(
-            class(module, name).map(|f| f.id),
-            Ok(e.canonical_id),
-            "{}",
-            e.python_path
-        );
+        assert_eq!(class(module, name).map(|f| f.id), Ok(e.canonical_id), "{}", e.python_path);
     }
-    assert_eq!(
-        class("keras.src.layers.core.dense", "Dense").unwrap().name,
-        "Dense"
-    );
+    assert_eq!(class("keras.src.layers.core.dense", "Dense").unwrap().name, "Dense");
     // Aliases are export paths, not attributes of the defining module.
-    assert_eq!(
-        class("keras.src.layers.convolutional.conv2d", "Convolution2D").err(),
-        Some("NotInModule")
-    );
+    assert_eq!(class("keras.src.layers.convolutional.conv2d", "Convolution2D").err(), Some("NotInModule"));
 }
 
 #[test]
@@ -172,41 +120,19 @@ fn legacy_module_paths_resolve_to_todays_classes() {
         let found = class(module, name).unwrap_or_else(|why| panic!("{module}.{name}: {why}"));
         assert_eq!(found.python_path, python_path);
     }
-    assert_eq!(
-        class("keras.models.functional", "Functional").unwrap().name,
-        "Functional"
-    );
-    assert_eq!(
-        class("keras.engine.input_layer", "InputLayer")
-            .unwrap()
-            .name,
-        "InputLayer"
-    );
-    assert_eq!(
-        class("keras.src.engine.functional", "Sequential").err(),
-        Some("NotInModule")
-    );
+    assert_eq!(class("keras.models.functional", "Functional").unwrap().name, "Functional");
+    assert_eq!(class("keras.engine.input_layer", "InputLayer").unwrap().name, "InputLayer");
+    assert_eq!(class("keras.src.engine.functional", "Sequential").err(), Some("NotInModule"));
 }
 
 #[test]
 fn functions_are_not_found_as_classes() {
-    assert_eq!(
-        class("keras.activations", "relu").err(),
-        Some("NotInModule")
-    );
+    assert_eq!(class("keras.activations", "relu").err(), Some("NotInModule"));
     assert_eq!(class("keras.layers", "Input").err(), Some("NotInModule"));
     assert_eq!(class("keras", "Input").err(), Some("NotInModule"));
-    assert_eq!(
-        class("keras.src.activations.activations", "relu").err(),
-        Some("NotInModule")
-    );
+    assert_eq!(class("keras.src.activations.activations", "relu").err(), Some("NotInModule"));
     for e in cat().entries().iter().filter(|e| e.kind == Kind::Function) {
-        assert!(
-            class(&e.namespace, &e.name).is_err(),
-            "{}.{}",
-            e.namespace,
-            e.name
-        );
+        assert!(class(&e.namespace, &e.name).is_err(), "{}.{}", e.namespace, e.name);
     }
 }
 
@@ -214,28 +140,16 @@ fn functions_are_not_found_as_classes() {
 fn unknown_names_in_known_modules_are_not_in_module() {
     assert_eq!(class("keras.layers", "Dense2").err(), Some("NotInModule"));
     assert_eq!(class("keras", "Dense").err(), Some("NotInModule"));
-    assert_eq!(
-        class("keras.src.layers.core.dense", "Conv2D").err(),
-        Some("NotInModule")
-    );
-    assert_eq!(
-        class("keras.engine.functional", "Model").err(),
-        Some("NotInModule")
-    );
+    assert_eq!(class("keras.src.layers.core.dense", "Conv2D").err(), Some("NotInModule"));
+    assert_eq!(class("keras.engine.functional", "Model").err(), Some("NotInModule"));
 }
 
 #[test]
 fn modules_keras_does_not_have_are_unknown() {
     assert_eq!(class("keras.layerz", "Dense").err(), Some("UnknownModule"));
     // Only the exact defining module counts, not its parent packages.
-    assert_eq!(
-        class("keras.src.layers.core", "Dense").err(),
-        Some("UnknownModule")
-    );
-    assert_eq!(
-        class("corpus_custom", "ScaledDense").err(),
-        Some("UnknownModule")
-    );
+    assert_eq!(class("keras.src.layers.core", "Dense").err(), Some("UnknownModule"));
+    assert_eq!(class("corpus_custom", "ScaledDense").err(), Some("UnknownModule"));
     assert_eq!(class("builtins", "function").err(), Some("UnknownModule"));
     assert_eq!(class("", "Dense").err(), Some("UnknownModule"));
 }
@@ -252,26 +166,17 @@ fn function_search_order_covers_the_function_modules() {
 /// The module a colliding name resolves to: the first candidate function in search order.
 fn collision_winner(name: &str) -> Option<&'static str> {
     let collision = cat().collisions.iter().find(|c| c.name == name)?;
-    FUNCTION_SEARCH_ORDER.into_iter().find(|m| {
-        collision
-            .candidates
-            .iter()
-            .any(|c| c.module == *m && c.kind == Kind::Function)
-    })
+    FUNCTION_SEARCH_ORDER
+        .into_iter()
+        .find(|m| collision.candidates.iter().any(|c| c.module == *m && c.kind == Kind::Function))
 }
 
 #[test]
 fn every_function_of_the_function_modules_resolves_by_name() {
     let mut checked = 0;
     let helper = |e: &Entry| matches!(e.name.as_str(), "get" | "serialize" | "deserialize");
-    for e in cat()
-        .entries()
-        .iter()
-        .filter(|e| e.kind == Kind::Function && in_function_modules(e) && !helper(e))
-    {
-        let found = cat()
-            .function(&e.name)
-            .unwrap_or_else(|| panic!("{}.{}", e.namespace, e.name));
+    for e in cat().entries().iter().filter(|e| e.kind == Kind::Function && in_function_modules(e) && !helper(e)) {
+        let found = cat().function(&e.name).unwrap_or_else(|| panic!("{}.{}", e.namespace, e.name));
         match collision_winner(&e.name) {
             Some(module) => assert_eq!(found.namespace, module, "{}", e.name),
             None => assert_eq!(found.id, e.canonical_id, "{}.{}", e.namespace, e.name),
@@ -298,10 +203,7 @@ fn colliding_function_names_take_the_first_module_in_search_order() {
 fn namespace_helpers_are_refused_as_non_modeling() {
     for name in ["deserialize", "get", "serialize"] {
         assert!(cat().function(name).is_none(), "{name}");
-        assert!(
-            cat().is_non_modeling(&format!("keras.activations.{name}")),
-            "{name}"
-        );
+        assert!(cat().is_non_modeling(&format!("keras.activations.{name}")), "{name}");
     }
     // keras.layers exports no `get`.
     assert!(cat().is_non_modeling("keras.layers.serialize"));
@@ -314,14 +216,8 @@ fn function_aliases_resolve_to_the_canonical_function() {
     assert_eq!(cat().function("hard_swish").unwrap().name, "hard_silu");
     // One function exported by losses and metrics is one entry.
     let mse = cat().function("mean_squared_error").unwrap();
-    assert_eq!(
-        (mse.namespace.as_str(), mse.family.as_str()),
-        ("keras.losses", "losses")
-    );
-    assert_eq!(
-        cat().function("log_cosh").unwrap().id,
-        entry("keras.metrics", "log_cosh").canonical_id
-    );
+    assert_eq!((mse.namespace.as_str(), mse.family.as_str()), ("keras.losses", "losses"));
+    assert_eq!(cat().function("log_cosh").unwrap().id, entry("keras.metrics", "log_cosh").canonical_id);
 }
 
 #[test]
@@ -349,55 +245,24 @@ fn non_modeling_apis_are_flagged() {
 
 #[test]
 fn names_feed_did_you_mean_suggestions() {
-    assert_eq!(
-        closest("Adamm", cat().names(Some("keras.optimizers"))),
-        Some("Adam")
-    );
-    assert_eq!(
-        closest("Densse", cat().names(Some("keras.layers"))),
-        Some("Dense")
-    );
-    assert_eq!(
-        closest(
-            "Functionl",
-            cat().names(Some("keras.src.models.functional"))
-        ),
-        Some("Functional")
-    );
-    assert_eq!(
-        closest("Functionl", cat().names(Some("keras.engine.functional"))),
-        Some("Functional")
-    );
-    assert_eq!(
-        closest("BatchNormalisation", cat().names(None)),
-        Some("BatchNormalization")
-    );
+    assert_eq!(closest("Adamm", cat().names(Some("keras.optimizers"))), Some("Adam"));
+    assert_eq!(closest("Densse", cat().names(Some("keras.layers"))), Some("Dense"));
+    assert_eq!(closest("Functionl", cat().names(Some("keras.src.models.functional"))), Some("Functional"));
+    assert_eq!(closest("Functionl", cat().names(Some("keras.engine.functional"))), Some("Functional"));
+    assert_eq!(closest("BatchNormalisation", cat().names(None)), Some("BatchNormalization"));
     assert!(cat().names(Some("keras.layers")).contains(&"Convolution2D"));
     assert!(cat().names(Some("keras.layerz")).is_empty());
     let all = cat().names(None);
     assert!(!all.contains(&"Convolution2D") && all.contains(&"Conv2D"));
-    assert_eq!(
-        all.len(),
-        all.iter().collect::<std::collections::HashSet<_>>().len()
-    );
+    assert_eq!(all.len(), all.iter().collect::<std::collections::HashSet<_>>().len());
 }
 
 #[test]
 fn resolve_finds_built_ins_through_the_catalog() {
     let global = Registry::<i32>::new();
-    let sources = Sources {
-        scope: &[],
-        global: &global,
-        custom_objects: &[],
-        module_objects: &[],
-    };
+    let sources = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
     let resolved = |kind, name, module, registered_name| match resolve(
-        &Request {
-            kind,
-            name,
-            module: Some(module),
-            registered_name,
-        },
+        &Request { kind, name, module: Some(module), registered_name },
         &sources,
         cat(),
     ) {
@@ -405,23 +270,12 @@ fn resolve_finds_built_ins_through_the_catalog() {
         Ok(Resolved::Custom(_)) => Err("custom".to_owned()),
         Err(e) => Err(e.message()),
     };
+    assert_eq!(resolved(Kind::Class, "Dense", "keras.layers", None), Ok("keras.src.layers.core.dense.Dense"));
     assert_eq!(
-        resolved(Kind::Class, "Dense", "keras.layers", None),
-        Ok("keras.src.layers.core.dense.Dense")
-    );
-    assert_eq!(
-        resolved(
-            Kind::Class,
-            "Functional",
-            "keras.src.models.functional",
-            Some("Functional")
-        ),
+        resolved(Kind::Class, "Functional", "keras.src.models.functional", Some("Functional")),
         Ok("keras.src.models.functional.Functional")
     );
-    assert_eq!(
-        resolved(Kind::Function, "relu", "builtins", None),
-        Ok("keras.src.activations.activations.relu")
-    );
+    assert_eq!(resolved(Kind::Function, "relu", "builtins", None), Ok("keras.src.activations.activations.relu"));
     let typo = resolved(Kind::Class, "Adamm", "keras.optimizers", None).unwrap_err();
     assert!(typo.ends_with("Did you mean 'Adam'?"), "{typo}");
 }
@@ -431,18 +285,11 @@ fn entries_keep_keras_config_key_order_and_defaults() {
     let dense = class("keras.layers", "Dense").unwrap();
     let config = dense.default_config.as_ref().unwrap();
     let keys: Vec<&str> = config.keys().map(String::as_str).collect();
-    assert_eq!(
-        Some(keys.iter().map(|k| k.to_string()).collect()),
-        dense.config_keys
-    );
+    assert_eq!(Some(keys.iter().map(|k| k.to_string()).collect()), dense.config_keys);
     assert_eq!(keys[..3], ["name", "trainable", "dtype"]);
     let units = dense.params.iter().find(|p| p.name == "units").unwrap();
     assert!(units.required && units.default.is_none());
-    let activation = dense
-        .params
-        .iter()
-        .find(|p| p.name == "activation")
-        .unwrap();
+    let activation = dense.params.iter().find(|p| p.name == "activation").unwrap();
     assert_eq!(activation.default, Some(Value::Null));
     assert_eq!(dense.serialized_as.module.as_deref(), Some("keras.layers"));
     assert!(cat().function("relu").unwrap().default_config.is_none());
@@ -450,9 +297,7 @@ fn entries_keep_keras_config_key_order_and_defaults() {
 
 #[test]
 fn a_malformed_catalog_is_reported_by_path() {
-    let err = Catalog::from_json(r#"{"generated_from": {}}"#)
-        .err()
-        .unwrap();
+    let err = Catalog::from_json(r#"{"generated_from": {}}"#).err().unwrap();
     assert_eq!(err, "catalog.generated_from: no `keras_version`");
     let text = include_str!("catalog.json").replacen(r#"{"id":1,"#, r#"{"id":"one","#, 1);
     let err = Catalog::from_json(&text).err().unwrap();
@@ -469,23 +314,14 @@ fn catalog_matches_the_reference_keras_api_json() {
     };
     let path = std::path::Path::new(&dir).join("keras_api.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!(
-            "{} not readable: catalog comparison skipped",
-            path.display()
-        );
+        eprintln!("{} not readable: catalog comparison skipped", path.display());
         return;
     };
     let api: Value = serde_json::from_str(&text).unwrap();
     let c = cat();
     assert_eq!(api["keras_version"], c.source.keras_version.as_str());
-    assert_eq!(
-        api["non_modeling_apis"],
-        serde_json::json!(c.non_modeling_apis)
-    );
-    assert_eq!(
-        api["function_modules"],
-        serde_json::json!(c.function_modules)
-    );
+    assert_eq!(api["non_modeling_apis"], serde_json::json!(c.non_modeling_apis));
+    assert_eq!(api["function_modules"], serde_json::json!(c.function_modules));
     let symbols = api["symbols"].as_array().unwrap();
     assert_eq!(symbols.len(), c.entries().len());
     for (s, e) in symbols.iter().zip(c.entries()) {
@@ -505,22 +341,10 @@ fn catalog_matches_the_reference_keras_api_json() {
         assert_eq!(s["aliases"], serde_json::json!(e.aliases), "{at}");
         assert_eq!(s["config_keys"], serde_json::json!(e.config_keys), "{at}");
         // Map equality ignores key order; the text compares it too.
-        let config = e
-            .default_config
-            .clone()
-            .map(Value::Object)
-            .unwrap_or(Value::Null);
+        let config = e.default_config.clone().map(Value::Object).unwrap_or(Value::Null);
         assert_eq!(s["default_config"].to_string(), config.to_string(), "{at}");
-        let args = e
-            .required_args_used
-            .clone()
-            .map(Value::Object)
-            .unwrap_or(Value::Null);
-        assert_eq!(
-            s["required_args_used"].to_string(),
-            args.to_string(),
-            "{at}"
-        );
+        let args = e.required_args_used.clone().map(Value::Object).unwrap_or(Value::Null);
+        assert_eq!(s["required_args_used"].to_string(), args.to_string(), "{at}");
         assert_eq!(
             s["serialized_as"].get("module").unwrap_or(&Value::Null),
             &serde_json::json!(e.serialized_as.module)

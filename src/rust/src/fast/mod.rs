@@ -24,23 +24,10 @@ fn fallback() -> Robj {
 
 /// Deserializes `x` natively, or returns `kc_fallback`.
 #[extendr]
-fn rs_fast_deserialize(
-    x: Robj,
-    custom_objects: Robj,
-    module_objects: Robj,
-    shared: Robj,
-    builtins: Robj,
-) -> Robj {
+fn rs_fast_deserialize(x: Robj, custom_objects: Robj, module_objects: Robj, shared: Robj, builtins: Robj) -> Robj {
     // SAFETY: on R's main thread; the arguments are alive for the whole call.
-    let result = unsafe {
-        read::deserialize(
-            x.get(),
-            custom_objects.get(),
-            module_objects.get(),
-            shared.get(),
-            builtins.get(),
-        )
-    };
+    let result =
+        unsafe { read::deserialize(x.get(), custom_objects.get(), module_objects.get(), shared.get(), builtins.get()) };
     result.unwrap_or_else(|_| fallback())
 }
 

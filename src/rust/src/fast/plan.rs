@@ -25,12 +25,7 @@ pub const LAYER_KWARGS: [&str; 9] = [
 
 /// The base-layer arguments that describe an input layer (`kc_input_kwargs`): R keeps them
 /// aside when the class does not take them itself.
-pub const INPUT_KWARGS: [&str; 4] = [
-    "input_dim",
-    "input_shape",
-    "batch_input_shape",
-    "batch_size",
-];
+pub const INPUT_KWARGS: [&str; 4] = ["input_dim", "input_shape", "batch_input_shape", "batch_size"];
 
 /// What a key's default value is, as far as coercion cares (`defaults[[key]]` in R).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,9 +54,7 @@ impl DefaultKind {
                 _ => DefaultKind::Other,
             },
             Value::Array(_) => DefaultKind::List { dict: false },
-            Value::Object(m) => DefaultKind::List {
-                dict: m.contains_key("class_name") && m.contains_key("config"),
-            },
+            Value::Object(m) => DefaultKind::List { dict: m.contains_key("class_name") && m.contains_key("config") },
             Value::Bool(_) => DefaultKind::Other,
         }
     }
@@ -145,25 +138,15 @@ pub enum Coerce {
 /// `kc_builtin_coerce()` for a value already deserialized.
 pub fn coerce(rule: &KeyRule, value: &ValueKind) -> Coerce {
     if *value == ValueKind::Null {
-        return if rule.activation && rule.default == DefaultKind::Str {
-            Coerce::Linear
-        } else {
-            Coerce::Keep
-        };
+        return if rule.activation && rule.default == DefaultKind::Str { Coerce::Linear } else { Coerce::Keep };
     }
     if rule.object_slot && *value == ValueKind::String1 {
         return Coerce::Fallback;
     }
     if rule.activation {
-        return if *value == ValueKind::BuiltinFunction {
-            Coerce::Name
-        } else {
-            Coerce::Keep
-        };
+        return if *value == ValueKind::BuiltinFunction { Coerce::Name } else { Coerce::Keep };
     }
-    let ValueKind::Numeric(n) = value else {
-        return Coerce::Keep;
-    };
+    let ValueKind::Numeric(n) = value else { return Coerce::Keep };
     if rule.learning_rate && n.len == 1 {
         if n.class == NumericClass::Other || n.first_missing {
             return Coerce::Fallback;
@@ -234,15 +217,9 @@ impl Plan {
         let defaults = entry.default_config.as_ref()?;
         let optimizer = entry.family == "optimizers";
         let layer_like = entry.family == "layers" || entry.family == "models";
-        let keys: Vec<(String, KeyRule)> = defaults
-            .iter()
-            .map(|(k, v)| (k.clone(), KeyRule::new(k, DefaultKind::of(v), optimizer)))
-            .collect();
-        let index: HashMap<String, usize> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, (k, _))| (k.clone(), i))
-            .collect();
+        let keys: Vec<(String, KeyRule)> =
+            defaults.iter().map(|(k, v)| (k.clone(), KeyRule::new(k, DefaultKind::of(v), optimizer))).collect();
+        let index: HashMap<String, usize> = keys.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         let params: Vec<&str> = entry
             .params
             .iter()
@@ -263,12 +240,7 @@ impl Plan {
         }
         // Required parameters: those Keras marks so (R's `info$required`); models take theirs
         // (inputs, outputs) from the layers instead, and fall back anyway.
-        let required = entry
-            .params
-            .iter()
-            .filter(|p| p.required)
-            .map(|p| p.name.clone())
-            .collect();
+        let required = entry.params.iter().filter(|p| p.required).map(|p| p.name.clone()).collect();
         Some(Plan {
             generates_name: layer_like && index.contains_key("name"),
             draws_seed: seed_may_be_drawn(entry),
@@ -305,29 +277,17 @@ impl Plan {
 /// unique prefix too) and the `seed` parameter defaults to null. Judged generously: a `true`
 /// here only sends such configs to R.
 fn seed_may_be_drawn(entry: &Entry) -> bool {
-    let Some(defaults) = entry.default_config.as_ref() else {
-        return false;
-    };
-    let seed_default_null = entry
-        .params
-        .iter()
-        .find(|p| p.name == "seed")
-        .is_some_and(|p| matches!(p.default, Some(Value::Null)));
-    let numeric_seed = defaults
-        .iter()
-        .any(|(k, v)| k.starts_with("seed") && v.is_number());
+    let Some(defaults) = entry.default_config.as_ref() else { return false };
+    let seed_default_null =
+        entry.params.iter().find(|p| p.name == "seed").is_some_and(|p| matches!(p.default, Some(Value::Null)));
+    let numeric_seed = defaults.iter().any(|(k, v)| k.starts_with("seed") && v.is_number());
     seed_default_null && numeric_seed
 }
 
 /// The plan of the catalog entry `id` (made on first use), or `None`.
 pub fn plan(id: usize) -> Option<&'static Plan> {
-    static PLANS: LazyLock<Vec<OnceLock<Option<Plan>>>> = LazyLock::new(|| {
-        catalog()
-            .entries()
-            .iter()
-            .map(|_| OnceLock::new())
-            .collect()
-    });
+    static PLANS: LazyLock<Vec<OnceLock<Option<Plan>>>> =
+        LazyLock::new(|| catalog().entries().iter().map(|_| OnceLock::new()).collect());
     let entry = catalog().by_id(id)?;
     PLANS.get(id)?.get_or_init(|| Plan::new(entry)).as_ref()
 }
@@ -337,11 +297,7 @@ pub fn plan(id: usize) -> Option<&'static Plan> {
 pub fn entry_for_key(key: &str) -> Option<&'static Entry> {
     static KEYS: LazyLock<HashMap<String, usize>> = LazyLock::new(|| {
         let mut keys = HashMap::new();
-        for entry in catalog()
-            .entries()
-            .iter()
-            .filter(|e| e.canonical_id == e.id)
-        {
+        for entry in catalog().entries().iter().filter(|e| e.canonical_id == e.id) {
             keys.entry(crate::builtin_key(entry)).or_insert(entry.id);
         }
         keys
@@ -354,11 +310,7 @@ mod tests {
     use super::*;
 
     fn class(namespace: &str, name: &str) -> &'static Plan {
-        let e = catalog()
-            .entries()
-            .iter()
-            .find(|e| e.namespace == namespace && e.name == name)
-            .expect("in catalog");
+        let e = catalog().entries().iter().find(|e| e.namespace == namespace && e.name == name).expect("in catalog");
         plan(e.canonical_id).expect("a plan")
     }
 
@@ -376,10 +328,7 @@ mod tests {
     #[test]
     fn dense_accepts_its_keys_parameters_and_base_layer_arguments() {
         let p = class("keras.layers", "Dense");
-        assert_eq!(
-            p.classify("units"),
-            KeyClass::Default(p.key_names().position(|k| k == "units").unwrap())
-        );
+        assert_eq!(p.classify("units"), KeyClass::Default(p.key_names().position(|k| k == "units").unwrap()));
         assert_eq!(p.classify("name"), KeyClass::Default(0));
         assert_eq!(p.classify("autocast"), KeyClass::Extra);
         assert_eq!(p.classify("bogus"), KeyClass::Fallback);
@@ -404,30 +353,16 @@ mod tests {
         let p = class("keras.optimizers", "Adam");
         assert_eq!(p.classify("trainable"), KeyClass::Fallback);
         assert!(!p.generates_name);
-        assert!(p
-            .keys
-            .iter()
-            .any(|(k, r)| k == "learning_rate" && r.learning_rate));
+        assert!(p.keys.iter().any(|(k, r)| k == "learning_rate" && r.learning_rate));
         let g = class("keras.initializers", "GlorotUniform");
-        assert!(g
-            .keys
-            .iter()
-            .all(|(_, r)| !r.learning_rate && !r.activation));
+        assert!(g.keys.iter().all(|(_, r)| !r.learning_rate && !r.activation));
     }
 
     #[test]
     fn models_functions_and_drawn_seeds_are_left_to_r() {
-        let seq = catalog()
-            .entries()
-            .iter()
-            .find(|e| e.canonical == "Sequential")
-            .unwrap();
+        let seq = catalog().entries().iter().find(|e| e.canonical == "Sequential").unwrap();
         assert!(plan(seq.id).is_none());
-        let relu = catalog()
-            .entries()
-            .iter()
-            .find(|e| e.canonical == "relu")
-            .unwrap();
+        let relu = catalog().entries().iter().find(|e| e.canonical == "relu").unwrap();
         assert!(plan(relu.id).is_none());
         assert!(class("keras.layers", "RandomCrop").draws_seed);
     }
@@ -439,18 +374,9 @@ mod tests {
         assert_eq!(DefaultKind::of(&json!(-2147483648i64)), DefaultKind::Other);
         assert_eq!(DefaultKind::of(&json!(3.0)), DefaultKind::Other);
         assert_eq!(DefaultKind::of(&json!("x")), DefaultKind::Str);
-        assert_eq!(
-            DefaultKind::of(&json!([1, 2])),
-            DefaultKind::List { dict: false }
-        );
-        assert_eq!(
-            DefaultKind::of(&json!({"class_name": "Zeros", "config": {}})),
-            DefaultKind::List { dict: true }
-        );
-        assert_eq!(
-            DefaultKind::of(&json!({"name": "float32"})),
-            DefaultKind::List { dict: false }
-        );
+        assert_eq!(DefaultKind::of(&json!([1, 2])), DefaultKind::List { dict: false });
+        assert_eq!(DefaultKind::of(&json!({"class_name": "Zeros", "config": {}})), DefaultKind::List { dict: true });
+        assert_eq!(DefaultKind::of(&json!({"name": "float32"})), DefaultKind::List { dict: false });
         assert_eq!(DefaultKind::of(&json!(true)), DefaultKind::Other);
     }
 
@@ -477,11 +403,7 @@ mod tests {
         let act_null_default = KeyRule::new("activation", DefaultKind::Null, false);
         assert_eq!(coerce(&act_null_default, &ValueKind::Null), Coerce::Keep);
 
-        let init = KeyRule::new(
-            "kernel_initializer",
-            DefaultKind::List { dict: true },
-            false,
-        );
+        let init = KeyRule::new("kernel_initializer", DefaultKind::List { dict: true }, false);
         assert_eq!(coerce(&init, &ValueKind::String1), Coerce::Fallback);
         assert_eq!(coerce(&init, &ValueKind::Other), Coerce::Keep);
         assert_eq!(coerce(&init, &ValueKind::Null), Coerce::Keep);
@@ -524,10 +446,7 @@ mod tests {
         assert_eq!(coerce(&rate, &num(0.5, false)), Coerce::Keep);
 
         let lr = KeyRule::new("learning_rate", DefaultKind::Other, true);
-        assert_eq!(
-            coerce(&lr, &num(0.01, false)),
-            Coerce::Float32(0.009999999776482582)
-        );
+        assert_eq!(coerce(&lr, &num(0.01, false)), Coerce::Float32(0.009999999776482582));
         assert_eq!(coerce(&lr, &num(1.0, true)), Coerce::Float32(1.0));
         let mut nan = match num(f64::NAN, false) {
             ValueKind::Numeric(n) => n,

@@ -7,10 +7,10 @@
 //! failures.
 
 use extendr_ffi::{
-    cetype_t, R_ClassSymbol, R_NaString, R_NamesSymbol, R_NilValue, R_PreserveObject,
-    R_UnboundValue, Rboolean, Rf_allocVector, Rf_getAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect,
-    Rf_setAttrib, Rf_unprotect, CAR, CDR, LENGTH, MARK_NOT_MUTABLE, R_CHAR, SET_STRING_ELT,
-    SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TAG, TYPEOF, VECTOR_ELT, XLENGTH,
+    cetype_t, R_ClassSymbol, R_NaString, R_NamesSymbol, R_NilValue, R_PreserveObject, R_UnboundValue, Rboolean,
+    Rf_allocVector, Rf_getAttrib, Rf_setAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, CAR, CDR, LENGTH,
+    MARK_NOT_MUTABLE, R_CHAR, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TAG, TYPEOF, VECTOR_ELT,
+    XLENGTH,
 };
 use std::os::raw::{c_char, c_int};
 
@@ -59,11 +59,7 @@ pub fn ensure(ok: bool) -> Fast<()> {
 /// A UTF-8 CHARSXP of `text` (no NUL, shorter than 2^31 bytes: the fast path only makes names
 /// and short texts).
 pub unsafe fn mkchar(text: &str) -> SEXP {
-    Rf_mkCharLenCE(
-        text.as_ptr() as *const c_char,
-        text.len() as c_int,
-        cetype_t::CE_UTF8,
-    )
+    Rf_mkCharLenCE(text.as_ptr() as *const c_char, text.len() as c_int, cetype_t::CE_UTF8)
 }
 
 pub unsafe fn install(name: &str) -> SEXP {
@@ -207,11 +203,7 @@ pub struct Keep {
 
 impl Keep {
     pub fn new() -> Keep {
-        Keep {
-            vector: None,
-            slot: 0,
-            len: 0,
-        }
+        Keep { vector: None, slot: 0, len: 0 }
     }
 
     /// Keeps `x`, which may be unprotected (it is protected while the list is made or grows);

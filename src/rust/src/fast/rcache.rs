@@ -8,13 +8,13 @@
 //! thread would find nothing cached rather than objects it must not touch.
 
 use super::rapi::{
-    freeze, install, mkchar, preserve, preserved_char, preserved_strings, Rf_ScalarInteger,
-    Rf_ScalarLogical, Rf_ScalarReal, Rf_ScalarString,
+    freeze, install, mkchar, preserve, preserved_char, preserved_strings, Rf_ScalarInteger, Rf_ScalarLogical,
+    Rf_ScalarReal, Rf_ScalarString,
 };
 use crate::catalog::Entry;
 use extendr_ffi::{
-    R_ClassSymbol, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_protect, Rf_setAttrib,
-    Rf_unprotect, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT,
+    R_ClassSymbol, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_protect, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT,
+    SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT,
 };
 use serde_json::{Map, Value};
 use std::cell::{OnceCell, RefCell};
@@ -242,18 +242,12 @@ unsafe fn make_entry_r(entry: &Entry) -> EntryR {
     let family = format!("keras_{}", entry.family);
     let class = preserved_strings(&[&entry.canonical, &family, "keras_builtin", "keras_object"]);
     let empty = Map::new();
-    let defaults = Rf_protect(object_from_json(
-        entry.default_config.as_ref().unwrap_or(&empty),
-    ));
+    let defaults = Rf_protect(object_from_json(entry.default_config.as_ref().unwrap_or(&empty)));
     preserve(defaults);
     Rf_unprotect(1);
     let default_names = extendr_ffi::Rf_getAttrib(defaults, R_NamesSymbol);
     extendr_ffi::MARK_NOT_MUTABLE(default_names);
-    let module = entry
-        .serialized_as
-        .module
-        .as_deref()
-        .unwrap_or(&entry.module);
+    let module = entry.serialized_as.module.as_deref().unwrap_or(&entry.module);
     EntryR {
         class,
         defaults,
@@ -282,10 +276,7 @@ pub unsafe fn from_json(v: &Value) -> SEXP {
                 if i > i64::from(i32::MIN) && i <= i64::from(i32::MAX) {
                     Rf_ScalarInteger(i as c_int)
                 } else {
-                    keras_integer(
-                        i as f64,
-                        (i.unsigned_abs() > EXACT_DOUBLE_LIMIT).then(|| i.to_string()),
-                    )
+                    keras_integer(i as f64, (i.unsigned_abs() > EXACT_DOUBLE_LIMIT).then(|| i.to_string()))
                 }
             } else if let Some(u) = n.as_u64() {
                 keras_integer(u as f64, Some(u.to_string()))

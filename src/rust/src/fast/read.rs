@@ -10,21 +10,18 @@
 //! `.Call`: no R code runs), by an environment R passed, or by the session caches. So every
 //! pointer held in Rust is to a live object.
 
-use super::plan::{
-    self, coerce, entry_for_key, Coerce, KeyClass, Numeric, NumericClass, Plan, ValueKind,
-};
+use super::plan::{self, coerce, entry_for_key, Coerce, KeyClass, Numeric, NumericClass, Plan, ValueKind};
 use super::rapi::{
-    binding, char_str, closure, element, ensure, find_name, has_class, install, is_object,
-    is_only_class, only_names, rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv,
-    Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar, ATTRIB, CLOENV,
+    binding, char_str, closure, element, ensure, find_name, has_class, install, is_object, is_only_class, only_names,
+    rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar, ATTRIB,
+    CLOENV,
 };
 use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
 use super::sources::{Found, Level, Lookup};
 use crate::resolve::{Kind, Request};
 use extendr_ffi::{
-    R_ClassSymbol, R_EmptyEnv, R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib,
-    Rf_setAttrib, INTEGER_ELT, REAL_ELT, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE,
-    STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+    R_ClassSymbol, R_EmptyEnv, R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib,
+    INTEGER_ELT, REAL_ELT, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
 };
 
 /// Configs nest a few dozen levels; deeper input goes to R, which reports it properly. Kept low
@@ -54,15 +51,8 @@ pub unsafe fn deserialize(
     };
     let lookup = Lookup::new(custom, module)?;
     let mut keep = Keep::new();
-    let mut reader = Reader {
-        keep: &mut keep,
-        c: consts(),
-        builtins,
-        shared,
-        lookup,
-        pending: Vec::new(),
-        stack: Vec::new(),
-    };
+    let mut reader =
+        Reader { keep: &mut keep, c: consts(), builtins, shared, lookup, pending: Vec::new(), stack: Vec::new() };
     let value = reader.value(x, Level::Top, 0)?;
     if let Some(env) = shared {
         // Every pending object is kept; `install` and `defineVar` allocate.
@@ -101,20 +91,13 @@ impl Reader<'_> {
             SEXPTYPE::NILSXP => Ok(x),
             SEXPTYPE::STRSXP => {
                 // A string that is a custom-object key becomes that object.
-                if XLENGTH(x) != 1
-                    || STRING_ELT(x, 0) == R_NaString
-                    || !self.lookup.may_find(level)?
-                {
+                if XLENGTH(x) != 1 || STRING_ELT(x, 0) == R_NaString || !self.lookup.may_find(level)? {
                     return Ok(x);
                 }
                 let name = char_str(STRING_ELT(x, 0)).ok_or(Fallback)?;
                 Ok(self.lookup.string(level, name)?.unwrap_or(x))
             }
-            SEXPTYPE::LGLSXP
-            | SEXPTYPE::INTSXP
-            | SEXPTYPE::REALSXP
-            | SEXPTYPE::CPLXSXP
-            | SEXPTYPE::RAWSXP => Ok(x),
+            SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::CPLXSXP | SEXPTYPE::RAWSXP => Ok(x),
             SEXPTYPE::VECSXP if !is_object(x) => self.list(x, level, depth),
             SEXPTYPE::CLOSXP | SEXPTYPE::BUILTINSXP | SEXPTYPE::SPECIALSXP => Ok(x),
             // Classed values (instances, arrays, ...) are deserialized already; R refuses the rest.
@@ -150,11 +133,7 @@ impl Reader<'_> {
             changed |= value != item;
             self.stack.push(value);
         }
-        let out = if changed {
-            rebuilt(self.keep, x, &self.stack[base..])
-        } else {
-            x
-        };
+        let out = if changed { rebuilt(self.keep, x, &self.stack[base..]) } else { x };
         self.stack.truncate(base);
         Ok(out)
     }
@@ -198,23 +177,14 @@ impl Reader<'_> {
             _ => return Err(Fallback),
         };
         let shared_id = element(x, names, c.chr_shared_object_id);
-        let shared_key = if shared_id == R_NilValue {
-            None
-        } else {
-            Some(shared_key(shared_id)?)
-        };
+        let shared_key = if shared_id == R_NilValue { None } else { Some(shared_key(shared_id)?) };
         if let Some(key) = &shared_key {
             if let Some(found) = self.shared_object(key)? {
                 return Ok(found);
             }
         }
 
-        let req = Request {
-            kind: Kind::Class,
-            name: class_name,
-            module,
-            registered_name,
-        };
+        let req = Request { kind: Kind::Class, name: class_name, module, registered_name };
         let resolved = match self.lookup.resolve(level, &req)? {
             // A custom class is built by its own R code.
             Found::Custom(_) => return Err(Fallback),
@@ -222,9 +192,7 @@ impl Reader<'_> {
         };
         // The R object of the built-in, and the catalog entry its class info comes from.
         let class_object = binding(self.builtins, key_symbol(resolved))?.ok_or(Fallback)?;
-        ensure(
-            TYPEOF(class_object) == SEXPTYPE::CLOSXP && has_class(class_object, c.chr_keras_class),
-        )?;
+        ensure(TYPEOF(class_object) == SEXPTYPE::CLOSXP && has_class(class_object, c.chr_keras_class))?;
         let class_env = CLOENV(class_object);
         ensure(TYPEOF(class_env) == SEXPTYPE::ENVSXP)?;
         let key = binding(class_env, c.sym_key)?.ok_or(Fallback)?;
@@ -234,10 +202,7 @@ impl Reader<'_> {
         let obj = self.instance(plan, entry_r(entry), generator, inner, depth)?;
 
         // What `kc_deserialize_object()` adds once the object is made.
-        for (chr, sym) in [
-            (c.chr_build_config, c.sym_build_config),
-            (c.chr_compile_config, c.sym_compile_config),
-        ] {
+        for (chr, sym) in [(c.chr_build_config, c.sym_build_config), (c.chr_compile_config, c.sym_compile_config)] {
             let value = element(x, names, chr);
             if value != R_NilValue {
                 Rf_defineVar(sym, value, obj);
@@ -265,29 +230,17 @@ impl Reader<'_> {
                     ensure(XLENGTH(inner) == 0)?;
                     (R_NilValue, R_NilValue, R_NilValue)
                 } else {
-                    let get =
-                        |chr| find_name(names, chr).map_or(R_NilValue, |i| VECTOR_ELT(inner, i));
+                    let get = |chr| find_name(names, chr).map_or(R_NilValue, |i| VECTOR_ELT(inner, i));
                     (get(c.chr_shape), get(c.chr_dtype), get(c.chr_keras_history))
                 }
             }
             _ => return Err(Fallback),
         };
         // R turns an atomic shape into a list: that is R's.
-        ensure(
-            matches!(TYPEOF(shape), SEXPTYPE::NILSXP)
-                || (TYPEOF(shape) == SEXPTYPE::VECSXP && !is_object(shape)),
-        )?;
+        ensure(matches!(TYPEOF(shape), SEXPTYPE::NILSXP) || (TYPEOF(shape) == SEXPTYPE::VECSXP && !is_object(shape)))?;
         let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 3));
         SET_VECTOR_ELT(out, 0, shape);
-        SET_VECTOR_ELT(
-            out,
-            1,
-            if dtype == R_NilValue {
-                c.float32
-            } else {
-                dtype
-            },
-        );
+        SET_VECTOR_ELT(out, 1, if dtype == R_NilValue { c.float32 } else { dtype });
         SET_VECTOR_ELT(out, 2, history);
         Rf_setAttrib(out, R_NamesSymbol, c.tensor_names);
         Rf_setAttrib(out, R_ClassSymbol, c.tensor_class);
@@ -301,10 +254,7 @@ impl Reader<'_> {
         ensure(is_plain_list_or_null(inner))?;
         let names = Rf_getAttrib(inner, R_NamesSymbol);
         let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 3));
-        for (i, chr) in [c.chr_start, c.chr_stop, c.chr_step]
-            .into_iter()
-            .enumerate()
-        {
+        for (i, chr) in [c.chr_start, c.chr_stop, c.chr_step].into_iter().enumerate() {
             let given = if names == R_NilValue {
                 R_NilValue
             } else {
@@ -318,23 +268,11 @@ impl Reader<'_> {
     }
 
     /// A function config: the custom or built-in function it names.
-    unsafe fn function(
-        &mut self,
-        x: SEXP,
-        names: SEXP,
-        inner: SEXP,
-        module: Option<&str>,
-        level: Level,
-    ) -> Fast<SEXP> {
+    unsafe fn function(&mut self, x: SEXP, names: SEXP, inner: SEXP, module: Option<&str>, level: Level) -> Fast<SEXP> {
         let name = string_text(inner).ok_or(Fallback)?;
         // A shared function is a marked copy: R makes it.
         ensure(element(x, names, self.c.chr_shared_object_id) == R_NilValue)?;
-        let req = Request {
-            kind: Kind::Function,
-            name,
-            module,
-            registered_name: None,
-        };
+        let req = Request { kind: Kind::Function, name, module, registered_name: None };
         match self.lookup.resolve(level, &req)? {
             Found::Custom(obj) => Ok(obj),
             Found::Builtin(entry) => {
@@ -375,9 +313,7 @@ impl Reader<'_> {
         let mut given = vec![false; nkeys];
         let mut classes: Vec<(KeyClass, &str)> = Vec::with_capacity(len as usize);
         for i in 0..len {
-            let key = char_str(STRING_ELT(given_names, i))
-                .filter(|k| !k.is_empty())
-                .ok_or(Fallback)?;
+            let key = char_str(STRING_ELT(given_names, i)).filter(|k| !k.is_empty()).ok_or(Fallback)?;
             let class = plan.classify(key);
             match class {
                 KeyClass::Default(d) => {
@@ -423,9 +359,7 @@ impl Reader<'_> {
             let value = self.coerce(rule, value)?;
             match class {
                 KeyClass::Default(d) => self.stack[base + d] = value,
-                _ if value != R_NilValue => {
-                    extras.push((STRING_ELT(given_names, i as isize), value))
-                }
+                _ if value != R_NilValue => extras.push((STRING_ELT(given_names, i as isize), value)),
                 _ => {}
             }
         }
@@ -488,10 +422,7 @@ impl Reader<'_> {
             return Ok(ValueKind::Null);
         }
         if has_class(x, c.chr_keras_builtin_function) {
-            ensure(matches!(
-                t,
-                SEXPTYPE::CLOSXP | SEXPTYPE::BUILTINSXP | SEXPTYPE::SPECIALSXP
-            ))?;
+            ensure(matches!(t, SEXPTYPE::CLOSXP | SEXPTYPE::BUILTINSXP | SEXPTYPE::SPECIALSXP))?;
             return Ok(ValueKind::BuiltinFunction);
         }
         Ok(match t {
@@ -585,11 +516,7 @@ pub fn shared_key_text(v: f64) -> Option<String> {
         return None;
     }
     // `{:.0}` writes a double's exact decimal value, as C's `%.0f` does.
-    Some(if v.abs() < 9.0e15 {
-        (v as i64).to_string()
-    } else {
-        format!("{v:.0}")
-    })
+    Some(if v.abs() < 9.0e15 { (v as i64).to_string() } else { format!("{v:.0}") })
 }
 
 #[cfg(test)]
@@ -601,18 +528,9 @@ mod tests {
         assert_eq!(shared_key_text(12.0).as_deref(), Some("12"));
         assert_eq!(shared_key_text(-3.0).as_deref(), Some("-3"));
         assert_eq!(shared_key_text(0.0).as_deref(), Some("0"));
-        assert_eq!(
-            shared_key_text(140234567891234.0).as_deref(),
-            Some("140234567891234")
-        );
-        assert_eq!(
-            shared_key_text(1e20).as_deref(),
-            Some("100000000000000000000")
-        );
-        assert_eq!(
-            shared_key_text(1e23).as_deref(),
-            Some("99999999999999991611392")
-        );
+        assert_eq!(shared_key_text(140234567891234.0).as_deref(), Some("140234567891234"));
+        assert_eq!(shared_key_text(1e20).as_deref(), Some("100000000000000000000"));
+        assert_eq!(shared_key_text(1e23).as_deref(), Some("99999999999999991611392"));
         assert_eq!(shared_key_text(-0.0), None);
         assert_eq!(shared_key_text(1.5), None);
         assert_eq!(shared_key_text(f64::NAN), None);

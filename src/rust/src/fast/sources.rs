@@ -17,10 +17,7 @@ use crate::catalog::{catalog, Entry};
 use crate::resolve::{resolve, Request, Resolved, Sources};
 use crate::{registry, scopes, RObj};
 use extendr_api::{GetSexp, Robj};
-use extendr_ffi::{
-    R_NamesSymbol, R_NilValue, Rf_getAttrib, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT,
-    XLENGTH,
-};
+use extendr_ffi::{R_NamesSymbol, R_NilValue, Rf_getAttrib, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -67,9 +64,7 @@ unsafe fn objects_from(list: SEXP) -> Fast<Vec<(String, RObj)>> {
     }
     (0..len)
         .map(|i| {
-            let name = char_str(STRING_ELT(names, i))
-                .filter(|n| !n.is_empty() && *n != "NA")
-                .ok_or(Fallback)?;
+            let name = char_str(STRING_ELT(names, i)).filter(|n| !n.is_empty() && *n != "NA").ok_or(Fallback)?;
             Ok((name.to_owned(), RObj(Robj::from_sexp(VECTOR_ELT(list, i)))))
         })
         .collect()
@@ -114,11 +109,8 @@ impl Lookup {
         self.read_args()?;
         if self.merged.is_none() {
             // Pointers and keys first, under the locks; `Robj`s (which allocate) after.
-            let mut pairs: Vec<(String, SEXP)> = self
-                .custom
-                .iter()
-                .map(|(k, o)| (k.clone(), unsafe { o.0.get() }))
-                .collect();
+            let mut pairs: Vec<(String, SEXP)> =
+                self.custom.iter().map(|(k, o)| (k.clone(), unsafe { o.0.get() })).collect();
             {
                 let scopes = scopes().lock();
                 let global = registry().lock();
@@ -132,10 +124,8 @@ impl Lookup {
                 pairs.retain(|(k, _)| !global.contains_key(k));
             }
             // SAFETY: each object is held by the scope or by `custom`, which outlive the walk.
-            let merged: Vec<(String, RObj)> = pairs
-                .into_iter()
-                .map(|(k, v)| (k, RObj(unsafe { Robj::from_sexp(v) })))
-                .collect();
+            let merged: Vec<(String, RObj)> =
+                pairs.into_iter().map(|(k, v)| (k, RObj(unsafe { Robj::from_sexp(v) }))).collect();
             self.nested_has_keys = Some(!merged.is_empty() || !registry().lock().is_empty());
             self.merged = Some(merged);
         }
@@ -165,18 +155,10 @@ impl Lookup {
         let scopes = scopes().lock();
         let global = registry().lock();
         let sources = match level {
-            Level::Top => Sources {
-                scope: scopes.visible(),
-                global: &global,
-                custom_objects: &self.custom,
-                module_objects: &[],
-            },
-            Level::Nested => Sources {
-                scope: merged,
-                global: &global,
-                custom_objects: &[],
-                module_objects: &[],
-            },
+            Level::Top => {
+                Sources { scope: scopes.visible(), global: &global, custom_objects: &self.custom, module_objects: &[] }
+            }
+            Level::Nested => Sources { scope: merged, global: &global, custom_objects: &[], module_objects: &[] },
         };
         Ok(sources.lookup(name).map(|o| unsafe { o.0.get() }))
     }
@@ -197,12 +179,7 @@ impl Lookup {
                 custom_objects: &self.custom,
                 module_objects: &self.module,
             },
-            Level::Nested => Sources {
-                scope: merged,
-                global: &global,
-                custom_objects: &[],
-                module_objects: &[],
-            },
+            Level::Nested => Sources { scope: merged, global: &global, custom_objects: &[], module_objects: &[] },
         };
         match resolve(req, &sources, catalog()) {
             Ok(Resolved::Custom(o)) => Ok(Found::Custom(unsafe { o.0.get() })),

@@ -9,15 +9,15 @@
 
 use super::plan::entry_for_key;
 use super::rapi::{
-    binding, binding_or_null, closure_expr, ensure, find_name, first_arg, has_class, is_object,
-    is_only_class, mkchar, only_names, rebuilt, string_text, Fallback, Fast, Keep, Rf_ScalarString,
-    ATTRIB, CLOENV, FORMALS,
+    binding, binding_or_null, closure_expr, ensure, find_name, first_arg, has_class, is_object, is_only_class, mkchar,
+    only_names, rebuilt, string_text,
+    Fallback, Fast, Keep, Rf_ScalarString, ATTRIB, CLOENV, FORMALS,
 };
 use super::rcache::{consts, entry_r, Consts};
 use super::sources::registered_name;
 use extendr_ffi::{
-    R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib, CAR,
-    SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+    R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib, CAR, SET_STRING_ELT, SET_VECTOR_ELT, SEXP,
+    SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
 };
 
 const MAX_DEPTH: usize = 100;
@@ -28,11 +28,7 @@ const MAX_DEPTH: usize = 100;
 /// On R's main thread, with a `.Call` argument.
 pub unsafe fn serialize(x: SEXP) -> Fast<extendr_api::Robj> {
     let mut keep = Keep::new();
-    let mut writer = Writer {
-        keep: &mut keep,
-        c: consts(),
-        stack: Vec::new(),
-    };
+    let mut writer = Writer { keep: &mut keep, c: consts(), stack: Vec::new() };
     let value = writer.value(x, 0)?;
     let result = extendr_api::Robj::from_sexp(value);
     drop(writer);
@@ -86,11 +82,7 @@ impl Writer<'_> {
             changed |= value != item;
             self.stack.push(value);
         }
-        let out = if changed {
-            rebuilt(self.keep, x, &self.stack[base..])
-        } else {
-            x
-        };
+        let out = if changed { rebuilt(self.keep, x, &self.stack[base..]) } else { x };
         self.stack.truncate(base);
         Ok(out)
     }
@@ -175,11 +167,7 @@ impl Writer<'_> {
         let get_config = binding(x, c.sym_get_config)?.ok_or(Fallback)?;
         ensure(self.returns_stored_config(get_config, x)?)?;
         // Methods or a module of its own would change what R writes.
-        for sym in [
-            c.sym_module,
-            c.sym_get_build_config,
-            c.sym_get_compile_config,
-        ] {
+        for sym in [c.sym_module, c.sym_get_build_config, c.sym_get_compile_config] {
             ensure(binding(x, sym)?.is_none())?;
         }
         let config = binding(x, c.sym_config)?.ok_or(Fallback)?;
@@ -188,36 +176,20 @@ impl Writer<'_> {
         ensure(XLENGTH(config) == 0 || config_names != R_NilValue)?;
 
         let config = self.list(config, depth + 1)?;
-        let config = if Rf_getAttrib(config, R_NamesSymbol) == R_NilValue {
-            c.empty_named_list
-        } else {
-            config
-        };
+        let config = if Rf_getAttrib(config, R_NamesSymbol) == R_NilValue { c.empty_named_list } else { config };
         let er = entry_r(entry);
         let registered = match registered_name(class as usize) {
             Some(key) => self.keep(Rf_ScalarString(mkchar(&key))),
             None => er.registered_name,
         };
         let build = binding_or_null(x, c.sym_build_config)?;
-        let build = if build == R_NilValue {
-            build
-        } else {
-            self.value(build, depth + 1)?
-        };
+        let build = if build == R_NilValue { build } else { self.value(build, depth + 1)? };
         let compile = binding_or_null(x, c.sym_compile_config)?;
-        let compile = if compile == R_NilValue {
-            compile
-        } else {
-            self.value(compile, depth + 1)?
-        };
+        let compile = if compile == R_NilValue { compile } else { self.value(compile, depth + 1)? };
         let shared_id = binding_or_null(x, c.sym_shared_id)?;
 
         let optional = [build, compile, shared_id];
-        let bits = optional
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| **v != R_NilValue)
-            .fold(0, |b, (i, _)| b | (1 << i));
+        let bits = optional.iter().enumerate().filter(|(_, v)| **v != R_NilValue).fold(0, |b, (i, _)| b | (1 << i));
         let len = 4 + optional.iter().filter(|v| **v != R_NilValue).count();
         let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, len as isize));
         SET_VECTOR_ELT(out, 0, er.module);
@@ -244,18 +216,12 @@ impl Writer<'_> {
         if body == c.sym_config {
             return Ok(env == x);
         }
-        if TYPEOF(body) != SEXPTYPE::LANGSXP
-            || CAR(body) != c.sym_get
-            || TYPEOF(env) != SEXPTYPE::ENVSXP
-        {
+        if TYPEOF(body) != SEXPTYPE::LANGSXP || CAR(body) != c.sym_get || TYPEOF(env) != SEXPTYPE::ENVSXP {
             return Ok(false);
         }
-        let Some(what) = first_arg(body) else {
-            return Ok(false);
-        };
-        let reads_config = TYPEOF(what) == SEXPTYPE::STRSXP
-            && XLENGTH(what) == 1
-            && STRING_ELT(what, 0) == c.chr_dot_config;
+        let Some(what) = first_arg(body) else { return Ok(false) };
+        let reads_config =
+            TYPEOF(what) == SEXPTYPE::STRSXP && XLENGTH(what) == 1 && STRING_ELT(what, 0) == c.chr_dot_config;
         Ok(reads_config && binding(env, c.sym_self)? == Some(x))
     }
 }

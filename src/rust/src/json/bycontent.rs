@@ -23,11 +23,7 @@ struct Slot<V> {
 
 impl<T: Copy + Eq + Hash, V> ByContent<T, V> {
     pub fn new() -> Self {
-        ByContent {
-            table: HashTable::new(),
-            arena: Vec::new(),
-            hasher: foldhash::fast::RandomState::default(),
-        }
+        ByContent { table: HashTable::new(), arena: Vec::new(), hasher: foldhash::fast::RandomState::default() }
     }
 
     /// How many entries fit before the table grows.
@@ -55,12 +51,7 @@ impl<T: Copy + Eq + Hash, V> ByContent<T, V> {
             Entry::Vacant(vacant) => {
                 let start = arena.len();
                 arena.extend_from_slice(key);
-                let slot = Slot {
-                    hash,
-                    start,
-                    len: key.len(),
-                    value: make(),
-                };
+                let slot = Slot { hash, start, len: key.len(), value: make() };
                 &mut vacant.insert(slot).into_mut().value
             }
         }

@@ -5,9 +5,7 @@
 //! a user can cause come back as `kc_rust_error` lists (see lib.rs), never as panics.
 
 use extendr_api::prelude::*;
-use extendr_ffi::{
-    cetype_t, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, RAW, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH,
-};
+use extendr_ffi::{cetype_t, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, RAW, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
 use std::os::raw::{c_char, c_int};
 
 mod bycontent;
@@ -39,15 +37,8 @@ fn rs_json_parse(x: Robj) -> Robj {
         Ok(()) => unsafe { Robj::from_sexp(builder.finish()) },
         Err(e) => {
             let (line, column) = e.location(input);
-            let message = format!(
-                "Invalid JSON at line {line}, column {column}: {}.",
-                e.kind.message()
-            );
-            rust_error(
-                JSON_ERROR,
-                &message,
-                vec![("line", r_int(line)), ("column", r_int(column))],
-            )
+            let message = format!("Invalid JSON at line {line}, column {column}: {}.", e.kind.message());
+            rust_error(JSON_ERROR, &message, vec![("line", r_int(line)), ("column", r_int(column))])
         }
     }
 }
@@ -78,15 +69,9 @@ unsafe fn input_bytes(x: &Robj) -> std::result::Result<&[u8], &'static str> {
     match TYPEOF(sexp) {
         SEXPTYPE::RAWSXP => {
             let len = XLENGTH(sexp) as usize;
-            Ok(if len == 0 {
-                &[]
-            } else {
-                std::slice::from_raw_parts(RAW(sexp), len)
-            })
+            Ok(if len == 0 { &[] } else { std::slice::from_raw_parts(RAW(sexp), len) })
         }
-        SEXPTYPE::STRSXP if XLENGTH(sexp) == 1 && !x.is_na() => {
-            rapi::char_utf8(STRING_ELT(sexp, 0))
-        }
+        SEXPTYPE::STRSXP if XLENGTH(sexp) == 1 && !x.is_na() => rapi::char_utf8(STRING_ELT(sexp, 0)),
         _ => Err("`json` must be a raw vector or a single string."),
     }
 }
@@ -95,35 +80,18 @@ unsafe fn input_bytes(x: &Robj) -> std::result::Result<&[u8], &'static str> {
 /// error when R cannot allocate it.
 fn string_robj(text: &str) -> Robj {
     let Ok(len) = c_int::try_from(text.len()) else {
-        return rust_error(
-            JSON_ERROR,
-            "The JSON text is longer than R's string limit (2^31 - 1 bytes).",
-            Vec::new(),
-        );
+        return rust_error(JSON_ERROR, "The JSON text is longer than R's string limit (2^31 - 1 bytes).", Vec::new());
     };
     // SAFETY: the CHARSXP is protected by `Rf_ScalarString`, the vector by `Rf_protect` until
     // extendr holds it; the text has no NUL (the printer escapes every control character).
     // Large texts are allocated guarded: an allocation error must not leak `text` itself.
     unsafe {
-        let mut make = || {
-            rapi::Rf_ScalarString(Rf_mkCharLenCE(
-                text.as_ptr() as *const c_char,
-                len,
-                cetype_t::CE_UTF8,
-            ))
-        };
-        let made = if text.len() < GUARDED_ALLOCATION {
-            Some(make())
-        } else {
-            rapi::guarded_alloc(&mut make)
-        };
+        let mut make = || rapi::Rf_ScalarString(Rf_mkCharLenCE(text.as_ptr() as *const c_char, len, cetype_t::CE_UTF8));
+        let made = if text.len() < GUARDED_ALLOCATION { Some(make()) } else { rapi::guarded_alloc(&mut make) };
         let Some(made) = made else {
             return rust_error(
                 JSON_ERROR,
-                &format!(
-                    "R could not allocate the {} bytes of JSON text.",
-                    text.len()
-                ),
+                &format!("R could not allocate the {} bytes of JSON text.", text.len()),
                 Vec::new(),
             );
         };
@@ -140,17 +108,13 @@ pub(crate) const GUARDED_ALLOCATION: usize = 1 << 20;
 
 /// A `kc_rust_error` list: `class`, `message`, then `fields`.
 fn rust_error(class: &str, message: &str, fields: Vec<(&str, Robj)>) -> Robj {
-    let (mut names, mut values) = (
-        vec!["class", "message"],
-        vec![Robj::from(class), Robj::from(message)],
-    );
+    let (mut names, mut values) = (vec!["class", "message"], vec![Robj::from(class), Robj::from(message)]);
     for (name, value) in fields {
         names.push(name);
         values.push(value);
     }
     let mut list = List::from_names_and_values(names, values).expect("as many names as values");
-    list.set_class(&["kc_rust_error"])
-        .expect("a list takes a class");
+    list.set_class(&["kc_rust_error"]).expect("a list takes a class");
     list.into()
 }
 

@@ -2,9 +2,7 @@
 //! points (`Rinternals.h`, all exported by libR) that it leaves out, and reading an R string's
 //! bytes as UTF-8.
 
-use extendr_ffi::{
-    cetype_t, Rboolean, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, LENGTH, R_CHAR, SEXP,
-};
+use extendr_ffi::{cetype_t, Rboolean, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, LENGTH, R_CHAR, SEXP};
 use std::ffi::CStr;
 use std::os::raw::{c_char, c_int, c_void};
 
@@ -60,11 +58,7 @@ pub unsafe fn char_utf8<'a>(c: SEXP) -> Result<&'a [u8], &'static str> {
         // Latin-1 strings, and native ones in another locale, are translated.
         _ => {
             let ptr = Rf_translateCharUTF8(c);
-            Ok(if ptr == own {
-                bytes
-            } else {
-                CStr::from_ptr(ptr).to_bytes()
-            })
+            Ok(if ptr == own { bytes } else { CStr::from_ptr(ptr).to_bytes() })
         }
     }
 }
@@ -98,11 +92,6 @@ pub unsafe fn guarded_alloc(make: &mut dyn FnMut() -> SEXP) -> Option<SEXP> {
         extendr_ffi::R_NilValue
     }
     let mut make = make;
-    let result = R_tryCatchError(
-        body,
-        &mut make as *mut _ as *mut c_void,
-        failed,
-        std::ptr::null_mut(),
-    );
+    let result = R_tryCatchError(body, &mut make as *mut _ as *mut c_void, failed, std::ptr::null_mut());
     (result != extendr_ffi::R_NilValue).then_some(result)
 }

@@ -33,13 +33,10 @@
 
 use super::bycontent::ByContent;
 use super::codec::read::Sink;
-use super::rapi::{
-    ProtectIndex, R_ProtectWithIndex, R_Reprotect, Rf_ScalarLogical, Rf_ScalarReal, Rf_ScalarString,
-};
+use super::rapi::{ProtectIndex, R_ProtectWithIndex, R_Reprotect, Rf_ScalarLogical, Rf_ScalarReal, Rf_ScalarString};
 use extendr_ffi::{
-    cetype_t, R_ClassSymbol, R_NilValue, Rf_ScalarInteger, Rf_allocVector, Rf_install,
-    Rf_mkCharLenCE, Rf_namesgets, Rf_protect, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT,
-    SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, VECTOR_ELT,
+    cetype_t, R_ClassSymbol, R_NilValue, Rf_ScalarInteger, Rf_allocVector, Rf_install, Rf_mkCharLenCE, Rf_namesgets,
+    Rf_protect, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, VECTOR_ELT,
 };
 use std::cell::Cell;
 use std::os::raw::{c_char, c_int};
@@ -126,10 +123,7 @@ impl Tables {
             self.key_lists.capacity(),
             self.lists.capacity(),
         ];
-        if largest
-            .into_iter()
-            .any(|capacity| capacity > Self::KEEP_MAX)
-        {
+        if largest.into_iter().any(|capacity| capacity > Self::KEEP_MAX) {
             return;
         }
         self.values.clear();
@@ -161,13 +155,7 @@ impl RBuilder {
         let chars = Stack::new(SEXPTYPE::STRSXP, expected);
         let keras_integer_class = made.push(Rf_allocVector(SEXPTYPE::STRSXP, 1));
         SET_STRING_ELT(keras_integer_class, 0, mkchar("keras_integer"));
-        RBuilder {
-            made,
-            chars,
-            t: Tables::take(),
-            keras_integer_class,
-            digits_symbol: Rf_install(c"digits".as_ptr()),
-        }
+        RBuilder { made, chars, t: Tables::take(), keras_integer_class, digits_symbol: Rf_install(c"digits".as_ptr()) }
     }
 
     /// The value parsed. Call only after a successful parse; it stays protected until the builder
@@ -188,10 +176,7 @@ impl RBuilder {
         let (interned, chars) = (&mut self.t.interned, &mut self.chars);
         *self.t.strings.get_or_insert_with(text.as_bytes(), || {
             // SAFETY: `chars` protects the CHARSXP.
-            interned.push(Interned {
-                c: unsafe { chars.push(mkchar(text)) },
-                scalar: None,
-            });
+            interned.push(Interned { c: unsafe { chars.push(mkchar(text)) }, scalar: None });
             interned.len() - 1
         })
     }
@@ -211,10 +196,7 @@ impl RBuilder {
             return Self::make_list(&mut self.made, &self.t.list_key);
         }
         let (made, key) = (&mut self.made, &self.t.list_key);
-        *self
-            .t
-            .lists
-            .get_or_insert_with(key, || Self::make_list(made, key))
+        *self.t.lists.get_or_insert_with(key, || Self::make_list(made, key))
     }
 
     fn make_list(made: &mut Stack, key: &[SEXP]) -> SEXP {
@@ -286,10 +268,7 @@ impl RBuilder {
         let (key_start, value_start) = (self.t.keys.len() - len, self.t.values.len() - len);
         let mut slot_of: FastMap<SEXP, usize> = FastMap::default();
         let (mut keys, mut values) = (Vec::new(), Vec::new());
-        for (&key, &value) in self.t.keys[key_start..]
-            .iter()
-            .zip(&self.t.values[value_start..])
-        {
+        for (&key, &value) in self.t.keys[key_start..].iter().zip(&self.t.values[value_start..]) {
             match slot_of.get(&key) {
                 Some(&slot) => values[slot] = value,
                 None => {
@@ -329,19 +308,18 @@ impl Sink for RBuilder {
 
     fn boolean(&mut self, value: bool) {
         // SAFETY: R returns its constant `TRUE` or `FALSE` vector.
-        self.t
-            .values
-            .push(unsafe { Rf_ScalarLogical(c_int::from(value)) });
+        self.t.values.push(unsafe { Rf_ScalarLogical(c_int::from(value)) });
     }
 
     fn integer(&mut self, value: i64) {
         // R's integers run from -(2^31 - 1): -2^31 is its `NA_integer_`.
         if value > i64::from(i32::MIN) && value <= i64::from(i32::MAX) {
             let made = &mut self.made;
-            let x =
-                *self.t.integers.entry(value as i32).or_insert_with(|| {
-                    Self::keep(made, unsafe { Rf_ScalarInteger(value as c_int) })
-                });
+            let x = *self
+                .t
+                .integers
+                .entry(value as i32)
+                .or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarInteger(value as c_int) }));
             self.t.values.push(x);
         } else if value.unsigned_abs() > EXACT_DOUBLE_LIMIT {
             self.keras_integer(value as f64, Some(&value.to_string()));
@@ -359,11 +337,8 @@ impl Sink for RBuilder {
 
     fn float(&mut self, value: f64) {
         let made = &mut self.made;
-        let x = *self
-            .t
-            .doubles
-            .entry(value.to_bits())
-            .or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarReal(value) }));
+        let x =
+            *self.t.doubles.entry(value.to_bits()).or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarReal(value) }));
         self.t.values.push(x);
     }
 
@@ -373,9 +348,7 @@ impl Sink for RBuilder {
         let c = interned.c;
         // SAFETY: `Rf_ScalarString` allocates with `c` protected (by `chars`, and by itself);
         // `keep` protects the result.
-        let x = *interned
-            .scalar
-            .get_or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarString(c) }));
+        let x = *interned.scalar.get_or_insert_with(|| Self::keep(made, unsafe { Rf_ScalarString(c) }));
         self.t.values.push(x);
     }
 
@@ -415,9 +388,7 @@ impl Sink for RBuilder {
         let names = self.shared_names(len);
         self.t.list_key.clear();
         self.t.list_key.push(names);
-        self.t
-            .list_key
-            .extend_from_slice(&self.t.values[value_start..]);
+        self.t.list_key.extend_from_slice(&self.t.values[value_start..]);
         let list = self.shared_list();
         self.t.keys.truncate(key_start);
         self.t.values.truncate(value_start);
@@ -427,11 +398,7 @@ impl Sink for RBuilder {
 
 /// A UTF-8 CHARSXP. `text` must be shorter than 2^31 bytes and hold no NUL (see module docs).
 unsafe fn mkchar(text: &str) -> SEXP {
-    Rf_mkCharLenCE(
-        text.as_ptr() as *const c_char,
-        text.len() as c_int,
-        cetype_t::CE_UTF8,
-    )
+    Rf_mkCharLenCE(text.as_ptr() as *const c_char, text.len() as c_int, cetype_t::CE_UTF8)
 }
 
 /// A string made for this parse: its CHARSXP, and its character(1) once a value needed one.
@@ -460,13 +427,7 @@ impl Stack {
         let vector = Rf_allocVector(kind, capacity as isize);
         let mut slot: ProtectIndex = 0;
         R_ProtectWithIndex(vector, &mut slot);
-        Stack {
-            vector,
-            slot,
-            kind,
-            len: 0,
-            capacity,
-        }
+        Stack { vector, slot, kind, len: 0, capacity }
     }
 
     /// Pushes `x`, which may be unprotected (it is protected while the stack grows), and returns

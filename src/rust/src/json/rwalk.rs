@@ -9,9 +9,9 @@ use super::codec::write::{is_integer_text, OutOfMemory, Printer, Source, TooDeep
 use super::codec::MAX_DEPTH;
 use super::rapi::{char_utf8, vmaxget, vmaxset, Rf_getCharCE, Rf_inherits, REFCNT};
 use extendr_ffi::{
-    cetype_t, R_IsNA, R_LevelsSymbol, R_NaString, R_NamesSymbol, R_NilValue, Rf_getAttrib,
-    Rf_install, Rf_isObject, Rf_isS4, DATAPTR_OR_NULL, INTEGER_ELT, LENGTH, LOGICAL_ELT, REAL_ELT,
-    R_CHAR, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+    cetype_t, R_IsNA, R_LevelsSymbol, R_NaString, R_NamesSymbol, R_NilValue, Rf_getAttrib, Rf_install, Rf_isObject,
+    Rf_isS4, DATAPTR_OR_NULL, INTEGER_ELT, LENGTH, LOGICAL_ELT, REAL_ELT, R_CHAR, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
+    VECTOR_ELT, XLENGTH,
 };
 use std::borrow::Cow;
 use std::ops::Range;
@@ -32,10 +32,7 @@ impl RValue {
     /// # Safety
     /// Call on R's main thread; `root` must stay protected while the value is written.
     pub unsafe fn new(root: SEXP) -> Self {
-        RValue {
-            root,
-            digits_symbol: Rf_install(c"digits".as_ptr()),
-        }
+        RValue { root, digits_symbol: Rf_install(c"digits".as_ptr()) }
     }
 }
 
@@ -67,10 +64,7 @@ impl From<TooDeep> for WriteError {
 
 impl WriteError {
     fn new(problem: String) -> Self {
-        WriteError {
-            problem,
-            steps: Vec::new(),
-        }
+        WriteError { problem, steps: Vec::new() }
     }
 
     fn within(mut self, step: Step) -> Self {
@@ -139,9 +133,7 @@ fn is_syntactic(name: &str) -> bool {
         [] => false,
     };
     starts_well
-        && bytes
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+        && bytes.iter().all(|&b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
         && !RESERVED.contains(&name)
 }
 
@@ -158,11 +150,8 @@ impl Source for RValue {
     type Error = WriteError;
 
     fn emit(&self, out: &mut Printer) -> Result<(), WriteError> {
-        let mut walker = Walker {
-            digits_symbol: self.digits_symbol,
-            texts: FastMap::default(),
-            strings: FastMap::default(),
-        };
+        let mut walker =
+            Walker { digits_symbol: self.digits_symbol, texts: FastMap::default(), strings: FastMap::default() };
         // SAFETY: `root` is protected by the caller (see `new`); everything reached from it is
         // protected through it, and writing allocates nothing in R.
         unsafe { walker.value(self.root, out) }.map(|_height| ())
@@ -206,12 +195,7 @@ impl Walker {
                 self.atomic(x, t, out)?
             }
             _ if Rf_isS4(x).into() => return Err(WriteError::new("an S4 object".to_owned())),
-            other => {
-                return Err(WriteError::new(format!(
-                    "an object of type '{}'",
-                    type_name(other)
-                )))
-            }
+            other => return Err(WriteError::new(format!("an object of type '{}'", type_name(other)))),
         };
         if shared {
             self.texts.insert(key, (start..out.len(), height));
@@ -230,9 +214,7 @@ impl Walker {
         let start = if names == R_NilValue {
             let start = out.begin_array()?;
             for (i, &item) in items.iter().enumerate() {
-                let item = self
-                    .value(item, out)
-                    .map_err(|e| e.within(Step::Index(i + 1)))?;
+                let item = self.value(item, out).map_err(|e| e.within(Step::Index(i + 1)))?;
                 height = height.max(item);
             }
             out.end_array();
@@ -240,15 +222,10 @@ impl Walker {
         } else {
             let start = out.begin_object()?;
             for (i, (&name, &item)) in elements(names).iter().zip(items.iter()).enumerate() {
-                self.key(name, out)
-                    .map_err(|e| e.within(Step::Index(i + 1)))?;
+                self.key(name, out).map_err(|e| e.within(Step::Index(i + 1)))?;
                 match self.value(item, out) {
                     Ok(item) => height = height.max(item),
-                    Err(e) => {
-                        return Err(e.within(Step::Name(
-                            with_utf8(name, str::to_owned).unwrap_or_default(),
-                        )))
-                    }
+                    Err(e) => return Err(e.within(Step::Name(with_utf8(name, str::to_owned).unwrap_or_default()))),
                 }
             }
             out.end_object();
@@ -272,12 +249,7 @@ impl Walker {
     }
 
     /// Writes the vector `x` of type `t`; returns where its text starts, and how deep it nests.
-    unsafe fn atomic(
-        &mut self,
-        x: SEXP,
-        t: SEXPTYPE,
-        out: &mut Printer,
-    ) -> Result<(usize, usize), WriteError> {
+    unsafe fn atomic(&mut self, x: SEXP, t: SEXPTYPE, out: &mut Printer) -> Result<(usize, usize), WriteError> {
         let kind = if !bool::from(Rf_isObject(x)) {
             Atomic::Plain
         } else if Rf_isS4(x).into() {
@@ -295,8 +267,7 @@ impl Walker {
         }
         let start = out.begin_array()?;
         for i in 0..len {
-            self.element(x, t, i, kind, out)
-                .map_err(|e| e.within(Step::Index(i as usize + 1)))?;
+            self.element(x, t, i, kind, out).map_err(|e| e.within(Step::Index(i as usize + 1)))?;
         }
         out.end_array();
         Ok((start, 1))
@@ -317,14 +288,10 @@ impl Walker {
                 b => out.boolean(b != 0),
             },
             SEXPTYPE::INTSXP => match (INTEGER_ELT(x, i), kind) {
-                (NA_INTEGER, _) => {
-                    return Err(WriteError::new("NA (a missing integer)".to_owned()))
-                }
+                (NA_INTEGER, _) => return Err(WriteError::new("NA (a missing integer)".to_owned())),
                 (code, Atomic::Factor(levels)) => {
                     // The type first: XLENGTH of a factor's missing (NULL) levels is an R error.
-                    let label = if TYPEOF(levels) == SEXPTYPE::STRSXP
-                        && code >= 1
-                        && (code as isize) <= XLENGTH(levels)
+                    let label = if TYPEOF(levels) == SEXPTYPE::STRSXP && code >= 1 && (code as isize) <= XLENGTH(levels)
                     {
                         STRING_ELT(levels, code as isize - 1)
                     } else {
@@ -366,13 +333,7 @@ impl Walker {
     /// A `keras_integer` element: the text in its `digits` attribute while that still reads as
     /// the double's value (arithmetic keeps attributes, so it may be stale), else the double's
     /// exact integer value.
-    unsafe fn keras_integer(
-        &mut self,
-        x: SEXP,
-        i: isize,
-        v: f64,
-        out: &mut Printer,
-    ) -> Result<usize, WriteError> {
+    unsafe fn keras_integer(&mut self, x: SEXP, i: isize, v: f64, out: &mut Printer) -> Result<usize, WriteError> {
         let digits = Rf_getAttrib(x, self.digits_symbol);
         if TYPEOF(digits) == SEXPTYPE::STRSXP && XLENGTH(digits) == XLENGTH(x) {
             let c = STRING_ELT(digits, i);
@@ -387,9 +348,7 @@ impl Walker {
             }
         }
         if !v.is_finite() || v.fract() != 0.0 {
-            return Err(WriteError::new(format!(
-                "a keras_integer that is not a whole number ({v})"
-            )));
+            return Err(WriteError::new(format!("a keras_integer that is not a whole number ({v})")));
         }
         Ok(if v.abs() < 9.2e18 {
             out.integer(v as i64)
@@ -415,11 +374,7 @@ unsafe fn elements<'a>(x: SEXP) -> Cow<'a, [SEXP]> {
         // deferred strings cache what they make in `x`, so the pointers stay valid while `x`
         // lives; an ALTREP class that does not cache could hand out elements the next garbage
         // collection frees (a known limit: none such is used for configs).
-        let get = if TYPEOF(x) == SEXPTYPE::STRSXP {
-            STRING_ELT
-        } else {
-            VECTOR_ELT
-        };
+        let get = if TYPEOF(x) == SEXPTYPE::STRSXP { STRING_ELT } else { VECTOR_ELT };
         Cow::Owned((0..len as isize).map(|i| get(x, i)).collect())
     }
 }
@@ -433,16 +388,14 @@ unsafe fn with_utf8<T>(c: SEXP, f: impl FnOnce(&str) -> T) -> Result<T, WriteErr
         return utf8(own).map(f);
     }
     let vmax = vmaxget();
-    let result = char_utf8(c)
-        .map_err(|problem| WriteError::new(problem.to_owned()))
-        .and_then(|bytes| utf8(bytes).map(f));
+    let result =
+        char_utf8(c).map_err(|problem| WriteError::new(problem.to_owned())).and_then(|bytes| utf8(bytes).map(f));
     vmaxset(vmax);
     result
 }
 
 fn utf8(bytes: &[u8]) -> Result<&str, WriteError> {
-    std::str::from_utf8(bytes)
-        .map_err(|_| WriteError::new("a string that is not valid UTF-8".to_owned()))
+    std::str::from_utf8(bytes).map_err(|_| WriteError::new("a string that is not valid UTF-8".to_owned()))
 }
 
 /// R's `typeof()` names of the types that cannot be written.

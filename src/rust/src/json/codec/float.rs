@@ -24,15 +24,9 @@ pub fn write_repr(x: f64, out: &mut String) {
         Some((b'-', rest)) => (true, rest),
         _ => (false, text),
     };
-    let e_at = text
-        .iter()
-        .position(|&b| b == b'e')
-        .expect("`{:e}` always has an exponent");
+    let e_at = text.iter().position(|&b| b == b'e').expect("`{:e}` always has an exponent");
     let (mantissa, exponent) = (&text[..e_at], &text[e_at + 1..]);
-    let exponent: i32 = std::str::from_utf8(exponent)
-        .ok()
-        .and_then(|e| e.parse().ok())
-        .expect("`{:e}` exponent");
+    let exponent: i32 = std::str::from_utf8(exponent).ok().and_then(|e| e.parse().ok()).expect("`{:e}` exponent");
 
     let mut digits = [0u8; 20];
     let mut n = 0;
@@ -63,9 +57,7 @@ fn round_tie_to_even(x: f64, digits: &mut [u8], exponent: i32) {
     if n < 15 || last % 2 == 0 {
         return;
     }
-    let value = digits
-        .iter()
-        .fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
+    let value = digits.iter().fold(0u64, |acc, &d| acc * 10 + u64::from(d - b'0'));
     // The midpoint below, one digit longer: x = midpoint × 10^(exponent - n).
     if is_exactly(x, value * 10 - 5, exponent - n as i32) {
         digits[n - 1] -= 1;

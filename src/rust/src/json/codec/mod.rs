@@ -25,9 +25,7 @@ mod tests {
     /// test`) reads and writes back to the same bytes. Skipped when the corpus is absent.
     #[test]
     fn reference_corpus_round_trips_byte_for_byte() {
-        let Some(root) =
-            std::env::var_os("KERASCONFIG_REFERENCE").filter(|r| Path::new(r).is_dir())
-        else {
+        let Some(root) = std::env::var_os("KERASCONFIG_REFERENCE").filter(|r| Path::new(r).is_dir()) else {
             eprintln!("KERASCONFIG_REFERENCE not set: reference round trip skipped");
             return;
         };
@@ -39,11 +37,7 @@ mod tests {
             let text = std::fs::read(file).unwrap();
             let value = parse(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             let written = to_json(&value, false).unwrap();
-            assert!(
-                written.as_bytes() == text,
-                "{} does not round-trip",
-                file.display()
-            );
+            assert!(written.as_bytes() == text, "{} does not round-trip", file.display());
         }
         assert!(files.len() >= 376, "only {} reference files", files.len());
     }

@@ -99,15 +99,9 @@ impl ParseError {
     /// (and not counting a skipped byte-order mark).
     pub fn location(&self, input: &[u8]) -> (usize, usize) {
         let before = &input[..self.offset.min(input.len())];
-        let line_start = before
-            .iter()
-            .rposition(|&b| b == b'\n')
-            .map_or(0, |i| i + 1);
+        let line_start = before.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
-        let mut column = 1 + before[line_start..]
-            .iter()
-            .filter(|&&b| !is_continuation(b))
-            .count();
+        let mut column = 1 + before[line_start..].iter().filter(|&&b| !is_continuation(b)).count();
         if line_start == 0 && before.starts_with(BOM) {
             column -= 1;
         }
@@ -131,13 +125,7 @@ fn is_continuation(b: u8) -> bool {
 /// discarded.
 pub fn parse<S: Sink>(input: &[u8], sink: &mut S) -> Result<(), ParseError> {
     let start = if input.starts_with(BOM) { BOM.len() } else { 0 };
-    let mut parser = Parser {
-        input,
-        pos: start,
-        depth: 0,
-        scratch: String::new(),
-        sink,
-    };
+    let mut parser = Parser { input, pos: start, depth: 0, scratch: String::new(), sink };
     parser.skip_whitespace();
     parser.value()?;
     parser.skip_whitespace();
@@ -213,9 +201,7 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
             Some(b'f') => self.literal("false").map(|()| self.sink.boolean(false)),
             Some(b'n') => self.literal("null").map(|()| self.sink.null()),
             Some(b'N') => self.literal("NaN").map(|()| self.sink.float(f64::NAN)),
-            Some(b'I') => self
-                .literal("Infinity")
-                .map(|()| self.sink.float(f64::INFINITY)),
+            Some(b'I') => self.literal("Infinity").map(|()| self.sink.float(f64::INFINITY)),
             Some(b'-' | b'0'..=b'9') => self.number(),
             Some(_) => Err(self.error(ErrorKind::ExpectedValue)),
         }
@@ -404,20 +390,12 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
     /// The character of the `\uXXXX` escape at `at` (a surrogate pair takes two escapes), and the
     /// offset after it.
     fn unicode_escape(&self, at: usize) -> Result<(char, usize), ParseError> {
-        let unit = self
-            .hex4(at + 2)
-            .ok_or(self.error_at(ErrorKind::InvalidUnicodeEscape, at))?;
+        let unit = self.hex4(at + 2).ok_or(self.error_at(ErrorKind::InvalidUnicodeEscape, at))?;
         let (code, next) = match unit {
             0xD800..=0xDBFF => {
-                let low = if self.input.get(at + 6..at + 8) == Some(b"\\u") {
-                    self.hex4(at + 8)
-                } else {
-                    None
-                };
+                let low = if self.input.get(at + 6..at + 8) == Some(b"\\u") { self.hex4(at + 8) } else { None };
                 match low {
-                    Some(low @ 0xDC00..=0xDFFF) => {
-                        (0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), at + 12)
-                    }
+                    Some(low @ 0xDC00..=0xDFFF) => (0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00), at + 12),
                     _ => return Err(self.error_at(ErrorKind::LoneSurrogate, at)),
                 }
             }
@@ -431,9 +409,7 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
 
     fn hex4(&self, at: usize) -> Option<u32> {
         let digits = self.input.get(at..at + 4)?;
-        digits
-            .iter()
-            .try_fold(0u32, |acc, &b| Some(acc * 16 + (b as char).to_digit(16)?))
+        digits.iter().try_fold(0u32, |acc, &b| Some(acc * 16 + (b as char).to_digit(16)?))
     }
 
     /// Parses the number (or `-Infinity`) at `pos`, per JSON's grammar.
@@ -485,21 +461,16 @@ impl<'a, S: Sink> Parser<'a, '_, S> {
 
         // Up to 18 digits cannot overflow an i64: the common case needs no checks.
         if !is_float && digits_end - digits_start <= 18 {
-            let magnitude = input[digits_start..digits_end]
-                .iter()
-                .fold(0i64, |acc, &b| acc * 10 + i64::from(b - b'0'));
-            self.sink
-                .integer(if negative { -magnitude } else { magnitude });
+            let magnitude = input[digits_start..digits_end].iter().fold(0i64, |acc, &b| acc * 10 + i64::from(b - b'0'));
+            self.sink.integer(if negative { -magnitude } else { magnitude });
             return Ok(());
         }
         // The grammar above admits only ASCII.
-        let text = std::str::from_utf8(&input[start..pos])
-            .map_err(|_| self.error_at(ErrorKind::InvalidNumber, start))?;
+        let text =
+            std::str::from_utf8(&input[start..pos]).map_err(|_| self.error_at(ErrorKind::InvalidNumber, start))?;
         if is_float {
             // Rust's float parsing is correctly rounded, like Python's.
-            let value: f64 = text
-                .parse()
-                .map_err(|_| self.error_at(ErrorKind::InvalidNumber, start))?;
+            let value: f64 = text.parse().map_err(|_| self.error_at(ErrorKind::InvalidNumber, start))?;
             if value.is_infinite() {
                 return Err(self.error_at(ErrorKind::NumberOutOfRange, start));
             }
@@ -564,12 +535,7 @@ mod tests {
     }
 
     fn obj(members: &[(&str, Value)]) -> Value {
-        Value::Object(
-            members
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.clone()))
-                .collect(),
-        )
+        Value::Object(members.iter().map(|(k, v)| (k.to_string(), v.clone())).collect())
     }
 
     #[test]
@@ -598,9 +564,7 @@ mod tests {
     #[test]
     fn accepts_python_nan_and_infinities_but_not_other_spellings() {
         let v = tree(b"[NaN, Infinity, -Infinity]").unwrap();
-        let Value::Array(items) = v else {
-            panic!("an array")
-        };
+        let Value::Array(items) = v else { panic!("an array") };
         assert!(matches!(items[0], Value::Float(x) if x.is_nan()));
         assert_eq!(items[1], Value::Float(f64::INFINITY));
         assert_eq!(items[2], Value::Float(f64::NEG_INFINITY));
@@ -611,20 +575,11 @@ mod tests {
 
     #[test]
     fn integers_beyond_i64_keep_their_exact_text() {
-        assert_eq!(
-            tree(b"9007199254740993").unwrap(),
-            Value::Int(9007199254740993)
-        );
+        assert_eq!(tree(b"9007199254740993").unwrap(), Value::Int(9007199254740993));
         assert_eq!(tree(b"9223372036854775807").unwrap(), Value::Int(i64::MAX));
         assert_eq!(tree(b"-9223372036854775808").unwrap(), Value::Int(i64::MIN));
-        assert_eq!(
-            tree(b"9223372036854775808").unwrap(),
-            Value::BigInt("9223372036854775808".into())
-        );
-        assert_eq!(
-            tree(b"-9223372036854775809").unwrap(),
-            Value::BigInt("-9223372036854775809".into())
-        );
+        assert_eq!(tree(b"9223372036854775808").unwrap(), Value::BigInt("9223372036854775808".into()));
+        assert_eq!(tree(b"-9223372036854775809").unwrap(), Value::BigInt("-9223372036854775809".into()));
         let huge = format!("1{}", "0".repeat(399));
         assert_eq!(tree(huge.as_bytes()).unwrap(), Value::BigInt(huge.clone()));
         assert_eq!(tree(b"-0").unwrap(), Value::Int(0));
@@ -635,15 +590,8 @@ mod tests {
         assert_eq!(tree(b"0.1").unwrap(), Value::Float(0.1));
         assert_eq!(tree(b"1E+2").unwrap(), Value::Float(100.0));
         assert_eq!(tree(b"-0.0").unwrap(), Value::Float(-0.0));
-        assert_eq!(
-            tree(b"2.2250738585072011e-308").unwrap(),
-            Value::Float(2.225073858507201e-308)
-        );
-        assert_eq!(
-            tree(b"1e-400").unwrap(),
-            Value::Float(0.0),
-            "underflow gives zero, as in Python"
-        );
+        assert_eq!(tree(b"2.2250738585072011e-308").unwrap(), Value::Float(2.225073858507201e-308));
+        assert_eq!(tree(b"1e-400").unwrap(), Value::Float(0.0), "underflow gives zero, as in Python");
         assert_eq!(error("[1, 1e400]"), (ErrorKind::NumberOutOfRange, (1, 5)));
         assert_eq!(error("-1.8e308").0, ErrorKind::NumberOutOfRange);
     }
@@ -664,25 +612,16 @@ mod tests {
     #[test]
     fn repeated_keys_keep_the_first_position_and_the_last_value() {
         let v = tree(br#"{"a": 1, "b": 2, "a": 3, "c": {"x": 0, "x": [4]}}"#).unwrap();
-        let expected = obj(&[
-            ("a", Value::Int(3)),
-            ("b", Value::Int(2)),
-            ("c", obj(&[("x", Value::Array(vec![Value::Int(4)]))])),
-        ]);
+        let expected =
+            obj(&[("a", Value::Int(3)), ("b", Value::Int(2)), ("c", obj(&[("x", Value::Array(vec![Value::Int(4)]))]))]);
         assert_eq!(v, expected);
     }
 
     #[test]
     fn decodes_escapes_and_surrogate_pairs() {
         let v = tree(br#""\"\\\/\b\f\n\r\t\u00e9\u6F22\ud83d\ude00""#).unwrap();
-        assert_eq!(
-            v,
-            Value::Str("\"\\/\u{8}\u{c}\n\r\t\u{e9}\u{6f22}\u{1f600}".into())
-        );
-        assert_eq!(
-            tree("\"d\u{e9}nse_\u{3bb}\"".as_bytes()).unwrap(),
-            Value::Str("dénse_λ".into())
-        );
+        assert_eq!(v, Value::Str("\"\\/\u{8}\u{c}\n\r\t\u{e9}\u{6f22}\u{1f600}".into()));
+        assert_eq!(tree("\"d\u{e9}nse_\u{3bb}\"".as_bytes()).unwrap(), Value::Str("dénse_λ".into()));
     }
 
     #[test]
@@ -702,19 +641,9 @@ mod tests {
         assert_eq!(error("[\"a\tb\"]"), (ErrorKind::ControlCharacter, (1, 4)));
         assert_eq!(error("\"ab"), (ErrorKind::UnterminatedString, (1, 1)));
         let e = tree(b"[\"ok\", \"\xc3\xa9\xff\"]").unwrap_err();
-        assert_eq!(
-            (e.kind, e.location(b"[\"ok\", \"\xc3\xa9\xff\"]")),
-            (ErrorKind::InvalidUtf8, (1, 10))
-        );
-        assert_eq!(
-            tree(b"\"\xed\xa0\x80\"").unwrap_err().kind,
-            ErrorKind::InvalidUtf8,
-            "encoded surrogate"
-        );
-        assert_eq!(
-            tree(b"[1, \xc3\xa9]").unwrap_err().kind,
-            ErrorKind::ExpectedValue
-        );
+        assert_eq!((e.kind, e.location(b"[\"ok\", \"\xc3\xa9\xff\"]")), (ErrorKind::InvalidUtf8, (1, 10)));
+        assert_eq!(tree(b"\"\xed\xa0\x80\"").unwrap_err().kind, ErrorKind::InvalidUtf8, "encoded surrogate");
+        assert_eq!(tree(b"[1, \xc3\xa9]").unwrap_err().kind, ErrorKind::ExpectedValue);
     }
 
     #[test]
@@ -722,15 +651,9 @@ mod tests {
         // Python: "Expecting value: line 2 column 4 (char 7)".
         assert_eq!(error("[1,\n 2,,3]"), (ErrorKind::ExpectedValue, (2, 4)));
         // Columns count characters, not bytes.
-        assert_eq!(
-            error("[\"\u{e9}\u{6f22}\", x]"),
-            (ErrorKind::ExpectedValue, (1, 8))
-        );
+        assert_eq!(error("[\"\u{e9}\u{6f22}\", x]"), (ErrorKind::ExpectedValue, (1, 8)));
         assert_eq!(error("{\"a\" 1}"), (ErrorKind::ExpectedColon, (1, 6)));
-        assert_eq!(
-            error("{\"a\": 1 \"b\": 2}"),
-            (ErrorKind::ExpectedCommaOrBrace, (1, 9))
-        );
+        assert_eq!(error("{\"a\": 1 \"b\": 2}"), (ErrorKind::ExpectedCommaOrBrace, (1, 9)));
         assert_eq!(error("{1: 2}"), (ErrorKind::ExpectedKey, (1, 2)));
         assert_eq!(error("[1,]"), (ErrorKind::ExpectedValue, (1, 4)));
         assert_eq!(error("{\"a\": 1,}"), (ErrorKind::ExpectedKey, (1, 9)));
@@ -743,16 +666,9 @@ mod tests {
 
     #[test]
     fn skips_a_byte_order_mark_and_leaves_it_out_of_columns() {
-        assert_eq!(
-            tree(b"\xef\xbb\xbf[1]").unwrap(),
-            Value::Array(vec![Value::Int(1)])
-        );
+        assert_eq!(tree(b"\xef\xbb\xbf[1]").unwrap(), Value::Array(vec![Value::Int(1)]));
         assert_eq!(error("\u{feff}[1,,]"), (ErrorKind::ExpectedValue, (1, 4)));
-        assert_eq!(
-            error("[\u{feff}]").0,
-            ErrorKind::ExpectedValue,
-            "only a leading mark is skipped"
-        );
+        assert_eq!(error("[\u{feff}]").0, ErrorKind::ExpectedValue, "only a leading mark is skipped");
     }
 
     #[test]

@@ -39,10 +39,7 @@ impl PartialEq for Value {
 pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
     let mut sink = TreeSink::default();
     read::parse(input, &mut sink)?;
-    Ok(sink
-        .values
-        .pop()
-        .expect("a successful parse leaves one value"))
+    Ok(sink.values.pop().expect("a successful parse leaves one value"))
 }
 
 /// Why a plain value could not be written.

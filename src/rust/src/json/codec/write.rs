@@ -78,14 +78,7 @@ static ESCAPE: [u8; 128] = {
 
 impl Printer {
     pub fn new(pretty: bool) -> Self {
-        Printer {
-            out: String::new(),
-            pretty,
-            depth: 0,
-            first: true,
-            after_key: false,
-            out_of_memory: false,
-        }
+        Printer { out: String::new(), pretty, depth: 0, first: true, after_key: false, out_of_memory: false }
     }
 
     pub fn finish(self) -> Result<String, OutOfMemory> {
@@ -159,8 +152,7 @@ impl Printer {
         if value < 0 {
             self.out.push('-');
         }
-        self.out
-            .extend(digits[..n].iter().rev().map(|&d| char::from(d)));
+        self.out.extend(digits[..n].iter().rev().map(|&d| char::from(d)));
         start
     }
 
@@ -180,8 +172,7 @@ impl Printer {
         if value.is_nan() {
             self.out.push_str("NaN");
         } else if value.is_infinite() {
-            self.out
-                .push_str(if value > 0.0 { "Infinity" } else { "-Infinity" });
+            self.out.push_str(if value > 0.0 { "Infinity" } else { "-Infinity" });
         } else {
             float::write_repr(value, &mut self.out);
         }
@@ -355,8 +346,7 @@ impl Printer {
         // `quoted` made room for these: `escaped_len` counts them.
         self.out.push_str("\\u");
         for shift in [12, 8, 4, 0] {
-            self.out
-                .push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
+            self.out.push(char::from(HEX[usize::from((unit >> shift) & 0xf)]));
         }
     }
 }
@@ -398,9 +388,7 @@ mod tests {
 
     #[test]
     fn escapes_strings_like_ensure_ascii() {
-        let v = Value::Str(
-            "a\"b\\c\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f} \u{e9} \u{6f22} \u{1f600} /".into(),
-        );
+        let v = Value::Str("a\"b\\c\n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f} \u{e9} \u{6f22} \u{1f600} /".into());
         // Python 3.11: json.dumps("a\"b\\c\n\r\t\x08\x0c\x01\x1f\x7f é 漢 😀 /")
         let python = r#""a\"b\\c\n\r\t\b\f\u0001\u001f\u007f \u00e9 \u6f22 \ud83d\ude00 /""#;
         assert_eq!(to_json(&v, false).unwrap(), python);
@@ -409,10 +397,7 @@ mod tests {
     #[test]
     fn compact_layout_uses_python_separators() {
         let json = r#"{"a": [1, 2.5, {}, [], {"b": null}], "c": {"d": [true]}}"#;
-        assert_eq!(
-            compact(r#"{"a":[1,2.5,{},[],{"b":null}],"c":{"d":[true]}}"#),
-            json
-        );
+        assert_eq!(compact(r#"{"a":[1,2.5,{},[],{"b":null}],"c":{"d":[true]}}"#), json);
     }
 
     #[test]
@@ -432,10 +417,7 @@ mod tests {
             "[NaN, Infinity, -Infinity, -0.0, 1e+16, 1e-07]"
         );
         let huge = format!("-{}", "9".repeat(400));
-        assert_eq!(
-            compact(&format!("[9223372036854775808, {huge}, -0]")),
-            format!("[9223372036854775808, {huge}, 0]")
-        );
+        assert_eq!(compact(&format!("[9223372036854775808, {huge}, -0]")), format!("[9223372036854775808, {huge}, 0]"));
     }
 
     #[test]
