@@ -17,6 +17,7 @@ pub mod json;
 pub mod registry;
 pub mod resolve;
 pub mod scope;
+pub mod shape;
 pub mod suggest;
 
 use registry::{Id, Registered, Registry};
