@@ -288,6 +288,7 @@ extendr_module! {
     use fast;
     use graph;
     use json;
+    use shape;
     fn rs_identity;
     fn rs_register;
     fn rs_registered_name;

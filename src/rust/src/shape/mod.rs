@@ -16,6 +16,7 @@ mod core;
 mod merge;
 mod model;
 mod preprocessing;
+mod rapi;
 mod reshape;
 mod rnn;
 #[cfg(test)]
@@ -523,4 +524,9 @@ fn unknown_reason(class: &str) -> &'static str {
         "Wrapper" => "it is an abstract base class",
         _ => "not a Keras built-in layer kerasconfig knows",
     }
+}
+
+extendr_api::extendr_module! {
+    mod shape;
+    use rapi;
 }

@@ -24,6 +24,10 @@ pub struct LayerReport {
     pub built: Option<Built>,
     /// Why the layer is unbuilt: no rule for its class, incompatible inputs, or an unbuilt input.
     pub error: Option<ShapeError>,
+    /// The inputs of the call that failed (for R to build a custom layer on).
+    pub failed_inputs: Option<Shapes>,
+    /// Every input tensor of every call, as Keras' summary shows them: `layer[node][tensor]`.
+    pub connections: Vec<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Default)]
@@ -135,6 +139,8 @@ fn unbuilt(name: &str, class: &str, error: ShapeError) -> LayerReport {
         nodes: vec![],
         built: None,
         error: Some(error),
+        failed_inputs: None,
+        connections: vec![],
     }
 }
 
@@ -209,6 +215,8 @@ fn sequential(
                 nested: vec![],
             }),
             error: None,
+            failed_inputs: None,
+            connections: vec![],
         });
         current = Some((given.cloned().unwrap_or(shape), vec![dtype], name));
     } else if let Some(shape) = given
@@ -256,15 +264,13 @@ fn sequential(
                     }],
                     built: Some(b),
                     error: None,
+                    failed_inputs: None,
+                    connections: vec![],
                 });
             }
             Err(e) => {
                 let mut r = unbuilt(&layer.name, class, e);
-                r.nodes.push(Node {
-                    inputs: shape,
-                    outputs: Shapes::Many(vec![]),
-                    dtypes: vec![],
-                });
+                r.failed_inputs = Some(shape);
                 report.layers.push(r);
             }
         }
@@ -413,6 +419,8 @@ fn functional(
             nodes: vec![],
             built: None,
             error: None,
+            failed_inputs: None,
+            connections: vec![],
         };
         if layer.class == "InputLayer" {
             match input_layer(layer.config) {
@@ -474,6 +482,7 @@ fn functional(
                 };
                 let mut needed = Vec::new();
                 refs(&args, &mut needed);
+                let inbound = needed.iter().map(|(l, k, t)| format!("{l}[{k}][{t}]"));
                 let ready = needed.iter().all(|(l, k, _)| {
                     index
                         .get(l.as_str())
@@ -484,6 +493,7 @@ fn functional(
                 }
                 done[i] += 1;
                 progress = true;
+                reports[i].connections.extend(inbound);
                 let blocked = needed.iter().find_map(|(l, k, _)| {
                     let j = index[l.as_str()];
                     (reports[j].nodes.len() <= *k).then(|| names[j].clone())
@@ -516,6 +526,7 @@ fn functional(
                         }
                     }
                     Err(e) => {
+                        reports[i].failed_inputs.get_or_insert(shapes);
                         reports[i].error.get_or_insert(e);
                     }
                 }
