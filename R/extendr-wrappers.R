@@ -89,3 +89,8 @@ rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)
 # `kc_rust_error` list with the `path` of the element that cannot be written.
 rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 
+# Builds the serialized model `model` (JSON text). `overrides` (JSON text) gives the results
+# of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables"}}`.
+# Returns the report as JSON text.
+rs_shape_model <- function(model, overrides) .Call(wrap__rs_shape_model, model, overrides)
+

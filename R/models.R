@@ -12,10 +12,11 @@ kc_sequential_from_config <- function(config) {
   if (!is.list(layers) || !is.null(names(layers))) {
     kc_abort("The 'layers' of a Sequential model configuration must be a list.", "kerasconfig_error_config")
   }
+  text <- kc_model_json("Sequential", config)
   config["layers"] <- list(kc_deserialize_nested(layers, "layers"))
   kc_check_layers(config$layers)
   kc_check_unique_names(vapply(config$layers, kc_layer_name, ""))
-  kc_model_instance(cls, config)
+  kc_with_shapes(kc_model_instance(cls, config), text)
 }
 
 kc_functional_from_config <- function(config) {
@@ -35,8 +36,24 @@ kc_functional_from_config <- function(config) {
   kc_check_layers(lapply(entries, `[[`, "layer"))
   counts <- kc_validate_graph(names, lapply(entries, `[[`, "layer"), lapply(entries, `[[`, "inbound_nodes"))
   for (key in c("input_layers", "output_layers")) kc_validate_endpoints(config[[key]], key, counts)
+  text <- kc_model_json("Functional", config)
   config["layers"] <- list(entries)
-  kc_model_instance(cls, config)
+  kc_with_shapes(kc_model_instance(cls, config), text)
+}
+
+# A model config's JSON for the shape engine, or NULL when it holds values JSON cannot.
+kc_model_json <- function(class_name, config) {
+  tryCatch(config_to_json(list(class_name = class_name, config = config)), error = function(e) NULL)
+}
+
+# A deserialized model knows its layers' shapes: Keras builds it on load. Configs the engine
+# cannot follow (shapes Keras itself would refuse) leave the model without them, not failing.
+kc_with_shapes <- function(model, text) {
+  if (!is.null(text)) {
+    report <- tryCatch(kc_shape_report(model, text), kerasconfig_error = function(e) NULL)
+    if (!is.null(report)) kc_apply_report(model, report)
+  }
+  model
 }
 
 # Deserializes the elements of `config[[key]]` (each with its own path), in one pass through the
@@ -68,6 +85,7 @@ kc_model_instance <- function(cls, config) {
   assign("compile_from_config", function(config) {
     assign(".__compile_config__", deserialize_keras_object(config), envir = obj)
   }, envir = obj)
+  if (inherits(obj, "Sequential")) assign("build", kc_sequential_build_method(obj), envir = obj)
   obj
 }
 
@@ -133,99 +151,6 @@ print.keras_functional_layer <- function(x, ...) {
   invisible(x)
 }
 
-# ---- summaries ---------------------------------------------------------------------------------
-
-#' Summaries of models
-#'
-#' `summary()` (and `print()`) of a Sequential or Functional model shows one
-#' row per layer: its name, class, the layers it reads (Functional models)
-#' and the arguments that differ from Keras' defaults. Parameter counts and
-#' output shapes are not shown: they need shape inference, which kerasconfig
-#' does not do.
-#'
-#' @param object,x A model.
-#' @param ... Unused.
-#' @return `summary()`: a data frame with one row per layer, printed as a table.
-#' @name model_summary
-#' @examples
-#' model <- keras_model_sequential(input_shape = 4) |>
-#'   layer_dense(8, activation = "relu") |>
-#'   layer_dense(1)
-#' summary(model)
-NULL
-
-#' @rdname model_summary
-#' @export
-summary.keras_models <- function(object, ...) {
-  config <- object$get_config()
-  functional <- inherits(object, "Functional")
-  rows <- lapply(config$layers, function(entry) {
-    layer <- if (functional) entry$layer else entry
-    cfg <- layer$get_config()
-    inputs <- if (functional) paste(rs_node_layers(entry$inbound_nodes), collapse = ", ") else NA_character_
-    data.frame(layer = cfg$name %||% "", class = kc_class_info(kc_class_of(layer))$classname,
-               inputs = inputs, arguments = kc_key_arguments(layer, cfg), stringsAsFactors = FALSE)
-  })
-  table <- do.call(rbind, rows) %||% data.frame(layer = character(), class = character(), inputs = character(),
-                                                 arguments = character())
-  if (!functional) table$inputs <- NULL
-  structure(table, class = c("keras_model_summary", "data.frame"), model_name = config$name,
-            model_class = kc_class_info(kc_class_of(object))$classname)
-}
-
-#' @export
-print.keras_model_summary <- function(x, ...) {
-  cat(sprintf("Model: \"%s\" (%s)\n", attr(x, "model_name"), attr(x, "model_class")))
-  print.data.frame(x, row.names = FALSE, right = FALSE)
-  cat("Parameter counts and output shapes are not shown: they need shape inference, which kerasconfig does not do.\n")
-  invisible(x)
-}
-
-#' @rdname model_summary
-#' @export
-print.keras_models <- function(x, ...) {
-  print(summary(x))
-  compile <- x[[".__compile_config__"]]
-  if (length(compile)) {
-    show <- function(v) if (kc_is_instance(v)) kc_class_info(kc_class_of(v))$classname else paste(format(v), collapse = ", ")
-    parts <- vapply(intersect(c("optimizer", "loss", "metrics"), names(compile)), function(k) {
-      v <- compile[[k]]
-      sprintf("%s: %s", k, if (is.list(v) && !is.object(v)) paste(vapply(v, show, ""), collapse = ", ") else show(v))
-    }, "")
-    cat("Compiled with", paste(parts, collapse = "; "), "\n")
-  }
-  invisible(x)
-}
-
-# The arguments of a layer that differ from its class's defaults, compactly.
-kc_key_arguments <- function(layer, cfg) {
-  info <- kc_class_info(kc_class_of(layer))
-  while (!isTRUE(info$builtin) && !is.null(info$parent)) info <- info$parent
-  defaults <- if (isTRUE(info$builtin)) info$defaults else NULL
-  keys <- setdiff(names(cfg), c("name", "trainable", "dtype", "layers", "layer", "backward_layer"))
-  required <- if (isTRUE(info$builtin)) names(config_from_json(info$entry$required_args_used %||% "{}")) else character()
-  shown <- character()
-  for (k in keys) {
-    v <- cfg[[k]]
-    if (is.null(v)) next
-    if (!k %in% required && !is.null(defaults) && k %in% names(defaults) &&
-        identical(kc_serialize(v, k), kc_serialize(defaults[[k]], k))) next
-    shown <- c(shown, sprintf("%s=%s", k, kc_format_argument(v)))
-  }
-  text <- paste(shown, collapse = ", ")
-  if (nchar(text) > 60L) paste0(substr(text, 1L, 57L), "...") else text
-}
-
-kc_format_argument <- function(v) {
-  if (kc_is_instance(v)) return(kc_class_info(kc_class_of(v))$classname)
-  if (is.function(v)) return(attr(v, "keras_name") %||% rs_registered_name(v) %||% "<function>")
-  if (is.list(v) && is.null(names(v)) && all(vapply(v, function(e) is.null(e) || (is.atomic(e) && length(e) == 1L), TRUE))) {
-    return(sprintf("(%s)", paste(vapply(v, function(e) if (is.null(e)) "NULL" else format(e), ""), collapse = ", ")))
-  }
-  if (is.atomic(v) && length(v) == 1L) return(if (is.character(v)) v else format(v))
-  "..."
-}
-
 # ---- building ---------------------------------------------------------------------------------
 
 #' Build a Sequential model
@@ -257,16 +182,31 @@ keras_model_sequential <- function(input_shape = NULL, name = NULL, ...) {
   model <- do.call(sequential, c(list(name = name %||% kc_unique_name("sequential"), layers = list()), model_args))
   # Keras writes a model's compile_config even before it is compiled.
   assign(".__compile_config__", named_list(), envir = model)
+  assign("build", kc_sequential_build_method(model), envir = model)
   if (!is.null(input_shape)) {
-    if (!is.numeric(input_shape) || anyNA(input_shape) || any(input_shape < 0)) {
-      kc_abort("`input_shape` must be a vector of non-negative numbers.", "kerasconfig_error_type")
-    }
+    input_shape <- kc_input_shape(input_shape)
     input_layer <- kc_builtin_objects[["keras.layers.InputLayer"]]
-    args <- list(shape = as.list(as.integer(input_shape)), batch_size = dots$input_batch_size,
+    args <- list(shape = input_shape, batch_size = dots$input_batch_size,
                  dtype = dots$input_dtype, name = dots$input_name)
     kc_compose(model, do.call(input_layer, Filter(Negate(is.null), args)))
   }
   model
+}
+
+# A shape argument: numbers, with NA (or NULL in a list) for unknown dimensions.
+kc_input_shape <- function(x) {
+  if (is.list(x)) {
+    ok <- all(vapply(x, function(d) is.null(d) || (is.numeric(d) && length(d) == 1L), TRUE))
+    if (!ok) kc_abort("`input_shape` must hold numbers or NULL.", "kerasconfig_error_type")
+    x <- vapply(x, function(d) if (is.null(d)) NA_real_ else as.numeric(d), 0)
+  }
+  if (!is.numeric(x) && !(is.logical(x) && all(is.na(x)))) {
+    kc_abort("`input_shape` must be a vector of non-negative numbers (NA for an unknown dimension).", "kerasconfig_error_type")
+  }
+  if (any(x[!is.na(x)] < 0 | x[!is.na(x)] != round(x[!is.na(x)]))) {
+    kc_abort("`input_shape` must be a vector of non-negative whole numbers (NA for an unknown dimension).", "kerasconfig_error_type")
+  }
+  lapply(x, function(d) if (is.na(d)) NULL else as.integer(d))
 }
 
 # A layer constructor given a model first adds the layer to it (and records the input shape the
@@ -284,86 +224,11 @@ kc_compose <- function(object, layer) {
   }
   config$layers[[length(config$layers) + 1L]] <- layer
   assign(".__config__", config, envir = object)
-  kc_build_sequential(object)
+  # Keras refuses a layer whose input does not fit it: the model stays as it was.
+  tryCatch(kc_build_sequential(object), kerasconfig_error_shape = function(e) {
+    config$layers[[length(config$layers)]] <- NULL
+    assign(".__config__", config, envir = object)
+    stop(e)
+  })
   object
-}
-
-# ---- shapes -------------------------------------------------------------------------------------
-
-# Keras builds each layer of a Sequential model that has an input; layers with a build step of
-# their own record their input shape as `build_config`. These rules give a layer's output shape
-# (NULL for an unknown dimension); for a class without a rule, NULL, and the layers after it stay
-# unbuilt. `kc_recording_layers` are those that record it (observed in Keras 3.15.1).
-kc_shape_rules <- local({
-  same <- function(cfg, shape) shape
-  conv <- function(rank) function(cfg, shape) {
-    if (!identical(cfg$data_format %||% "channels_last", "channels_last")) return(NULL)
-    k <- unlist(cfg$kernel_size %||% cfg$pool_size)
-    s <- unlist(cfg$strides %||% k)
-    d <- unlist(cfg$dilation_rate %||% rep(1L, rank))
-    spatial <- shape[seq_len(rank) + 1L]
-    out <- lapply(seq_len(rank), function(i) {
-      n <- spatial[[i]]
-      if (is.null(n)) return(NULL)
-      if (identical(cfg$padding, "same")) as.integer(ceiling(n / s[[i]])) else as.integer((n - d[[i]] * (k[[i]] - 1L) - 1L) %/% s[[i]] + 1L)
-    })
-    c(shape[1L], out, list(if (is.null(cfg$filters)) shape[[length(shape)]] else as.integer(cfg$filters)))
-  }
-  global_pool <- function(cfg, shape) {
-    if (!identical(cfg$data_format %||% "channels_last", "channels_last")) return(NULL)
-    if (isTRUE(cfg$keepdims)) return(c(shape[1L], rep(list(1L), length(shape) - 2L), shape[length(shape)]))
-    list(shape[[1L]], shape[[length(shape)]])
-  }
-  rules <- list(
-    Dense = function(cfg, shape) c(shape[-length(shape)], list(as.integer(cfg$units))),
-    Embedding = function(cfg, shape) c(shape, list(as.integer(cfg$output_dim))),
-    Flatten = function(cfg, shape) {
-      rest <- shape[-1L]
-      list(shape[[1L]], if (any(vapply(rest, is.null, TRUE))) NULL else as.integer(prod(unlist(rest))))
-    },
-    Reshape = function(cfg, shape) c(shape[1L], cfg$target_shape),
-    Conv1D = conv(1L), Conv2D = conv(2L), Conv3D = conv(3L),
-    MaxPooling1D = conv(1L), MaxPooling2D = conv(2L), MaxPooling3D = conv(3L),
-    AveragePooling1D = conv(1L), AveragePooling2D = conv(2L), AveragePooling3D = conv(3L),
-    GlobalAveragePooling1D = global_pool, GlobalAveragePooling2D = global_pool, GlobalAveragePooling3D = global_pool,
-    GlobalMaxPooling1D = global_pool, GlobalMaxPooling2D = global_pool, GlobalMaxPooling3D = global_pool
-  )
-  for (cls in c("Dropout", "Activation", "BatchNormalization", "LayerNormalization", "GroupNormalization",
-                "UnitNormalization", "GaussianNoise", "GaussianDropout", "AlphaDropout", "SpatialDropout1D",
-                "SpatialDropout2D", "SpatialDropout3D", "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
-                "ActivityRegularization", "Masking", "Rescaling", "Identity")) {
-    rules[[cls]] <- same
-  }
-  rules
-})
-
-kc_recording_layers <- c("Dense", "Embedding", "Flatten", "Rescaling", "Conv1D", "Conv2D", "Conv3D",
-                         "BatchNormalization", "LayerNormalization", "GroupNormalization", "PReLU")
-
-kc_output_shape <- function(layer, shape) {
-  rule <- kc_shape_rules[[kc_class_info(kc_class_of(layer))$classname]]
-  if (is.null(rule) || !kc_is_instance(layer) || !inherits(layer, "keras_builtin")) return(NULL)
-  rule(layer$get_config(), shape)
-}
-
-# Records every layer's input shape from the input layer on, as Keras does when it builds.
-kc_build_sequential <- function(model) {
-  config <- get(".__config__", envir = model)
-  layers <- config$layers
-  if (!length(layers) || !inherits(layers[[1L]], "InputLayer")) return(invisible(model))
-  shape <- layers[[1L]]$get_config()$batch_shape
-  config["build_input_shape"] <- list(shape)
-  assign(".__build_config__", list(input_shape = shape), envir = model)
-  for (layer in layers[-1L]) {
-    if (is.null(shape)) break
-    if (inherits(layer, kc_recording_layers)) assign(".__build_config__", list(input_shape = shape), envir = layer)
-    shape <- kc_output_shape(layer, shape)
-    if (is.null(shape)) {
-      kc_warn(sprintf(paste("kerasconfig does not know the output shape of a %s layer: the layers after it are",
-                            "left unbuilt (no build_config). Python Keras builds them when it loads the model."),
-                      kc_class_info(kc_class_of(layer))$classname), "kerasconfig_warning_shape")
-    }
-  }
-  assign(".__config__", config, envir = model)
-  invisible(model)
 }

@@ -127,13 +127,13 @@ test_that("Sequential configs without name or layers get Keras' message", {
   expect_error(deserialize_keras_object(bad), class = "kerasconfig_error_config", regexp = "'name' and 'layers' keys")
 })
 
-test_that("the summary lists layers, classes, inputs and key arguments, and says what it leaves out", {
+test_that("the summary of a deserialized Functional model lists every layer with its inputs", {
   model <- deserialize_keras_object(config_from_json(read_model_text("func_multi_io.json")))
   s <- summary(model)
   expect_identical(s$layer[1:3], c("tok_in", "num_in", "embedding"))
-  expect_identical(s$inputs[[3]], "tok_in")
-  expect_match(s$arguments[[3]], "input_dim=500")
-  expect_output(print(model), "Parameter counts and output shapes are not shown")
+  expect_identical(s$connected_to[[3]], "tok_in[0][0]")
+  expect_identical(s$params[[3]], 8000)
+  expect_output(print(model), "Total params: 10,277")
 })
 
 test_that("keras_model_sequential and the pipe build what Keras writes", {

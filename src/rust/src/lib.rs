@@ -17,6 +17,7 @@ pub mod json;
 pub mod registry;
 pub mod resolve;
 pub mod scope;
+pub mod shape;
 pub mod suggest;
 
 use registry::{Id, Registered, Registry};
@@ -369,6 +370,7 @@ extendr_module! {
     use fast;
     use graph;
     use json;
+    use shape;
     fn rs_identity;
     fn rs_register;
     fn rs_registered_name;

@@ -1,0 +1,144 @@
+# The shape engine seen from R, against Python Keras 3.15.1: the differential fixtures of
+# tools/gen-shape-fixtures.py (fixtures/layer-shapes.json), the reference models' figures
+# (../shared/keras-reference/shapes/) and the summaries of tools/gen-summary-fixtures.py.
+
+shape_fixtures <- local({
+  cache <- NULL
+  function() {
+    if (is.null(cache)) cache <<- config_from_json(test_path("fixtures", "layer-shapes.json"))
+    cache
+  }
+})
+
+# A fixture argument as the R constructor takes it: nested layers built the same way.
+fixture_arg <- function(v) {
+  if (is.list(v) && !is.null(v[["__layer__"]])) {
+    spec <- v[["__layer__"]]
+    return(do.call(keras$layers[[spec$class]], lapply(spec$args, fixture_arg)))
+  }
+  if (is.list(v) && is.null(names(v))) return(lapply(v, fixture_arg))
+  v
+}
+
+without_ids <- function(text) gsub(', "shared_object_id": [0-9]+', "", text)
+
+# Builds a Sequential fixture case in R as a keras3 user would.
+build_case <- function(class, case) {
+  ctor <- if (is.null(keras$layers[[class]])) keras[[class]] else keras$layers[[class]]
+  if (is.null(ctor)) return(NULL)
+  inp <- case$inputs[[1]]
+  shape <- vapply(inp$shape, function(d) if (is.null(d)) NA_real_ else as.numeric(d), 0)
+  model <- keras_model_sequential(input_shape = shape, name = "model", input_name = "input", input_dtype = inp$dtype)
+  layer <- do.call(ctor, c(lapply(case$args, fixture_arg), list(name = "layer")))
+  kerasconfig:::kc_compose(model, layer)
+}
+
+test_that("every built-in layer class builds in R as Keras builds it: shapes, parameters, build_config", {
+  fx <- shape_fixtures()
+  cases <- 0L; shapes_ok <- 0L; text_ok <- 0L; differ <- character(); failures <- character()
+  for (class in names(fx$classes)) {
+    for (case in fx$classes[[class]]$cases) {
+      if (!identical(case$model, "sequential") || !is.null(case$error)) next
+      cases <- cases + 1L
+      model <- tryCatch(suppressWarnings(build_case(class, case)), error = function(e) conditionMessage(e))
+      if (is.null(model)) next
+      if (is.character(model)) {
+        failures <- c(failures, sprintf("%s: %s", class, model))
+        next
+      }
+      layer <- get_layer(model, "layer")
+      got_shape <- layer$output
+      want <- case$output_shape
+      got <- if (inherits(got_shape, "keras_tensor")) got_shape$shape else lapply(got_shape, `[[`, "shape")
+      if (identical(got, want) && identical(count_params(layer), as.numeric(case$params))) {
+        shapes_ok <- shapes_ok + 1L
+      } else {
+        failures <- c(failures, sprintf("%s %s: shape/params differ", class, config_to_json(case$args)))
+      }
+      if (identical(without_ids(save_model_config(model)), without_ids(case$config))) {
+        text_ok <- text_ok + 1L
+      } else {
+        differ <- c(differ, class)
+      }
+    }
+  }
+  message(sprintf("Sequential fixture cases: %d; shapes and params equal: %d; config text equal: %d; text differs: %s",
+                  cases, shapes_ok, text_ok, paste(unique(differ), collapse = ", ")))
+  expect_identical(failures, character())
+  expect_gte(text_ok, 150L)
+})
+
+test_that("reference models: every layer's output shape and count_params() equal Keras' figures", {
+  dir <- reference_dir("shapes")
+  for (f in list.files(dir, pattern = "[.]json$")) {
+    want <- config_from_json(file.path(dir, f))
+    if (want$model == "custom_layers_model") next
+    model <- load_model_config(reference_dir("models", f))
+    expect_identical(count_params(model), as.numeric(want$total_params), info = f)
+    for (l in want$layers) {
+      layer <- get_layer(model, l$name)
+      expect_identical(count_params(layer), as.numeric(l$params), info = paste(f, l$name))
+      if (!is.null(l$output_shape)) expect_identical(layer$output$shape, l$output_shape, info = paste(f, l$name))
+    }
+  }
+})
+
+test_that("summary() prints Keras' table for Sequential and Functional models", {
+  fx <- config_from_json(test_path("fixtures", "summaries.json"))
+  old <- options(width = 80)
+  on.exit(options(old))
+  clear_session()
+  seq <- keras_model_sequential(input_shape = 4) |> layer_dense(8, activation = "relu") |> layer_dense(1)
+  expect_identical(paste0(paste(capture.output(summary(seq)), collapse = "\n"), "\n"), fx$sequential)
+  clear_session()
+  state <- keras_model_sequential(input_shape = c(5, 3), name = "seq_state") |> layer_lstm(4, return_state = TRUE, name = "lstm")
+  expect_identical(paste0(paste(capture.output(summary(state)), collapse = "\n"), "\n"), fx$sequential_multi_output)
+  big <- keras_model_sequential(input_shape = 32, name = "big") |> layer_dense(1000) |> layer_dense(100000)
+  expect_identical(paste0(paste(capture.output(summary(big)), collapse = "\n"), "\n"), fx$sequential_big)
+  table <- summary(big)
+  expect_s3_class(table, "data.frame")
+  expect_identical(table$params, c(33000, 100100000))
+})
+
+test_that("unknown dimensions are accepted and propagate", {
+  model <- keras_model_sequential(input_shape = c(NA, 8)) |> layer_conv_1d(4, 3, padding = "same")
+  expect_identical(get_layer(model, index = 1)$output$shape, list(NULL, NULL, 4L))
+  expect_identical(count_params(model), 100)
+})
+
+test_that("incompatible shapes are classed errors naming the layer, and the model stays as it was", {
+  model <- keras_model_sequential(input_shape = c(3, 3, 1))
+  expect_error(layer_conv_2d(model, 2, 5, name = "too_big"), class = "kerasconfig_error_shape", regexp = "too_big")
+  expect_length(model$get_config()$layers, 1L)
+})
+
+test_that("a deferred Sequential model is built by model$build()", {
+  model <- keras_model_sequential() |> layer_dense(3)
+  expect_error(count_params(model), class = "kerasconfig_error_shape")
+  model$build(c(NA, 5))
+  expect_identical(count_params(model), 18)
+  expect_identical(model$get_config()$build_input_shape, list(NULL, 5L))
+})
+
+test_that("custom layers answer with compute_output_shape(); without it the layers after stay unbuilt", {
+  local_empty_registry()
+  layer_twice <- Layer("Twice",
+    compute_output_shape = function(input_shape) {
+      input_shape[[length(input_shape)]] <- input_shape[[length(input_shape)]] * 2L
+      input_shape
+    })
+  add <- kerasconfig:::kc_compose
+  model <- add(keras_model_sequential(input_shape = 3), layer_twice(name = "tw")) |> layer_dense(2)
+  expect_identical(get_layer(model, "tw")$output$shape, list(NULL, 6L))
+  expect_identical(count_params(model), 14)
+  layer_plain <- Layer("Plain")
+  expect_warning(add(keras_model_sequential(input_shape = 3), layer_plain()), class = "kerasconfig_warning_shape")
+})
+
+test_that("get_layer() takes a name or a 1-based index, as keras3", {
+  model <- keras_model_sequential(input_shape = 4) |> layer_dense(8, name = "a") |> layer_dense(1, name = "b")
+  expect_identical(get_layer(model, index = 2)$get_config()$name, "b")
+  expect_error(get_layer(model, "zz"), class = "kerasconfig_error_value")
+  expect_error(get_layer(model, index = 3), class = "kerasconfig_error_value")
+  expect_error(get_layer(model), class = "kerasconfig_error_type")
+})
