@@ -1,10 +1,5 @@
 # The Keras reference corpus (see its README): every `.json` file under objects/, models/ and
 # edge/ is exactly what Python's json.dumps() wrote. `make test` sets KERASCONFIG_REFERENCE.
-reference_dir <- function() {
-  ref <- Sys.getenv("KERASCONFIG_REFERENCE")
-  skip_if(!nzchar(ref) || !dir.exists(ref), "KERASCONFIG_REFERENCE is not set to the reference corpus")
-  ref
-}
 
 read_bytes <- function(path) readBin(path, "raw", file.size(path))
 

@@ -19,6 +19,8 @@ pub mod resolve;
 pub mod scope;
 pub mod shape;
 pub mod suggest;
+#[cfg(test)]
+mod testing;
 
 use registry::{Id, Registered, Registry};
 use resolve::{Kind, Request, Resolved, Sources};

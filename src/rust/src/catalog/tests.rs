@@ -308,15 +308,9 @@ fn a_malformed_catalog_is_reported_by_path() {
 /// the keras-reference directory that `make` sets); skipped when that is not available.
 #[test]
 fn catalog_matches_the_reference_keras_api_json() {
-    let Some(dir) = std::env::var_os("KERASCONFIG_REFERENCE") else {
-        eprintln!("KERASCONFIG_REFERENCE not set: catalog comparison skipped");
-        return;
-    };
-    let path = std::path::Path::new(&dir).join("keras_api.json");
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        eprintln!("{} not readable: catalog comparison skipped", path.display());
-        return;
-    };
+    let Some(dir) = crate::testing::reference_dir("catalog comparison") else { return };
+    let path = dir.join("keras_api.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let api: Value = serde_json::from_str(&text).unwrap();
     let c = cat();
     assert_eq!(api["keras_version"], c.source.keras_version.as_str());

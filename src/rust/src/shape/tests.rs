@@ -275,15 +275,8 @@ fn every_fixture_case_matches_keras() {
 /// parameter count, and the totals. Skipped when the reference data is absent.
 #[test]
 fn reference_models_match_keras_figures() {
-    let root = std::env::var("KERASCONFIG_REFERENCE")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/keras-reference")
-        });
-    let Ok(dir) = std::fs::read_dir(root.join("shapes")) else {
-        eprintln!("reference data absent: skipped");
-        return;
-    };
+    let Some(root) = crate::testing::reference_dir("reference model shapes") else { return };
+    let dir = std::fs::read_dir(root.join("shapes")).expect("the reference data has a shapes folder");
     let mut checked = 0;
     let mut problems = Vec::new();
     for entry in dir {

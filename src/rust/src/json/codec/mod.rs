@@ -25,10 +25,7 @@ mod tests {
     /// test`) reads and writes back to the same bytes. Skipped when the corpus is absent.
     #[test]
     fn reference_corpus_round_trips_byte_for_byte() {
-        let Some(root) = std::env::var_os("KERASCONFIG_REFERENCE").filter(|r| Path::new(r).is_dir()) else {
-            eprintln!("KERASCONFIG_REFERENCE not set: reference round trip skipped");
-            return;
-        };
+        let Some(root) = crate::testing::reference_dir("reference round trip") else { return };
         let mut files = Vec::new();
         for folder in ["objects", "models", "edge"] {
             collect_json(&Path::new(&root).join(folder), &mut files);
