@@ -5,8 +5,9 @@ REFERENCE ?= $(abspath ../shared/keras-reference)
 export KERASCONFIG_REFERENCE := $(REFERENCE)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 LIB := $(CURDIR)/.rlib
+TARBALL := kerasconfig_$(shell sed -n 's/^Version: *//p' DESCRIPTION).tar.gz
 
-.PHONY: deps install demo test cargo-test r-test wrappers document check bench clean
+.PHONY: deps install demo test cargo-test r-test vendor build offline-test wrappers document check bench clean
 
 # Installs only what is missing (dpkg knows), so a set-up machine pays nothing.
 deps:
@@ -20,7 +21,7 @@ deps:
 
 install: deps
 	@mkdir -p $(LIB)
-	R CMD INSTALL --no-docs --library=$(LIB) . >/tmp/kerasconfig-install.log 2>&1 || { cat /tmp/kerasconfig-install.log; exit 1; }
+	R CMD INSTALL --no-docs --library=$(LIB) . >$(LIB)/install.log 2>&1 || { cat $(LIB)/install.log; exit 1; }
 	@echo "kerasconfig installed into $(LIB)"
 
 demo: install
@@ -32,7 +33,20 @@ cargo-test: deps
 r-test: install
 	R_LIBS=$(LIB) Rscript tools/run-tests.R
 
-test: cargo-test r-test
+test: cargo-test r-test offline-test
+
+# src/rust/vendor.tar.xz, the crates the source package carries; remade when Cargo.lock changes.
+vendor:
+	sh tools/vendor.sh
+
+# The source package users install (R CMD build would vendor by itself, but hides the output).
+build: deps vendor
+	rm -f kerasconfig_*.tar.gz
+	R CMD build --no-build-vignettes .
+
+# Installs the source package with no network, an empty CARGO_HOME and no Python, then loads it.
+offline-test: build
+	sh tools/offline-test.sh $(TARBALL)
 
 wrappers: deps
 	Rscript tools/wrappers.R
@@ -40,13 +54,13 @@ wrappers: deps
 document: deps
 	Rscript -e 'roxygen2::update_collate("."); roxygen2::roxygenise(roclets = c("rd", "namespace"))'
 
-check: deps
-	rm -rf kerasconfig.Rcheck kerasconfig_*.tar.gz
-	R CMD build --no-build-vignettes .
-	_R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual kerasconfig_*.tar.gz
+check: build
+	rm -rf kerasconfig.Rcheck
+	_R_CHECK_FORCE_SUGGESTS_=false R CMD check --no-manual $(TARBALL)
 
 bench: install
 	R_LIBS=$(LIB) Rscript bench/run.R
 
 clean:
-	rm -rf $(LIB) src/rust/target src/*.o src/*.so kerasconfig.Rcheck kerasconfig_*.tar.gz
+	rm -rf $(LIB) src/rust/target src/*.o src/*.so kerasconfig.Rcheck kerasconfig_*.tar.gz \
+	  src/Makevars src/.cargo src/rust/vendor src/rust/vendor.tar.xz
