@@ -66,6 +66,9 @@ add <- function(section, task, n, t, ratio) {
 }
 
 # ---- registry ----------------------------------------------------------------------------------
+# FLAT_SECTIONS=call runs the per-call section alone (a quick look while working).
+sections <- strsplit(Sys.getenv("FLAT_SECTIONS", "registry,call"), ",")[[1]]
+if ("registry" %in% sections) {
 old <- set_custom_objects(clear = TRUE)
 fn_config <- function(name) list(module = "builtins", class_name = "function", config = name, registered_name = "function")
 # The key registered last at each size: the worst case for any scan in registration order.
@@ -96,6 +99,7 @@ for (n in c(10L, 10000L, 100000L)) {
   }
 }
 set_custom_objects(old)
+}
 
 # ---- fixed cost of a call ----------------------------------------------------------------------
 read_text <- function(path) readChar(path, file.size(path), useBytes = TRUE)
