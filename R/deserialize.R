@@ -110,6 +110,12 @@ kc_max_depth <- 200L
 # Part of a config, deserialized from inside a from_config() with the options in force there
 # (deserialize_keras_object() when there is none).
 kc_deserialize_within <- function(value) {
+  # A list of live objects (a model's layers, deserialized by its from_config) is deserialized
+  # already: each element would come back as it is.
+  if (is.list(value) && !is.object(value) && is.null(names(value)) && length(value) &&
+      all(vapply(value, is.object, NA))) {
+    return(value)
+  }
   ctx <- kc_state$context
   if (is.null(ctx)) return(deserialize_keras_object(value))
   kc_deserialize(value, kc_entry_path(value), kc_context_opts(ctx))
