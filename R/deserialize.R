@@ -51,6 +51,24 @@
 #' try(deserialize_keras_object(list(module = NULL, class_name = "Unknown",
 #'                                   config = list(), registered_name = NULL)))
 deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = TRUE, ...) {
+  # Plain calls (no custom objects, no `...`) take a short path: strings and NULL are looked up
+  # directly, lists go to Rust whole. What Rust cannot build (`kc_fallback`) takes the general
+  # path below, without asking Rust again at the top level.
+  plain <- is.null(custom_objects) && ...length() == 0L && is.logical(safe_mode) && length(safe_mode) == 1L &&
+    !is.na(safe_mode)
+  if (plain) {
+    if (is.list(config) && !is.object(config)) {
+      # Shared objects are shared within one top-level call (a new record), or within the
+      # call a from_config() runs in.
+      shared <- kc_state$shared %||% new.env(parent = emptyenv())
+      fast <- rs_fast_deserialize(config, NULL, NULL, shared, kc_builtin_objects)
+      if (!inherits(fast, "kc_fallback")) return(fast)
+    } else if (is.character(config) && length(config) == 1L && !is.na(config)) {
+      return(rs_lookup(config, NULL, NULL) %||% config)
+    } else if (is.null(config)) {
+      return(NULL)
+    }
+  }
   dots <- list(...)
   unknown <- setdiff(names(dots) %||% rep("", length(dots)), "module_objects")
   if (length(unknown)) {
@@ -67,7 +85,7 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
     kc_state$shared <- new.env(parent = emptyenv())
     on.exit(kc_state$shared <- NULL, add = TRUE)
   }
-  kc_deserialize(config, kc_entry_path(config), opts)
+  kc_deserialize(config, kc_entry_path(config), opts, fast = !plain)
 }
 
 kc_state <- new.env(parent = emptyenv())
@@ -92,6 +110,12 @@ kc_max_depth <- 200L
 # Part of a config, deserialized from inside a from_config() with the options in force there
 # (deserialize_keras_object() when there is none).
 kc_deserialize_within <- function(value) {
+  # A list of live objects (a model's layers, deserialized by its from_config) is deserialized
+  # already: each element would come back as it is.
+  if (is.list(value) && !is.object(value) && is.null(names(value)) && length(value) &&
+      all(vapply(value, is.object, NA))) {
+    return(value)
+  }
   ctx <- kc_state$context
   if (is.null(ctx)) return(deserialize_keras_object(value))
   kc_deserialize(value, kc_entry_path(value), kc_context_opts(ctx))
@@ -104,7 +128,8 @@ kc_context_opts <- function(ctx) {
   opts
 }
 
-kc_deserialize <- function(x, path, opts, depth = 0L) {
+# `fast = FALSE`: Rust already said it cannot build `x` itself (its parts are still tried).
+kc_deserialize <- function(x, path, opts, depth = 0L, fast = TRUE) {
   if (is.null(x)) return(NULL)
   # `path` stays a promise until an error needs it; forcing it now and then keeps the chain of
   # promises short, so forcing it deep down does not exhaust the C stack.
@@ -113,7 +138,7 @@ kc_deserialize <- function(x, path, opts, depth = 0L) {
     kc_abort(sprintf("The config nests deeper than %d levels at %s.", kc_max_depth, path), "kerasconfig_error_config",
              path = path)
   }
-  if (is.list(x) && !is.object(x)) {
+  if (fast && is.list(x) && !is.object(x)) {
     # Rust builds whole subtrees of built-ins and plain values at once; it hands back
     # `kc_fallback` for anything that needs R (custom classes, special encodings, errors), and
     # this function then handles that level itself.

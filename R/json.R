@@ -45,11 +45,15 @@
 #'
 #' @param json JSON text as a single string, the path of a file holding it, a
 #'   raw vector of its bytes, or a connection to read it from. A string is
-#'   read as a path when it names an existing file and does not start (after
-#'   white space) with an opening brace, an opening bracket or a double quote.
-#'   Files are read as bytes and must be UTF-8. A connection that is not open
-#'   is opened, read and closed.
-#' @return The config, as described in Details.
+#'   JSON text when it starts (after white space) with an opening brace, an
+#'   opening bracket or a double quote, or is a JSON literal or number
+#'   (`"null"`, `"true"`, `"1.5"`, ...); any other string is the path of a
+#'   file when one exists there, else JSON text. Files are read as bytes and
+#'   must be UTF-8. A connection that is not open is opened, read and closed.
+#' @param text JSON text (a single string or a raw vector), never read as a
+#'   path: give either `json` or `text`.
+#' @return The config, as described in Details. An error says which form
+#'   `json` was taken as when that could have been in doubt.
 #' @seealso [config_to_json()]
 #' @export
 #' @examples
@@ -61,11 +65,27 @@
 #' str(config_from_json(path))
 #' unlink(path)
 #'
+#' config_from_json(text = "null")
+#'
 #' tryCatch(
 #'   config_from_json("[1, 2,, 3]"),
 #'   kerasconfig_json_error = function(e) c(line = e$line, column = e$column)
 #' )
-config_from_json <- function(json) {
+config_from_json <- function(json, text) {
+  # The common case first, with as few R calls as possible: they cost more than parsing a
+  # small config (the parser itself refuses invalid UTF-8, with its position).
+  if (missing(text) && !missing(json) && is.character(json) && length(json) == 1L && !is.na(json) &&
+      (startsWith(json, "{") || startsWith(json, "["))) {
+    return(kc_parse_json(json, NULL))
+  }
+  if (!missing(text)) {
+    if (!missing(json)) kc_abort("Give either `json` or `text`, not both.", "kerasconfig_error_type")
+    if (!is.raw(text) && !kc_is_string(text)) {
+      kc_abort("`text` must be JSON text: a single string or a raw vector.", "kerasconfig_error_type")
+    }
+    return(kc_parse_json(text, NULL))
+  }
+  if (missing(json)) kc_abort("Give `json` (text, a file, raw bytes or a connection) or `text`.", "kerasconfig_error_type")
   if (inherits(json, "connection")) {
     con <- json
     # As read.table() does: a connection opened here is closed here.
@@ -73,26 +93,33 @@ config_from_json <- function(json) {
       open(con, "rt")
       on.exit(close(con))
     }
-    json <- paste(readLines(con, warn = FALSE, encoding = "UTF-8"), collapse = "\n")
-  } else if (!is.raw(json) && !(is.character(json) && length(json) == 1L && !is.na(json))) {
+    return(kc_parse_json(paste(readLines(con, warn = FALSE, encoding = "UTF-8"), collapse = "\n"), NULL))
+  }
+  if (is.raw(json)) return(kc_parse_json(json, NULL))
+  if (!kc_is_string(json)) {
     kc_abort("`json` must be JSON text (a single string), a file path, a raw vector or a connection.",
              "kerasconfig_error_type")
   }
-  # startsWith() first: the regular expression costs more than parsing a small config.
-  maybe_path <- is.character(json) && !startsWith(json, "{") && !startsWith(json, "[") &&
-    !grepl("^\\s*[\\[{\"]", json, perl = TRUE, useBytes = TRUE)
-  if (maybe_path && file.exists(json) && !dir.exists(json)) {
-    json <- readBin(json, "raw", file.size(json))
-    maybe_path <- FALSE
+  if (grepl("^\\s*([\\[{\"]|(null|true|false|NaN|-?Infinity|-?[0-9][0-9.eE+-]*)\\s*$)", json, perl = TRUE,
+            useBytes = TRUE)) {
+    return(kc_parse_json(json, NULL))
   }
-  if (is.character(json) && Encoding(json) != "latin1" && !validUTF8(json)) {
-    kc_abort("`json` is not valid UTF-8 text.", c("kerasconfig_json_error"), line = NA_integer_, column = NA_integer_)
+  if (file.exists(json) && !dir.exists(json)) {
+    return(kc_parse_json(readBin(json, "raw", file.size(json)),
+                         sprintf("(`json` was read as the path of the file '%s'; use `text =` for JSON text.)", json)))
   }
-  kc_check_stack()
+  kc_parse_json(json, "(`json` was read as JSON text: it is not the path of an existing file either.)")
+}
+
+# Parses JSON text or bytes; `note` says how `json` was taken, for an error's message.
+kc_parse_json <- function(json, note) {
+  # The codec recurses up to 1000 levels on R's C stack (kc_check_stack(), inlined: it is a
+  # good part of the cost of a small parse).
+  stack <- Cstack_info()
+  if (!is.na(stack[[1L]]) && stack[[1L]] - stack[[2L]] < 2e6) kc_check_stack()
   result <- rs_json_parse(json)
-  if (maybe_path && inherits(result, "kc_rust_error")) {
-    result$message <- paste(result$message, "(`json` is not the path of an existing file either.)")
-  }
+  if (!inherits(result, "kc_rust_error")) return(result)
+  if (!is.null(note)) result$message <- paste(result$message, note)
   kc_check(result)
 }
 

@@ -136,7 +136,9 @@ set_custom_objects <- function(objects = named_list(), clear = TRUE) {
   objects <- kc_as_objects(objects, "objects")
   old <- get_custom_objects()
   if (isTRUE(clear)) rs_registry_clear()
-  for (key in names(objects)) kc_check(rs_register(key, objects[[key]]))
+  # By position: `objects[[key]]` would search the names each time, quadratic in their number.
+  keys <- names(objects)
+  for (i in seq_along(objects)) kc_check(rs_register(keys[[i]], objects[[i]]))
   invisible(old)
 }
 

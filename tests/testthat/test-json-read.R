@@ -144,6 +144,46 @@ test_that("a string is JSON text when it starts like an object, array or string"
   expect_match(conditionMessage(json_error("no/such/file.json")), "not the path of an existing file")
 })
 
+# Issue 8: config_from_json("null") read a file named `null` when there was one.
+test_that("JSON literals and numbers are text even where a file of that name exists", {
+  dir <- withr::local_tempdir()
+  withr::local_dir(dir)
+  for (name in c("null", "true", "false", "1", "-2.5e3", "NaN", "-Infinity")) writeLines("[1]", name)
+  expect_null(config_from_json("null"))
+  expect_true(config_from_json(" true "))
+  expect_false(config_from_json("false"))
+  expect_identical(config_from_json("1"), 1L)
+  expect_identical(config_from_json("-2.5e3"), -2500)
+  expect_identical(config_from_json("NaN"), NaN)
+  expect_identical(config_from_json("-Infinity"), -Inf)
+})
+
+test_that("text = is always JSON text, never a path; json and text exclude each other", {
+  dir <- withr::local_tempdir()
+  withr::local_dir(dir)
+  writeLines("[1]", "relu")
+  expect_identical(config_from_json("relu"), list(1L))
+  err <- expect_error(config_from_json(text = "relu"), class = "kerasconfig_json_error")
+  expect_no_match(conditionMessage(err), "path")
+  expect_null(config_from_json(text = "null"))
+  expect_identical(config_from_json(text = charToRaw("[2]")), list(2L))
+  expect_error(config_from_json("[1]", text = "[1]"), class = "kerasconfig_error_type")
+  expect_error(config_from_json(text = 1), class = "kerasconfig_error_type")
+  expect_error(config_from_json(), class = "kerasconfig_error_type")
+})
+
+test_that("errors say whether json was read as a file or as text when it could have been either", {
+  dir <- withr::local_tempdir()
+  withr::local_dir(dir)
+  writeLines("[1,", "broken.json")
+  err <- expect_error(config_from_json("broken.json"), class = "kerasconfig_json_error")
+  expect_match(conditionMessage(err), "read as the path of the file 'broken.json'", fixed = TRUE)
+  err <- expect_error(config_from_json("relu"), class = "kerasconfig_json_error")
+  expect_match(conditionMessage(err), "read as JSON text: it is not the path of an existing file", fixed = TRUE)
+  err <- expect_error(config_from_json("[1,"), class = "kerasconfig_json_error")
+  expect_no_match(conditionMessage(err), "read as")
+})
+
 test_that("strings in other encodings are translated to UTF-8 before parsing", {
   latin1 <- iconv('["caf\u00e9"]', "UTF-8", "latin1")
   expect_identical(Encoding(latin1), "latin1")

@@ -352,7 +352,7 @@ fn rs_resolve(
         let global = REGISTRY.lock();
         let sources =
             Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module_objs };
-        match resolve::resolve(&req, &sources, catalog::catalog()) {
+        match resolve::resolve_suggesting(&req, &sources, catalog::catalog()) {
             Ok(Resolved::Custom(o)) => Ok(Ok(o.sexp())),
             Ok(Resolved::Builtin(e)) => Ok(Err(e)),
             Err(e) => Err(e),

@@ -4,9 +4,13 @@
 //! Generic over the stored handle so the logic is tested without R; objects are identified by an
 //! `Id` (for R, the address of the SEXP, which stays valid because the registry keeps the object
 //! alive).
+//!
+//! Every lookup costs the same however many objects are registered: by key and by object through
+//! hash maps, by bare name (the part after the last `>`) through an index of its own, and the
+//! names close to a mistyped one through two sorted indexes (see `near`).
 
 use indexmap::IndexMap;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 pub type Id = usize;
 
@@ -20,6 +24,16 @@ pub struct Entry<T> {
 pub struct Registry<T> {
     objects: IndexMap<String, Entry<T>>,
     names: HashMap<Id, String>,
+    /// Positions (in `objects`) of the keys holding each object, so replacing a key finds the
+    /// object's other keys without a scan. Keys are only ever removed all at once (`clear`), so
+    /// positions stay valid.
+    holders: HashMap<Id, BTreeSet<usize>>,
+    /// Bare name of a `"package>name"` key → position of the first key with it.
+    bare: HashMap<String, usize>,
+    /// (lower-cased bare name, position) and the same with the bare name reversed: the keys close
+    /// to a name in spelling are found near it in one order or the other (see `near`).
+    sorted: BTreeSet<(String, usize)>,
+    reversed: BTreeSet<(String, usize)>,
 }
 
 /// What `register` changed, so the R side can warn as it should.
@@ -34,7 +48,14 @@ pub enum Registered {
 
 impl<T> Default for Registry<T> {
     fn default() -> Self {
-        Registry { objects: IndexMap::new(), names: HashMap::new() }
+        Registry {
+            objects: IndexMap::new(),
+            names: HashMap::new(),
+            holders: HashMap::new(),
+            bare: HashMap::new(),
+            sorted: BTreeSet::new(),
+            reversed: BTreeSet::new(),
+        }
     }
 }
 
@@ -60,12 +81,28 @@ impl<T: Clone> Registry<T> {
             Some(old) if old.id == id => (Registered::Same, None),
             Some(old) => (Registered::Replaced, Some(old.id)),
         };
-        self.objects.insert(key.to_owned(), Entry { id, object });
+        let (pos, _) = self.objects.insert_full(key.to_owned(), Entry { id, object });
         self.names.insert(id, key.to_owned());
+        self.holders.entry(id).or_default().insert(pos);
+        if outcome == Registered::New {
+            if let Some((_, bare)) = key.rsplit_once('>') {
+                self.bare.entry(bare.to_owned()).or_insert(pos);
+            }
+            let folded = fold(bare_name(key));
+            self.reversed.insert((folded.chars().rev().collect(), pos));
+            self.sorted.insert((folded, pos));
+        }
         if let Some(old) = displaced {
+            let others = self.holders.get_mut(&old).map(|held| {
+                held.remove(&pos);
+                held.first().copied()
+            });
+            if others.flatten().is_none() {
+                self.holders.remove(&old);
+            }
             if self.names.get(&old).map(String::as_str) == Some(key) {
-                match self.objects.iter().find(|(_, e)| e.id == old).map(|(k, _)| k.clone()) {
-                    Some(other) => self.names.insert(old, other),
+                match others.flatten() {
+                    Some(other) => self.names.insert(old, self.objects.get_index(other).expect("held").0.clone()),
                     None => self.names.remove(&old),
                 };
             }
@@ -90,6 +127,33 @@ impl<T: Clone> Registry<T> {
         self.objects.keys().map(String::as_str)
     }
 
+    /// The first key registered (in registration order) whose part after its last `>` is `bare`.
+    pub fn first_with_bare_name(&self, bare: &str) -> Option<&str> {
+        self.bare.get(bare).and_then(|&pos| self.objects.get_index(pos)).map(|(k, _)| k.as_str())
+    }
+
+    /// Keys that may be spelled close to `name`, in registration order, at most `4 * per_side`
+    /// of them: every key when there are no more than that, else the `per_side` keys on each side
+    /// of `name`'s bare name in alphabetical order, and the same in the order of reversed names
+    /// (an edit near the end of a name keeps its neighbours in the first order, one near the
+    /// start in the second). Case is ignored, as suggestions ignore it.
+    pub fn near(&self, name: &str, per_side: usize) -> Vec<&str> {
+        if self.objects.len() <= 4 * per_side {
+            return self.keys().collect();
+        }
+        let folded = fold(bare_name(name));
+        let reversed: String = folded.chars().rev().collect();
+        let mut positions: Vec<usize> = Vec::with_capacity(4 * per_side);
+        for (index, probe) in [(&self.sorted, folded), (&self.reversed, reversed)] {
+            let probe = (probe, 0);
+            positions.extend(index.range(..&probe).rev().take(per_side).map(|(_, p)| *p));
+            positions.extend(index.range(&probe..).take(per_side).map(|(_, p)| *p));
+        }
+        positions.sort_unstable();
+        positions.dedup();
+        positions.into_iter().filter_map(|p| self.objects.get_index(p)).map(|(k, _)| k.as_str()).collect()
+    }
+
     /// Entries in registration order.
     pub fn entries(&self) -> impl Iterator<Item = (&str, &Entry<T>)> {
         self.objects.iter().map(|(k, e)| (k.as_str(), e))
@@ -98,8 +162,21 @@ impl<T: Clone> Registry<T> {
     /// Removes every entry and returns them in registration order.
     pub fn clear(&mut self) -> Vec<(String, Entry<T>)> {
         self.names.clear();
+        self.holders.clear();
+        self.bare.clear();
+        self.sorted.clear();
+        self.reversed.clear();
         self.objects.drain(..).collect()
     }
+}
+
+/// The part of a key after its last `>` (the whole key when it has none).
+pub fn bare_name(key: &str) -> &str {
+    key.rsplit_once('>').map_or(key, |(_, bare)| bare)
+}
+
+fn fold(s: &str) -> String {
+    s.chars().flat_map(char::to_lowercase).collect()
 }
 
 #[cfg(test)]
@@ -171,5 +248,52 @@ mod tests {
         assert_eq!(old.iter().map(|(k, e)| (k.as_str(), e.object)).collect::<Vec<_>>(), vec![("a", 10), ("b", 20)]);
         assert!(r.is_empty());
         assert_eq!(r.name_of(1), None);
+    }
+
+    #[test]
+    fn bare_names_find_the_first_key_registered_with_them() {
+        let mut r = Registry::new();
+        r.register("plain", 1, 1);
+        r.register("A>f", 2, 2);
+        r.register("B>f", 3, 3);
+        r.register("A>f", 4, 4); // replacing keeps the key's place
+        assert_eq!(r.first_with_bare_name("f"), Some("A>f"));
+        assert_eq!(r.first_with_bare_name("plain"), None);
+        r.clear();
+        assert_eq!(r.first_with_bare_name("f"), None);
+    }
+
+    #[test]
+    fn near_gives_every_key_of_a_small_registry_and_a_bounded_neighbourhood_of_a_large_one() {
+        let mut r = Registry::new();
+        for i in 0..10 {
+            r.register(&format!("P>k{i}"), i, i);
+        }
+        assert_eq!(r.near("anything", 4).len(), 10);
+        for i in 10..10_000 {
+            r.register(&format!("P>k{i}"), i, i);
+        }
+        let near = r.near("P>K5000x", 4);
+        assert!(near.len() <= 16, "{near:?}");
+        assert!(near.contains(&"P>k5000"), "{near:?}");
+        // Reversed order finds names that differ at the start.
+        assert!(r.near("X5000", 4).contains(&"P>k5000"));
+        // In registration order.
+        let positions: Vec<usize> = near.iter().map(|k| r.keys().position(|x| x == *k).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn a_replaced_object_keeps_its_first_remaining_key_whatever_the_order_of_registration() {
+        let mut r = Registry::new();
+        r.register("P>c", 1, "f");
+        r.register("P>a", 1, "f");
+        r.register("P>b", 1, "f"); // f answers to P>b
+        r.register("P>b", 2, "h");
+        assert_eq!(r.name_of(1), Some("P>c"));
+        r.register("P>c", 3, "i");
+        r.register("P>a", 3, "i");
+        assert_eq!(r.name_of(1), None);
+        assert_eq!(r.name_of(3), Some("P>a"));
     }
 }

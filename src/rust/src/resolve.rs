@@ -26,19 +26,20 @@ impl<'a, T: Clone> Sources<'a, T> {
             .or_else(|| find(self.module_objects, key))
     }
 
-    /// Keys of the merged custom objects (argument < scope < global), in the order Keras' merged
-    /// dict iterates them: argument keys first, then keys new in scope, then keys new in global.
-    fn merged_keys(&self) -> Vec<&'a str> {
-        let mut keys: Vec<&'a str> = Vec::new();
-        let mut push = |k: &'a str| {
-            if !keys.contains(&k) {
-                keys.push(k)
-            }
-        };
-        self.custom_objects.iter().for_each(|(k, _)| push(k));
-        self.scope.iter().for_each(|(k, _)| push(k));
-        self.global.keys().for_each(&mut push);
-        keys
+    /// Keras ≤ 3.6 wrote registered functions by bare name: the merged custom object (argument <
+    /// scope < global) under the first key, in the order Keras' merged dict iterates them
+    /// (argument keys, then keys new in scope, then keys new in global), that ends in `>name`.
+    /// A name holding `>` is not bare (Keras' check).
+    fn by_bare_name(&self, name: &str) -> Option<&'a T> {
+        if name.contains('>') {
+            return None;
+        }
+        let ends_in = |(k, _): &&'a (String, T)| k.rsplit_once('>').is_some_and(|(_, bare)| bare == name);
+        let key = (self.custom_objects.iter().find(ends_in))
+            .or_else(|| self.scope.iter().find(ends_in))
+            .map(|(k, _)| k.as_str())
+            .or_else(|| self.global.first_with_bare_name(name))?;
+        self.merged(key)
     }
 
     /// A merged custom object: global wins over scope, which wins over the argument.
@@ -46,10 +47,20 @@ impl<'a, T: Clone> Sources<'a, T> {
         self.global.get(key).or_else(|| find(self.scope, key)).or_else(|| find(self.custom_objects, key))
     }
 
-    fn all_keys(&self) -> impl Iterator<Item = &'a str> + '_ {
-        self.merged_keys().into_iter().chain(self.module_objects.iter().map(|(k, _)| k.as_str()))
+    /// Known keys that may be close to `name`, in the order a tie is settled: the argument, the
+    /// scope, the global registry (a bounded neighbourhood of `name`, see `Registry::near`), then
+    /// `module_objects`.
+    fn candidates(&self, name: &str) -> impl Iterator<Item = &'a str> + '_ {
+        let keys = |objects: &'a [(String, T)]| objects.iter().map(|(k, _)| k.as_str());
+        keys(self.custom_objects)
+            .chain(keys(self.scope))
+            .chain(self.global.near(name, NEAR_PER_SIDE))
+            .chain(keys(self.module_objects))
     }
 }
+
+/// Registry keys looked at on each side of a mistyped name (see `Registry::near`).
+const NEAR_PER_SIDE: usize = 32;
 
 /// What Keras built-ins the resolver can see. The catalog implements it.
 pub trait Builtins {
@@ -153,36 +164,53 @@ impl ResolveError {
     /// Keras' wording, adapted to R where Keras names Python API.
     pub fn message(&self) -> String {
         fn hint(s: &Option<String>) -> String {
-            s.as_ref().map(|s| format!(" Did you mean '{s}'?")).unwrap_or_default()
+            s.as_ref().map(|s| format!(" Did you mean '{}'?", shown(s))).unwrap_or_default()
         }
         match self {
             ResolveError::NonModeling { path } => format!(
-                "Cannot deserialize `{path}` because it is not a modeling function. Only Keras layers, \
+                "Cannot deserialize `{}` because it is not a modeling function. Only Keras layers, \
                  models, losses, metrics, optimizers, initializers, regularizers, constraints, \
-                 activations and related objects can be deserialized."
+                 activations and related objects can be deserialized.",
+                shown(path)
             ),
             ResolveError::RegisteredName { registered_name, name } => format!(
-                "`registered_name={registered_name}` was provided in the config, but '{name}' resolved \
-                 to a Keras built-in and does not use registered names. Remove the `registered_name` \
-                 field from the config."
+                "`registered_name={}` was provided in the config, but '{}' resolved to a Keras \
+                 built-in and does not use registered names. Remove the `registered_name` field \
+                 from the config.",
+                shown(registered_name),
+                shown(name)
             ),
             ResolveError::NotSaveable { path, suggestion } => format!(
-                "Could not deserialize '{path}' because it is not a KerasSaveable subclass.{}",
+                "Could not deserialize '{}' because it is not a KerasSaveable subclass.{}",
+                shown(path),
                 hint(suggestion)
             ),
             ResolveError::ModuleMissing { kind, name, module } => format!(
-                "Could not deserialize {} '{name}' because its parent module {module} cannot be imported.",
-                kind.word()
+                "Could not deserialize {} '{}' because its parent module {} cannot be imported.",
+                kind.word(),
+                shown(name),
+                shown(module)
             ),
             ResolveError::NotFound { kind, name, suggestion } => format!(
-                "Could not locate {} '{name}'. Make sure custom classes and functions are registered \
+                "Could not locate {} '{}'. Make sure custom classes and functions are registered \
                  with register_keras_serializable(), or passed in `custom_objects` or \
                  with_custom_object_scope(). If they are already registered, make sure the code that \
                  registers them runs before they are loaded.{}",
                 kind.word(),
+                shown(name),
                 hint(suggestion)
             ),
         }
+    }
+}
+
+/// Names as messages show them: a name from a config can be megabytes long.
+const SHOWN_CHARS: usize = 100;
+
+fn shown(name: &str) -> std::borrow::Cow<'_, str> {
+    match name.char_indices().nth(SHOWN_CHARS) {
+        None => name.into(),
+        Some((cut, _)) => format!("{}... ({} characters)", &name[..cut], name.chars().count()).into(),
     }
 }
 
@@ -234,25 +262,37 @@ pub fn resolve<'a, T: Clone, C: Builtins>(
         if let Some(b) = builtins.function(req.name) {
             return Ok(Resolved::Builtin(b));
         }
-        let suffix = format!(">{}", req.name);
-        if let Some(k) = sources.merged_keys().into_iter().find(|k| k.ends_with(&suffix)) {
-            return Ok(Resolved::Custom(sources.merged(k).expect("merged key has an object")));
+        if let Some(obj) = sources.by_bare_name(req.name) {
+            return Ok(Resolved::Custom(obj));
         }
     }
-
-    let mut candidates: Vec<&str> = sources.all_keys().collect();
-    candidates.extend(builtins.names(if is_keras_module(module) { Some(module) } else { None }));
-    let suggestion = closest(req.name, candidates).map(str::to_owned);
 
     if is_keras_module(module) {
         let path = format!("{module}.{}", req.name);
         return Err(if known_module {
-            ResolveError::NotSaveable { path, suggestion }
+            ResolveError::NotSaveable { path, suggestion: None }
         } else {
             ResolveError::ModuleMissing { kind: req.kind, name: req.name.to_owned(), module: module.to_owned() }
         });
     }
-    Err(ResolveError::NotFound { kind: req.kind, name: req.name.to_owned(), suggestion })
+    Err(ResolveError::NotFound { kind: req.kind, name: req.name.to_owned(), suggestion: None })
+}
+
+/// `resolve`, with a "did you mean" in the errors that take one. `resolve` alone leaves it out:
+/// the fast path only needs to know that a name does not resolve (R then asks again, here).
+pub fn resolve_suggesting<'a, T: Clone, C: Builtins>(
+    req: &Request<'_>,
+    sources: &Sources<'a, T>,
+    builtins: &C,
+) -> Result<Resolved<'a, T, C::Ref>, ResolveError> {
+    resolve(req, sources, builtins).map_err(|mut err| {
+        if let ResolveError::NotSaveable { suggestion, .. } | ResolveError::NotFound { suggestion, .. } = &mut err {
+            let module = req.module.filter(|m| is_keras_module(m));
+            let known = builtins.names(module);
+            *suggestion = closest(req.name, sources.candidates(req.name).chain(known)).map(str::to_owned);
+        }
+        err
+    })
 }
 
 #[cfg(test)]
@@ -287,7 +327,12 @@ mod tests {
         let mut global = Registry::new();
         global.register("MyPkg>Dense2", 1, 7);
         let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
-        let req = Request { kind: Kind::Class, name: "Dense2", module: Some("my_mod"), registered_name: Some("MyPkg>Dense2") };
+        let req = Request {
+            kind: Kind::Class,
+            name: "Dense2",
+            module: Some("my_mod"),
+            registered_name: Some("MyPkg>Dense2"),
+        };
         assert_eq!(resolve(&req, &s, &NoBuiltins), Ok(Resolved::Custom(&7)));
         // By bare class name it is not found, as in Keras.
         assert!(matches!(resolve(&class("Dense2"), &s, &NoBuiltins), Err(ResolveError::NotFound { .. })));
@@ -307,9 +352,15 @@ mod tests {
         let mut global = Registry::new();
         global.register("MyPkg>scaled_tanh", 1, 5);
         let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
-        let full = Request { kind: Kind::Function, name: "MyPkg>scaled_tanh", module: Some("builtins"), registered_name: None };
+        let full = Request {
+            kind: Kind::Function,
+            name: "MyPkg>scaled_tanh",
+            module: Some("builtins"),
+            registered_name: None,
+        };
         assert_eq!(resolve(&full, &s, &NoBuiltins), Ok(Resolved::Custom(&5)));
-        let bare = Request { kind: Kind::Function, name: "scaled_tanh", module: Some("builtins"), registered_name: None };
+        let bare =
+            Request { kind: Kind::Function, name: "scaled_tanh", module: Some("builtins"), registered_name: None };
         assert_eq!(resolve(&bare, &s, &NoBuiltins), Ok(Resolved::Custom(&5)));
         // The fallback is for `builtins` function configs only.
         let other = Request { kind: Kind::Function, name: "scaled_tanh", module: Some("x"), registered_name: None };
@@ -321,7 +372,7 @@ mod tests {
         let mut global = Registry::new();
         global.register("Custom>MyLayer", 1, 1);
         let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
-        let err = resolve(&class("MyLayr"), &s, &NoBuiltins).unwrap_err();
+        let err = resolve_suggesting(&class("MyLayr"), &s, &NoBuiltins).unwrap_err();
         assert_eq!(err.class(), "kerasconfig_error_unknown_class");
         assert!(err.message().starts_with("Could not locate class 'MyLayr'."), "{}", err.message());
         assert!(err.message().ends_with("Did you mean 'Custom>MyLayer'?"), "{}", err.message());
@@ -335,6 +386,89 @@ mod tests {
             let req = Request { kind: Kind::Function, name: "system", module: Some(module), registered_name: None };
             assert!(matches!(resolve(&req, &s, &NoBuiltins), Err(ResolveError::NotFound { .. })));
         }
+    }
+
+    fn function(name: &str) -> Request<'_> {
+        Request { kind: Kind::Function, name, module: Some("builtins"), registered_name: None }
+    }
+
+    #[test]
+    fn bare_function_name_takes_the_first_key_in_keras_merged_order() {
+        let mut global = Registry::new();
+        global.register("G1>f", 1, 1);
+        global.register("G2>f", 2, 2);
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        assert_eq!(resolve(&function("f"), &s, &NoBuiltins), Ok(Resolved::Custom(&1)));
+        // Argument keys come first, then scope keys, then global ones; the object is the merged
+        // one (global over scope over argument) under that key.
+        let scope = objs(&[("S>f", 20)]);
+        let custom = objs(&[("C>g", 30), ("C>f", 31)]);
+        let s = Sources { scope: &scope, global: &global, custom_objects: &custom, module_objects: &[] };
+        assert_eq!(resolve(&function("f"), &s, &NoBuiltins), Ok(Resolved::Custom(&31)));
+        let s = Sources { scope: &scope, global: &global, custom_objects: &[], module_objects: &[] };
+        assert_eq!(resolve(&function("f"), &s, &NoBuiltins), Ok(Resolved::Custom(&20)));
+        let shadowed = objs(&[("G2>f", 40)]);
+        let s = Sources { scope: &[], global: &global, custom_objects: &shadowed, module_objects: &[] };
+        assert_eq!(resolve(&function("f"), &s, &NoBuiltins), Ok(Resolved::Custom(&2)));
+    }
+
+    #[test]
+    fn a_name_holding_a_separator_is_not_a_bare_name() {
+        let mut global = Registry::new();
+        global.register("a>b>c", 1, 1);
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        assert!(resolve(&function("b>c"), &s, &NoBuiltins).is_err());
+        assert_eq!(resolve(&function("c"), &s, &NoBuiltins), Ok(Resolved::Custom(&1)));
+    }
+
+    #[test]
+    fn resolve_leaves_the_suggestion_to_resolve_suggesting() {
+        let mut global = Registry::new();
+        global.register("Custom>MyLayer", 1, 1);
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        assert!(matches!(
+            resolve(&class("MyLayr"), &s, &NoBuiltins),
+            Err(ResolveError::NotFound { suggestion: None, .. })
+        ));
+        assert!(matches!(
+            resolve_suggesting(&class("MyLayr"), &s, &NoBuiltins),
+            Err(ResolveError::NotFound { suggestion: Some(_), .. })
+        ));
+    }
+
+    #[test]
+    fn every_lookup_kind_finds_its_answer_among_100_000_keys() {
+        let mut global = Registry::new();
+        for i in 1..=100_000 {
+            global.register(&format!("Bench>fn_{i:06}"), i, i);
+        }
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        assert_eq!(s.lookup("Bench>fn_100000"), Some(&100_000));
+        assert_eq!(resolve(&function("fn_100000"), &s, &NoBuiltins), Ok(Resolved::Custom(&100_000)));
+        assert_eq!(resolve(&function("fn_000050"), &s, &NoBuiltins), Ok(Resolved::Custom(&50)));
+        // A typo at the end, in the middle and at the start of a bare name.
+        for (typo, key) in
+            [("fn_00005", "Bench>fn_000005"), ("fn_0X0050", "Bench>fn_000050"), ("gn_054321", "Bench>fn_054321")]
+        {
+            let err = resolve_suggesting(&function(typo), &s, &NoBuiltins).unwrap_err();
+            assert_eq!(
+                err,
+                ResolveError::NotFound { kind: Kind::Function, name: typo.into(), suggestion: Some(key.into()) }
+            );
+        }
+        let err = resolve_suggesting(&class("Bench>fn_09999"), &s, &NoBuiltins).unwrap_err();
+        assert!(err.message().ends_with("Did you mean 'Bench>fn_009999'?"), "{}", err.message());
+    }
+
+    #[test]
+    fn messages_cut_long_names() {
+        let global = Registry::<i32>::new();
+        let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
+        let name = "a".repeat(300_000);
+        let err = resolve_suggesting(&class(&name), &s, &OneBuiltin).unwrap_err();
+        let message = err.message();
+        assert!(message.len() < 1000, "{} bytes", message.len());
+        assert!(message.contains(&format!("'{}... (300000 characters)'", "a".repeat(100))), "{message}");
     }
 
     struct OneBuiltin;
@@ -365,14 +499,17 @@ mod tests {
     fn builtins_resolve_after_the_registry_with_keras_checks() {
         let mut global = Registry::new();
         let s = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
-        let adam = |rn| Request { kind: Kind::Class, name: "Adam", module: Some("keras.optimizers"), registered_name: rn };
+        let adam =
+            |rn| Request { kind: Kind::Class, name: "Adam", module: Some("keras.optimizers"), registered_name: rn };
         assert_eq!(resolve(&adam(None), &s, &OneBuiltin), Ok(Resolved::Builtin("Adam")));
         assert_eq!(resolve(&adam(Some("")), &s, &OneBuiltin), Ok(Resolved::Builtin("Adam")));
         assert!(matches!(resolve(&adam(Some("Evil>Adam")), &s, &OneBuiltin), Err(ResolveError::RegisteredName { .. })));
-        let typo = Request { kind: Kind::Class, name: "Adamm", module: Some("keras.optimizers"), registered_name: None };
-        assert!(matches!(resolve(&typo, &s, &OneBuiltin),
+        let typo =
+            Request { kind: Kind::Class, name: "Adamm", module: Some("keras.optimizers"), registered_name: None };
+        assert!(matches!(resolve_suggesting(&typo, &s, &OneBuiltin),
             Err(ResolveError::NotSaveable { suggestion: Some(ref x), .. }) if x == "Adam"));
-        let nm = Request { kind: Kind::Function, name: "load_model", module: Some("keras.saving"), registered_name: None };
+        let nm =
+            Request { kind: Kind::Function, name: "load_model", module: Some("keras.saving"), registered_name: None };
         assert!(matches!(resolve(&nm, &s, &OneBuiltin), Err(ResolveError::NonModeling { .. })));
         let relu = Request { kind: Kind::Function, name: "relu", module: Some("builtins"), registered_name: None };
         assert_eq!(resolve(&relu, &s, &OneBuiltin), Ok(Resolved::Builtin("relu")));

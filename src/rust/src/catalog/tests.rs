@@ -2,7 +2,7 @@ use super::index::FUNCTION_SEARCH_ORDER;
 use super::legacy::LEGACY_CLASSES;
 use super::*;
 use crate::registry::Registry;
-use crate::resolve::{resolve, Builtins, ClassLookup, Request, Resolved, Sources};
+use crate::resolve::{resolve_suggesting, Builtins, ClassLookup, Request, Resolved, Sources};
 use crate::suggest::closest;
 
 fn cat() -> &'static Catalog {
@@ -261,7 +261,7 @@ fn names_feed_did_you_mean_suggestions() {
 fn resolve_finds_built_ins_through_the_catalog() {
     let global = Registry::<i32>::new();
     let sources = Sources { scope: &[], global: &global, custom_objects: &[], module_objects: &[] };
-    let resolved = |kind, name, module, registered_name| match resolve(
+    let resolved = |kind, name, module, registered_name| match resolve_suggesting(
         &Request { kind, name, module: Some(module), registered_name },
         &sources,
         cat(),
