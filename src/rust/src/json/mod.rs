@@ -28,7 +28,7 @@ fn rs_json_parse(x: Robj) -> Robj {
     // SAFETY: `x` is a `.Call` argument, alive for the whole call.
     let input = match unsafe { input_bytes(&x) } {
         Ok(bytes) => bytes,
-        Err(problem) => return rust_error(JSON_ERROR, problem, Vec::new()),
+        Err(problem) => return rust_error(JSON_ERROR, &format!("`json` is {problem}."), Vec::new()),
     };
     // SAFETY: on R's main thread (inside `.Call`); `builder` is the last thing to unprotect, as
     // it is dropped at the end of this function, after its result is in extendr's keeping.

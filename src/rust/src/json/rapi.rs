@@ -36,7 +36,7 @@ extern "C" {
 /// The UTF-8 bytes of the CHARSXP `c` (not `NA`), translated when R marks it as another encoding.
 /// Strings marked `"bytes"` are refused: R will not translate them, and they have no declared
 /// encoding to translate from. Unmarked non-ASCII strings are in the native encoding: in a UTF-8
-/// locale their bytes are used as they are (and must then be valid UTF-8: R's translation would
+/// locale their bytes are used as they are, for the caller to validate (R's translation would
 /// quietly turn invalid bytes into `<ff>` escapes); elsewhere R translates them.
 ///
 /// # Safety
@@ -48,13 +48,8 @@ pub unsafe fn char_utf8<'a>(c: SEXP) -> Result<&'a [u8], &'static str> {
     match Rf_getCharCE(c) {
         cetype_t::CE_BYTES => Err("a string marked as \"bytes\" (its encoding is unknown)"),
         cetype_t::CE_UTF8 => Ok(bytes),
-        cetype_t::CE_NATIVE if bytes.is_ascii() || native_is_utf8() => {
-            if std::str::from_utf8(bytes).is_ok() {
-                Ok(bytes)
-            } else {
-                Err("a string that is not valid UTF-8")
-            }
-        }
+        // Not validated here: every caller does (the parser reporting where).
+        cetype_t::CE_NATIVE if bytes.is_ascii() || native_is_utf8() => Ok(bytes),
         // Latin-1 strings, and native ones in another locale, are translated.
         _ => {
             let ptr = Rf_translateCharUTF8(c);
