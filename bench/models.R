@@ -1,7 +1,8 @@
 # Whole-model benchmarks (issue: models): JSON text -> model object -> JSON text, its growth
 # with config size, and registry lookups as the registry grows. Run after `make install`:
 #   R_LIBS=.rlib KERASCONFIG_REFERENCE=../shared/keras-reference Rscript bench/models.R
-# Writes bench/MODELS.md. Ratios matter, not absolute times: these machines are noisy.
+# Writes bench/MODELS.md. Ratios matter, not absolute times: these machines are noisy. With
+# KERASCONFIG_PYTHON=/path/to/venv/bin/python, Python Keras is timed in the same run.
 suppressPackageStartupMessages({
   library(kerasconfig)
   library(bench)
@@ -70,6 +71,15 @@ add("reference models", "JSON -> objects", size, mark(lapply(texts, function(t) 
 add("reference models", "objects -> JSON", size, mark(lapply(objects, function(o) config_to_json(serialize_keras_object(o))), iterations = 20, check = FALSE))
 add("reference models", "JSON -> JSON", size, mark(lapply(texts, pipeline), iterations = 20, check = FALSE))
 
+# The same without the custom-layers model, which Python needs its own classes for: the inputs
+# bench/python-keras.py times Python Keras on.
+plain <- texts[!grepl("custom_layers_model", list.files(models_dir, pattern = "\\.json$"))]
+plain_objects <- lapply(plain, function(t) deserialize_keras_object(config_from_json(t)))
+add("reference models (7, no custom)", "JSON -> objects", mb(plain),
+    mark(lapply(plain, function(t) deserialize_keras_object(config_from_json(t))), iterations = 20, check = FALSE))
+add("reference models (7, no custom)", "objects -> JSON", mb(plain),
+    mark(lapply(plain_objects, function(o) config_to_json(serialize_keras_object(o))), iterations = 20, check = FALSE))
+
 # 2. Growth with size: 1, 10 and 100 copies of MobileNetV2's layers (the largest ~16 MB).
 for (copies in c(1L, 10L, 100L)) {
   txt <- replicate_model(copies)
@@ -99,15 +109,35 @@ lookups <- do.call(rbind, lookups)
 set_custom_objects(clear = TRUE)
 
 fmt <- function(x, d = 1) formatC(x, format = "f", digits = d)
+
+# With KERASCONFIG_PYTHON naming a Python that has Keras 3.15.1, Python is timed now, in the same
+# run; without it, the figures bench/python-keras.py recorded last are used.
+py <- Sys.getenv("KERASCONFIG_PYTHON")
+if (nzchar(py)) {
+  status <- system2(py, c("bench/python-keras.py", shQuote(ref)), env = "KERAS_BACKEND=numpy")
+  if (!identical(status, 0L)) stop("bench/python-keras.py failed")
+}
+# Python Keras on the same task, as bench/python-keras.py measured it (MobileNetV2 copies
+# compare with one MobileNetV2 per MB); "-" where Python was not measured.
+python <- jsonlite::fromJSON("bench/python-keras.json")$tasks
+python_mb_s <- function(input, task) {
+  input <- sub("^MobileNetV2 x[0-9]+$", "MobileNetV2 x1", input)
+  hit <- python$mb_per_s[python$input == input & python$task == task]
+  if (length(hit)) hit[[1]] else NA_real_
+}
+results$python <- mapply(python_mb_s, results$input, results$task)
 lines <- c(
   "# Whole-model benchmark results", "",
   sprintf("Written by `bench/models.R` on %s: %s, %d cores, kerasconfig %s. Medians of `bench::mark`;",
           format(Sys.time(), "%Y-%m-%d %H:%M"), R.version.string, parallel::detectCores(), packageVersion("kerasconfig")),
-  "MB/s is JSON text bytes per second. Python Keras turns the same configs into layer objects at",
-  "about 1.3 MB/s (the reference README); the target is 20x that, >= 25 MB/s each way.", "",
-  "| input | task | MB | median | MB/s | vs Python Keras (1.3 MB/s) |", "|---|---|---:|---:|---:|---:|",
-  sprintf("| %s | %s | %s | %s s | %s | %sx |", results$input, results$task, fmt(results$mb, 2),
-          fmt(results$median_s, 4), fmt(results$mb_s), fmt(results$mb_s / 1.3)), "",
+  "MB/s is JSON text bytes per second. Python Keras is the same task in Python Keras 3.15.1",
+  "(`bench/python-keras.py`, its figures in `bench/python-keras.json`; run by hand, since the",
+  "package never needs Python): `deserialize_keras_object(json.loads(text))` and",
+  "`json.dumps(serialize_keras_object(model))`.", "",
+  "| input | task | MB | median | MB/s | Python Keras MB/s | ratio |", "|---|---|---:|---:|---:|---:|---:|",
+  sprintf("| %s | %s | %s | %s s | %s | %s | %s |", results$input, results$task, fmt(results$mb, 2),
+          fmt(results$median_s, 4), fmt(results$mb_s), ifelse(is.na(results$python), "-", fmt(results$python, 2)),
+          ifelse(is.na(results$python), "-", paste0(fmt(results$mb_s / results$python), "x"))), "",
   "Growth with size (JSON -> objects): time per MB stays flat when cost is linear.", "",
   "| copies | MB | s per MB |", "|---:|---:|---:|")
 growth <- results[grepl("^MobileNetV2", results$input) & results$task == "JSON -> objects", ]
