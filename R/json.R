@@ -184,7 +184,7 @@ config_to_json <- function(config, file = NULL, pretty = FALSE) {
   if (inherits(file, "connection")) {
     writeLines(text, file, sep = "", useBytes = TRUE)
   } else if (is.character(file) && length(file) == 1L && !is.na(file)) {
-    writeBin(charToRaw(text), file)
+    kc_write_file(charToRaw(text), file)
   } else {
     kc_abort("`file` must be NULL, a file path or a connection.", "kerasconfig_error_type")
   }

@@ -148,3 +148,10 @@ test_that("an archive inflating past the memory the process may use is a classed
   expect_identical(out[[1]], "kerasconfig_error_archive")
   expect_match(out[[2]], "(cannot give|could not allocate) the 26843535[67] bytes", perl = TRUE)
 })
+
+test_that("a JSON file that cannot be written is a classed file error naming it", {
+  path <- file.path(tempfile(), "no", "such", "dir", "x.json")
+  err <- expect_error(config_to_json(list(a = 1L), file = path), class = "kerasconfig_error_file")
+  expect_match(conditionMessage(err), path, fixed = TRUE)
+  expect_identical(err$file, path)
+})
