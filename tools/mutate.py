@@ -24,12 +24,12 @@ MUTANTS = [
     ("function-global-fallback", "R/deserialize.R",
      '  res <- rs_resolve(kind, name, module, registered_name, opts$custom, opts$module)\n',
      '  res <- rs_resolve(kind, name, module, registered_name, opts$custom, opts$module)\n'
-     '  if (kind == "function" && inherits(res, "kc_rust_error") && exists(name, envir = globalenv(), mode = "function"))\n'
+     '  if (kind == "function" && inherits(res, "kc_rust_error") && exists(name, envir = globalenv(), mode = "function", inherits = FALSE))\n'
      '    return(get(name, envir = globalenv(), mode = "function"))\n'),
     ("class-global-fallback", "R/deserialize.R",
      '  res <- rs_resolve(kind, name, module, registered_name, opts$custom, opts$module)\n',
      '  res <- rs_resolve(kind, name, module, registered_name, opts$custom, opts$module)\n'
-     '  if (kind == "class" && inherits(res, "kc_rust_error") && exists(name, envir = globalenv()))\n'
+     '  if (kind == "class" && inherits(res, "kc_rust_error") && exists(name, envir = globalenv(), inherits = FALSE))\n'
      '    return(get(name, envir = globalenv()))\n'),
     ("module-is-a-lookup-path", "R/deserialize.R",
      '  res <- rs_resolve(kind, name, module, registered_name, opts$custom, opts$module)\n',
