@@ -73,6 +73,8 @@ kc_builtin_info <- function(env) {
   info$params <- params[!kinds %in% c("var_keyword", "var_positional")]
   info$required <- params[vapply(entry$params, function(p) isTRUE(p$required), TRUE)]
   info$accepts_kwargs <- any(kinds == "var_keyword")
+  # What Keras' __init__ does to the arguments (src/rust/src/catalog/rules.rs).
+  info$rules <- rs_builtin_rules(res)
   info$methods <- list(
     initialize = function(...) kc_builtin_init(self, list(...)),
     get_config = function() get(".__config__", envir = self, inherits = FALSE)
@@ -159,17 +161,38 @@ kc_builtin_init <- function(self, args) {
   if (!"seed" %in% keys && is.numeric(config$seed) && kc_param_default_is_null(info, "seed")) {
     config$seed <- sample.int(.Machine$integer.max, 1L)
   }
+  rules <- info$rules
   for (key in keys) {
     if (key %in% kc_input_kwargs && !key %in% c(names(defaults), info$params)) {
       assign(paste0(".__", key, "__"), args[[key]], envir = self)
       next
     }
+    # Accepted, not kept (a loss's `dtype`, a layer's `autocast`).
+    if (key %in% rules$dropped) next
     value <- kc_builtin_coerce(key, args[[key]], defaults[[key]], info)
     if (is.null(value) && !key %in% names(config)) next
-    config[key] <- list(value)
+    config <- kc_config_set(config, key, value, rules)
+  }
+  # Keys defaulting to another given one (`strides` to `pool_size`).
+  for (key in names(rules$copies)) {
+    from <- rules$copies[[key]]
+    if (from %in% keys && is.null(args[[key]])) config <- kc_config_set(config, key, config[[from]], rules)
   }
   assign(".__config__", config, envir = self)
   invisible(self)
+}
+
+# `config[key] <- list(value)`, a new key placed where Keras' get_config() puts it.
+kc_config_set <- function(config, key, value, rules) {
+  if (key %in% names(config) || !key %in% names(rules$after)) {
+    config[key] <- list(value)
+    return(config)
+  }
+  after <- rules$after[[key]]
+  at <- if (is.null(after)) 0L else match(after, names(config), nomatch = length(config))
+  new <- list(value)
+  names(new) <- key
+  append(config, new, after = at)
 }
 
 kc_builtin_info_of <- function(self) {
@@ -194,10 +217,24 @@ kc_builtin_coerce <- function(key, value, default, info) {
     if (inherits(value, "keras_builtin_function")) return(attr(value, "keras_name"))
     return(value)
   }
-  if (key == "learning_rate" && info$family == "optimizers" && is.numeric(value) && length(value) == 1L) {
-    return(kc_float32(value))
+  rules <- info$rules
+  if (key %in% rules$float32 && is.numeric(value) && length(value) == 1L) return(kc_float32(value))
+  # A metric's dtype is its policy's compute dtype.
+  if (key == "dtype" && info$family == "metrics" && is.character(value) && length(value) == 1L) {
+    return(sub("^mixed_", "", value))
   }
-  if (is.numeric(value) && !is.object(value)) return(kc_like_default(value, default))
+  if (key %in% rules$int) value <- kc_as_integers(value)
+  if (is.numeric(value) && !is.object(value)) return(kc_like_rule(value, rules$fill[[key]]))
+  value
+}
+
+# Whole numbers (in vectors and unnamed lists too) as integers: an integer parameter's value.
+kc_as_integers <- function(value) {
+  if (is.double(value) && !is.object(value) && all(is.na(value) | (is.finite(value) & value == round(value) &
+                                                                       abs(value) <= .Machine$integer.max))) {
+    return(if (anyNA(value)) value else as.integer(value))
+  }
+  if (is.list(value) && !is.object(value) && is.null(names(value))) return(lapply(value, kc_as_integers))
   value
 }
 
@@ -224,17 +261,9 @@ kc_builtin_by_name <- function(slot, name) {
   deserialize_keras_object(config)
 }
 
-# Numbers take the type of the default: integers (or tuples of integers) where Keras stores
-# integers, and a single number fills a tuple as Keras' standardize_tuple does.
-kc_like_default <- function(value, default) {
-  whole <- all(is.finite(value)) && all(value == round(value))
-  if (is.integer(default) && length(value) == 1L && whole) return(as.integer(value))
-  if (is.list(default) && is.null(names(default)) && length(default) && all(vapply(default, is.numeric, TRUE))) {
-    ints <- all(vapply(default, is.integer, TRUE))
-    if (length(value) == 1L) value <- rep(value, length(default))
-    if (ints && whole) value <- as.integer(value)
-    return(as.list(value))
-  }
+# A single number fills a tuple of `fill` where Keras' standardize_tuple does; vectors become lists.
+kc_like_rule <- function(value, fill) {
+  if (!is.null(fill) && length(value) == 1L) return(as.list(rep(value, fill)))
   if (length(value) > 1L) return(as.list(value))
   value
 }
@@ -256,6 +285,13 @@ kc_factor_range <- function(lower) {
 
 kc_builtin_arguments <- list(
   InputLayer = function(args) {
+    # Keras' own checks: no shape is never made up.
+    if (!is.null(args$shape) && !is.null(args$batch_shape)) {
+      kc_abort("You cannot pass both `shape` and `batch_shape` at the same time.", "kerasconfig_error_value")
+    }
+    if (is.null(args$shape) && is.null(args$batch_shape) && is.null(args$input_tensor)) {
+      kc_abort("You must pass a `shape` argument.", "kerasconfig_error_missing_argument")
+    }
     if (!is.null(args$shape) && is.null(args$batch_shape)) {
       args$batch_shape <- c(list(args$batch_size), as.list(args$shape))
     }

@@ -66,6 +66,10 @@ rs_catalog_entry <- function(id) .Call(wrap__rs_catalog_entry, id)
 # Every entry, as a named list of equal-length columns for a data frame.
 rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 
+# The rules of catalog entry `id` as a named list (`int`, `float32`, `dropped`: character;
+# `after`, `copies`, `fill`: named lists); `NULL` for an id out of range.
+rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
+
 # Deserializes `x` natively, or returns `kc_fallback`.
 rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins)
 

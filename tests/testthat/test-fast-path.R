@@ -210,14 +210,18 @@ test_that("coercions match kc_builtin_coerce()", {
     list(name = "d", units = 4L, activation = NULL),   # NULL activation -> "linear"
     list(name = "d", units = 4L, activation = list(module = "builtins", class_name = "function",
                                                    config = "relu", registered_name = "function")),
-    list(name = "d", units = 4L, autocast = FALSE),    # accepted, not in the default config
-    list(name = "d", units = 4L, autocast = NULL)      # dropped
+    list(name = "d", units = 4L, lora_alpha = 2L),     # accepted, not in the default config
+    list(name = "d", units = 4L, lora_alpha = NULL)    # dropped
   )
   for (inner in cases) {
     cfg <- c(base[1:2], list(config = inner), base[3])
     expect_false(is_fallback(fast_deserialize(cfg)))
     expect_same_as_r_path(cfg)
   }
+  # Keras does not keep `autocast` (rules.json): R drops it, so the fast path leaves it to R.
+  cfg <- c(base[1:2], list(config = list(name = "d", units = 4L, autocast = FALSE)), base[3])
+  expect_true(is_fallback(fast_deserialize(cfg)))
+  expect_false("autocast" %in% names(deserialize_keras_object(cfg)$get_config()))
   expect_identical(fast_deserialize(c(base[1:2], list(config = list(name = "d", units = 4))))$get_config()$units, 4L)
   adam <- list(module = "keras.optimizers", class_name = "Adam", config = list(name = "adam", learning_rate = 0.01),
                registered_name = NULL)

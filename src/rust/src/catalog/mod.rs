@@ -20,6 +20,7 @@ use std::sync::LazyLock;
 mod index;
 mod legacy;
 mod parse;
+pub mod rules;
 #[cfg(test)]
 mod tests;
 
@@ -245,6 +246,7 @@ fn rs_catalog_symbols() -> Robj {
 
 extendr_module! {
     mod catalog;
+    use rules;
     fn rs_catalog_entry;
     fn rs_catalog_symbols;
 }

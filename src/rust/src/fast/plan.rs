@@ -5,6 +5,7 @@
 //! name or a seed, look a name up, raise an error) is a [`Coerce::Fallback`] or a plan that
 //! refuses the config, so R handles it.
 
+use crate::catalog::rules::{rules_for, Rules};
 use crate::catalog::{catalog, Entry};
 use serde_json::Value;
 use std::collections::HashMap;
@@ -68,19 +69,26 @@ pub struct KeyRule {
     /// A string here names an object (`kc_object_slot()`): R looks it up, so the fast path
     /// falls back.
     pub object_slot: bool,
-    pub learning_rate: bool,
+    /// Stored as float32 (`rules.json`: optimizers' `learning_rate`, `L1`'s `l1`).
+    pub float32: bool,
+    /// An integer parameter (`rules.json`): whole doubles become integers.
+    pub integer: bool,
+    /// One number stands for a tuple (`rules.json`): R fills it.
+    pub fill: bool,
     pub default: DefaultKind,
 }
 
 impl KeyRule {
-    pub fn new(key: &str, default: DefaultKind, optimizer: bool) -> KeyRule {
+    pub fn new(key: &str, default: DefaultKind, rules: &Rules) -> KeyRule {
         KeyRule {
             activation: key == "activation" || key.ends_with("_activation"),
             object_slot: key.ends_with("initializer")
                 || key.ends_with("regularizer")
                 || key.ends_with("constraint")
                 || (key == "dtype" && matches!(default, DefaultKind::List { .. })),
-            learning_rate: optimizer && key == "learning_rate",
+            float32: rules.is_float32(key),
+            integer: rules.is_int(key),
+            fill: rules.fills(key),
             default,
         }
     }
@@ -147,7 +155,7 @@ pub fn coerce(rule: &KeyRule, value: &ValueKind) -> Coerce {
         return if *value == ValueKind::BuiltinFunction { Coerce::Name } else { Coerce::Keep };
     }
     let ValueKind::Numeric(n) = value else { return Coerce::Keep };
-    if rule.learning_rate && n.len == 1 {
+    if rule.float32 && n.len == 1 {
         if n.class == NumericClass::Other || n.first_missing {
             return Coerce::Fallback;
         }
@@ -163,11 +171,11 @@ pub fn coerce(rule: &KeyRule, value: &ValueKind) -> Coerce {
         return Coerce::Keep;
     }
     // `kc_like_default()`: names would be dropped, vectors become lists, tuples get filled.
-    if n.attributes || n.len != 1 || matches!(rule.default, DefaultKind::List { .. }) {
+    if n.attributes || n.len != 1 || rule.fill || matches!(rule.default, DefaultKind::List { .. }) {
         return Coerce::Fallback;
     }
     let whole = !n.first_missing && n.first.is_finite() && n.first == n.first.round();
-    if rule.default == DefaultKind::Int && whole {
+    if rule.integer && whole {
         if n.integer {
             return Coerce::Keep;
         }
@@ -205,6 +213,8 @@ pub struct Plan {
     pub generates_name: bool,
     /// R might draw a seed when the config gives none (see `seed_may_be_drawn`).
     pub draws_seed: bool,
+    /// Key -> the key it defaults to when absent (`rules.json`): R copies it.
+    pub copies: &'static [(String, String)],
 }
 
 impl Plan {
@@ -215,10 +225,10 @@ impl Plan {
             return None;
         }
         let defaults = entry.default_config.as_ref()?;
-        let optimizer = entry.family == "optimizers";
+        let rules = rules_for(entry);
         let layer_like = entry.family == "layers" || entry.family == "models";
         let keys: Vec<(String, KeyRule)> =
-            defaults.iter().map(|(k, v)| (k.clone(), KeyRule::new(k, DefaultKind::of(v), optimizer))).collect();
+            defaults.iter().map(|(k, v)| (k.clone(), KeyRule::new(k, DefaultKind::of(v), rules))).collect();
         let index: HashMap<String, usize> = keys.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         let params: Vec<&str> = entry
             .params
@@ -236,7 +246,11 @@ impl Plan {
             if INPUT_KWARGS.contains(&k) && !params.contains(&k) {
                 continue;
             }
-            extra.insert(k.to_owned(), KeyRule::new(k, DefaultKind::Null, optimizer));
+            // R drops what Keras does not keep, and places optional keys where Keras does.
+            if rules.is_dropped(k) || rules.after(k).is_some() {
+                continue;
+            }
+            extra.insert(k.to_owned(), KeyRule::new(k, DefaultKind::Null, rules));
         }
         // Required parameters: those Keras marks so (R's `info$required`); models take theirs
         // (inputs, outputs) from the layers instead, and fall back anyway.
@@ -244,6 +258,7 @@ impl Plan {
         Some(Plan {
             generates_name: layer_like && index.contains_key("name"),
             draws_seed: seed_may_be_drawn(entry),
+            copies: &rules.copies,
             keys,
             index,
             extra,
@@ -314,6 +329,14 @@ mod tests {
         plan(e.canonical_id).expect("a plan")
     }
 
+    fn rules(int: &[&str], float32: &[&str]) -> Rules {
+        Rules {
+            int: int.iter().map(|s| s.to_string()).collect(),
+            float32: float32.iter().map(|s| s.to_string()).collect(),
+            ..Rules::default()
+        }
+    }
+
     fn num(v: f64, integer: bool) -> ValueKind {
         ValueKind::Numeric(Numeric {
             integer,
@@ -330,7 +353,10 @@ mod tests {
         let p = class("keras.layers", "Dense");
         assert_eq!(p.classify("units"), KeyClass::Default(p.key_names().position(|k| k == "units").unwrap()));
         assert_eq!(p.classify("name"), KeyClass::Default(0));
-        assert_eq!(p.classify("autocast"), KeyClass::Extra);
+        assert_eq!(p.classify("lora_alpha"), KeyClass::Extra);
+        // Keras does not keep `autocast`, and puts `activity_regularizer` after `dtype`: R does both.
+        assert_eq!(p.classify("autocast"), KeyClass::Fallback);
+        assert_eq!(p.classify("activity_regularizer"), KeyClass::Fallback);
         assert_eq!(p.classify("bogus"), KeyClass::Fallback);
         // Input-layer arguments are kept aside by R, not part of the config.
         for k in INPUT_KWARGS {
@@ -342,9 +368,9 @@ mod tests {
     }
 
     #[test]
-    fn input_layer_takes_batch_size_as_its_own_parameter() {
+    fn input_layer_leaves_batch_size_to_r_which_folds_it_into_batch_shape() {
         let p = class("keras.layers", "InputLayer");
-        assert_eq!(p.classify("batch_size"), KeyClass::Extra);
+        assert_eq!(p.classify("batch_size"), KeyClass::Fallback);
         assert_eq!(p.classify("input_shape"), KeyClass::Fallback);
     }
 
@@ -353,9 +379,9 @@ mod tests {
         let p = class("keras.optimizers", "Adam");
         assert_eq!(p.classify("trainable"), KeyClass::Fallback);
         assert!(!p.generates_name);
-        assert!(p.keys.iter().any(|(k, r)| k == "learning_rate" && r.learning_rate));
+        assert!(p.keys.iter().any(|(k, r)| k == "learning_rate" && r.float32));
         let g = class("keras.initializers", "GlorotUniform");
-        assert!(g.keys.iter().all(|(_, r)| !r.learning_rate && !r.activation));
+        assert!(g.keys.iter().all(|(_, r)| !r.float32 && !r.activation));
     }
 
     #[test]
@@ -382,33 +408,33 @@ mod tests {
 
     #[test]
     fn key_rules_match_rs_regular_expressions() {
-        let r = |k| KeyRule::new(k, DefaultKind::Null, false);
+        let r = |k| KeyRule::new(k, DefaultKind::Null, &Rules::default());
         assert!(r("activation").activation && r("recurrent_activation").activation);
         assert!(!r("activations").activation && !r("xactivation").activation);
         assert!(r("kernel_initializer").object_slot && r("initializer").object_slot);
         assert!(r("bias_regularizer").object_slot && r("kernel_constraint").object_slot);
         assert!(!r("dtype").object_slot);
-        assert!(KeyRule::new("dtype", DefaultKind::List { dict: true }, false).object_slot);
-        assert!(KeyRule::new("learning_rate", DefaultKind::Other, true).learning_rate);
-        assert!(!KeyRule::new("learning_rate", DefaultKind::Other, false).learning_rate);
+        assert!(KeyRule::new("dtype", DefaultKind::List { dict: true }, &Rules::default()).object_slot);
+        assert!(KeyRule::new("learning_rate", DefaultKind::Other, &rules(&[], &["learning_rate"])).float32);
+        assert!(!KeyRule::new("learning_rate", DefaultKind::Other, &Rules::default()).float32);
     }
 
     #[test]
     fn coercion_mirrors_kc_builtin_coerce() {
-        let act = KeyRule::new("activation", DefaultKind::Str, false);
+        let act = KeyRule::new("activation", DefaultKind::Str, &Rules::default());
         assert_eq!(coerce(&act, &ValueKind::Null), Coerce::Linear);
         assert_eq!(coerce(&act, &ValueKind::BuiltinFunction), Coerce::Name);
         assert_eq!(coerce(&act, &ValueKind::String1), Coerce::Keep);
         assert_eq!(coerce(&act, &num(2.0, false)), Coerce::Keep);
-        let act_null_default = KeyRule::new("activation", DefaultKind::Null, false);
+        let act_null_default = KeyRule::new("activation", DefaultKind::Null, &Rules::default());
         assert_eq!(coerce(&act_null_default, &ValueKind::Null), Coerce::Keep);
 
-        let init = KeyRule::new("kernel_initializer", DefaultKind::List { dict: true }, false);
+        let init = KeyRule::new("kernel_initializer", DefaultKind::List { dict: true }, &Rules::default());
         assert_eq!(coerce(&init, &ValueKind::String1), Coerce::Fallback);
         assert_eq!(coerce(&init, &ValueKind::Other), Coerce::Keep);
         assert_eq!(coerce(&init, &ValueKind::Null), Coerce::Keep);
 
-        let units = KeyRule::new("units", DefaultKind::Int, false);
+        let units = KeyRule::new("units", DefaultKind::Int, &rules(&["units"], &[]));
         assert_eq!(coerce(&units, &num(4.0, false)), Coerce::Integer(4));
         assert_eq!(coerce(&units, &num(4.0, true)), Coerce::Keep);
         assert_eq!(coerce(&units, &num(4.5, false)), Coerce::Keep);
@@ -432,20 +458,28 @@ mod tests {
         big.class = NumericClass::Other;
         assert_eq!(coerce(&units, &ValueKind::Numeric(big)), Coerce::Keep);
         // A classed number as a learning rate: `is.numeric()` may dispatch to a method.
-        let lr = KeyRule::new("learning_rate", DefaultKind::Other, true);
+        let lr = KeyRule::new("learning_rate", DefaultKind::Other, &rules(&[], &["learning_rate"]));
         big.len = 1;
         assert_eq!(coerce(&lr, &ValueKind::Numeric(big)), Coerce::Fallback);
         big.class = NumericClass::KerasInteger;
         assert_eq!(coerce(&lr, &ValueKind::Numeric(big)), Coerce::Float32(4.0));
 
-        let tuple = KeyRule::new("kernel_size", DefaultKind::List { dict: false }, false);
+        let tuple = KeyRule::new("kernel_size", DefaultKind::List { dict: false }, &Rules::default());
         assert_eq!(coerce(&tuple, &num(3.0, true)), Coerce::Fallback);
         assert_eq!(coerce(&tuple, &ValueKind::Other), Coerce::Keep);
 
-        let rate = KeyRule::new("rate", DefaultKind::Other, false);
+        let rate = KeyRule::new("rate", DefaultKind::Other, &Rules::default());
         assert_eq!(coerce(&rate, &num(0.5, false)), Coerce::Keep);
+        // Integers by the parameter's declared type, not by its default's: MaxNorm's max_value
+        // defaults to 2 but is a float, so a JSON 2.0 stays a double.
+        let max_value = KeyRule::new("max_value", DefaultKind::Int, &Rules::default());
+        assert_eq!(coerce(&max_value, &num(2.0, false)), Coerce::Keep);
+        let seed = KeyRule::new("seed", DefaultKind::Null, &rules(&["seed"], &[]));
+        assert_eq!(coerce(&seed, &num(1.0, false)), Coerce::Integer(1));
+        let filled = KeyRule { fill: true, ..seed.clone() };
+        assert_eq!(coerce(&filled, &num(1.0, true)), Coerce::Fallback);
 
-        let lr = KeyRule::new("learning_rate", DefaultKind::Other, true);
+        let lr = KeyRule::new("learning_rate", DefaultKind::Other, &rules(&[], &["learning_rate"]));
         assert_eq!(coerce(&lr, &num(0.01, false)), Coerce::Float32(0.009999999776482582));
         assert_eq!(coerce(&lr, &num(1.0, true)), Coerce::Float32(1.0));
         let mut nan = match num(f64::NAN, false) {

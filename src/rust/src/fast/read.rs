@@ -330,6 +330,8 @@ impl Reader<'_> {
         // R would make up a unique name or draw a seed.
         ensure(!plan.generates_name || has("name"))?;
         ensure(!plan.draws_seed || has("seed"))?;
+        // A key defaulting to another given one (`strides` to `pool_size`): R copies it.
+        ensure(plan.copies.iter().all(|(q, p)| has(q) || !has(p)))?;
 
         // The default config, with fresh objects for the object configs not given...
         let base = self.stack.len();
