@@ -1,6 +1,8 @@
 # `make demo` and `make test` do all set-up on a fresh Debian machine with rustup's cargo.
 SHELL := /bin/bash
-R_PKGS := r-base-dev r-cran-testthat r-cran-r6 r-cran-jsonlite r-cran-bench r-cran-roxygen2
+R_PKGS := r-base-dev r-cran-testthat r-cran-r6 r-cran-jsonlite r-cran-bench r-cran-roxygen2 r-cran-png
+# Graphviz draws plot(model); the package works without it (model_to_dot() needs nothing).
+DEB_PKGS := $(R_PKGS) graphviz
 REFERENCE ?= $(abspath ../shared/keras-reference)
 export KERASCONFIG_REFERENCE := $(REFERENCE)
 export PATH := $(HOME)/.cargo/bin:$(PATH)
@@ -11,7 +13,7 @@ TARBALL := kerasconfig_$(shell sed -n 's/^Version: *//p' DESCRIPTION).tar.gz
 
 # Installs only what is missing (dpkg knows), so a set-up machine pays nothing.
 deps:
-	@missing=""; for p in $(R_PKGS); do \
+	@missing=""; for p in $(DEB_PKGS); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \

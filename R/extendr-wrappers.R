@@ -70,6 +70,11 @@ rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 # `after`, `copies`, `fill`: named lists); `NULL` for an id out of range.
 rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
 
+# The DOT text of the serialized model `model` (JSON text). `reports` (JSON text) holds the
+# shape engine's reports of the model and of the models nested in it, by path (`""`, `"inner"`,
+# `"inner/deeper"`); `options` (JSON text) `model_to_dot`'s options.
+rs_model_to_dot <- function(model, reports, options_json) .Call(wrap__rs_model_to_dot, model, reports, options_json)
+
 # Deserializes `x` natively, or returns `kc_fallback`.
 rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins)
 

@@ -90,6 +90,29 @@ model <- keras_model_sequential(input_shape = 4) |>
 show(model)
 cat(save_model_config(model), "\n")
 
+section("Drawing models: plot() and model_to_dot(), without Python")
+cnn <- keras_model_sequential(input_shape = c(28, 28, 1), name = "cnn") |>
+  layer_conv_2d(16, 3, activation = "relu") |>
+  layer_max_pooling_2d() |>
+  layer_flatten() |>
+  layer_dense(10, activation = "softmax")
+dot <- model_to_dot(cnn, show_shapes = TRUE)
+cat(substr(dot, 1, 400), "...\n")
+# A Functional model with two inputs and two outputs, as Python Keras wrote it (the plot fixtures).
+fixtures <- config_from_json("tests/testthat/fixtures/model-dot.json")
+multi_io <- deserialize_keras_object(config_from_json(text = fixtures$cases$func_multi_io$config))
+dir.create("demo-output", showWarnings = FALSE)
+pictures <- c(sequential = file.path("demo-output", "cnn.png"), functional = file.path("demo-output", "func_multi_io.png"))
+drawn <- tryCatch({
+  plot(cnn, show_shapes = TRUE, show_layer_activations = TRUE, to_file = pictures[["sequential"]])
+  plot(multi_io, show_shapes = TRUE, show_layer_names = TRUE, to_file = pictures[["functional"]])
+  TRUE
+}, kerasconfig_error_graphviz = function(e) {
+  cat("Not drawn:", conditionMessage(e), "\n")
+  FALSE
+})
+if (drawn) show(file.info(normalizePath(pictures))[, "size", drop = FALSE])
+
 reference <- Sys.getenv("KERASCONFIG_REFERENCE")
 keras_file <- file.path(reference, "keras_files", "seq_mlp_compiled.keras")
 if (nzchar(reference) && file.exists(keras_file)) {

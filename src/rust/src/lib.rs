@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 pub mod archive;
 pub mod catalog;
+pub mod dot;
 pub mod fast;
 pub mod graph;
 pub mod json;
@@ -369,6 +370,7 @@ extendr_module! {
     mod kerasconfig;
     use archive;
     use catalog;
+    use dot;
     use fast;
     use graph;
     use json;
