@@ -182,7 +182,7 @@ def compiled_strings():
 @case
 def compiled_objects():
     return compiled(mlp_single, optimizer=keras.optimizers.SGD(learning_rate=0.05),
-                    loss=keras.losses.Huber(delta=0.5), metrics=[keras.metrics.RootMeanSquaredError(), "mse"])
+                    loss=keras.losses.Huber(), metrics=[keras.metrics.RootMeanSquaredError(), "mse"])
 
 
 @case

@@ -162,3 +162,26 @@ first_difference <- function(got, want) {
   if (is.na(i)) i <- n
   sprintf("at %d:\n  R:      %s\n  Python: %s", i, substr(got, i - 120, i + 120), substr(want, i - 120, i + 120))
 }
+
+# The compiled cases of tools/gen-functional-fixtures.py.
+compiled_builders <- list(
+  compiled_strings = function() compile(functional_builders$mlp_single(), optimizer = "adam", loss = "mse", metrics = list("mae")),
+  compiled_objects = function() {
+    model <- functional_builders$mlp_single()
+    compile(model, optimizer = optimizer_sgd(learning_rate = 0.05), loss = loss_huber(),
+            metrics = list(metric_root_mean_squared_error(), "mse"))
+  },
+  compiled_per_output_list = function() {
+    compile(functional_builders$multi_list(), optimizer = "rmsprop", loss = list("mse", "categorical_crossentropy"),
+            metrics = list(list("mae"), list("accuracy")), loss_weights = list(1, 0.5))
+  },
+  compiled_per_output_dict = function() {
+    compile(functional_builders$dict_io(), optimizer = "adam", loss = list(score = "mse", cls = "binary_crossentropy"),
+            metrics = list(cls = list("accuracy")), weighted_metrics = list("mse"), loss_weights = list(score = 2, cls = 1))
+  },
+  compiled_defaults = function() compile(functional_builders$mlp_single()),
+  compiled_options = function() {
+    compile(functional_builders$mlp_single(), loss = "mae", run_eagerly = TRUE, steps_per_execution = 4,
+            jit_compile = FALSE, auto_scale_loss = FALSE)
+  }
+)
