@@ -90,6 +90,23 @@ model <- keras_model_sequential(input_shape = 4) |>
 show(model)
 cat(save_model_config(model), "\n")
 
+section("A two-input Functional model built in R, compiled, saved")
+clear_session()
+text_in <- keras_input(shape = NA, dtype = "int32", name = "text")
+numbers <- keras_input(shape = 8, name = "numbers")
+encoded <- text_in |> layer_embedding(input_dim = 1000, output_dim = 16) |> layer_global_average_pooling_1d()
+features <- layer_concatenate(list(encoded, layer_dense(numbers, 16, activation = "relu")))
+model <- keras_model(list(text = text_in, numbers = numbers),
+                     list(score = layer_dense(features, 1, name = "score"),
+                          label = layer_dense(features, 3, activation = "softmax", name = "label")),
+                     name = "two_inputs")
+compile(model, optimizer = "adam", loss = list(score = "mse", label = "sparse_categorical_crossentropy"),
+        metrics = list(label = list("accuracy")))
+summary(model)
+out <- tempfile(fileext = ".keras")
+save_model_config(model, out)
+show(names(get_compile_config(load_model_config(out))))
+
 reference <- Sys.getenv("KERASCONFIG_REFERENCE")
 keras_file <- file.path(reference, "keras_files", "seq_mlp_compiled.keras")
 if (nzchar(reference) && file.exists(keras_file)) {
