@@ -59,6 +59,9 @@ rs_archive_read <- function(bytes, members, limit) .Call(wrap__rs_archive_read, 
 # written as UTF-8), one per name. Returns the archive as a raw vector, or a `kc_rust_error`.
 rs_archive_write <- function(names, contents) .Call(wrap__rs_archive_write, names, contents)
 
+# R: the call() signature of a built-in class as JSON text, or NULL.
+rs_call_signature <- function(class) .Call(wrap__rs_call_signature, class)
+
 # One entry as a named list; `default_config`, `required_args_used` and parameter defaults are
 # JSON text (`NULL` when absent). `NULL` for an id out of range.
 rs_catalog_entry <- function(id) .Call(wrap__rs_catalog_entry, id)

@@ -212,6 +212,7 @@ kc_input_shape <- function(x) {
 # A layer constructor given a model first adds the layer to it (and records the input shape the
 # way Keras' Sequential does once it has an input layer).
 kc_compose <- function(object, layer) {
+  if (kc_is_call_input(object)) return(kc_call_constructed(layer, object))
   if (!inherits(object, "Sequential")) {
     kc_abort(sprintf("Cannot add a layer to %s: only Sequential models take layers this way.", kc_describe(object)),
              "kerasconfig_error_type")

@@ -90,6 +90,23 @@ model <- keras_model_sequential(input_shape = 4) |>
 show(model)
 cat(save_model_config(model), "\n")
 
+section("A two-input Functional model built in R, compiled, saved")
+clear_session()
+text_in <- keras_input(shape = NA, dtype = "int32", name = "text")
+numbers <- keras_input(shape = 8, name = "numbers")
+encoded <- text_in |> layer_embedding(input_dim = 1000, output_dim = 16) |> layer_global_average_pooling_1d()
+features <- layer_concatenate(list(encoded, layer_dense(numbers, 16, activation = "relu")))
+model <- keras_model(list(text = text_in, numbers = numbers),
+                     list(score = layer_dense(features, 1, name = "score"),
+                          label = layer_dense(features, 3, activation = "softmax", name = "label")),
+                     name = "two_inputs")
+compile(model, optimizer = "adam", loss = list(score = "mse", label = "sparse_categorical_crossentropy"),
+        metrics = list(label = list("accuracy")))
+summary(model)
+out <- tempfile(fileext = ".keras")
+save_model_config(model, out)
+show(names(get_compile_config(load_model_config(out))))
+
 section("Drawing models: plot() and model_to_dot(), without Python")
 cnn <- keras_model_sequential(input_shape = c(28, 28, 1), name = "cnn") |>
   layer_conv_2d(16, 3, activation = "relu") |>
@@ -98,9 +115,8 @@ cnn <- keras_model_sequential(input_shape = c(28, 28, 1), name = "cnn") |>
   layer_dense(10, activation = "softmax")
 dot <- model_to_dot(cnn, show_shapes = TRUE)
 cat(substr(dot, 1, 400), "...\n")
-# A Functional model with two inputs and two outputs, as Python Keras wrote it (the plot fixtures).
-fixtures <- config_from_json("tests/testthat/fixtures/model-dot.json")
-multi_io <- deserialize_keras_object(config_from_json(text = fixtures$cases$func_multi_io$config))
+# The two-input, two-output Functional model built above.
+multi_io <- model
 dir.create("demo-output", showWarnings = FALSE)
 pictures <- c(sequential = file.path("demo-output", "cnn.png"), functional = file.path("demo-output", "func_multi_io.png"))
 drawn <- tryCatch({

@@ -10,6 +10,7 @@ use parking_lot::Mutex;
 use std::sync::LazyLock;
 
 pub mod archive;
+pub mod callsig;
 pub mod catalog;
 pub mod dot;
 pub mod fast;
@@ -369,6 +370,7 @@ fn rs_resolve(
 extendr_module! {
     mod kerasconfig;
     use archive;
+    use callsig;
     use catalog;
     use dot;
     use fast;
