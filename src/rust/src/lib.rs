@@ -13,6 +13,7 @@ pub mod archive;
 pub mod catalog;
 pub mod fast;
 pub mod graph;
+pub mod hdf5;
 pub mod json;
 pub mod registry;
 pub mod resolve;
