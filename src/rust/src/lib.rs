@@ -372,6 +372,7 @@ extendr_module! {
     use catalog;
     use fast;
     use graph;
+    use hdf5;
     use json;
     use shape;
     fn rs_identity;

@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod read;
+pub mod rhdf5;
 pub mod tree;
 pub mod write;
 
@@ -11,3 +12,8 @@ pub mod write;
 mod tests;
 
 pub use error::{Error, Kind};
+
+extendr_api::extendr_module! {
+    mod hdf5;
+    use rhdf5;
+}

@@ -49,9 +49,9 @@ fn half_bytes(a: &Array) -> Vec<u8> {
     for x in v {
         // Exact for the values in the fixture.
         let h: u16 = match *x {
-            x if x == 1.5 => 0x3e00,
+            1.5 => 0x3e00,
             x if x == 0.0 && x.is_sign_negative() => 0x8000,
-            x if x == 65504.0 => 0x7bff,
+            65504.0 => 0x7bff,
             x if x.is_infinite() => 0x7c00,
             _ => 0x0001, // 6e-8 rounds to the smallest subnormal
         };
