@@ -93,6 +93,18 @@ rs_functional_graph <- function(names, initial, inbound) .Call(wrap__rs_function
 # a node that cannot be read reads nothing here, as validation has refused it already.
 rs_node_layers <- function(inbound) .Call(wrap__rs_node_layers, inbound)
 
+# Each value rounded to the nearest float32 (as Keras stores float32 variables).
+rs_round_f32 <- function(x) .Call(wrap__rs_round_f32, x)
+
+# Reads an HDF5 file from memory (`bytes`, a raw vector). Decoded arrays may take at most
+# `limit` bytes (and never more than the file could inflate to). Returns the root group:
+# `list(kind = "group", attrs, members)`, members named, datasets `list(kind = "dataset",
+# attrs, data)`, every array `list(dtype, value)`; or a `kc_rust_error`.
+rs_hdf5_read <- function(bytes, limit) .Call(wrap__rs_hdf5_read, bytes, limit)
+
+# Writes the group `root` (the form `rs_hdf5_read()` returns) as HDF5 bytes, or a `kc_rust_error`.
+rs_hdf5_write <- function(root) .Call(wrap__rs_hdf5_write, root)
+
 # Parses JSON text, given as a raw vector of its bytes or a single string, into R values.
 # Returns a `kc_rust_error` list with `line` and `column` when the text is not valid.
 rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)

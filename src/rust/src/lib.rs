@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod dot;
 pub mod fast;
 pub mod graph;
+pub mod hdf5;
 pub mod json;
 pub mod registry;
 pub mod resolve;
@@ -375,6 +376,7 @@ extendr_module! {
     use dot;
     use fast;
     use graph;
+    use hdf5;
     use json;
     use shape;
     fn rs_identity;

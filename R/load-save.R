@@ -1,0 +1,240 @@
+# load_model() and save_model(): whole model files, config and weights.
+
+#' Load a model saved by Keras, weights included
+#'
+#' Reads a `.keras` archive (its `config.json` and `model.weights.h5`), a
+#' directory holding them, or a legacy tf.keras `.h5` model file (its root
+#' attribute `model_config` and group `model_weights`), and returns the model
+#' with its weights: see [get_weights()]. No Python is involved; the HDF5
+#' file is read by the package's own bounded reader.
+#'
+#' @param model Path of the file (keras3's name for this argument).
+#' @param custom_objects Named list (or list of registered objects) of custom
+#'   classes and functions, as for [deserialize_keras_object()].
+#' @param compile `FALSE` to drop the model's compile config (optimizer, loss,
+#'   metrics) and optimizer variables, as Keras' `compile = False` does.
+#' @param safe_mode `FALSE` allows `lambda` deserialization, as in Keras.
+#' @return The model.
+#' @section Errors:
+#' Those of [load_model_config()]; `kerasconfig_error_hdf5` (subclasses
+#' `kerasconfig_error_hdf5_corrupt`, `_unsupported`, `_limit`) when the HDF5
+#' data is refused; `kerasconfig_error_weights` when the file's weights do not
+#' fit the model's variables (the message names the layer).
+#' @seealso [save_model()], [get_weights()]
+#' @export
+#' @examples
+#' model <- keras_model_sequential(input_shape = 3, name = "m") |> layer_dense(2, kernel_initializer = "ones")
+#' path <- tempfile(fileext = ".keras")
+#' save_model(model, path)
+#' loaded <- load_model(path)
+#' get_weights(loaded)[[1]]
+#' unlink(path)
+load_model <- function(model, custom_objects = NULL, compile = TRUE, safe_mode = TRUE) {
+  filepath <- model
+  if (!isTRUE(compile) && !isFALSE(compile)) kc_abort("`compile` must be TRUE or FALSE.", "kerasconfig_error_type")
+  kc_check_filepath(filepath)
+  if (endsWith(filepath, ".h5") || endsWith(filepath, ".hdf5")) {
+    return(kc_load_legacy_h5(filepath, custom_objects, compile, safe_mode))
+  }
+  source <- kc_model_source(filepath, c("config.json", "metadata.json", "model.weights.h5"))
+  if (is.null(source$config)) {
+    kc_abort(sprintf("Cannot load '%s': the archive has no config.json.", filepath), "kerasconfig_error_archive", file = filepath)
+  }
+  config <- kc_parse_file_json(source$config, source$config_label, filepath)
+  if (!compile) config$compile_config <- NULL
+  loaded <- with_safe_mode(safe_mode, deserialize_keras_object(config, custom_objects = custom_objects))
+  weights <- source$weights
+  if (identical(source$kind, "directory")) {
+    h5 <- file.path(path.expand(filepath), "model.weights.h5")
+    if (file.exists(h5)) weights <- kc_read_file(h5, filepath)
+  }
+  if (is.null(weights)) {
+    kc_abort(sprintf("Cannot load weights from '%s': it has no model.weights.h5.", filepath),
+             "kerasconfig_error_archive", file = filepath)
+  }
+  if (inherits(loaded, "keras_models")) {
+    tree <- kc_read_hdf5(weights, sprintf("model.weights.h5 in '%s'", filepath), filepath)
+    kc_assign_weights(loaded, tree, filepath)
+    if (!compile) assign(".__optimizer_variables__", list(), envir = loaded)
+  }
+  loaded
+}
+
+kc_h5_attr_text <- function(group, name) {
+  a <- group$attrs[[name, exact = TRUE]]
+  if (is.null(a) || !is.character(a$value) || length(a$value) != 1L) return(NULL)
+  a$value
+}
+
+kc_load_legacy_h5 <- function(filepath, custom_objects, compile, safe_mode) {
+  path <- path.expand(filepath)
+  if (!file.exists(path)) {
+    kc_abort(sprintf("File not found: filepath=%s.", filepath), "kerasconfig_error_file", file = filepath)
+  }
+  tree <- kc_read_hdf5(kc_read_file(path, filepath), sprintf("'%s'", filepath), filepath)
+  text <- kc_h5_attr_text(tree, "model_config")
+  if (is.null(text)) {
+    kc_abort(sprintf("No model config found in the file at '%s'.", filepath), "kerasconfig_error_file", file = filepath)
+  }
+  config <- config_from_json(text = text)
+  model <- with_safe_mode(safe_mode, deserialize_keras_object(config, custom_objects = custom_objects))
+  weights <- kc_h5_at(tree, "model_weights")
+  if (!is.null(weights)) kc_assign_legacy_weights(model, weights, filepath)
+  model
+}
+
+# tf.keras 2 layout: model_weights/<layer name>/ with attribute weight_names, in layer.weights order.
+kc_assign_legacy_weights <- function(model, weights, filepath) {
+  slots <- kc_weight_slots(model)
+  by_layer <- split(slots, vapply(slots, function(s) s$layer, ""))
+  for (name in names(by_layer)) {
+    group <- weights$members[[name, exact = TRUE]]
+    names_attr <- group$attrs$weight_names$value
+    want <- sum(vapply(by_layer[[name]], function(s) length(s$vars), 1L))
+    if (is.null(group) || length(names_attr) != want) {
+      kc_abort(sprintf("Layer '%s' expected %d variables, but received %d variables during loading (in '%s').",
+                       name, want, length(names_attr), filepath), "kerasconfig_error_weights", file = filepath)
+    }
+    values <- lapply(names_attr, function(n) kc_h5_at(group, n)$data$value)
+    i <- 0L
+    for (s in by_layer[[name]]) {
+      # Keras 2 lists a layer's weights as layer.weights: trainable first, then non-trainable.
+      vals <- lapply(s$vars, function(v) {
+        i <<- i + 1L
+        a <- values[[i]]
+        if (!identical(kc_array_dims(a), kc_var_dims(v))) {
+          kc_abort(sprintf("Variable '%s' has shape %s, but the file holds %s (in '%s').", v$path,
+                           kc_shape_label(kc_var_dims(v)), kc_shape_label(kc_array_dims(a)), filepath),
+                   "kerasconfig_error_weights", file = filepath)
+        }
+        a
+      })
+      kc_store_values(s, vals)
+    }
+  }
+}
+
+#' Save a model to a `.keras` file, weights included
+#'
+#' Writes what Keras 3 writes: `metadata.json`, `config.json` and
+#' `model.weights.h5` (each layer's variables at
+#' `layers/<name>/vars/<i>`, optimizer variables at `optimizer/vars/<i>`),
+#' a file Python's `keras.saving.load_model()` loads with the same weights.
+#' A model built in R that has no weights yet gets them from its
+#' initializers (see [get_weights()]).
+#'
+#' @param model A model.
+#' @param filepath Path of the `.keras` file to write.
+#' @param overwrite Replace an existing file?
+#' @param zipped Must be `NULL` or `TRUE`: only zipped `.keras` files are written.
+#' @param ... Unused; for keras3's signature.
+#' @return `filepath`, invisibly.
+#' @section Errors:
+#' Those of [save_model_config()]; `kerasconfig_error_weights` when a
+#' variable's initial value cannot be computed in R.
+#' @seealso [load_model()]
+#' @export
+#' @examples
+#' model <- keras_model_sequential(input_shape = 4) |> layer_dense(1)
+#' path <- tempfile(fileext = ".keras")
+#' save_model(model, path)
+#' unlink(path)
+save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL, ...) {
+  if (!is.null(zipped) && !isTRUE(zipped)) kc_abort("Only zipped .keras files are written (`zipped` must be NULL or TRUE).", "kerasconfig_error_type")
+  if (is.null(filepath) || !is.character(filepath) || length(filepath) != 1L || !endsWith(filepath, ".keras")) {
+    kc_abort("The filepath provided must end in `.keras` (Keras model format).", "kerasconfig_error_file", file = filepath)
+  }
+  if (!inherits(model, "keras_models")) {
+    kc_abort(sprintf("`model` must be a model, not %s.", kc_describe(model)), "kerasconfig_error_type")
+  }
+  weights <- rs_hdf5_write(kc_weights_tree(model))
+  kc_check(weights)
+  # save_model_config() checks the path and writes config and metadata; the weights join them.
+  text <- save_model_config(model)
+  if (file.exists(filepath) && !isTRUE(overwrite)) {
+    kc_abort(sprintf("File '%s' already exists (pass overwrite = TRUE to force save).", filepath),
+             "kerasconfig_error_file", file = filepath)
+  }
+  kc_check_filepath(filepath)
+  metadata <- config_to_json(list(keras_version = kc_keras_version, date_saved = format(Sys.time(), "%Y-%m-%d@%H:%M:%S")))
+  bytes <- kc_check(rs_archive_write(c("metadata.json", "config.json", "model.weights.h5"),
+                                     list(charToRaw(metadata), charToRaw(text), weights)))
+  kc_write_file(bytes, filepath)
+  invisible(filepath)
+}
+
+kc_h5_group <- function(attrs = list(), members = list()) list(kind = "group", attrs = attrs, members = members)
+
+kc_h5_text <- function(x) list(dtype = "str", value = x)
+
+# Inserts `node` at a `/`-separated path, creating groups on the way.
+kc_h5_put <- function(tree, path, node) {
+  parts <- strsplit(path, "/", fixed = TRUE)[[1]]
+  if (length(parts) == 1L) {
+    if (is.null(tree$members[[parts]]) || identical(node$kind, "dataset")) tree$members[[parts]] <- node
+    else {
+      old <- tree$members[[parts]]
+      old$attrs[names(node$attrs)] <- node$attrs
+      old$members[names(node$members)] <- node$members
+      tree$members[[parts]] <- old
+    }
+    return(tree)
+  }
+  child <- tree$members[[parts[[1]]]] %||% kc_h5_group()
+  tree$members[[parts[[1]]]] <- kc_h5_put(child, paste(parts[-1L], collapse = "/"), node)
+  tree
+}
+
+# The model.weights.h5 tree Keras writes for `model`.
+kc_weights_tree <- function(model, tree = kc_h5_group(), prefix = "") {
+  name <- model$get_config()$name %||% "model"
+  tree <- kc_h5_put(tree, paste0(prefix, "vars"), kc_h5_group(list(name = kc_h5_text(name))))
+  report <- get0(".__shape_report__", envir = model, inherits = FALSE) %||% kc_shape_report(model)
+  objs <- kc_model_layer_objects(model)
+  used <- integer()
+  for (l in kc_saved_layers(model, report)) {
+    key <- kc_snake_case(l$class)
+    used[[key]] <- if (is.na(used[key])) 0L else used[[key]] + 1L
+    if (used[[key]] > 0L) key <- paste0(key, "_", used[[key]])
+    obj <- objs[[l$name]]
+    if (is.environment(obj) && inherits(obj, "keras_models") &&
+        !is.null(get0(".__shape_report__", envir = obj, inherits = FALSE))) {
+      tree <- kc_weights_tree(obj, tree, paste0(prefix, "layers/", key, "/"))
+      next
+    }
+    tree <- kc_h5_put(tree, paste0(prefix, "layers/", key, "/vars"), kc_h5_group(list(name = kc_h5_text(l$name))))
+  }
+  for (s in if (nzchar(prefix)) list() else kc_weight_slots(model)) {
+    values <- kc_slot_values(s)
+    chain <- strsplit(s$vars[[1]]$path, "/", fixed = TRUE)[[1]]
+    group <- kc_h5_group(list(name = kc_h5_text(chain[[length(chain) - 1L]])))
+    for (i in seq_along(s$vars)) {
+      group$members[[as.character(i - 1L)]] <- list(kind = "dataset", attrs = list(),
+                                                    data = list(dtype = s$vars[[i]]$dtype %||% "float32", value = values[[i]]))
+    }
+    tree <- kc_h5_put(tree, s$path, group)
+  }
+  if (!nzchar(prefix) && !is.null(get0(".__compile_config__", envir = model, inherits = FALSE)$optimizer)) {
+    tree <- kc_h5_put(tree, "optimizer/vars", kc_optimizer_group(model))
+  }
+  tree
+}
+
+kc_optimizer_group <- function(model) {
+  cc <- get0(".__compile_config__", envir = model, inherits = FALSE)
+  opt <- cc$optimizer
+  if (is.environment(opt)) opt <- serialize_keras_object(opt)
+  name <- opt$config$name %||% kc_snake_case(opt$class_name %||% "optimizer")
+  stored <- get0(".__optimizer_variables__", envir = model, inherits = FALSE)
+  if (is.null(stored)) {
+    # A new optimizer: iterations, and the learning rate when it is a number (not a schedule).
+    stored <- list(list(dtype = "int32", value = 0L))
+    lr <- opt$config$learning_rate
+    if (is.numeric(lr)) stored[[2]] <- list(dtype = "float32", value = as.double(lr))
+  }
+  group <- kc_h5_group(list(name = kc_h5_text(name)))
+  for (i in seq_along(stored)) {
+    group$members[[as.character(i - 1L)]] <- list(kind = "dataset", attrs = list(), data = stored[[i]])
+  }
+  group
+}

@@ -1,0 +1,225 @@
+# Model weights: where Keras stores each layer's variables in `model.weights.h5`
+# (`layers/<snake_case(class)>[_<k>]/<attr>/.../vars/<i>`, as keras/src/saving/saving_lib.py walks
+# a model), reading them onto the layer objects, get_weights() / set_weights(), and the values a
+# model built in R starts with (its initializers).
+
+# Decoded HDF5 arrays may take at most this many bytes (and never more than the file inflates to).
+kc_hdf5_limit <- 2^34
+
+kc_read_hdf5 <- function(bytes, label, filepath) {
+  tree <- rs_hdf5_read(bytes, kc_hdf5_limit)
+  if (inherits(tree, "kc_rust_error")) {
+    tree$message <- sprintf("Cannot read %s: %s.", label, tree$message)
+    kc_check(tree, file = filepath)
+  }
+  tree
+}
+
+# Keras' naming.to_snake_case().
+kc_snake_case <- function(name) {
+  name <- gsub("[^[:alnum:]_]+", "", name)
+  name <- gsub("(.)([A-Z][a-z]+)", "\\1_\\2", name, perl = TRUE)
+  tolower(gsub("([a-z])([A-Z])", "\\1_\\2", name, perl = TRUE))
+}
+
+# The attribute through which a layer holds a nested layer called `child`, for the paths of the
+# weights file: RNN cells are `cell`, Bidirectional's halves `forward_layer`/`backward_layer`,
+# other wrappers' layer `layer`.
+kc_saving_attr <- function(child) {
+  if (grepl("_cell(_[0-9]+)?$", child)) return("cell")
+  if (startsWith(child, "forward_")) return("forward_layer")
+  if (startsWith(child, "backward_")) return("backward_layer")
+  "layer"
+}
+
+# Every place a model keeps variables, in Keras' weights order: a list of slots, each with the
+# layer object (`obj`), its name, `key` (the slot's path inside the layer), `path` (in the
+# weights file) and `vars` (the shape engine's variables: path, shape, dtype, trainable).
+kc_weight_slots <- function(model, prefix = "") {
+  report <- get0(".__shape_report__", envir = model, inherits = FALSE)
+  if (is.null(report)) report <- kc_shape_report(model)
+  objs <- kc_model_layer_objects(model)
+  used <- integer()
+  slots <- list()
+  for (l in kc_saved_layers(model, report)) {
+    obj <- objs[[l$name]]
+    key <- kc_snake_case(l$class)
+    used[[key]] <- if (is.na(used[key])) 0L else used[[key]] + 1L
+    if (used[[key]] > 0L) key <- paste0(key, "_", used[[key]])
+    base <- paste0(prefix, "layers/", key)
+    if (is.environment(obj) && inherits(obj, "keras_models") &&
+        !is.null(get0(".__shape_report__", envir = obj, inherits = FALSE))) {
+      slots <- c(slots, kc_weight_slots(obj, paste0(base, "/")))
+      next
+    }
+    layer_slots <- list()
+    for (v in l$variables) {
+      parts <- strsplit(v$path, "/", fixed = TRUE)[[1]]
+      chain <- parts[-c(1L, length(parts))]
+      sub <- paste(c(vapply(chain, kc_saving_attr, ""), "vars"), collapse = "/")
+      if (is.null(layer_slots[[sub]])) {
+        layer_slots[[sub]] <- list(obj = obj, layer = l$name, key = sub, path = paste0(base, "/", sub), vars = list())
+      }
+      layer_slots[[sub]]$vars <- c(layer_slots[[sub]]$vars, list(v))
+    }
+    for (s in layer_slots) {
+      # A layer stores its trainable variables first (`_trainable_variables + _non_trainable_variables`).
+      trainable <- vapply(s$vars, function(v) isTRUE(v$trainable), TRUE)
+      s$vars <- c(s$vars[trainable], s$vars[!trainable])
+      slots[[length(slots) + 1L]] <- s
+    }
+  }
+  slots
+}
+
+# The layers Keras walks when saving: `model.layers`, which for a Sequential model leaves out its InputLayer.
+kc_saved_layers <- function(model, report) {
+  if (!inherits(model, "Sequential")) return(report$layers)
+  Filter(function(l) !identical(l$class, "InputLayer"), report$layers)
+}
+
+kc_var_dims <- function(v) as.integer(unlist(v$shape))
+
+kc_array_dims <- function(x) if (is.null(dim(x))) (if (length(x) == 1L) integer() else length(x)) else dim(x)
+
+kc_shape_label <- function(d) sprintf("(%s)", paste0(d, if (length(d) == 1L) "," else "", collapse = ", "))
+
+# The HDF5 group at a `/`-separated path of a tree from rs_hdf5_read(), or NULL.
+kc_h5_at <- function(tree, path) {
+  for (p in strsplit(path, "/", fixed = TRUE)[[1]]) {
+    if (!identical(tree$kind, "group")) return(NULL)
+    tree <- tree$members[[p, exact = TRUE]]
+    if (is.null(tree)) return(NULL)
+  }
+  tree
+}
+
+# The datasets `0`, `1`, ... of a `vars` group, as list(dtype, value).
+kc_h5_vars <- function(group) {
+  if (is.null(group)) return(list())
+  m <- group$members
+  idx <- suppressWarnings(as.integer(names(m)))
+  m <- m[!is.na(idx)][order(idx[!is.na(idx)])]
+  lapply(m, function(d) d$data)
+}
+
+# Puts the weights of `tree` (a model.weights.h5) onto the layers of `model`, checking counts and shapes.
+kc_assign_weights <- function(model, tree, filepath) {
+  for (s in kc_weight_slots(model)) {
+    stored <- kc_h5_vars(kc_h5_at(tree, s$path))
+    if (length(stored) != length(s$vars)) {
+      kc_abort(sprintf("Layer '%s' expected %d variables, but received %d variables during loading (at '%s' in '%s').",
+                       s$layer, length(s$vars), length(stored), s$path, filepath),
+               "kerasconfig_error_weights", file = filepath)
+    }
+    values <- Map(function(v, a) {
+      if (!identical(kc_array_dims(a$value), kc_var_dims(v))) {
+        kc_abort(sprintf("Variable '%s' has shape %s, but the file holds %s (at '%s' in '%s').", v$path,
+                         kc_shape_label(kc_var_dims(v)), kc_shape_label(kc_array_dims(a$value)), s$path, filepath),
+                 "kerasconfig_error_weights", file = filepath)
+      }
+      a$value
+    }, s$vars, stored)
+    kc_store_values(s, unname(values))
+  }
+  opt <- kc_h5_vars(kc_h5_at(tree, "optimizer/vars"))
+  assign(".__optimizer_variables__", opt, envir = model)
+  invisible(model)
+}
+
+kc_store_values <- function(slot, values) {
+  if (!is.environment(slot$obj)) return(invisible())
+  current <- get0(".__weight_values__", envir = slot$obj, inherits = FALSE) %||% list()
+  current[[slot$key]] <- values
+  assign(".__weight_values__", current, envir = slot$obj)
+}
+
+# The values of a slot: stored ones, or new ones from the initializers.
+kc_slot_values <- function(slot) {
+  stored <- if (is.environment(slot$obj)) get0(".__weight_values__", envir = slot$obj, inherits = FALSE)[[slot$key]]
+  if (length(stored) == length(slot$vars)) return(stored)
+  values <- lapply(slot$vars, kc_initial_value, slot = slot)
+  kc_store_values(slot, values)
+  values
+}
+
+kc_slots_of <- function(object) {
+  if (inherits(object, "keras_models")) return(kc_weight_slots(object))
+  # A layer of a model: the slots of its model's report that hold it.
+  kc_abort("get_weights() and set_weights() take a model.", "kerasconfig_error_type")
+}
+
+#' Get and set the weights of a model
+#'
+#' `get_weights()` returns the values of a model's variables as R arrays, in
+#' Keras' `model.weights` order (each layer's trainable variables, then its
+#' non-trainable ones, layer after layer); `set_weights()` replaces them.
+#' Arrays have the variable's shape as `dim` (`a[i, j]` is Python's
+#' `a[i-1, j-1]`); float32 values are exact in doubles. A model loaded with
+#' [load_model()] has the file's weights; a model built in R gets its
+#' initial weights from its initializers (zeros, ones and constants exact,
+#' random ones drawn with R's RNG: use [set.seed()]).
+#'
+#' @param object A model.
+#' @param trainable `NA` for all weights, `TRUE` for the trainable ones only,
+#'   `FALSE` for the non-trainable ones.
+#' @param weights A list of arrays, one per variable, shapes as
+#'   `get_weights()` returns them.
+#' @return `get_weights()`: an unnamed list of arrays. `set_weights()`:
+#'   `object`, invisibly.
+#' @section Errors:
+#' `kerasconfig_error_weights` when `weights` has the wrong number of arrays
+#' or an array has the wrong shape (the message names the variable).
+#' @export
+#' @examples
+#' model <- keras_model_sequential(input_shape = 3) |> layer_dense(2, kernel_initializer = "ones")
+#' w <- get_weights(model)
+#' w[[1]]
+#' w[[2]] <- c(0.5, -0.5)
+#' set_weights(model, w)
+#' get_weights(model)[[2]]
+get_weights <- function(object, trainable = NA) {
+  if (!(length(trainable) == 1L && is.logical(trainable))) {
+    kc_abort("`trainable` must be NA, TRUE or FALSE.", "kerasconfig_error_type")
+  }
+  out <- list()
+  for (s in kc_slots_of(object)) {
+    values <- kc_slot_values(s)
+    keep <- vapply(s$vars, function(v) is.na(trainable) || identical(isTRUE(v$trainable), trainable), TRUE)
+    out <- c(out, values[keep])
+  }
+  unname(out)
+}
+
+#' @rdname get_weights
+#' @export
+set_weights <- function(object, weights) {
+  slots <- kc_slots_of(object)
+  n <- sum(vapply(slots, function(s) length(s$vars), 1L))
+  if (!is.list(weights) || length(weights) != n) {
+    kc_abort(sprintf("You called `set_weights(weights)` on a model with %d variables, but the provided weights list has %d elements.",
+                     n, if (is.list(weights)) length(weights) else 0L), "kerasconfig_error_weights")
+  }
+  i <- 0L
+  staged <- list()
+  for (s in slots) {
+    values <- lapply(s$vars, function(v) {
+      i <<- i + 1L
+      w <- weights[[i]]
+      if (!is.numeric(w) && !is.logical(w)) {
+        kc_abort(sprintf("Weight %d (variable '%s') must be a numeric array.", i, v$path), "kerasconfig_error_weights")
+      }
+      want <- kc_var_dims(v)
+      if (!identical(kc_array_dims(w), want) && !(length(want) <= 1L && length(w) == prod(want) && is.null(dim(w)))) {
+        kc_abort(sprintf("Variable '%s' has shape %s, but weight %d has shape %s.", v$path, kc_shape_label(want), i,
+                         kc_shape_label(kc_array_dims(w))), "kerasconfig_error_weights")
+      }
+      w <- array(as.double(w), dim = if (length(want)) want)
+      if (!length(want)) w <- as.vector(w)
+      w
+    })
+    staged[[length(staged) + 1L]] <- list(slot = s, values = values)
+  }
+  for (x in staged) kc_store_values(x$slot, x$values)
+  invisible(object)
+}
