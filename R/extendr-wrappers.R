@@ -90,7 +90,13 @@ rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)
 rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 
 # Builds the serialized model `model` (JSON text). `overrides` (JSON text) gives the results
-# of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables"}}`.
-# Returns the report as JSON text.
-rs_shape_model <- function(model, overrides) .Call(wrap__rs_shape_model, model, overrides)
+# of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables",
+# "input_shape"}}`. With `build`, each layer's build_config and those of the layers nested in
+# it come too (column `build`, JSON text), for a model being built in R.
+# Returns a named list of columns: `name`, `class`, `built`, `nodes` (call count), `variables`
+# (count), `params`, `trainable_params`, `non_trainable_params`, `trainable_bytes`,
+# `non_trainable_bytes`, `output_shape` (Keras' text of the last call's outputs), `error_class`,
+# `error_message`, `connections` (list), `tensors` (JSON text of the calls' shapes and dtypes),
+# `failed_inputs` (JSON text), `build` (JSON text).
+rs_shape_model <- function(model, overrides, build) .Call(wrap__rs_shape_model, model, overrides, build)
 

@@ -2,23 +2,23 @@
 # model's config, lets custom R layers answer for themselves (`compute_output_shape()`, `build()`
 # with `self$add_weight()`), and records the results on the model and its layers.
 
-# The engine's report for a model: one entry per layer (nodes with input and output shapes,
-# variables, params, build_config, nested build_configs, or an error). `text` is the model's
-# config JSON when the caller has it already.
-kc_shape_report <- function(model, text = NULL) {
+# The engine's report for a model (rs_shape_model's columns, one row per layer), with custom
+# layers' own answers: a layer the engine has no rule for, whose class has
+# compute_output_shape(), is built in R and the model run again with its result. `text` is the
+# model's config JSON when the caller has it already; `layers` its layer objects by name.
+kc_shape_report <- function(model, text = NULL, build = FALSE, layers = NULL) {
   text <- text %||% config_to_json(serialize_keras_object(model))
-  layers <- kc_model_layer_objects(model)
   overrides <- list()
   repeat {
-    report <- config_from_json(kc_check(rs_shape_model(text, if (length(overrides)) config_to_json(overrides) else "")))
+    report <- kc_check(rs_shape_model(text, if (length(overrides)) config_to_json(overrides) else "", build))
+    waiting <- which(report$error_class %in% "kerasconfig_error_shape_unknown" & !is.na(report$failed_inputs))
+    if (length(waiting)) layers <- layers %||% kc_model_layer_objects(model)
     added <- FALSE
-    for (l in report$layers) {
-      inputs <- l$failed_inputs
-      if (is.null(inputs) || !identical(l$error$class, "kerasconfig_error_shape_unknown")) next
-      key <- sprintf("%s#%d", l$name, length(l$nodes))
-      obj <- layers[[l$name]]
+    for (i in waiting) {
+      key <- sprintf("%s#%d", report$name[[i]], report$nodes[[i]])
+      obj <- layers[[report$name[[i]]]]
       if (!is.null(overrides[[key]]) || is.null(obj) || !is.function(obj$compute_output_shape)) next
-      overrides[[key]] <- kc_custom_build(obj, inputs)
+      overrides[[key]] <- kc_custom_build(obj, config_from_json(report$failed_inputs[[i]]))
       added <- TRUE
     }
     if (!added) return(report)
@@ -64,22 +64,89 @@ kc_custom_build <- function(layer, inputs) {
   list(outputs = out, variables = variables, input_shape = inputs)
 }
 
-# Records the report on the model and its layers: each layer's nodes and variables (for
-# `count_params()`, `layer$output`, `summary()`); with `build`, also the build_configs Keras
-# records when it builds the layers (the model is being built in R).
-kc_apply_report <- function(model, report, build = FALSE) {
-  layers <- kc_model_layer_objects(model)
-  for (l in report$layers) {
-    obj <- layers[[l$name]]
-    if (is.null(obj) || !is.environment(obj)) next
-    assign(".__shape__", l, envir = obj)
-    kc_bind_tensors(obj)
-    if (build && !is.null(l$params)) {
-      if (!is.null(l$build_config)) assign(".__build_config__", l$build_config, envir = obj)
-      for (n in l$nested) kc_set_nested_build_config(obj, n$path, n$build_config)
+# ---- where models and layers keep their shapes ----------------------------------------------------
+
+# A deserialized model knows its layers' shapes: Keras builds it on load. The engine runs on the
+# config as it was loaded (`source`, kept as is), on first use of a shape or a count; a config it
+# cannot follow (shapes Keras itself would refuse) leaves the model without them, not failing.
+# `layers`: the model's layer objects (named by their names in the model, or unnamed).
+kc_with_shapes <- function(model, source, layers) {
+  assign(".__shape_source__", source, envir = model)
+  if (is.null(names(layers))) names(layers) <- vapply(layers, kc_layer_name, "")
+  kc_bind_layers(model, layers)
+  model
+}
+
+# The model's report: computed now if the model has a config waiting for it; NULL when unknown.
+kc_model_report <- function(model) {
+  report <- get0(".__shape_report__", envir = model, inherits = FALSE)
+  if (!is.null(report)) return(report)
+  source <- get0(".__shape_source__", envir = model, inherits = FALSE)
+  if (is.null(source)) return(NULL)
+  rm(".__shape_source__", envir = model)
+  text <- tryCatch(config_to_json(source), error = function(e) NULL)
+  if (is.null(text)) return(NULL)
+  report <- tryCatch(kc_shape_report(model, text), kerasconfig_error = function(e) NULL)
+  if (!is.null(report)) assign(".__shape_report__", report, envir = model)
+  report
+}
+
+# Each layer points at its model and its name there (the model's report has its row), and gets
+# `layer$output` and `layer$input` (active bindings, unless the layer has fields of those names).
+kc_bind_layers <- function(model, layers) {
+  for (name in names(layers)) {
+    obj <- layers[[name]]
+    if (!is.environment(obj)) next
+    assign(".__shape_of__", list(model, name), envir = obj)
+    for (side in c("output", "input")) {
+      if (!exists(side, envir = obj, inherits = FALSE)) {
+        f <- kc_tensor_bindings[[side]]
+        environment(f) <- obj
+        makeActiveBinding(side, f, obj)
+      }
     }
   }
+  invisible(model)
+}
+
+# The functions behind `layer$output` and `layer$input`. Each is given the layer object as its
+# environment (no closure made per layer); layer objects have the empty environment as parent,
+# so the body holds the functions it calls rather than their names.
+kc_tensor_bindings <- local({
+  binding <- function(side) {
+    f <- function() NULL
+    body(f) <- as.call(list(function(obj, side) kc_layer_tensor(obj, side),
+                            as.call(list(parent.env, as.call(list(environment)))), side))
+    f
+  }
+  list(output = binding("output"), input = binding("input"))
+})
+
+# The report and row of a layer of a model: `list(report, i)`, or NULL.
+kc_layer_row <- function(obj) {
+  at <- get0(".__shape_of__", envir = obj, inherits = FALSE)
+  if (is.null(at)) return(NULL)
+  report <- kc_model_report(at[[1L]])
+  i <- match(at[[2L]], report$name)
+  if (is.na(i)) NULL else list(report = report, i = i)
+}
+
+# Records a report computed now on the model and its layers; with `build`, also the
+# build_configs Keras records when it builds the layers (the model is being built in R).
+kc_apply_report <- function(model, report, build = FALSE) {
+  if (exists(".__shape_source__", envir = model, inherits = FALSE)) rm(".__shape_source__", envir = model)
   assign(".__shape_report__", report, envir = model)
+  layers <- kc_model_layer_objects(model)
+  kc_bind_layers(model, layers)
+  if (build) {
+    for (i in which(!is.na(report$build))) {
+      obj <- layers[[report$name[[i]]]]
+      if (!is.environment(obj)) next
+      b <- config_from_json(report$build[[i]])
+      if (!is.null(b$build_config)) assign(".__build_config__", b$build_config, envir = obj)
+      for (n in b$nested) kc_set_nested_build_config(obj, n$path, n$build_config)
+    }
+  }
   invisible(model)
 }
 
@@ -99,34 +166,21 @@ kc_set_nested_build_config <- function(obj, path, build_config) {
   invisible()
 }
 
-# `layer$output` and `layer$input`: symbolic tensors of the layer's first call.
-kc_bind_tensors <- function(obj) {
-  for (what in c("output", "input")) {
-    if (exists(what, envir = obj, inherits = FALSE) && !bindingIsActive(what, obj)) next
-    if (exists(what, envir = obj, inherits = FALSE)) next
-    local({
-      side <- what
-      makeActiveBinding(side, function() kc_layer_tensor(obj, side), obj)
-    })
-  }
-}
-
+# `layer$output` and `layer$input`: symbolic tensors of the layer's first call (Keras'
+# `layer.output`).
 kc_layer_tensor <- function(obj, side) {
-  info <- get0(".__shape__", envir = obj, inherits = FALSE)
-  name <- kc_layer_name(obj)
-  if (is.null(info) || !length(info$nodes)) {
-    kc_abort(sprintf("The layer '%s' has never been called and thus has no defined %s.", name, side),
+  row <- kc_layer_row(obj)
+  nodes <- if (!is.null(row) && row$report$nodes[[row$i]] > 0L) config_from_json(row$report$tensors[[row$i]])
+  if (!length(nodes)) {
+    kc_abort(sprintf("The layer '%s' has never been called and thus has no defined %s.", kc_layer_name(obj), side),
              "kerasconfig_error_shape")
   }
-  # Keras' `layer.output`: the tensors of the layer's first call.
-  node <- info$nodes[[1L]]
+  node <- nodes[[1L]]
   shapes <- if (side == "output") node$outputs else node$inputs
   dtypes <- node$dtypes
   if (kc_is_flat_shape(shapes)) return(keras_symbolic_tensor(shapes, dtypes[[1L]] %||% "float32"))
-  i <- 0L
-  lapply(shapes, function(s) {
-    i <<- i + 1L
-    keras_symbolic_tensor(s, dtypes[[min(i, length(dtypes))]] %||% "float32")
+  lapply(seq_along(shapes), function(i) {
+    keras_symbolic_tensor(shapes[[i]], dtypes[[min(i, length(dtypes))]] %||% "float32")
   })
 }
 
@@ -148,20 +202,16 @@ kc_build_sequential <- function(model) {
   config["build_input_shape"] <- list(shape)
   assign(".__config__", config, envir = model)
   assign(".__build_config__", list(input_shape = shape), envir = model)
-  report <- kc_shape_report(model)
-  for (l in report$layers) {
-    if (identical(l$error$class, "kerasconfig_error_shape")) {
-      kc_abort(l$error$message, "kerasconfig_error_shape")
-    }
-  }
+  report <- kc_shape_report(model, build = TRUE)
+  bad <- which(report$error_class %in% "kerasconfig_error_shape")
+  if (length(bad)) kc_abort(report$error_message[[bad[[1L]]]], "kerasconfig_error_shape")
   kc_apply_report(model, report, build = TRUE)
-  unknown <- Filter(function(l) identical(l$error$class, "kerasconfig_error_shape_unknown") && !is.null(l$failed_inputs),
-                    report$layers)
+  unknown <- which(report$error_class %in% "kerasconfig_error_shape_unknown" & !is.na(report$failed_inputs))
   if (length(unknown)) {
     kc_warn(sprintf(paste("kerasconfig does not know the output shape of layer '%s' (%s): the layers after it are",
                           "left unbuilt (no build_config). Give its class a compute_output_shape() method;",
                           "Python Keras builds them when it loads the model."),
-                    unknown[[1L]]$name, unknown[[1L]]$class), "kerasconfig_warning_shape")
+                    report$name[[unknown[[1L]]]], report$class[[unknown[[1L]]]]), "kerasconfig_warning_shape")
   }
   invisible(model)
 }

@@ -142,3 +142,13 @@ test_that("get_layer() takes a name or a 1-based index, as keras3", {
   expect_error(get_layer(model, index = 3), class = "kerasconfig_error_value")
   expect_error(get_layer(model), class = "kerasconfig_error_type")
 })
+
+test_that("a deserialized model's shapes are those of its config as loaded, however late they are asked for", {
+  model <- keras_model_sequential(input_shape = 4, name = "late") |> layer_dense(8, name = "hidden") |> layer_dense(1)
+  loaded <- deserialize_keras_object(serialize_keras_object(model))
+  # Keras builds the layers on load: changing a layer afterwards does not rebuild it.
+  set_config(get_layer(loaded, "hidden"), units = 3L)
+  expect_identical(get_layer(loaded, "hidden")$output$shape, list(NULL, 8L))
+  expect_identical(count_params(loaded), 49)
+  expect_identical(get_layer(loaded, index = 2)$input$shape, list(NULL, 8L))
+})
