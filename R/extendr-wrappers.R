@@ -100,3 +100,11 @@ rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 # `failed_inputs` (JSON text), `build` (JSON text).
 rs_shape_model <- function(model, overrides, build) .Call(wrap__rs_shape_model, model, overrides, build)
 
+# Links the layer objects of a model to it: in each layer environment of `layers` (a list
+# named by the layers' names in the model), `.__shape_of__` becomes `list(model, name)`, and
+# `output` and `input` become active bindings whose functions have `bodies$output` and
+# `bodies$input` as bodies and the layer as environment (unless the layer has bindings of those
+# names). What R would do in a loop over the layers, without an R closure call per layer.
+# Locked environments and elements that are not environments are left alone.
+rs_bind_layers <- function(model, layers, bodies) .Call(wrap__rs_bind_layers, model, layers, bodies)
+

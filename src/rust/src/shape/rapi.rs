@@ -5,8 +5,20 @@
 
 use super::model::{build_model, LayerReport, ModelReport, Overrides};
 use super::{BuildConfig, Built, Nested, Shapes, Variable};
+use crate::fast::rapi::{closure, R_existsVarInFrame};
 use extendr_api::prelude::*;
+use extendr_ffi::{
+    R_NamesSymbol, Rboolean, Rf_allocVector, Rf_defineVar, Rf_getAttrib, Rf_install, Rf_protect, Rf_unprotect,
+    SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+};
 use serde_json::{json, Value};
+
+// `SEXP` points to a struct extendr-ffi declares opaque; only the pointer crosses the boundary.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn R_MakeActiveBinding(sym: SEXP, fun: SEXP, env: SEXP);
+    fn R_EnvironmentIsLocked(env: SEXP) -> Rboolean;
+}
 
 /// Config JSON is bounded by R's side (the codec's limits); this bounds what the engine walks.
 const MAX_CONFIG_BYTES: usize = 256 << 20;
@@ -186,7 +198,54 @@ fn columns(r: &ModelReport, build: bool) -> Robj {
     out.into()
 }
 
+/// Links the layer objects of a model to it: in each layer environment of `layers` (a list
+/// named by the layers' names in the model), `.__shape_of__` becomes `list(model, name)`, and
+/// `output` and `input` become active bindings whose functions have `bodies$output` and
+/// `bodies$input` as bodies and the layer as environment (unless the layer has bindings of those
+/// names). What R would do in a loop over the layers, without an R closure call per layer.
+/// Locked environments and elements that are not environments are left alone.
+#[extendr]
+fn rs_bind_layers(model: Robj, layers: List, bodies: List) -> Robj {
+    let (Some(output), Some(input)) = (bodies.dollar("output").ok(), bodies.dollar("input").ok()) else {
+        return error("kerasconfig_error_type", "`bodies` must hold `output` and `input`.");
+    };
+    // SAFETY: on R's main thread (inside `.Call`); every SEXP made is protected until it is bound
+    // into a layer environment, which keeps it alive. Only allocation can fail (an R error).
+    unsafe {
+        let list = layers.get();
+        let n = XLENGTH(list);
+        let list_names = Rf_getAttrib(list, R_NamesSymbol);
+        if TYPEOF(list_names) != SEXPTYPE::STRSXP || XLENGTH(list_names) != n {
+            return error("kerasconfig_error_type", "`layers` must be a named list.");
+        }
+        let shape_of = Rf_install(c".__shape_of__".as_ptr());
+        let sides = [(Rf_install(c"output".as_ptr()), output.get()), (Rf_install(c"input".as_ptr()), input.get())];
+        for i in 0..n {
+            let env = VECTOR_ELT(list, i);
+            if TYPEOF(env) != SEXPTYPE::ENVSXP || R_EnvironmentIsLocked(env) != Rboolean::FALSE {
+                continue;
+            }
+            let link = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, 2));
+            SET_VECTOR_ELT(link, 0, model.get());
+            let name = Rf_allocVector(SEXPTYPE::STRSXP, 1);
+            SET_VECTOR_ELT(link, 1, name);
+            SET_STRING_ELT(name, 0, STRING_ELT(list_names, i));
+            Rf_defineVar(shape_of, link, env);
+            Rf_unprotect(1);
+            for &(sym, body) in &sides {
+                if R_existsVarInFrame(env, sym) == Rboolean::FALSE {
+                    let f = Rf_protect(closure(body, env));
+                    R_MakeActiveBinding(sym, f, env);
+                    Rf_unprotect(1);
+                }
+            }
+        }
+    }
+    model
+}
+
 extendr_module! {
     mod rapi;
     fn rs_shape_model;
+    fn rs_bind_layers;
 }
