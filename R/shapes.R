@@ -47,21 +47,90 @@ kc_shape_from_r <- function(shape, what) {
   lapply(shape, kc_shape_from_r, what = what)
 }
 
-# What a custom layer says about itself: its `compute_output_shape()` and the variables its
-# `build()` creates with `self$add_weight()`.
+# What a custom layer says about itself: its `compute_output_shape()` and the variables it has:
+# those its `initialize()` made and those its `build()` makes, with `self$add_weight()`. A model
+# is built again whenever a layer is added to it, so build-time variables start afresh each time.
 kc_custom_build <- function(layer, inputs) {
   name <- kc_layer_name(layer)
   out <- kc_shape_from_r(layer$compute_output_shape(inputs), sprintf("compute_output_shape() of layer '%s'", name))
-  variables <- list()
+  built <- list()
   if (is.function(layer$build)) {
-    assign(".__weights__", list(), envir = layer)
+    assign(".__build_weights__", list(), envir = layer)
+    assign(".__building__", TRUE, envir = layer)
+    on.exit(assign(".__building__", FALSE, envir = layer))
     layer$build(inputs)
-    variables <- lapply(get0(".__weights__", envir = layer, inherits = FALSE) %||% list(), function(w) {
-      list(path = paste0(name, "/", w$name), shape = as.list(as.integer(w$shape)), dtype = w$dtype,
-           trainable = isTRUE(w$trainable) && !isFALSE(layer$trainable))
-    })
+    built <- get(".__build_weights__", envir = layer)
   }
+  weights <- c(get0(".__weights__", envir = layer, inherits = FALSE), built)
+  frozen <- isFALSE(layer$trainable)
+  variables <- lapply(weights, function(w) {
+    list(path = paste0(name, "/", w$name), shape = as.list(w$shape), dtype = w$dtype, trainable = w$trainable && !frozen)
+  })
   list(outputs = out, variables = variables, input_shape = inputs)
+}
+
+# Keras' Layer.add_weight(): a variable of the layer (the description the shape engine counts
+# and summary() shows; kerasconfig holds no values). In build() it is one of the variables the
+# build makes; elsewhere (initialize()) the layer has it from then on.
+kc_add_weight <- function(self, shape, initializer, dtype, trainable, autocast, regularizer, constraint, aggregation,
+                          overwrite_with_gradient, name) {
+  layer <- kc_layer_name(self)
+  if (is.character(shape)) {
+    kc_abort(sprintf("`name` must be passed as a keyword argument. Received: add_weight('%s', ...). Use: add_weight(shape=..., name='%s').",
+                     shape[[1L]], shape[[1L]]), "kerasconfig_error_value")
+  }
+  if (!is.null(name) && (!kc_is_string(name) || grepl("/", name, fixed = TRUE))) {
+    kc_abort(sprintf("Argument `name` must be a string and cannot contain character `/`. Received: name=%s (layer '%s')",
+                     kc_describe(name), layer), "kerasconfig_error_value")
+  }
+  if (is.list(shape)) shape <- vapply(shape, function(d) if (is.null(d)) NA_real_ else as.numeric(d)[1L], 0)
+  if (is.logical(shape) && all(is.na(shape))) shape <- as.numeric(shape)
+  if (!is.null(shape) && (!is.numeric(shape) || any(shape < 0 | shape != round(shape), na.rm = TRUE))) {
+    kc_abort(sprintf("Cannot convert '%s' to a shape (layer '%s').", paste(format(shape), collapse = ", "), layer),
+             "kerasconfig_error_value")
+  }
+  building <- isTRUE(get0(".__building__", envir = self, inherits = FALSE))
+  store <- if (building) ".__build_weights__" else ".__weights__"
+  weights <- get0(store, envir = self, inherits = FALSE) %||% list()
+  name <- name %||% kc_unique_weight_name(self)
+  if (anyNA(shape)) {
+    kc_abort(sprintf("Shapes used to initialize variables must be fully-defined (no `None` dimensions). Received: shape=%s for variable path='%s/%s'",
+                     kc_shape_text(lapply(shape, function(d) if (is.na(d)) NULL else d)), layer, name), "kerasconfig_error_value")
+  }
+  dtype <- if (is.null(dtype)) kc_variable_dtype(self$dtype) else kc_dtype_name(dtype)
+  variable <- structure(list(name = name, path = paste0(layer, "/", name), shape = as.integer(shape %||% integer()),
+                             dtype = dtype, trainable = isTRUE(trainable),
+                             initializer = initializer %||% if (grepl("float", dtype)) "glorot_uniform" else "zeros",
+                             autocast = autocast, regularizer = regularizer, constraint = constraint,
+                             aggregation = aggregation, overwrite_with_gradient = overwrite_with_gradient),
+                        class = "keras_variable")
+  weights[[length(weights) + 1L]] <- variable
+  assign(store, weights, envir = self)
+  invisible(variable)
+}
+
+# Keras names unnamed variables `variable`, `variable_1`, ... (here: in each layer).
+kc_unique_weight_name <- function(self) {
+  taken <- vapply(c(get0(".__weights__", envir = self, inherits = FALSE),
+                    get0(".__build_weights__", envir = self, inherits = FALSE)), `[[`, "", "name")
+  n <- sum(taken == "variable" | grepl("^variable_[0-9]+$", taken))
+  if (n == 0L) "variable" else paste0("variable_", n)
+}
+
+# A layer's variable dtype from its `dtype` (a policy name, a DTypePolicy, or NULL): mixed
+# policies keep float32 variables; quantized ones (`int8_from_float32`) their source dtype.
+kc_variable_dtype <- function(dtype) {
+  name <- if (is.null(dtype)) "float32" else if (is.environment(dtype)) dtype$get_config()$name
+          else if (is.list(dtype)) dtype$config$name else dtype
+  if (!kc_is_string(name)) return("float32")
+  if (startsWith(name, "mixed_")) return("float32")
+  if (grepl("_from_", name, fixed = TRUE)) return(sub(".*_from_", "", name))
+  name
+}
+
+kc_dtype_name <- function(dtype) {
+  if (!kc_is_string(dtype)) kc_abort("`dtype` must be a string such as \"float32\".", "kerasconfig_error_type")
+  dtype
 }
 
 # ---- where models and layers keep their shapes ----------------------------------------------------

@@ -152,3 +152,74 @@ test_that("a deserialized model's shapes are those of its config as loaded, howe
   expect_identical(count_params(loaded), 49)
   expect_identical(get_layer(loaded, index = 2)$input$shape, list(NULL, 8L))
 })
+
+summary_text <- function(model, ...) paste0(paste(capture.output(summary(model, ...)), collapse = "\n"), "\n")
+
+test_that("summary() of Functional models read from Python's configs: Connected to, and the Trainable column", {
+  fx <- config_from_json(test_path("fixtures", "summaries.json"))
+  old <- options(width = 80)
+  on.exit(options(old))
+  model <- deserialize_keras_object(config_from_json(fx$functional_config))
+  expect_identical(summary_text(model), fx$functional)
+  expect_identical(count_params(model), 305)
+  # Keras shows the Trainable column when asked; a frozen shared layer's 144 params are non-trainable.
+  frozen <- deserialize_keras_object(config_from_json(fx$functional_frozen_config))
+  expect_identical(summary_text(frozen, show_trainable = TRUE), fx$functional_frozen)
+  capture.output(table <- summary(frozen))
+  expect_identical(table$trainable, c(NA, NA, FALSE, NA, TRUE, TRUE))
+  expect_identical(sum(table$non_trainable_params), 208)
+})
+
+# Python's Scaled layer of tools/gen-summary-fixtures.py, in R.
+layer_scaled <- Layer("Scaled",
+  initialize = function(units, ...) {
+    super$initialize(...)
+    self$units <- as.integer(units)
+    self$step <- self$add_weight(shape = NULL, dtype = "int64", trainable = FALSE, name = "step")
+  },
+  build = function(input_shape) {
+    self$kernel <- self$add_weight(shape = c(input_shape[[length(input_shape)]], self$units), name = "kernel")
+    self$bias <- self$add_weight(shape = self$units, initializer = "zeros", name = "bias")
+    self$scale <- self$add_weight(shape = self$units, trainable = FALSE)
+  },
+  compute_output_shape = function(input_shape) {
+    input_shape[[length(input_shape)]] <- self$units
+    input_shape
+  }
+)
+
+test_that("custom layers' variables come from self$add_weight() in initialize() and build(), as in Keras", {
+  fx <- config_from_json(test_path("fixtures", "summaries.json"))
+  old <- options(width = 80)
+  on.exit(options(old))
+  add <- kerasconfig:::kc_compose
+  model <- add(keras_model_sequential(input_shape = 3, name = "custom"), layer_scaled(4, name = "sc")) |>
+    layer_dense(2, name = "d")
+  # The model is built again when `d` is added: build()'s variables are not counted twice.
+  expect_identical(count_params(get_layer(model, "sc")), 21)
+  expect_identical(summary_text(model), fx$custom_weights)
+  expect_identical(summary_text(model, show_trainable = TRUE), fx$custom_weights_frozen)
+  sc <- get_layer(model, "sc")
+  expect_s3_class(sc$kernel, "keras_variable")
+  expect_identical(sc$kernel$shape, c(3L, 4L))
+  expect_identical(sc$scale$name, "variable")
+  expect_identical(sc$bias$initializer, "zeros")
+  expect_identical(sc$kernel$initializer, "glorot_uniform")
+  written <- config_from_json(save_model_config(model))
+  expect_identical(written$config$layers[[2]]$build_config, list(input_shape = list(NULL, 3L)))
+})
+
+test_that("add_weight() refuses what Keras refuses, with classed errors naming the layer", {
+  layer_bad <- function(shape, name = NULL) {
+    Layer("Bad", build = function(input_shape) self$add_weight(shape = shape, name = name),
+          compute_output_shape = function(input_shape) input_shape)(name = "bad")
+  }
+  add <- kerasconfig:::kc_compose
+  expect_error(add(keras_model_sequential(input_shape = 3), layer_bad(c(NA, 3))),
+               class = "kerasconfig_error_value", regexp = "fully-defined.*bad/variable")
+  expect_error(add(keras_model_sequential(input_shape = 3), layer_bad(3, name = "a/b")),
+               class = "kerasconfig_error_value", regexp = "cannot contain")
+  expect_error(add(keras_model_sequential(input_shape = 3), layer_bad("kernel")),
+               class = "kerasconfig_error_value", regexp = "keyword argument")
+  expect_error(add(keras_model_sequential(input_shape = 3), layer_bad(-1)), class = "kerasconfig_error_value")
+})
