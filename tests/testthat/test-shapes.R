@@ -223,3 +223,16 @@ test_that("add_weight() refuses what Keras refuses, with classed errors naming t
                class = "kerasconfig_error_value", regexp = "keyword argument")
   expect_error(add(keras_model_sequential(input_shape = 3), layer_bad(-1)), class = "kerasconfig_error_value")
 })
+
+test_that("a Lambda with an explicit output_shape has that shape after the batch size; without one it is unknown", {
+  lambda_model <- function(...) {
+    suppressWarnings(keras_model_sequential(input_shape = c(NA, 8)) |> layer_lambda(function(x) x, name = "l", ...))
+  }
+  model <- lambda_model(output_shape = list(4L, NULL))
+  expect_identical(get_layer(model, "l")$output$shape, list(NULL, 4L, NULL))
+  expect_identical(count_params(model), 0)
+  # Keras records the build on the Lambda's first call.
+  written <- config_from_json(suppressWarnings(save_model_config(model)))
+  expect_identical(written$config$layers[[2]]$build_config, list(input_shape = list(NULL, NULL, 8L)))
+  expect_error(get_layer(lambda_model(), "l")$output, class = "kerasconfig_error_shape")
+})
