@@ -190,8 +190,10 @@ kc_layer_row <- function(obj) {
   if (is.na(i)) NULL else list(report = report, i = i)
 }
 
-# Records a report computed now on the model and its layers; with `build`, also the
-# build_configs Keras records when it builds the layers (the model is being built in R).
+# Records a report computed now on the model and its layers; with `build`, also what Keras
+# records when it builds the layers (the model is being built in R): build_configs, and the
+# config changes building makes (`updates`, src/rust/src/shape/updates.rs), applied after the
+# build_configs as their paths index the layer lists as they were.
 kc_apply_report <- function(model, report, build = FALSE) {
   if (exists(".__shape_source__", envir = model, inherits = FALSE)) rm(".__shape_source__", envir = model)
   assign(".__shape_report__", report, envir = model)
@@ -203,25 +205,45 @@ kc_apply_report <- function(model, report, build = FALSE) {
       if (!is.environment(obj)) next
       b <- config_from_json(report$build[[i]])
       if (!is.null(b$build_config)) assign(".__build_config__", b$build_config, envir = obj)
-      for (n in b$nested) kc_set_nested_build_config(obj, n$path, n$build_config)
+      for (n in b$nested) {
+        target <- kc_nested_object(obj, n$path)
+        if (is.environment(target) && !is.null(n$build_config)) assign(".__build_config__", n$build_config, envir = target)
+      }
+      for (u in b$updates) kc_apply_update(kc_nested_object(obj, u$path), u)
     }
   }
   invisible(model)
 }
 
-# The layer object at `path` (config keys and 0-based list indexes) inside `obj`.
-kc_set_nested_build_config <- function(obj, path, build_config) {
+# The layer object at `path` (config keys and 0-based list indexes) inside `obj`, or NULL.
+kc_nested_object <- function(obj, path) {
   for (key in path) {
     index <- suppressWarnings(as.integer(key))
     obj <- if (is.na(index)) {
       cfg <- if (is.environment(obj)) obj$get_config() else obj
       cfg[[key]]
-    } else {
+    } else if (index < length(obj)) {
       obj[[index + 1L]]
     }
-    if (is.null(obj)) return(invisible())
+    if (is.null(obj)) return(NULL)
   }
-  if (is.environment(obj) && !is.null(build_config)) assign(".__build_config__", build_config, envir = obj)
+  obj
+}
+
+# One config change of a built layer: a config entry set, or (a Sequential model built without
+# an InputLayer) an InputLayer put first, as Keras' Sequential.build() does.
+kc_apply_update <- function(obj, update) {
+  if (!is.environment(obj) || !exists(".__config__", envir = obj, inherits = FALSE)) return(invisible())
+  config <- get(".__config__", envir = obj)
+  if (!is.null(update$input_layer)) {
+    input_layer <- kc_builtin_objects[["keras.layers.InputLayer"]]
+    spec <- update$input_layer
+    config$layers <- c(list(input_layer(batch_shape = spec$batch_shape, dtype = spec$dtype)), config$layers)
+    config["build_input_shape"] <- list(spec$batch_shape)
+  } else {
+    config[update$key] <- list(update$value)
+  }
+  assign(".__config__", config, envir = obj)
   invisible()
 }
 
@@ -264,6 +286,13 @@ kc_build_sequential <- function(model) {
   report <- kc_shape_report(model, build = TRUE)
   bad <- which(report$error_class %in% "kerasconfig_error_shape")
   if (length(bad)) kc_abort(report$error_message[[bad[[1L]]]], "kerasconfig_error_shape")
+  # Keras' Sequential.build() puts an InputLayer first when the model has none: the layers
+  # move, so the engine runs again on the model as it now is.
+  updates <- if (!is.null(report$model_updates) && !is.na(report$model_updates)) config_from_json(report$model_updates)
+  if (length(updates)) {
+    for (u in updates) kc_apply_update(model, u)
+    report <- kc_shape_report(model, build = TRUE)
+  }
   kc_apply_report(model, report, build = TRUE)
   unknown <- which(report$error_class %in% "kerasconfig_error_shape_unknown" & !is.na(report$failed_inputs))
   if (length(unknown)) {

@@ -22,8 +22,13 @@ fixture_arg <- function(v) {
 
 without_ids <- function(text) gsub(', "shared_object_id": [0-9]+', "", text)
 
-# Builds a Sequential fixture case in R as a keras3 user would.
+# Layers Keras gives a random seed when none is given (RandomCrop) write it: any seed matches.
+any_seed <- function(text) gsub('"seed": [0-9]+', '"seed": <random>', text)
+
+# Builds a Sequential fixture case in R as a keras3 user would, in a fresh session as the
+# generator does (Keras' clear_session(): generated names start again).
 build_case <- function(class, case) {
+  clear_session()
   ctor <- if (is.null(keras$layers[[class]])) keras[[class]] else keras$layers[[class]]
   if (is.null(ctor)) return(NULL)
   inp <- case$inputs[[1]]
@@ -55,7 +60,7 @@ test_that("every built-in layer class builds in R as Keras builds it: shapes, pa
       } else {
         failures <- c(failures, sprintf("%s %s: shape/params differ", class, config_to_json(case$args)))
       }
-      if (identical(without_ids(save_model_config(model)), without_ids(case$config))) {
+      if (identical(any_seed(without_ids(save_model_config(model))), any_seed(without_ids(case$config)))) {
         text_ok <- text_ok + 1L
       } else {
         differ <- c(differ, class)
@@ -65,7 +70,13 @@ test_that("every built-in layer class builds in R as Keras builds it: shapes, pa
   message(sprintf("Sequential fixture cases: %d; shapes and params equal: %d; config text equal: %d; text differs: %s",
                   cases, shapes_ok, text_ok, paste(unique(differ), collapse = ", ")))
   expect_identical(failures, character())
-  expect_gte(text_ok, 150L)
+  expect_gte(text_ok, 187L)
+  # The remaining differences are the constructors' (issue 9): Bidirectional's forced
+  # zero_output_for_mask, tuples standardized from integers (Conv1DTranspose output_padding,
+  # Cropping2D/3D cropping), MelSpectrogram's sequence_length default, RNN wrapping a list of
+  # cells in StackedRNNCells, keras$Sequential() writing no compile_config.
+  expect_true(all(differ %in% c("Bidirectional", "Conv1DTranspose", "Cropping2D", "Cropping3D", "MelSpectrogram",
+                                "RNN", "Sequential")))
 })
 
 test_that("reference models: every layer's output shape and count_params() equal Keras' figures", {
@@ -112,12 +123,33 @@ test_that("incompatible shapes are classed errors naming the layer, and the mode
   expect_length(model$get_config()$layers, 1L)
 })
 
-test_that("a deferred Sequential model is built by model$build()", {
+test_that("a deferred Sequential model is built by model$build(), with the InputLayer Keras puts first", {
   model <- keras_model_sequential() |> layer_dense(3)
   expect_error(count_params(model), class = "kerasconfig_error_shape")
   model$build(c(NA, 5))
   expect_identical(count_params(model), 18)
   expect_identical(model$get_config()$build_input_shape, list(NULL, 5L))
+  # Keras 3.15.1: Sequential([Dense(3, name="d")], name="deferred").build((None, 5)); to_json().
+  clear_session()
+  deferred <- keras_model_sequential(name = "deferred") |> layer_dense(3, name = "d")
+  deferred$build(c(NA, 5))
+  keras_text <- paste0(
+    '{"module": "keras", "class_name": "Sequential", "config": {"name": "deferred", "trainable": true, "dtype": ',
+    '{"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, ',
+    '"layers": [{"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 5], ',
+    '"dtype": "float32", "sparse": false, "ragged": false, "name": "input_layer", "optional": false}, ',
+    '"registered_name": null}, {"module": "keras.layers", "class_name": "Dense", "config": {"name": "d", ',
+    '"trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, ',
+    '"registered_name": null}, "units": 3, "activation": "linear", "use_bias": true, "kernel_initializer": ',
+    '{"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null, "input_axes": null, ',
+    '"output_axes": null}, "registered_name": null}, "bias_initializer": {"module": "keras.initializers", ',
+    '"class_name": "Zeros", "config": {}, "registered_name": null}, "kernel_regularizer": null, ',
+    '"bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "quantization_config": null}, ',
+    '"registered_name": null, "build_config": {"input_shape": [null, 5]}}], "build_input_shape": [null, 5]}, ',
+    '"registered_name": null, "build_config": {"input_shape": [null, 5]}, "compile_config": {}}')
+  expect_identical(save_model_config(deferred), keras_text)
+  expect_identical(get_layer(deferred, index = 1)$input$shape, list(NULL, 5L))
+  expect_identical(count_params(layer_dense(deferred, 2)), 26)
 })
 
 test_that("custom layers answer with compute_output_shape(); without it the layers after stay unbuilt", {

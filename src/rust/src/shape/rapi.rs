@@ -4,7 +4,8 @@
 //! Failures are `kc_rust_error` lists.
 
 use super::model::{build_model, LayerReport, ModelReport, Overrides};
-use super::{BuildConfig, Built, Nested, Shapes, Variable};
+use super::updates::{layer_updates, updates};
+use super::{nested_layer, BuildConfig, Built, Nested, Shapes, Variable};
 use crate::fast::rapi::{closure, R_existsVarInFrame};
 use extendr_api::prelude::*;
 use extendr_ffi::{
@@ -35,7 +36,8 @@ fn error(class: &str, message: &str) -> Robj {
 /// (count), `params`, `trainable_params`, `non_trainable_params`, `trainable_bytes`,
 /// `non_trainable_bytes`, `output_shape` (Keras' text of the last call's outputs), `error_class`,
 /// `error_message`, `connections` (list), `tensors` (JSON text of the calls' shapes and dtypes),
-/// `failed_inputs` (JSON text), `build` (JSON text).
+/// `failed_inputs` (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and
+/// `model_updates` (JSON text: the model's own updates; with `build` only).
 #[extendr]
 fn rs_shape_model(model: &str, overrides: &str, build: bool) -> Robj {
     if model.len() > MAX_CONFIG_BYTES {
@@ -50,7 +52,7 @@ fn rs_shape_model(model: &str, overrides: &str, build: bool) -> Robj {
         Err(m) => return error("kerasconfig_error_shape", &m),
     };
     match build_model(&model, &overrides) {
-        Ok(report) => columns(&report, build),
+        Ok(report) => columns(&report, build.then_some(&model)),
         Err(e) => error(e.class(), &e.message()),
     }
 }
@@ -155,12 +157,39 @@ fn nested_json(n: &Nested) -> Value {
     json!({ "path": n.path, "build_config": n.build_config.to_json() })
 }
 
-fn build_json(b: &Built) -> String {
-    json!({ "build_config": b.build_config.to_json(), "nested": b.nested.iter().map(nested_json).collect::<Vec<_>>() })
-        .to_string()
+/// What R applies to a layer it builds: build_configs (its own and its nested layers') and the
+/// config changes building makes (updates.rs). `model` is the serialized model.
+fn build_json(model: &Value, l: &LayerReport, b: &Built) -> String {
+    let updates = layer_config(model, &l.name).map_or_else(Vec::new, |(class, config)| updates(class, config, b));
+    json!({
+        "build_config": b.build_config.to_json(),
+        "nested": b.nested.iter().map(nested_json).collect::<Vec<_>>(),
+        "updates": updates,
+    })
+    .to_string()
 }
 
-fn columns(r: &ModelReport, build: bool) -> Robj {
+/// The `(class_name, config)` of the layer named `name` in a serialized model.
+fn layer_config<'a>(model: &'a Value, name: &str) -> Option<(&'a str, &'a Value)> {
+    let layers = model.get("config")?.get("layers")?.as_array()?;
+    layers.iter().find_map(|e| {
+        let (class, config) = nested_layer(e)?;
+        let own = e.get("name").or_else(|| config.get("name")).and_then(Value::as_str);
+        (own == Some(name)).then_some((class, config))
+    })
+}
+
+/// The config changes building makes to the model itself (a Sequential model without an
+/// InputLayer gets one), as JSON text.
+fn model_updates(model: &Value, r: &ModelReport) -> Option<String> {
+    let (class, config) = nested_layer(model)?;
+    let inputs = r.inputs.clone()?;
+    let mut out = Vec::new();
+    layer_updates(&[], class, config, &BuildConfig::InputShape(inputs), &mut out);
+    Some(Value::Array(out).to_string())
+}
+
+fn columns(r: &ModelReport, build: Option<&Value>) -> Robj {
     let ls = &r.layers;
     let text = |f: &dyn Fn(&LayerReport) -> Option<String>| -> Robj {
         Robj::from(ls.iter().map(f).collect::<Vec<Option<String>>>())
@@ -193,7 +222,8 @@ fn columns(r: &ModelReport, build: bool) -> Robj {
         connections = connections,
         tensors = text(&|l| Some(tensors_json(l))),
         failed_inputs = text(&|l| l.failed_inputs.as_ref().map(|s| s.to_json().to_string())),
-        build = text(&|l| if build { l.built.as_ref().map(build_json) } else { None })
+        build = text(&|l| build.and_then(|m| l.built.as_ref().map(|b| build_json(m, l, b)))),
+        model_updates = Robj::from(build.and_then(|m| model_updates(m, r)))
     );
     out.into()
 }
