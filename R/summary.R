@@ -94,12 +94,23 @@ kc_summary_rows <- function(model) {
   } else {
     rep(NA_character_, length(layers))
   }
+  params <- pick("trainable_params", 0)
+  frozen_params <- pick("non_trainable_params", 0)
+  bytes <- pick("trainable_bytes", 0)
+  frozen_bytes <- pick("non_trainable_bytes", 0)
+  # Keras' `layer.trainable = False` makes all the layer's variables non-trainable: a layer frozen
+  # after its model was built (or loaded) counts as frozen.
+  frozen <- trainable %in% FALSE
+  frozen_params[frozen] <- frozen_params[frozen] + params[frozen]
+  params[frozen] <- 0
+  frozen_bytes[frozen] <- frozen_bytes[frozen] + bytes[frozen]
+  bytes[frozen] <- 0
   data.frame(layer = names(layers) %||% character(),
              class = vapply(layers, function(l) kc_class_info(kc_class_of(l))$classname, "", USE.NAMES = FALSE),
              output_shape = pick("output_shape", "?"), params = ifelse(built, pick("params", 0), 0), built = built,
              connected_to = connected, trainable = trainable,
-             trainable_params = pick("trainable_params", 0), non_trainable_params = pick("non_trainable_params", 0),
-             trainable_bytes = pick("trainable_bytes", 0), non_trainable_bytes = pick("non_trainable_bytes", 0),
+             trainable_params = params, non_trainable_params = frozen_params,
+             trainable_bytes = bytes, non_trainable_bytes = frozen_bytes,
              stringsAsFactors = FALSE, row.names = NULL)
 }
 

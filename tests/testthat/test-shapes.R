@@ -200,6 +200,9 @@ test_that("summary() of Functional models read from Python's configs: Connected 
   capture.output(table <- summary(frozen))
   expect_identical(table$trainable, c(NA, NA, FALSE, NA, TRUE, TRUE))
   expect_identical(sum(table$non_trainable_params), 208)
+  # Python froze the layer after building the model: freezing it after loading does the same.
+  set_config(get_layer(model, "shared"), trainable = FALSE)
+  expect_identical(summary_text(model, show_trainable = TRUE), fx$functional_frozen)
 })
 
 # Python's Scaled layer of tools/gen-summary-fixtures.py, in R.
