@@ -120,8 +120,7 @@ kc_unique_weight_name <- function(self) {
 # A layer's variable dtype from its `dtype` (a policy name, a DTypePolicy, or NULL): mixed
 # policies keep float32 variables; quantized ones (`int8_from_float32`) their source dtype.
 kc_variable_dtype <- function(dtype) {
-  name <- if (is.null(dtype)) "float32" else if (is.environment(dtype)) dtype$get_config()$name
-          else if (is.list(dtype)) dtype$config$name else dtype
+  name <- if (is.environment(dtype)) dtype$get_config()$name else if (is.list(dtype)) dtype$config$name else dtype
   if (!kc_is_string(name)) return("float32")
   if (startsWith(name, "mixed_")) return("float32")
   if (grepl("_from_", name, fixed = TRUE)) return(sub(".*_from_", "", name))

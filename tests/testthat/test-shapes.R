@@ -242,6 +242,10 @@ test_that("custom layers' variables come from self$add_weight() in initialize() 
   expect_identical(sc$kernel$initializer, "glorot_uniform")
   written <- config_from_json(save_model_config(model))
   expect_identical(written$config$layers[[2]]$build_config, list(input_shape = list(NULL, 3L)))
+  # Keras 3.15.1: under mixed_float16 the variables are float32; a dtype given stays.
+  mixed <- add(keras_model_sequential(input_shape = 3), layer_scaled(4, name = "sc", dtype = "mixed_float16"))
+  expect_identical(get_layer(mixed, "sc")$kernel$dtype, "float32")
+  expect_identical(get_layer(mixed, "sc")$step$dtype, "int64")
 })
 
 test_that("add_weight() refuses what Keras refuses, with classed errors naming the layer", {
