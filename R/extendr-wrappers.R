@@ -114,7 +114,22 @@ rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)
 rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 
 # Builds the serialized model `model` (JSON text). `overrides` (JSON text) gives the results
-# of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables"}}`.
-# Returns the report as JSON text.
-rs_shape_model <- function(model, overrides) .Call(wrap__rs_shape_model, model, overrides)
+# of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables",
+# "input_shape"}}`. With `build`, each layer's build_config and those of the layers nested in
+# it come too (column `build`, JSON text), for a model being built in R.
+# Returns a named list of columns: `name`, `class`, `built`, `nodes` (call count), `variables`
+# (count), `params`, `trainable_params`, `non_trainable_params`, `trainable_bytes`,
+# `non_trainable_bytes`, `output_shape` (Keras' text of the last call's outputs), `error_class`,
+# `error_message`, `connections` (list), `tensors` (JSON text of the calls' shapes and dtypes),
+# `failed_inputs` (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and
+# `model_updates` (JSON text: the model's own updates; with `build` only).
+rs_shape_model <- function(model, overrides, build) .Call(wrap__rs_shape_model, model, overrides, build)
+
+# Links the layer objects of a model to it: in each layer environment of `layers` (a list
+# named by the layers' names in the model), `.__shape_of__` becomes `list(model, name)`, and
+# `output` and `input` become active bindings whose functions have `bodies$output` and
+# `bodies$input` as bodies and the layer as environment (unless the layer has bindings of those
+# names). What R would do in a loop over the layers, without an R closure call per layer.
+# Locked environments and elements that are not environments are left alone.
+rs_bind_layers <- function(model, layers, bodies) .Call(wrap__rs_bind_layers, model, layers, bodies)
 

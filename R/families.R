@@ -33,6 +33,12 @@ kc_root_layer <- kc_new_class("Layer", list(
     config["dtype"] <- list(kc_dtype_policy_config(self$dtype))
     if (!is.null(self$activity_regularizer)) config["activity_regularizer"] <- list(self$activity_regularizer)
     config
+  },
+  add_weight = function(shape = NULL, initializer = NULL, dtype = NULL, trainable = TRUE, autocast = TRUE,
+                        regularizer = NULL, constraint = NULL, aggregation = "none",
+                        overwrite_with_gradient = FALSE, name = NULL) {
+    kc_add_weight(self, shape, initializer, dtype, trainable, autocast, regularizer, constraint, aggregation,
+                  overwrite_with_gradient, name)
   }
 ), inherit = NULL, parent_env = environment(), module = "keras", root = TRUE)
 
@@ -113,6 +119,16 @@ kc_family <- function(root, classname, members, inherit, parent_env) {
 #' Keras base class records in its config (a layer's `name`, `trainable`
 #' and `dtype`; a loss's `name` and `reduction`; ...), plus, when the class
 #' defines no `get_config`, the arguments it was constructed with.
+#'
+#' Layers have keras3's `self$add_weight(shape = NULL, initializer = NULL,
+#' dtype = NULL, trainable = TRUE, autocast = TRUE, regularizer = NULL,
+#' constraint = NULL, aggregation = "none", overwrite_with_gradient = FALSE,
+#' name = NULL)`. Called in `build(input_shape)` (or `initialize()`), it
+#' declares a variable of the layer: with `compute_output_shape(input_shape)`,
+#' that is how a custom layer in a model reports its parameters to
+#' [count_params()] and `summary()`. It returns the variable's description
+#' (a `keras_variable` list: `name`, `path`, `shape`, `dtype`, `trainable`,
+#' `initializer`, ...); kerasconfig holds no values.
 #'
 #' @inheritParams new_keras_class
 #' @param initialize,call,build,get_config,update_state,result

@@ -12,11 +12,12 @@ kc_sequential_from_config <- function(config) {
   if (!is.list(layers) || !is.null(names(layers))) {
     kc_abort("The 'layers' of a Sequential model configuration must be a list.", "kerasconfig_error_config")
   }
-  text <- kc_model_json("Sequential", config)
+  source <- list(class_name = "Sequential", config = config)
   config["layers"] <- list(kc_deserialize_nested(layers, "layers"))
   kc_check_layers(config$layers)
-  kc_check_unique_names(vapply(config$layers, kc_layer_name, ""))
-  kc_with_shapes(kc_model_instance(cls, config), text)
+  layer_names <- vapply(config$layers, kc_layer_name, "")
+  kc_check_unique_names(layer_names)
+  kc_with_shapes(kc_model_instance(cls, config), source, structure(config$layers, names = layer_names))
 }
 
 kc_functional_from_config <- function(config) {
@@ -36,24 +37,9 @@ kc_functional_from_config <- function(config) {
   kc_check_layers(lapply(entries, `[[`, "layer"))
   counts <- kc_validate_graph(names, lapply(entries, `[[`, "layer"), lapply(entries, `[[`, "inbound_nodes"))
   for (key in c("input_layers", "output_layers")) kc_validate_endpoints(config[[key]], key, counts)
-  text <- kc_model_json("Functional", config)
+  source <- list(class_name = "Functional", config = config)
   config["layers"] <- list(entries)
-  kc_with_shapes(kc_model_instance(cls, config), text)
-}
-
-# A model config's JSON for the shape engine, or NULL when it holds values JSON cannot.
-kc_model_json <- function(class_name, config) {
-  tryCatch(config_to_json(list(class_name = class_name, config = config)), error = function(e) NULL)
-}
-
-# A deserialized model knows its layers' shapes: Keras builds it on load. Configs the engine
-# cannot follow (shapes Keras itself would refuse) leave the model without them, not failing.
-kc_with_shapes <- function(model, text) {
-  if (!is.null(text)) {
-    report <- tryCatch(kc_shape_report(model, text), kerasconfig_error = function(e) NULL)
-    if (!is.null(report)) kc_apply_report(model, report)
-  }
-  model
+  kc_with_shapes(kc_model_instance(cls, config), source, structure(lapply(entries, `[[`, "layer"), names = names))
 }
 
 # Deserializes the elements of `config[[key]]` (each with its own path), in one pass through the

@@ -2,23 +2,23 @@
 # model's config, lets custom R layers answer for themselves (`compute_output_shape()`, `build()`
 # with `self$add_weight()`), and records the results on the model and its layers.
 
-# The engine's report for a model: one entry per layer (nodes with input and output shapes,
-# variables, params, build_config, nested build_configs, or an error). `text` is the model's
-# config JSON when the caller has it already.
-kc_shape_report <- function(model, text = NULL) {
+# The engine's report for a model (rs_shape_model's columns, one row per layer), with custom
+# layers' own answers: a layer the engine has no rule for, whose class has
+# compute_output_shape(), is built in R and the model run again with its result. `text` is the
+# model's config JSON when the caller has it already; `layers` its layer objects by name.
+kc_shape_report <- function(model, text = NULL, build = FALSE, layers = NULL) {
   text <- text %||% config_to_json(serialize_keras_object(model))
-  layers <- kc_model_layer_objects(model)
   overrides <- list()
   repeat {
-    report <- config_from_json(kc_check(rs_shape_model(text, if (length(overrides)) config_to_json(overrides) else "")))
+    report <- kc_check(rs_shape_model(text, if (length(overrides)) config_to_json(overrides) else "", build))
+    waiting <- which(report$error_class %in% "kerasconfig_error_shape_unknown" & !is.na(report$failed_inputs))
+    if (length(waiting)) layers <- layers %||% kc_model_layer_objects(model)
     added <- FALSE
-    for (l in report$layers) {
-      inputs <- l$failed_inputs
-      if (is.null(inputs) || !identical(l$error$class, "kerasconfig_error_shape_unknown")) next
-      key <- sprintf("%s#%d", l$name, length(l$nodes))
-      obj <- layers[[l$name]]
+    for (i in waiting) {
+      key <- sprintf("%s#%d", report$name[[i]], report$nodes[[i]])
+      obj <- layers[[report$name[[i]]]]
       if (!is.null(overrides[[key]]) || is.null(obj) || !is.function(obj$compute_output_shape)) next
-      overrides[[key]] <- kc_custom_build(obj, inputs)
+      overrides[[key]] <- kc_custom_build(obj, config_from_json(report$failed_inputs[[i]]))
       added <- TRUE
     }
     if (!added) return(report)
@@ -47,86 +47,220 @@ kc_shape_from_r <- function(shape, what) {
   lapply(shape, kc_shape_from_r, what = what)
 }
 
-# What a custom layer says about itself: its `compute_output_shape()` and the variables its
-# `build()` creates with `self$add_weight()`.
+# What a custom layer says about itself: its `compute_output_shape()` and the variables it has:
+# those its `initialize()` made and those its `build()` makes, with `self$add_weight()`. A model
+# is built again whenever a layer is added to it, so build-time variables start afresh each time.
 kc_custom_build <- function(layer, inputs) {
   name <- kc_layer_name(layer)
   out <- kc_shape_from_r(layer$compute_output_shape(inputs), sprintf("compute_output_shape() of layer '%s'", name))
-  variables <- list()
+  built <- list()
   if (is.function(layer$build)) {
-    assign(".__weights__", list(), envir = layer)
+    assign(".__build_weights__", list(), envir = layer)
+    assign(".__building__", TRUE, envir = layer)
+    on.exit(assign(".__building__", FALSE, envir = layer))
     layer$build(inputs)
-    variables <- lapply(get0(".__weights__", envir = layer, inherits = FALSE) %||% list(), function(w) {
-      list(path = paste0(name, "/", w$name), shape = as.list(as.integer(w$shape)), dtype = w$dtype,
-           trainable = isTRUE(w$trainable) && !isFALSE(layer$trainable))
-    })
+    built <- get(".__build_weights__", envir = layer)
   }
+  weights <- c(get0(".__weights__", envir = layer, inherits = FALSE), built)
+  frozen <- isFALSE(layer$trainable)
+  variables <- lapply(weights, function(w) {
+    list(path = paste0(name, "/", w$name), shape = as.list(w$shape), dtype = w$dtype, trainable = w$trainable && !frozen)
+  })
   list(outputs = out, variables = variables, input_shape = inputs)
 }
 
-# Records the report on the model and its layers: each layer's nodes and variables (for
-# `count_params()`, `layer$output`, `summary()`); with `build`, also the build_configs Keras
-# records when it builds the layers (the model is being built in R).
-kc_apply_report <- function(model, report, build = FALSE) {
-  layers <- kc_model_layer_objects(model)
-  for (l in report$layers) {
-    obj <- layers[[l$name]]
-    if (is.null(obj) || !is.environment(obj)) next
-    assign(".__shape__", l, envir = obj)
-    kc_bind_tensors(obj)
-    if (build && !is.null(l$params)) {
-      if (!is.null(l$build_config)) assign(".__build_config__", l$build_config, envir = obj)
-      for (n in l$nested) kc_set_nested_build_config(obj, n$path, n$build_config)
-    }
+# Keras' Layer.add_weight(): a variable of the layer (the description the shape engine counts
+# and summary() shows; kerasconfig holds no values). In build() it is one of the variables the
+# build makes; elsewhere (initialize()) the layer has it from then on.
+kc_add_weight <- function(self, shape, initializer, dtype, trainable, autocast, regularizer, constraint, aggregation,
+                          overwrite_with_gradient, name) {
+  layer <- kc_layer_name(self)
+  if (is.character(shape)) {
+    kc_abort(sprintf("`name` must be passed as a keyword argument. Received: add_weight('%s', ...). Use: add_weight(shape=..., name='%s').",
+                     shape[[1L]], shape[[1L]]), "kerasconfig_error_value")
   }
-  assign(".__shape_report__", report, envir = model)
+  if (!is.null(name) && (!kc_is_string(name) || grepl("/", name, fixed = TRUE))) {
+    kc_abort(sprintf("Argument `name` must be a string and cannot contain character `/`. Received: name=%s (layer '%s')",
+                     kc_describe(name), layer), "kerasconfig_error_value")
+  }
+  if (is.list(shape)) shape <- vapply(shape, function(d) if (is.null(d)) NA_real_ else as.numeric(d)[1L], 0)
+  if (is.logical(shape) && all(is.na(shape))) shape <- as.numeric(shape)
+  if (!is.null(shape) && (!is.numeric(shape) || any(shape < 0 | shape != round(shape), na.rm = TRUE))) {
+    kc_abort(sprintf("Cannot convert '%s' to a shape (layer '%s').", paste(format(shape), collapse = ", "), layer),
+             "kerasconfig_error_value")
+  }
+  building <- isTRUE(get0(".__building__", envir = self, inherits = FALSE))
+  store <- if (building) ".__build_weights__" else ".__weights__"
+  weights <- get0(store, envir = self, inherits = FALSE) %||% list()
+  name <- name %||% kc_unique_weight_name(self)
+  if (anyNA(shape)) {
+    kc_abort(sprintf("Shapes used to initialize variables must be fully-defined (no `None` dimensions). Received: shape=%s for variable path='%s/%s'",
+                     kc_shape_text(lapply(shape, function(d) if (is.na(d)) NULL else d)), layer, name), "kerasconfig_error_value")
+  }
+  dtype <- if (is.null(dtype)) kc_variable_dtype(self$dtype) else kc_dtype_name(dtype)
+  variable <- structure(list(name = name, path = paste0(layer, "/", name), shape = as.integer(shape %||% integer()),
+                             dtype = dtype, trainable = isTRUE(trainable),
+                             initializer = initializer %||% if (grepl("float", dtype)) "glorot_uniform" else "zeros",
+                             autocast = autocast, regularizer = regularizer, constraint = constraint,
+                             aggregation = aggregation, overwrite_with_gradient = overwrite_with_gradient),
+                        class = "keras_variable")
+  weights[[length(weights) + 1L]] <- variable
+  assign(store, weights, envir = self)
+  invisible(variable)
+}
+
+# Keras names unnamed variables `variable`, `variable_1`, ... (here: in each layer).
+kc_unique_weight_name <- function(self) {
+  taken <- vapply(c(get0(".__weights__", envir = self, inherits = FALSE),
+                    get0(".__build_weights__", envir = self, inherits = FALSE)), `[[`, "", "name")
+  n <- sum(taken == "variable" | grepl("^variable_[0-9]+$", taken))
+  if (n == 0L) "variable" else paste0("variable_", n)
+}
+
+# A layer's variable dtype from its `dtype` (a policy name, a DTypePolicy, or NULL): mixed
+# policies keep float32 variables; quantized ones (`int8_from_float32`) their source dtype.
+kc_variable_dtype <- function(dtype) {
+  name <- if (is.environment(dtype)) dtype$get_config()$name else if (is.list(dtype)) dtype$config$name else dtype
+  if (!kc_is_string(name)) return("float32")
+  if (startsWith(name, "mixed_")) return("float32")
+  if (grepl("_from_", name, fixed = TRUE)) return(sub(".*_from_", "", name))
+  name
+}
+
+kc_dtype_name <- function(dtype) {
+  if (!kc_is_string(dtype)) kc_abort("`dtype` must be a string such as \"float32\".", "kerasconfig_error_type")
+  dtype
+}
+
+# ---- where models and layers keep their shapes ----------------------------------------------------
+
+# A deserialized model knows its layers' shapes: Keras builds it on load. The engine runs on the
+# config as it was loaded (`source`, kept as is), on first use of a shape or a count; a config it
+# cannot follow (shapes Keras itself would refuse) leaves the model without them, not failing.
+# `layers`: the model's layer objects (named by their names in the model, or unnamed).
+kc_with_shapes <- function(model, source, layers) {
+  assign(".__shape_source__", source, envir = model)
+  if (is.null(names(layers))) names(layers) <- vapply(layers, kc_layer_name, "")
+  kc_bind_layers(model, layers)
+  model
+}
+
+# The model's report: computed now if the model has a config waiting for it; NULL when unknown.
+kc_model_report <- function(model) {
+  report <- get0(".__shape_report__", envir = model, inherits = FALSE)
+  if (!is.null(report)) return(report)
+  source <- get0(".__shape_source__", envir = model, inherits = FALSE)
+  if (is.null(source)) return(NULL)
+  rm(".__shape_source__", envir = model)
+  text <- tryCatch(config_to_json(source), error = function(e) NULL)
+  if (is.null(text)) return(NULL)
+  report <- tryCatch(kc_shape_report(model, text), kerasconfig_error = function(e) NULL)
+  if (!is.null(report)) assign(".__shape_report__", report, envir = model)
+  report
+}
+
+# Each layer points at its model and its name there (the model's report has its row), and gets
+# `layer$output` and `layer$input`: active bindings (unless the layer has fields of those names)
+# whose functions have the layer object as environment. The loop is Rust's (rs_bind_layers): it
+# runs for every deserialized model, and an R loop over MobileNetV2's layers took a third of
+# deserializing it.
+kc_bind_layers <- function(model, layers) {
+  kc_check(rs_bind_layers(model, layers, kc_tensor_bodies))
   invisible(model)
 }
 
-# The layer object at `path` (config keys and 0-based list indexes) inside `obj`.
-kc_set_nested_build_config <- function(obj, path, build_config) {
+# The bodies of those functions. Layer objects have the empty environment as parent, so a body
+# holds the functions it calls rather than their names: it passes its environment's parent
+# (the layer) to kc_layer_tensor.
+kc_tensor_bodies <- local({
+  call_for <- function(side) {
+    as.call(list(function(obj, side) kc_layer_tensor(obj, side), as.call(list(parent.env, as.call(list(environment)))),
+                 side))
+  }
+  list(output = call_for("output"), input = call_for("input"))
+})
+
+# The report and row of a layer of a model: `list(report, i)`, or NULL.
+kc_layer_row <- function(obj) {
+  at <- get0(".__shape_of__", envir = obj, inherits = FALSE)
+  if (is.null(at)) return(NULL)
+  report <- kc_model_report(at[[1L]])
+  i <- match(at[[2L]], report$name)
+  if (is.na(i)) NULL else list(report = report, i = i)
+}
+
+# Records a report computed now on the model and its layers; with `build`, also what Keras
+# records when it builds the layers (the model is being built in R): build_configs, and the
+# config changes building makes (`updates`, src/rust/src/shape/updates.rs), applied after the
+# build_configs as their paths index the layer lists as they were.
+kc_apply_report <- function(model, report, build = FALSE) {
+  if (exists(".__shape_source__", envir = model, inherits = FALSE)) rm(".__shape_source__", envir = model)
+  assign(".__shape_report__", report, envir = model)
+  layers <- kc_model_layer_objects(model)
+  kc_bind_layers(model, layers)
+  if (build) {
+    for (i in which(!is.na(report$build))) {
+      obj <- layers[[report$name[[i]]]]
+      if (!is.environment(obj)) next
+      b <- config_from_json(report$build[[i]])
+      if (!is.null(b$build_config)) assign(".__build_config__", b$build_config, envir = obj)
+      for (n in b$nested) {
+        target <- kc_nested_object(obj, n$path)
+        if (is.environment(target) && !is.null(n$build_config)) assign(".__build_config__", n$build_config, envir = target)
+      }
+      for (u in b$updates) kc_apply_update(kc_nested_object(obj, u$path), u)
+    }
+  }
+  invisible(model)
+}
+
+# The layer object at `path` (config keys and 0-based list indexes) inside `obj`, or NULL.
+kc_nested_object <- function(obj, path) {
   for (key in path) {
     index <- suppressWarnings(as.integer(key))
     obj <- if (is.na(index)) {
       cfg <- if (is.environment(obj)) obj$get_config() else obj
       cfg[[key]]
-    } else {
+    } else if (index < length(obj)) {
       obj[[index + 1L]]
     }
-    if (is.null(obj)) return(invisible())
+    if (is.null(obj)) return(NULL)
   }
-  if (is.environment(obj) && !is.null(build_config)) assign(".__build_config__", build_config, envir = obj)
+  obj
+}
+
+# One config change of a built layer: a config entry set, or (a Sequential model built without
+# an InputLayer) an InputLayer put first, as Keras' Sequential.build() does.
+kc_apply_update <- function(obj, update) {
+  if (!is.environment(obj) || !exists(".__config__", envir = obj, inherits = FALSE)) return(invisible())
+  config <- get(".__config__", envir = obj)
+  if (!is.null(update$input_layer)) {
+    input_layer <- kc_builtin_objects[["keras.layers.InputLayer"]]
+    spec <- update$input_layer
+    config$layers <- c(list(input_layer(batch_shape = spec$batch_shape, dtype = spec$dtype)), config$layers)
+    config["build_input_shape"] <- list(spec$batch_shape)
+  } else {
+    config[update$key] <- list(update$value)
+  }
+  assign(".__config__", config, envir = obj)
   invisible()
 }
 
-# `layer$output` and `layer$input`: symbolic tensors of the layer's first call.
-kc_bind_tensors <- function(obj) {
-  for (what in c("output", "input")) {
-    if (exists(what, envir = obj, inherits = FALSE) && !bindingIsActive(what, obj)) next
-    if (exists(what, envir = obj, inherits = FALSE)) next
-    local({
-      side <- what
-      makeActiveBinding(side, function() kc_layer_tensor(obj, side), obj)
-    })
-  }
-}
-
+# `layer$output` and `layer$input`: symbolic tensors of the layer's first call (Keras'
+# `layer.output`).
 kc_layer_tensor <- function(obj, side) {
-  info <- get0(".__shape__", envir = obj, inherits = FALSE)
-  name <- kc_layer_name(obj)
-  if (is.null(info) || !length(info$nodes)) {
-    kc_abort(sprintf("The layer '%s' has never been called and thus has no defined %s.", name, side),
+  row <- kc_layer_row(obj)
+  nodes <- if (!is.null(row) && row$report$nodes[[row$i]] > 0L) config_from_json(row$report$tensors[[row$i]])
+  if (!length(nodes)) {
+    kc_abort(sprintf("The layer '%s' has never been called and thus has no defined %s.", kc_layer_name(obj), side),
              "kerasconfig_error_shape")
   }
-  # Keras' `layer.output`: the tensors of the layer's first call.
-  node <- info$nodes[[1L]]
+  node <- nodes[[1L]]
   shapes <- if (side == "output") node$outputs else node$inputs
   dtypes <- node$dtypes
   if (kc_is_flat_shape(shapes)) return(keras_symbolic_tensor(shapes, dtypes[[1L]] %||% "float32"))
-  i <- 0L
-  lapply(shapes, function(s) {
-    i <<- i + 1L
-    keras_symbolic_tensor(s, dtypes[[min(i, length(dtypes))]] %||% "float32")
+  lapply(seq_along(shapes), function(i) {
+    keras_symbolic_tensor(shapes[[i]], dtypes[[min(i, length(dtypes))]] %||% "float32")
   })
 }
 
@@ -148,20 +282,23 @@ kc_build_sequential <- function(model) {
   config["build_input_shape"] <- list(shape)
   assign(".__config__", config, envir = model)
   assign(".__build_config__", list(input_shape = shape), envir = model)
-  report <- kc_shape_report(model)
-  for (l in report$layers) {
-    if (identical(l$error$class, "kerasconfig_error_shape")) {
-      kc_abort(l$error$message, "kerasconfig_error_shape")
-    }
+  report <- kc_shape_report(model, build = TRUE)
+  bad <- which(report$error_class %in% "kerasconfig_error_shape")
+  if (length(bad)) kc_abort(report$error_message[[bad[[1L]]]], "kerasconfig_error_shape")
+  # Keras' Sequential.build() puts an InputLayer first when the model has none: the layers
+  # move, so the engine runs again on the model as it now is.
+  updates <- if (!is.null(report$model_updates) && !is.na(report$model_updates)) config_from_json(report$model_updates)
+  if (length(updates)) {
+    for (u in updates) kc_apply_update(model, u)
+    report <- kc_shape_report(model, build = TRUE)
   }
   kc_apply_report(model, report, build = TRUE)
-  unknown <- Filter(function(l) identical(l$error$class, "kerasconfig_error_shape_unknown") && !is.null(l$failed_inputs),
-                    report$layers)
+  unknown <- which(report$error_class %in% "kerasconfig_error_shape_unknown" & !is.na(report$failed_inputs))
   if (length(unknown)) {
     kc_warn(sprintf(paste("kerasconfig does not know the output shape of layer '%s' (%s): the layers after it are",
                           "left unbuilt (no build_config). Give its class a compute_output_shape() method;",
                           "Python Keras builds them when it loads the model."),
-                    unknown[[1L]]$name, unknown[[1L]]$class), "kerasconfig_warning_shape")
+                    report$name[[unknown[[1L]]]], report$class[[unknown[[1L]]]]), "kerasconfig_warning_shape")
   }
   invisible(model)
 }

@@ -16,20 +16,23 @@
 #' count_params(model)
 #' count_params(get_layer(model, index = 1))
 count_params <- function(object) {
-  info <- if (is.environment(object)) get0(".__shape__", envir = object, inherits = FALSE)
-  if (inherits(object, "keras_models") && is.null(info$params)) {
-    rows <- kc_summary_rows(object)
-    if (any(!rows$built)) {
+  row <- if (is.environment(object)) kc_layer_row(object)
+  if (inherits(object, "keras_models") && (is.null(row) || !row$report$built[[row$i]])) {
+    report <- kc_model_report(object)
+    layers <- names(kc_visible_layers(object))
+    i <- match(layers, report$name)
+    unbuilt <- if (is.null(report)) rep(TRUE, length(layers)) else !(report$built[i] %in% TRUE)
+    if (any(unbuilt)) {
       kc_abort(sprintf("You tried to call `count_params` on model '%s', but it isn't built (layer '%s' is not).",
-                       object$get_config()$name, rows$layer[!rows$built][[1L]]), "kerasconfig_error_shape")
+                       object$get_config()$name, layers[unbuilt][[1L]]), "kerasconfig_error_shape")
     }
-    return(sum(rows$params))
+    return(sum(report$params[i]))
   }
-  if (is.null(info$params)) {
+  if (is.null(row) || !row$report$built[[row$i]]) {
     kc_abort(sprintf(paste("You tried to call `count_params` on layer '%s', but the layer isn't built.",
                            "Add it to a model with an input shape."), kc_layer_name(object)), "kerasconfig_error_shape")
   }
-  as.numeric(info$params)
+  row$report$params[[row$i]]
 }
 
 #' Retrieve a layer of a model
@@ -77,46 +80,42 @@ kc_visible_layers <- function(model) {
 
 # One row per visible layer: name, class, output shape text, params, connections, weights.
 kc_summary_rows <- function(model) {
-  report <- get0(".__shape_report__", envir = model, inherits = FALSE)
-  entries <- if (is.null(report)) list() else report$layers
-  names(entries) <- vapply(entries, `[[`, "", "name")
+  report <- kc_model_report(model)
   layers <- kc_visible_layers(model)
-  functional <- inherits(model, "Functional")
-  rows <- lapply(names(layers), function(nm) {
-    layer <- layers[[nm]]
-    e <- entries[[nm]]
-    built <- !is.null(e$params)
-    nodes <- e$nodes %||% list()
-    shape <- if (length(nodes)) kc_shape_text(nodes[[length(nodes)]]$outputs) else "?"
-    vars <- e$variables %||% list()
-    size <- function(v) prod(as.numeric(unlist(v$shape)))
-    bytes <- function(v) size(v) * kc_dtype_bytes(v$dtype)
-    trainable <- Filter(function(v) isTRUE(v$trainable), vars)
-    frozen <- Filter(function(v) !isTRUE(v$trainable), vars)
-    connected <- if (functional) kc_connections(e) else NA_character_
-    data.frame(layer = nm, class = kc_class_info(kc_class_of(layer))$classname, output_shape = shape,
-               params = if (built) sum(vapply(vars, size, 0)) else 0, built = built, connected_to = connected,
-               trainable = if (!length(vars)) NA else !isFALSE(layer$get_config()$trainable),
-               trainable_params = sum(vapply(trainable, size, 0)), non_trainable_params = sum(vapply(frozen, size, 0)),
-               trainable_bytes = sum(vapply(trainable, bytes, 0)), non_trainable_bytes = sum(vapply(frozen, bytes, 0)),
-               stringsAsFactors = FALSE)
-  })
-  do.call(rbind, rows) %||% data.frame(layer = character(), class = character(), output_shape = character(),
-                                       params = numeric(), built = logical(), connected_to = character(),
-                                       trainable = logical(), trainable_params = numeric(),
-                                       non_trainable_params = numeric(), trainable_bytes = numeric(),
-                                       non_trainable_bytes = numeric())
-}
-
-kc_dtype_bytes <- function(dtype) {
-  bits <- suppressWarnings(as.numeric(sub("^[a-z]*", "", dtype %||% "float32")))
-  if (identical(dtype, "bool")) return(1)
-  if (is.na(bits)) 4 else bits / 8
+  i <- match(names(layers), report$name)
+  known <- !is.na(i)
+  built <- if (is.null(report)) known else report$built[i] %in% TRUE
+  pick <- function(column, otherwise) ifelse(known, report[[column]][i], otherwise)
+  has_variables <- pick("variables", 0L) > 0L
+  trainable <- rep(NA, length(layers))
+  trainable[has_variables] <- vapply(layers[has_variables], function(l) !isFALSE(l$get_config()$trainable), TRUE)
+  connected <- if (inherits(model, "Functional")) {
+    vapply(seq_along(layers), function(k) kc_connections(if (known[[k]]) report$connections[[i[[k]]]]), "")
+  } else {
+    rep(NA_character_, length(layers))
+  }
+  params <- pick("trainable_params", 0)
+  frozen_params <- pick("non_trainable_params", 0)
+  bytes <- pick("trainable_bytes", 0)
+  frozen_bytes <- pick("non_trainable_bytes", 0)
+  # Keras' `layer.trainable = False` makes all the layer's variables non-trainable: a layer frozen
+  # after its model was built (or loaded) counts as frozen.
+  frozen <- trainable %in% FALSE
+  frozen_params[frozen] <- frozen_params[frozen] + params[frozen]
+  params[frozen] <- 0
+  frozen_bytes[frozen] <- frozen_bytes[frozen] + bytes[frozen]
+  bytes[frozen] <- 0
+  data.frame(layer = names(layers) %||% character(),
+             class = vapply(layers, function(l) kc_class_info(kc_class_of(l))$classname, "", USE.NAMES = FALSE),
+             output_shape = pick("output_shape", "?"), params = ifelse(built, pick("params", 0), 0), built = built,
+             connected_to = connected, trainable = trainable,
+             trainable_params = params, non_trainable_params = frozen_params,
+             trainable_bytes = bytes, non_trainable_bytes = frozen_bytes,
+             stringsAsFactors = FALSE, row.names = NULL)
 }
 
 # "Connected to": every input tensor of every call, `layer[node][tensor]`.
-kc_connections <- function(entry) {
-  refs <- entry$connections %||% character()
+kc_connections <- function(refs) {
   if (!length(refs)) "-" else paste(refs, collapse = ", ")
 }
 
@@ -235,12 +234,10 @@ kc_format_summary <- function(model, line_length = NULL, positions = NULL, show_
 
 # Keras prints a Functional model whose graph is a chain like a Sequential one.
 kc_sequential_like <- function(model) {
-  report <- get0(".__shape_report__", envir = model, inherits = FALSE)
+  report <- kc_model_report(model)
   if (is.null(report)) return(FALSE)
-  refs <- unlist(lapply(report$layers, function(l) l$connections))
-  inputs <- sum(vapply(report$layers, function(l) identical(l$class, "InputLayer"), TRUE))
-  calls <- vapply(report$layers, function(l) length(l$connections %||% character()), 0L)
-  inputs <= 1L && all(calls <= 1L) && !anyDuplicated(refs)
+  refs <- unlist(report$connections)
+  sum(report$class == "InputLayer") <= 1L && all(lengths(report$connections) <= 1L) && !anyDuplicated(refs)
 }
 
 # rich's ratio_reduce with equal ratios: `excess` taken from the widths in turn, rounding half

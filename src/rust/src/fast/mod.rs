@@ -11,7 +11,7 @@
 use extendr_api::prelude::*;
 
 mod plan;
-mod rapi;
+pub(crate) mod rapi;
 mod rcache;
 mod read;
 mod sources;

@@ -103,6 +103,10 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
             )
         }
         "SpectralNormalization" => spectral_norm(layer, inputs)?,
+        "Lambda" => match lambda(layer, inputs) {
+            Some(built) => built,
+            None => return Ok(None),
+        },
         "CustomScaleLayer" => {
             let all = inputs.flatten();
             let first = all
@@ -117,6 +121,30 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
         _ => return Ok(None),
     };
     Ok(Some(built))
+}
+
+/// Lambda with an explicit `output_shape` (Keras' `compute_output_shape`): the shape(s) given,
+/// without the batch dimension, after the batch size of the first input. A function (a
+/// serialized `__lambda__` or registered function) or no `output_shape` is `None`: the output is
+/// what the function returns, unknown here. Keras builds a Lambda on its first call.
+fn lambda(layer: &Layer, inputs: &Shapes) -> Option<Built> {
+    let given = Shapes::from_json(layer.get("output_shape")?)?;
+    let batch = inputs.flatten().first().and_then(|s| s.first().copied()).unwrap_or(None);
+    fn with_batch(s: &Shapes, batch: Option<i64>) -> Shapes {
+        match s {
+            Shapes::One(dims) => Shapes::One(std::iter::once(batch).chain(dims.iter().copied()).collect()),
+            Shapes::Many(v) => Shapes::Many(v.iter().map(|x| with_batch(x, batch)).collect()),
+        }
+    }
+    let outputs = with_batch(&given, batch);
+    let n = outputs.flatten().len();
+    Some(Built {
+        outputs,
+        dtypes: vec![layer.compute_dtype.clone(); n],
+        variables: vec![],
+        build_config: BuildConfig::InputShape(inputs.clone()),
+        nested: vec![],
+    })
 }
 
 /// Resolves a possibly negative axis against a rank.

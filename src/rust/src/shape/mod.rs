@@ -21,6 +21,7 @@ mod reshape;
 mod rnn;
 #[cfg(test)]
 mod tests;
+mod updates;
 
 pub use model::{build_model, LayerReport, ModelReport};
 

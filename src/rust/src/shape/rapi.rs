@@ -1,10 +1,25 @@
-//! The extendr seam of the shape engine: JSON text in, JSON text out (R reads it with
-//! `config_from_json`), failures as `kc_rust_error` lists.
+//! The extendr seam of the shape engine: the model's JSON text in, a compact report out (one
+//! column per figure, one row per layer), so R reads no report text on the way. What R needs
+//! only on demand (a layer's tensors, build_configs) comes as small JSON texts per layer.
+//! Failures are `kc_rust_error` lists.
 
 use super::model::{build_model, LayerReport, ModelReport, Overrides};
-use super::{BuildConfig, Built, Nested, ShapeError, Shapes, Variable};
+use super::updates::{layer_updates, updates};
+use super::{nested_layer, BuildConfig, Built, Nested, Shapes, Variable};
+use crate::fast::rapi::{closure, R_existsVarInFrame};
 use extendr_api::prelude::*;
+use extendr_ffi::{
+    R_NamesSymbol, Rboolean, Rf_allocVector, Rf_defineVar, Rf_getAttrib, Rf_install, Rf_protect, Rf_unprotect,
+    SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+};
 use serde_json::{json, Value};
+
+// `SEXP` points to a struct extendr-ffi declares opaque; only the pointer crosses the boundary.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn R_MakeActiveBinding(sym: SEXP, fun: SEXP, env: SEXP);
+    fn R_EnvironmentIsLocked(env: SEXP) -> Rboolean;
+}
 
 /// Config JSON is bounded by R's side (the codec's limits); this bounds what the engine walks.
 const MAX_CONFIG_BYTES: usize = 256 << 20;
@@ -14,31 +29,30 @@ fn error(class: &str, message: &str) -> Robj {
 }
 
 /// Builds the serialized model `model` (JSON text). `overrides` (JSON text) gives the results
-/// of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables"}}`.
-/// Returns the report as JSON text.
+/// of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables",
+/// "input_shape"}}`. With `build`, each layer's build_config and those of the layers nested in
+/// it come too (column `build`, JSON text), for a model being built in R.
+/// Returns a named list of columns: `name`, `class`, `built`, `nodes` (call count), `variables`
+/// (count), `params`, `trainable_params`, `non_trainable_params`, `trainable_bytes`,
+/// `non_trainable_bytes`, `output_shape` (Keras' text of the last call's outputs), `error_class`,
+/// `error_message`, `connections` (list), `tensors` (JSON text of the calls' shapes and dtypes),
+/// `failed_inputs` (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and
+/// `model_updates` (JSON text: the model's own updates; with `build` only).
 #[extendr]
-fn rs_shape_model(model: &str, overrides: &str) -> Robj {
+fn rs_shape_model(model: &str, overrides: &str, build: bool) -> Robj {
     if model.len() > MAX_CONFIG_BYTES {
-        return error(
-            "kerasconfig_error_config",
-            "The model config is too large for shape inference.",
-        );
+        return error("kerasconfig_error_config", "The model config is too large for shape inference.");
     }
     let model: Value = match serde_json::from_str(model) {
         Ok(v) => v,
-        Err(e) => {
-            return error(
-                "kerasconfig_error_config",
-                &format!("Invalid model config: {e}."),
-            )
-        }
+        Err(e) => return error("kerasconfig_error_config", &format!("Invalid model config: {e}.")),
     };
     let overrides = match parse_overrides(overrides) {
         Ok(o) => o,
         Err(m) => return error("kerasconfig_error_shape", &m),
     };
     match build_model(&model, &overrides) {
-        Ok(report) => r!(report_json(&report).to_string()),
+        Ok(report) => columns(&report, build.then_some(&model)),
         Err(e) => error(e.class(), &e.message()),
     }
 }
@@ -50,20 +64,13 @@ fn parse_overrides(text: &str) -> std::result::Result<Overrides, String> {
     }
     let v: Value = serde_json::from_str(text).map_err(|e| format!("invalid overrides: {e}"))?;
     for (key, b) in v.as_object().into_iter().flatten() {
-        let (name, node) = key
-            .rsplit_once('#')
-            .ok_or("override keys are <layer>#<node>")?;
-        let node: usize = node
-            .parse()
-            .map_err(|_| "override keys are <layer>#<node>")?;
-        let outputs = Shapes::from_json(&b["outputs"])
-            .ok_or_else(|| format!("layer '{name}': invalid output shape"))?;
+        let (name, node) = key.rsplit_once('#').ok_or("override keys are <layer>#<node>")?;
+        let node: usize = node.parse().map_err(|_| "override keys are <layer>#<node>")?;
+        let outputs =
+            Shapes::from_json(&b["outputs"]).ok_or_else(|| format!("layer '{name}': invalid output shape"))?;
         let n = outputs.flatten().len();
         let dtypes = match b["dtypes"].as_array() {
-            Some(d) => d
-                .iter()
-                .map(|x| x.as_str().unwrap_or("float32").to_owned())
-                .collect(),
+            Some(d) => d.iter().map(|x| x.as_str().unwrap_or("float32").to_owned()).collect(),
             None => vec!["float32".to_owned(); n],
         };
         let variables = b["variables"]
@@ -86,68 +93,189 @@ fn parse_overrides(text: &str) -> std::result::Result<Overrides, String> {
             Some(s) => BuildConfig::InputShape(s),
             None => BuildConfig::None,
         };
-        out.insert(
-            (name.to_owned(), node),
-            Built {
-                outputs,
-                dtypes,
-                variables,
-                build_config,
-                nested: vec![],
-            },
-        );
+        out.insert((name.to_owned(), node), Built { outputs, dtypes, variables, build_config, nested: vec![] });
     }
     Ok(out)
 }
 
-fn error_json(e: &ShapeError) -> Value {
-    json!({ "class": e.class(), "message": e.message() })
+/// Bits per scalar of a variable dtype, as Keras' summary counts them (`dtype_utils.dtype_size`).
+fn dtype_bits(dtype: &str) -> f64 {
+    match dtype {
+        "bool" => 1.0,
+        "int8" | "uint8" => 8.0,
+        "float16" | "bfloat16" | "int16" | "uint16" => 16.0,
+        "float64" | "int64" | "uint64" => 64.0,
+        _ => 32.0,
+    }
+}
+
+/// Keras' text for one call's outputs: `(None, 4)`, or `[(None, 4), (None, 4)]` for several.
+fn shapes_text(s: &Shapes) -> String {
+    match s {
+        Shapes::One(shape) => super::shape_text(shape),
+        Shapes::Many(v) => format!("[{}]", v.iter().map(shapes_text).collect::<Vec<_>>().join(", ")),
+    }
+}
+
+/// Per-layer sums of the variables: params, trainable/non-trainable params and bytes.
+#[derive(Default)]
+struct Sums {
+    params: f64,
+    trainable: f64,
+    frozen: f64,
+    trainable_bytes: f64,
+    frozen_bytes: f64,
+}
+
+fn sums(built: Option<&Built>) -> Sums {
+    let mut s = Sums::default();
+    for v in built.map_or(&[][..], |b| &b.variables[..]) {
+        let n = v.shape.iter().map(|&d| d as f64).product::<f64>();
+        let bytes = n * dtype_bits(&v.dtype) / 8.0;
+        s.params += n;
+        if v.trainable {
+            s.trainable += n;
+            s.trainable_bytes += bytes;
+        } else {
+            s.frozen += n;
+            s.frozen_bytes += bytes;
+        }
+    }
+    s
+}
+
+fn tensors_json(l: &LayerReport) -> String {
+    let nodes: Vec<Value> = l
+        .nodes
+        .iter()
+        .map(|n| json!({ "inputs": n.inputs.to_json(), "outputs": n.outputs.to_json(), "dtypes": n.dtypes }))
+        .collect();
+    Value::Array(nodes).to_string()
 }
 
 fn nested_json(n: &Nested) -> Value {
     json!({ "path": n.path, "build_config": n.build_config.to_json() })
 }
 
-fn layer_json(l: &LayerReport) -> Value {
-    let nodes: Vec<Value> = l
-        .nodes
-        .iter()
-        .map(|n| json!({ "inputs": n.inputs.to_json(), "outputs": n.outputs.to_json(), "dtypes": n.dtypes }))
-        .collect();
-    let mut v = json!({ "name": l.name, "class": l.class, "nodes": nodes });
-    if let Some(b) = &l.built {
-        v["params"] = json!(b.params());
-        v["variables"] = Value::Array(
-            b.variables
-                .iter()
-                .map(|x| json!({ "path": x.path, "shape": x.shape, "dtype": x.dtype, "trainable": x.trainable }))
-                .collect(),
-        );
-        v["build_config"] = b.build_config.to_json();
-        v["nested"] = Value::Array(b.nested.iter().map(nested_json).collect());
-    }
-    if let Some(e) = &l.error {
-        v["error"] = error_json(e);
-    }
-    if !l.connections.is_empty() {
-        v["connections"] = json!(l.connections);
-    }
-    if let Some(s) = &l.failed_inputs {
-        v["failed_inputs"] = s.to_json();
-    }
-    v
+/// What R applies to a layer it builds: build_configs (its own and its nested layers') and the
+/// config changes building makes (updates.rs). `model` is the serialized model.
+fn build_json(model: &Value, l: &LayerReport, b: &Built) -> String {
+    let updates = layer_config(model, &l.name).map_or_else(Vec::new, |(class, config)| updates(class, config, b));
+    json!({
+        "build_config": b.build_config.to_json(),
+        "nested": b.nested.iter().map(nested_json).collect::<Vec<_>>(),
+        "updates": updates,
+    })
+    .to_string()
 }
 
-fn report_json(r: &ModelReport) -> Value {
-    json!({
-        "layers": r.layers.iter().map(layer_json).collect::<Vec<_>>(),
-        "inputs": r.inputs.as_ref().map(Shapes::to_json),
-        "outputs": r.outputs.as_ref().map(Shapes::to_json),
-        "output_dtypes": r.output_dtypes,
+/// The `(class_name, config)` of the layer named `name` in a serialized model.
+fn layer_config<'a>(model: &'a Value, name: &str) -> Option<(&'a str, &'a Value)> {
+    let layers = model.get("config")?.get("layers")?.as_array()?;
+    layers.iter().find_map(|e| {
+        let (class, config) = nested_layer(e)?;
+        let own = e.get("name").or_else(|| config.get("name")).and_then(Value::as_str);
+        (own == Some(name)).then_some((class, config))
     })
+}
+
+/// The config changes building makes to the model itself (a Sequential model without an
+/// InputLayer gets one), as JSON text.
+fn model_updates(model: &Value, r: &ModelReport) -> Option<String> {
+    let (class, config) = nested_layer(model)?;
+    let inputs = r.inputs.clone()?;
+    let mut out = Vec::new();
+    layer_updates(&[], class, config, &BuildConfig::InputShape(inputs), &mut out);
+    Some(Value::Array(out).to_string())
+}
+
+fn columns(r: &ModelReport, build: Option<&Value>) -> Robj {
+    let ls = &r.layers;
+    let text = |f: &dyn Fn(&LayerReport) -> Option<String>| -> Robj {
+        Robj::from(ls.iter().map(f).collect::<Vec<Option<String>>>())
+    };
+    let s: Vec<Sums> = ls.iter().map(|l| sums(l.built.as_ref())).collect();
+    let num = |f: fn(&Sums) -> f64| Robj::from(s.iter().map(f).collect::<Vec<f64>>());
+    let connections = List::from_values(ls.iter().map(|l| {
+        if l.connections.is_empty() {
+            Robj::from(Vec::<String>::new())
+        } else {
+            Robj::from(l.connections.clone())
+        }
+    }));
+    let out = list!(
+        name = text(&|l| Some(l.name.clone())),
+        class = text(&|l| Some(l.class.clone())),
+        built = Robj::from(ls.iter().map(|l| l.built.is_some()).collect::<Vec<bool>>()),
+        nodes = Robj::from(ls.iter().map(|l| l.nodes.len() as i32).collect::<Vec<i32>>()),
+        variables = Robj::from(
+            ls.iter().map(|l| l.built.as_ref().map_or(0, |b| b.variables.len() as i32)).collect::<Vec<i32>>()
+        ),
+        params = num(|s| s.params),
+        trainable_params = num(|s| s.trainable),
+        non_trainable_params = num(|s| s.frozen),
+        trainable_bytes = num(|s| s.trainable_bytes),
+        non_trainable_bytes = num(|s| s.frozen_bytes),
+        output_shape = text(&|l| Some(l.nodes.last().map_or_else(|| "?".to_owned(), |n| shapes_text(&n.outputs)))),
+        error_class = text(&|l| l.error.as_ref().map(|e| e.class().to_owned())),
+        error_message = text(&|l| l.error.as_ref().map(|e| e.message())),
+        connections = connections,
+        tensors = text(&|l| Some(tensors_json(l))),
+        failed_inputs = text(&|l| l.failed_inputs.as_ref().map(|s| s.to_json().to_string())),
+        build = text(&|l| build.and_then(|m| l.built.as_ref().map(|b| build_json(m, l, b)))),
+        model_updates = Robj::from(build.and_then(|m| model_updates(m, r)))
+    );
+    out.into()
+}
+
+/// Links the layer objects of a model to it: in each layer environment of `layers` (a list
+/// named by the layers' names in the model), `.__shape_of__` becomes `list(model, name)`, and
+/// `output` and `input` become active bindings whose functions have `bodies$output` and
+/// `bodies$input` as bodies and the layer as environment (unless the layer has bindings of those
+/// names). What R would do in a loop over the layers, without an R closure call per layer.
+/// Locked environments and elements that are not environments are left alone.
+#[extendr]
+fn rs_bind_layers(model: Robj, layers: List, bodies: List) -> Robj {
+    let (Some(output), Some(input)) = (bodies.dollar("output").ok(), bodies.dollar("input").ok()) else {
+        return error("kerasconfig_error_type", "`bodies` must hold `output` and `input`.");
+    };
+    // SAFETY: on R's main thread (inside `.Call`); every SEXP made is protected until it is bound
+    // into a layer environment, which keeps it alive. Only allocation can fail (an R error).
+    unsafe {
+        let list = layers.get();
+        let n = XLENGTH(list);
+        let list_names = Rf_getAttrib(list, R_NamesSymbol);
+        if TYPEOF(list_names) != SEXPTYPE::STRSXP || XLENGTH(list_names) != n {
+            return error("kerasconfig_error_type", "`layers` must be a named list.");
+        }
+        let shape_of = Rf_install(c".__shape_of__".as_ptr());
+        let sides = [(Rf_install(c"output".as_ptr()), output.get()), (Rf_install(c"input".as_ptr()), input.get())];
+        for i in 0..n {
+            let env = VECTOR_ELT(list, i);
+            if TYPEOF(env) != SEXPTYPE::ENVSXP || R_EnvironmentIsLocked(env) != Rboolean::FALSE {
+                continue;
+            }
+            let link = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, 2));
+            SET_VECTOR_ELT(link, 0, model.get());
+            let name = Rf_allocVector(SEXPTYPE::STRSXP, 1);
+            SET_VECTOR_ELT(link, 1, name);
+            SET_STRING_ELT(name, 0, STRING_ELT(list_names, i));
+            Rf_defineVar(shape_of, link, env);
+            Rf_unprotect(1);
+            for &(sym, body) in &sides {
+                if R_existsVarInFrame(env, sym) == Rboolean::FALSE {
+                    let f = Rf_protect(closure(body, env));
+                    R_MakeActiveBinding(sym, f, env);
+                    Rf_unprotect(1);
+                }
+            }
+        }
+    }
+    model
 }
 
 extendr_module! {
     mod rapi;
     fn rs_shape_model;
+    fn rs_bind_layers;
 }

@@ -342,6 +342,32 @@ fn unknown_classes_are_unknown_not_guessed() {
     assert!(err.message().contains("output_shape"), "{}", err.message());
 }
 
+/// Keras 3.15.1 (run by hand): `Lambda(f, output_shape=(4,))` on `(None, 8)` outputs
+/// `(None, 4)` and records `{"input_shape": (None, 8)}`; `output_shape=[(4,), (2, 3)]` outputs
+/// `[(None, 4), (None, 2, 3)]` in the layer's float32 even on float16 inputs; `(4, None)` gives
+/// `(None, 4, None)`.
+#[test]
+fn lambda_with_an_output_shape_has_that_shape_after_the_batch_size() {
+    let input = Shapes::One(vec![None, Some(8)]);
+    let one = serde_json::json!({"name": "l", "output_shape": [4], "function": {"class_name": "__lambda__"}});
+    let b = build("Lambda", &one, &input).unwrap();
+    assert_eq!(b.outputs, Shapes::One(vec![None, Some(4)]));
+    assert_eq!(b.build_config, BuildConfig::InputShape(input.clone()));
+    assert!(b.variables.is_empty());
+    let two = serde_json::json!({"name": "l", "output_shape": [[4], [2, 3]]});
+    let b = build("Lambda", &two, &Shapes::One(vec![Some(5), Some(8)])).unwrap();
+    assert_eq!(
+        b.outputs,
+        Shapes::Many(vec![Shapes::One(vec![Some(5), Some(4)]), Shapes::One(vec![Some(5), Some(2), Some(3)])])
+    );
+    assert_eq!(b.dtypes, vec!["float32".to_owned(), "float32".to_owned()]);
+    let open = serde_json::json!({"name": "l", "output_shape": [4, null]});
+    assert_eq!(build("Lambda", &open, &input).unwrap().outputs, Shapes::One(vec![None, Some(4), None]));
+    // An output_shape function: what it returns is unknown here.
+    let f = serde_json::json!({"name": "l", "output_shape": {"class_name": "__lambda__", "config": {}}});
+    assert!(matches!(build("Lambda", &f, &input).unwrap_err(), ShapeError::Unknown { .. }));
+}
+
 #[test]
 fn incompatible_shapes_are_errors_naming_the_layer() {
     let dense = serde_json::json!({"name": "d1", "units": 3});
