@@ -67,7 +67,10 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
     kc_state$shared <- new.env(parent = emptyenv())
     on.exit(kc_state$shared <- NULL, add = TRUE)
   }
-  kc_deserialize(config, kc_entry_path(config), opts)
+  path <- kc_entry_path(config)
+  depth <- kc_entry_depth()
+  kc_check_nesting(config, path, depth)
+  kc_deserialize(config, path, opts, depth)
 }
 
 kc_state <- new.env(parent = emptyenv())
@@ -86,15 +89,25 @@ kc_entry_path <- function(config) {
   base
 }
 
-# Configs nest a few dozen levels; deeper R lists are refused before R's own stack gives out.
-kc_max_depth <- 200L
+# How deep lists may nest in a config, counted as JSON counts arrays and objects (an object
+# config is two levels: its dict and its `config` dict), on every route: R lists, JSON text,
+# special encodings, nested from_config() calls. Real Keras configs nest up to 13 levels; R's C
+# stack holds this many on the costliest route (special encodings) with room to spare.
+kc_max_depth <- 100L
+
+# What a config's R code may still use of R's C stack before it is stopped: custom classes run
+# their own code at each level, about 190 kB of C stack per nested custom object.
+kc_stack_margin <- 1e6
+
+# The lists enclosing a value deserialized from inside a from_config() (0 at top level).
+kc_entry_depth <- function() kc_state$context$depth %||% 0L
 
 # Part of a config, deserialized from inside a from_config() with the options in force there
 # (deserialize_keras_object() when there is none).
 kc_deserialize_within <- function(value) {
   ctx <- kc_state$context
   if (is.null(ctx)) return(deserialize_keras_object(value))
-  kc_deserialize(value, kc_entry_path(value), kc_context_opts(ctx))
+  kc_deserialize(value, kc_entry_path(value), kc_context_opts(ctx), ctx$depth)
 }
 
 # The options of the call a from_config() runs in; its custom objects are in the scope there.
@@ -104,16 +117,14 @@ kc_context_opts <- function(ctx) {
   opts
 }
 
+# `depth`: the lists enclosing `x`.
 kc_deserialize <- function(x, path, opts, depth = 0L) {
   if (is.null(x)) return(NULL)
   # `path` stays a promise until an error needs it; forcing it now and then keeps the chain of
   # promises short, so forcing it deep down does not exhaust the C stack.
   if (depth %% 32L == 0L) force(path)
-  if (depth > kc_max_depth) {
-    kc_abort(sprintf("The config nests deeper than %d levels at %s.", kc_max_depth, path), "kerasconfig_error_config",
-             path = path)
-  }
   if (is.list(x) && !is.object(x)) {
+    kc_check_depth(depth + 1L, path)
     # Rust builds whole subtrees of built-ins and plain values at once; it hands back
     # `kc_fallback` for anything that needs R (custom classes, special encodings, errors), and
     # this function then handles that level itself.
@@ -138,12 +149,45 @@ kc_deserialize <- function(x, path, opts, depth = 0L) {
   if (!("class_name" %in% nm && "config" %in% nm)) {
     if (identical(x[["class_name", exact = TRUE]], "__tuple__") && "items" %in% nm) {
       # Keras 2's encoder wrote tuples this way; they read as lists.
-      return(kc_deserialize(unname(as.list(x[["items", exact = TRUE]])), kc_path_key(path, "items"), opts))
+      return(kc_deserialize(unname(as.list(x[["items", exact = TRUE]])), kc_path_key(path, "items"), opts, depth + 1L))
     }
     for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_key(path, nm[[i]]), opts, depth + 1L))
     return(x)
   }
-  kc_deserialize_object(x, path, opts)
+  kc_deserialize_object(x, path, opts, depth)
+}
+
+# The whole config is checked before R walks it (and spends C stack on it), in one pass in Rust;
+# the error names the first list too deep. `depth`: the lists enclosing `x`.
+kc_check_nesting <- function(x, path, depth) {
+  if (!is.list(x)) return(invisible())
+  at <- rs_nested_beyond(x, kc_max_depth - depth)
+  if (is.null(at)) return(invisible())
+  for (i in at) {
+    nm <- names(x)
+    path <- if (!is.null(nm) && !is.na(nm[[i]]) && nzchar(nm[[i]])) kc_path_key(path, nm[[i]]) else kc_path_index(path, i)
+    x <- x[[i]]
+  }
+  kc_check_depth(kc_max_depth + 1L, path)
+}
+
+# A list `level` lists deep (1 at top level) is refused past the limit.
+kc_check_depth <- function(level, path) {
+  if (level > kc_max_depth) {
+    kc_abort(sprintf("The config nests deeper than %d levels at %s.", kc_max_depth, path), "kerasconfig_error_config",
+             path = path)
+  }
+}
+
+# Custom classes run their own R code at each level of a config: stop before R's C stack runs
+# out (R's own error would not say where, nor be a kerasconfig_error).
+kc_check_stack_room <- function(path) {
+  info <- Cstack_info()
+  room <- info[["size"]] - info[["current"]]
+  if (!is.na(room) && room < kc_stack_margin) {
+    kc_abort(sprintf("The config's objects nest too deeply for R's C stack at %s.", path), "kerasconfig_error_stack",
+             path = path)
+  }
 }
 
 kc_config_error <- function(message, x, path, class = "kerasconfig_error_config") {
@@ -159,7 +203,8 @@ kc_optional_string <- function(x, key, path) {
   value
 }
 
-kc_deserialize_object <- function(x, path, opts) {
+kc_deserialize_object <- function(x, path, opts, depth = 0L) {
+  kc_check_stack_room(path)
   class_name <- x[["class_name", exact = TRUE]]
   if (!kc_is_string(class_name)) kc_config_error("`class_name` must be a string.", x, kc_path_key(path, "class_name"))
   inner <- x[["config", exact = TRUE]]
@@ -183,11 +228,13 @@ kc_deserialize_object <- function(x, path, opts) {
     if (!is.null(kc_state$shared)) assign(key, f, envir = kc_state$shared)
     return(f)
   }
+  # The `config` dict is one level below the object's, and its values one more.
+  if (is.list(inner)) kc_check_depth(depth + 2L, kc_path_key(path, "config"))
   if (is.null(inner)) inner <- named_list()
   decoder <- kc_special_decoders[[class_name]]
   if (!is.null(decoder)) {
     if (!is.list(inner) || is.object(inner)) kc_config_error(sprintf("Expected 'config' to be a dict for %s.", class_name), x, path)
-    return(decoder(inner, x, path, opts))
+    return(decoder(inner, x, path, opts, depth + 2L))
   }
   if (!is.list(inner) || is.object(inner) || (length(inner) && is.null(names(inner)))) {
     kc_config_error(sprintf("Expected 'config' to be a dict for %s.", class_name), x, kc_path_key(path, "config"))
@@ -196,7 +243,7 @@ kc_deserialize_object <- function(x, path, opts) {
   shared_key <- if (is.null(shared_id)) NULL else kc_shared_key(shared_id, x, path)
   if (!is.null(shared_key) && !is.null(kc_state$shared[[shared_key]])) return(kc_state$shared[[shared_key]])
   cls <- kc_resolve(x, "class", class_name, module, registered_name, path, opts)
-  obj <- kc_from_config(cls, inner, class_name, x, path, opts)
+  obj <- kc_from_config(cls, inner, class_name, x, path, opts, depth + 2L)
   if (kc_is_instance(obj)) {
     kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
     kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
@@ -217,13 +264,14 @@ kc_resolve <- function(x, kind, name, module, registered_name, path, opts) {
 
 # `from_config()` runs inside a scope holding the merged custom objects (argument < scope <
 # global), with the context set so nested deserializations report their own path.
-kc_from_config <- function(cls, inner, class_name, x, path, opts) {
-  depth <- kc_check(rs_scope_enter(opts$custom %||% named_list(), TRUE))
+kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
+  scope <- kc_check(rs_scope_enter(opts$custom %||% named_list(), TRUE))
   previous <- kc_state$context
-  kc_state$context <- list(path = path, config = inner, opts = opts)
+  # `depth`: the lists enclosing the values of `inner`.
+  kc_state$context <- list(path = path, config = inner, opts = opts, depth = depth)
   on.exit({
     kc_state$context <- previous
-    rs_scope_leave(depth)
+    rs_scope_leave(scope)
   }, add = TRUE)
   # Nested deserializations inherit this call's safe mode, as under Keras' SafeModeScope.
   safe_before <- rs_safe_mode_set(opts$safe)

@@ -66,6 +66,11 @@ rs_catalog_entry <- function(id) .Call(wrap__rs_catalog_entry, id)
 # Every entry, as a named list of equal-length columns for a data frame.
 rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 
+# The 1-based indices leading from `x` to its first list nested deeper than `levels` (`x`
+# itself is level 1), or `NULL` when it nests no deeper. Classed values (arrays, slices and
+# other R values deserialized already) are not entered, as deserialization does not enter them.
+rs_nested_beyond <- function(x, levels) .Call(wrap__rs_nested_beyond, x, levels)
+
 # Deserializes `x` natively, or returns `kc_fallback`.
 rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins)
 

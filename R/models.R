@@ -46,15 +46,15 @@ kc_deserialize_nested <- function(items, key, split = FALSE) {
   ctx <- kc_state$context
   base <- kc_path_key(paste0(ctx$path, "$config"), key)
   opts <- kc_context_opts(ctx)
-  if (!split) return(kc_deserialize(items, base, opts))
+  if (!split) return(kc_deserialize(items, base, opts, ctx$depth))
   layers <- lapply(items, function(entry) {
     entry$name <- NULL
     entry$inbound_nodes <- NULL
     entry
   })
-  layers <- kc_deserialize(layers, base, opts)
+  layers <- kc_deserialize(layers, base, opts, ctx$depth)
   nodes <- kc_deserialize(lapply(items, function(entry) list(inbound_nodes = entry[["inbound_nodes", exact = TRUE]])),
-                          base, opts)
+                          base, opts, ctx$depth)
   lapply(seq_along(items), function(i) {
     entry <- list(layer = layers[[i]], name = items[[i]]$name, inbound_nodes = nodes[[i]]$inbound_nodes)
     oldClass(entry) <- "keras_functional_layer"

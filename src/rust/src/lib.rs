@@ -11,6 +11,7 @@ use std::sync::LazyLock;
 
 pub mod archive;
 pub mod catalog;
+pub mod depth;
 pub mod fast;
 pub mod graph;
 pub mod json;
@@ -284,6 +285,7 @@ extendr_module! {
     mod kerasconfig;
     use archive;
     use catalog;
+    use depth;
     use fast;
     use graph;
     use json;
