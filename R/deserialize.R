@@ -81,7 +81,7 @@ kc_state <- new.env(parent = emptyenv())
 kc_entry_path <- function(config) {
   ctx <- kc_state$context
   if (is.null(ctx)) return("config")
-  base <- paste0(ctx$path, "$config")
+  base <- ctx$base %||% paste0(ctx$path, "$config")
   inner <- ctx$config
   for (name in names(inner)) {
     if (identical(inner[[name]], config)) return(kc_path_key(base, name))
@@ -245,8 +245,12 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L) {
   cls <- kc_resolve(x, "class", class_name, module, registered_name, path, opts)
   obj <- kc_from_config(cls, inner, class_name, x, path, opts, depth + 2L)
   if (kc_is_instance(obj)) {
-    kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
-    kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
+    # As from_config() does: within this call's options, shared objects and depth (both values of
+    # the object's dict, one level down).
+    kc_with_context(list(path = path, base = path, config = x, opts = opts, depth = depth + 1L), {
+      kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
+      kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
+    })
     # Remembered, so an unchanged object serializes back with the same id.
     if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = obj)
     # A custom class loaded from a config written elsewhere (a Python module) keeps that module.
@@ -262,21 +266,27 @@ kc_resolve <- function(x, kind, name, module, registered_name, path, opts) {
   if (identical(res$kind, "builtin")) kc_builtin_object(res$id, res$key) else res$object
 }
 
-# `from_config()` runs inside a scope holding the merged custom objects (argument < scope <
-# global), with the context set so nested deserializations report their own path.
-kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
-  scope <- kc_check(rs_scope_enter(opts$custom %||% named_list(), TRUE))
+# Evaluates `expr` with the context `ctx` (path, config, opts, depth: the lists enclosing the
+# values of config; base: the path of config, `path$config` by default), inside a scope holding
+# the merged custom objects (argument < scope < global), so nested deserializations report their
+# own path, share objects with this call and use its options.
+kc_with_context <- function(ctx, expr) {
+  scope <- kc_check(rs_scope_enter(ctx$opts$custom %||% named_list(), TRUE))
   previous <- kc_state$context
-  # `depth`: the lists enclosing the values of `inner`.
-  kc_state$context <- list(path = path, config = inner, opts = opts, depth = depth)
+  kc_state$context <- ctx
   on.exit({
     kc_state$context <- previous
     rs_scope_leave(scope)
   }, add = TRUE)
   # Nested deserializations inherit this call's safe mode, as under Keras' SafeModeScope.
-  safe_before <- rs_safe_mode_set(opts$safe)
+  safe_before <- rs_safe_mode_set(ctx$opts$safe)
   on.exit(rs_safe_mode_set(safe_before), add = TRUE)
-  tryCatch(
+  expr
+}
+
+# `from_config()` runs in the context of its config (see kc_with_context()).
+kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
+  kc_with_context(list(path = path, config = inner, opts = opts, depth = depth), tryCatch(
     if (inherits(cls, "keras_class")) {
       info <- kc_class_info(cls)
       if (is.null(info$from_config)) {
@@ -306,7 +316,7 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
       kc_config_error(sprintf("%s could not be deserialized properly: %s", class_name, conditionMessage(e)),
                       x, path, class = "kerasconfig_error_from_config")
     }
-  )
+  ))
 }
 
 # A build or compile config goes to the object's method when it has one, else is kept so the
@@ -324,10 +334,18 @@ kc_remember_module <- function(obj, module) {
   }
 }
 
-# A shared_object_id as the key objects are shared under: a whole number, as Keras writes them.
+# A shared_object_id as the key objects are shared under: a whole number, as Keras writes them,
+# compared as Python compares integers: `-0` is 0, and beyond 2^53, where doubles cannot hold
+# every integer, the exact digits JSON gave (config_from_json() keeps them) tell ids apart.
 kc_shared_key <- function(id, x, path) {
   if (!is.numeric(id) || length(id) != 1L || !is.finite(id) || id != round(id)) {
     kc_config_error("`shared_object_id` must be a whole number.", x, kc_path_key(path, "shared_object_id"))
   }
-  sprintf("%.0f", as.numeric(id))
+  kc_shared_id_text(id)
+}
+
+kc_shared_id_text <- function(id) {
+  digits <- attr(id, "digits", exact = TRUE)
+  if (kc_is_string(digits) && identical(format.keras_integer(structure(id, digits = digits)), digits)) return(digits)
+  sprintf("%.0f", as.numeric(id) + 0) # + 0: -0 becomes 0
 }

@@ -77,6 +77,10 @@ rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, built
 # Serializes `x` natively, or returns `kc_fallback`.
 rs_fast_serialize <- function(x) .Call(wrap__rs_fast_serialize, x)
 
+# `"file"`, `"directory"`, `"other"` (FIFO, socket, device) or `"missing"` for the path
+# `path` (a string in the native encoding, as R hands paths to the system), following links.
+rs_file_kind <- function(path) .Call(wrap__rs_file_kind, path)
+
 # Validates a Functional graph: `names` of the layers, `initial` node counts, and each layer's
 # deserialized `inbound_nodes` (a list of nodes, or NULL). Returns the node counts, named by
 # layer, or a `kc_rust_error` of class `kerasconfig_error_graph`.

@@ -173,7 +173,10 @@ print.keras_array <- function(x, ...) {
 # ---- lambdas ----------------------------------------------------------------------------------
 
 kc_lambda_to_config <- function(f, path) {
-  source <- paste(deparse(f, control = c("keepInteger", "keepNA", "niceNames", "showAttributes")), collapse = "\n")
+  # quoteExpressions: a call held in an attribute is written quoted, so loading the source does
+  # not run it.
+  source <- paste(deparse(f, control = c("keepInteger", "keepNA", "niceNames", "showAttributes", "quoteExpressions")),
+                  collapse = "\n")
   kc_warn(paste0(
     "The object being serialized includes an anonymous function (at ", path, "). This is unsafe: to ",
     "reload it you will have to pass `safe_mode = FALSE` to the loading function, and its enclosing ",

@@ -13,6 +13,7 @@ pub mod archive;
 pub mod catalog;
 pub mod depth;
 pub mod fast;
+pub mod file;
 pub mod graph;
 pub mod json;
 pub mod registry;
@@ -287,6 +288,7 @@ extendr_module! {
     use catalog;
     use depth;
     use fast;
+    use file;
     use graph;
     use json;
     fn rs_identity;
