@@ -142,6 +142,10 @@ kc_deserialize <- function(x, path, opts, depth = 0L) {
              path = path)
   }
   nm <- names(x)
+  if (!is.null(nm) && !kc_all_text(nm)) {
+    kc_abort(sprintf("The keys of the config at %s must be valid text (UTF-8 or Latin-1).", path), "kerasconfig_error_config",
+             path = path)
+  }
   if (is.null(nm)) {
     for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_index(path, i), opts, depth + 1L))
     return(x)
@@ -197,22 +201,30 @@ kc_config_error <- function(message, x, path, class = "kerasconfig_error_config"
 
 kc_optional_string <- function(x, key, path) {
   value <- x[[key, exact = TRUE]]
-  if (!is.null(value) && !kc_is_string(value)) {
+  if (!is.null(value) && !kc_is_text(value)) {
     kc_config_error(sprintf("`%s` must be a string or NULL.", key), x, kc_path_key(path, key))
   }
   value
 }
 
+# A string R can compare and Keras could have written: not marked "bytes", valid in its encoding.
+kc_is_text <- function(x) kc_is_string(x) && kc_all_text(x)
+
+kc_all_text <- function(x) {
+  enc <- Encoding(x)
+  !anyNA(x) && !any(enc == "bytes") && all(enc == "latin1" | validUTF8(x))
+}
+
 kc_deserialize_object <- function(x, path, opts, depth = 0L) {
   kc_check_stack_room(path)
   class_name <- x[["class_name", exact = TRUE]]
-  if (!kc_is_string(class_name)) kc_config_error("`class_name` must be a string.", x, kc_path_key(path, "class_name"))
+  if (!kc_is_text(class_name)) kc_config_error("`class_name` must be a string.", x, kc_path_key(path, "class_name"))
   inner <- x[["config", exact = TRUE]]
   module <- kc_optional_string(x, "module", path)
   registered_name <- if ("registered_name" %in% names(x)) kc_optional_string(x, "registered_name", path) else class_name
 
   if (class_name == "function") {
-    if (!kc_is_string(inner)) {
+    if (!kc_is_text(inner)) {
       kc_config_error("Expected 'config' to be a non-null str for a function classname.", x,
                       kc_path_key(path, "config"))
     }
