@@ -73,7 +73,7 @@ kc_max_rank <- 64L
 kc_array_from_config <- function(config, encoding, x, path, depth = 0L) {
   value <- config[["value", exact = TRUE]]
   dtype <- config[["dtype", exact = TRUE]]
-  if (!kc_is_string(dtype)) kc_config_error(sprintf("%s needs a string `dtype`.", encoding), x, path)
+  if (!kc_is_text(dtype)) kc_config_error(sprintf("%s needs a string `dtype`.", encoding), x, path)
   shape <- integer()
   probe <- value
   while (is.list(probe) && is.null(names(probe))) {
@@ -217,7 +217,7 @@ kc_lambda_from_config <- function(config, x, path, opts, depth = 0L) {
 kc_special_decoders <- list(
   `__bytes__` = function(config, x, path, opts, depth) {
     value <- config[["value", exact = TRUE]]
-    if (!kc_is_string(value)) kc_config_error("`__bytes__` needs a string `value`.", x, path)
+    if (!kc_is_text(value)) kc_config_error("`__bytes__` needs a string `value`.", x, path)
     charToRaw(enc2utf8(value))
   },
   `__tensor__` = function(config, x, path, opts, depth) kc_array_from_config(config, "__tensor__", x, path, depth),

@@ -236,3 +236,40 @@ test_that("config.json and metadata.json are limited to 16 MiB, and option keras
   expect_error(load_model_config(zip_write(dir, big, file = "big.keras")), class = "kerasconfig_error_archive",
                regexp = "inflates to more than 16777216 bytes")
 })
+
+# ---- strings the fuzzer found -------------------------------------------------------------------
+
+test_that("strings marked bytes or invalid in their encoding are classed config errors where they name something", {
+  bytes <- "\xff\xfe"
+  Encoding(bytes) <- "bytes"
+  invalid <- "ab\xff"
+  for (s in list(bytes, invalid)) {
+    expect_error(deserialize_keras_object(list(module = "keras.layers", class_name = s, config = list())),
+                 class = "kerasconfig_error_config", regexp = "`class_name` must be a string")
+    expect_error(deserialize_keras_object(list(module = s, class_name = "Dense", config = list(units = 1L))),
+                 class = "kerasconfig_error_config", regexp = "`module` must be a string or NULL")
+    expect_error(deserialize_keras_object(list(module = "builtins", class_name = "function", config = s)),
+                 class = "kerasconfig_error_config", regexp = "non-null str")
+    expect_error(deserialize_keras_object(list(class_name = "__numpy__", config = list(value = list(1), dtype = s))),
+                 class = "kerasconfig_error_config", regexp = "needs a string `dtype`")
+    expect_error(deserialize_keras_object(list(class_name = "__bytes__", config = list(value = s))),
+                 class = "kerasconfig_error_config", regexp = "needs a string `value`")
+    # Plain data keeps its keys as they are; a list R must walk (it holds a special encoding)
+    # refuses them.
+    plain <- setNames(list(1, list(2)), c("a", s))
+    expect_identical(deserialize_keras_object(list(x = plain))$x, plain)
+    keyed <- setNames(list(list(class_name = "__ellipsis__", config = list()), 2), c("a", s))
+    expect_error(deserialize_keras_object(list(x = keyed)), class = "kerasconfig_error_config",
+                 regexp = "keys of the config at config\\$x must be valid text")
+  }
+  # A Latin-1 string is valid text.
+  latin1 <- "caf\xe9"
+  Encoding(latin1) <- "latin1"
+  expect_identical(deserialize_keras_object(setNames(list(1), latin1)), setNames(list(1), latin1))
+})
+
+test_that("an environment merely classed as a Keras object is not an instance", {
+  fake <- structure(new.env(), class = c("Dense", "keras_object"))
+  expect_identical(deserialize_keras_object(list(fake))[[1]], fake)
+  expect_error(serialize_keras_object(list(fake)), class = "kerasconfig_error_serialize", regexp = "Cannot serialize")
+})
