@@ -90,7 +90,7 @@ kc_array_from_config <- function(config, encoding, x, path, depth = 0L) {
   ok <- !length(shape) || kc_is_rectangular(value, shape)
   flat <- if (!ok) NULL else if (length(shape)) unlist(value, recursive = TRUE, use.names = FALSE) else value
   if (ok && is.null(flat)) flat <- logical()
-  if (!ok || !is.atomic(flat) || length(flat) != prod(shape)) {
+  if (!ok || !(is.numeric(flat) || is.logical(flat)) || length(flat) != prod(shape)) {
     kc_config_error(sprintf("The value of this %s is not a rectangular array of numbers or logicals.", encoding),
                     x, kc_path_key(path, "config"))
   }

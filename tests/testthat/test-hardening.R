@@ -252,6 +252,8 @@ test_that("strings marked bytes or invalid in their encoding are classed config 
                  class = "kerasconfig_error_config", regexp = "non-null str")
     expect_error(deserialize_keras_object(list(class_name = "__numpy__", config = list(value = list(1), dtype = s))),
                  class = "kerasconfig_error_config", regexp = "needs a string `dtype`")
+    expect_error(deserialize_keras_object(list(class_name = "__numpy__", config = list(value = list(s), dtype = "int32"))),
+                 class = "kerasconfig_error_config", regexp = "not a rectangular array of numbers or logicals")
     expect_error(deserialize_keras_object(list(class_name = "__bytes__", config = list(value = s))),
                  class = "kerasconfig_error_config", regexp = "needs a string `value`")
     # Plain data keeps its keys as they are; a list R must walk (it holds a special encoding)
@@ -262,6 +264,9 @@ test_that("strings marked bytes or invalid in their encoding are classed config 
     expect_error(deserialize_keras_object(list(x = keyed)), class = "kerasconfig_error_config",
                  regexp = "keys of the config at config\\$x must be valid text")
   }
+  # Arrays hold numbers or logicals, never strings coerced to NA.
+  expect_error(deserialize_keras_object(list(class_name = "__numpy__", config = list(value = list("1", "b"), dtype = "int32"))),
+               class = "kerasconfig_error_config", regexp = "not a rectangular array of numbers or logicals")
   # A Latin-1 string is valid text.
   latin1 <- "caf\xe9"
   Encoding(latin1) <- "latin1"
