@@ -241,7 +241,13 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L) {
     return(f)
   }
   # The `config` dict is one level below the object's, and its values one more.
-  if (is.list(inner)) kc_check_depth(depth + 2L, kc_path_key(path, "config"))
+  if (is.list(inner)) {
+    kc_check_depth(depth + 2L, kc_path_key(path, "config"))
+    if (!is.null(names(inner)) && !kc_all_text(names(inner))) {
+      kc_abort(sprintf("The keys of the config at %s must be valid text (UTF-8 or Latin-1).", kc_path_key(path, "config")),
+               "kerasconfig_error_config", path = kc_path_key(path, "config"))
+    }
+  }
   if (is.null(inner)) inner <- named_list()
   decoder <- kc_special_decoders[[class_name]]
   if (!is.null(decoder)) {

@@ -263,6 +263,9 @@ test_that("strings marked bytes or invalid in their encoding are classed config 
     keyed <- setNames(list(list(class_name = "__ellipsis__", config = list()), 2), c("a", s))
     expect_error(deserialize_keras_object(list(x = keyed)), class = "kerasconfig_error_config",
                  regexp = "keys of the config at config\\$x must be valid text")
+    inner_keyed <- list(class_name = "__numpy__", config = setNames(list(list(1L), "int32", 1), c("value", "dtype", s)))
+    expect_error(deserialize_keras_object(inner_keyed), class = "kerasconfig_error_config",
+                 regexp = "keys of the config at config\\$config must be valid text")
   }
   # Arrays hold numbers or logicals, never strings coerced to NA.
   expect_error(deserialize_keras_object(list(class_name = "__numpy__", config = list(value = list("1", "b"), dtype = "int32"))),
