@@ -130,7 +130,12 @@ kc_name_args <- function(f, args) {
   lapply(matched, function(a) if (is.call(a) && identical(a[[1L]], quote(quote))) a[[2L]] else a)
 }
 
-kc_is_instance <- function(x) is.environment(x) && inherits(x, "keras_object")
+# An environment that claims to be a Keras object without the class binding instances have is
+# not one (it would fail wherever its class is looked up).
+kc_is_instance <- function(x) {
+  is.environment(x) && inherits(x, "keras_object") && exists(".__class__", envir = x, inherits = FALSE) &&
+    !bindingIsActive(".__class__", x)
+}
 
 kc_class_of <- function(obj) get(".__class__", envir = obj, inherits = FALSE)
 

@@ -17,7 +17,7 @@ kc_warn <- function(message, class) {
   warning(cnd)
 }
 
-# The codec recurses up to 1000 levels on R's C stack: refuse to start without room for that,
+# The codec recurses up to 100 levels on R's C stack: refuse to start without room for that,
 # rather than let a caller deep in its own recursion overflow the stack.
 kc_check_stack <- function() {
   info <- Cstack_info()

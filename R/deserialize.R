@@ -64,7 +64,7 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
       fast <- rs_fast_deserialize(config, NULL, NULL, shared, kc_builtin_objects)
       if (!inherits(fast, "kc_fallback")) return(fast)
     } else if (is.character(config) && length(config) == 1L && !is.na(config)) {
-      return(rs_lookup(config, NULL, NULL) %||% config)
+      return(kc_check(rs_lookup(config, NULL, NULL), path = "config") %||% config)
     } else if (is.null(config)) {
       return(NULL)
     }
@@ -85,7 +85,10 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
     kc_state$shared <- new.env(parent = emptyenv())
     on.exit(kc_state$shared <- NULL, add = TRUE)
   }
-  kc_deserialize(config, kc_entry_path(config), opts, fast = !plain)
+  path <- kc_entry_path(config)
+  depth <- kc_entry_depth()
+  kc_check_nesting(config, path, depth)
+  kc_deserialize(config, path, opts, depth, fast = !plain)
 }
 
 kc_state <- new.env(parent = emptyenv())
@@ -96,7 +99,7 @@ kc_state <- new.env(parent = emptyenv())
 kc_entry_path <- function(config) {
   ctx <- kc_state$context
   if (is.null(ctx)) return("config")
-  base <- paste0(ctx$path, "$config")
+  base <- ctx$base %||% paste0(ctx$path, "$config")
   inner <- ctx$config
   for (name in names(inner)) {
     if (identical(inner[[name]], config)) return(kc_path_key(base, name))
@@ -104,8 +107,18 @@ kc_entry_path <- function(config) {
   base
 }
 
-# Configs nest a few dozen levels; deeper R lists are refused before R's own stack gives out.
-kc_max_depth <- 200L
+# How deep lists may nest in a config, counted as JSON counts arrays and objects (an object
+# config is two levels: its dict and its `config` dict), on every route: R lists, JSON text,
+# special encodings, nested from_config() calls. Real Keras configs nest up to 13 levels; R's C
+# stack holds this many on the costliest route (special encodings) with room to spare.
+kc_max_depth <- 100L
+
+# What a config's R code may still use of R's C stack before it is stopped: custom classes run
+# their own code at each level, about 190 kB of C stack per nested custom object.
+kc_stack_margin <- 1e6
+
+# The lists enclosing a value deserialized from inside a from_config() (0 at top level).
+kc_entry_depth <- function() kc_state$context$depth %||% 0L
 
 # Part of a config, deserialized from inside a from_config() with the options in force there
 # (deserialize_keras_object() when there is none).
@@ -118,7 +131,7 @@ kc_deserialize_within <- function(value) {
   }
   ctx <- kc_state$context
   if (is.null(ctx)) return(deserialize_keras_object(value))
-  kc_deserialize(value, kc_entry_path(value), kc_context_opts(ctx))
+  kc_deserialize(value, kc_entry_path(value), kc_context_opts(ctx), ctx$depth)
 }
 
 # The options of the call a from_config() runs in; its custom objects are in the scope there.
@@ -128,16 +141,14 @@ kc_context_opts <- function(ctx) {
   opts
 }
 
-# `fast = FALSE`: Rust already said it cannot build `x` itself (its parts are still tried).
+# `depth`: the lists enclosing `x`. `fast = FALSE`: Rust already said it cannot build `x` itself
+# (its parts are still tried).
 kc_deserialize <- function(x, path, opts, depth = 0L, fast = TRUE) {
   if (is.null(x)) return(NULL)
   # `path` stays a promise until an error needs it; forcing it now and then keeps the chain of
   # promises short, so forcing it deep down does not exhaust the C stack.
   if (depth %% 32L == 0L) force(path)
-  if (depth > kc_max_depth) {
-    kc_abort(sprintf("The config nests deeper than %d levels at %s.", kc_max_depth, path), "kerasconfig_error_config",
-             path = path)
-  }
+  if (is.list(x) && !is.object(x)) kc_check_depth(depth + 1L, path)
   if (fast && is.list(x) && !is.object(x)) {
     # Rust builds whole subtrees of built-ins and plain values at once; it hands back
     # `kc_fallback` for anything that needs R (custom classes, special encodings, errors), and
@@ -156,6 +167,10 @@ kc_deserialize <- function(x, path, opts, depth = 0L, fast = TRUE) {
              path = path)
   }
   nm <- names(x)
+  if (!is.null(nm) && !kc_all_text(nm)) {
+    kc_abort(sprintf("The keys of the config at %s must be valid text (UTF-8 or Latin-1).", path), "kerasconfig_error_config",
+             path = path)
+  }
   if (is.null(nm)) {
     for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_index(path, i), opts, depth + 1L))
     return(x)
@@ -163,12 +178,45 @@ kc_deserialize <- function(x, path, opts, depth = 0L, fast = TRUE) {
   if (!("class_name" %in% nm && "config" %in% nm)) {
     if (identical(x[["class_name", exact = TRUE]], "__tuple__") && "items" %in% nm) {
       # Keras 2's encoder wrote tuples this way; they read as lists.
-      return(kc_deserialize(unname(as.list(x[["items", exact = TRUE]])), kc_path_key(path, "items"), opts))
+      return(kc_deserialize(unname(as.list(x[["items", exact = TRUE]])), kc_path_key(path, "items"), opts, depth + 1L))
     }
     for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_key(path, nm[[i]]), opts, depth + 1L))
     return(x)
   }
-  kc_deserialize_object(x, path, opts)
+  kc_deserialize_object(x, path, opts, depth)
+}
+
+# The whole config is checked before R walks it (and spends C stack on it), in one pass in Rust;
+# the error names the first list too deep. `depth`: the lists enclosing `x`.
+kc_check_nesting <- function(x, path, depth) {
+  if (!is.list(x)) return(invisible())
+  at <- rs_nested_beyond(x, kc_max_depth - depth)
+  if (is.null(at)) return(invisible())
+  for (i in at) {
+    nm <- names(x)
+    path <- if (!is.null(nm) && !is.na(nm[[i]]) && nzchar(nm[[i]])) kc_path_key(path, nm[[i]]) else kc_path_index(path, i)
+    x <- x[[i]]
+  }
+  kc_check_depth(kc_max_depth + 1L, path)
+}
+
+# A list `level` lists deep (1 at top level) is refused past the limit.
+kc_check_depth <- function(level, path) {
+  if (level > kc_max_depth) {
+    kc_abort(sprintf("The config nests deeper than %d levels at %s.", kc_max_depth, path), "kerasconfig_error_config",
+             path = path)
+  }
+}
+
+# Custom classes run their own R code at each level of a config: stop before R's C stack runs
+# out (R's own error would not say where, nor be a kerasconfig_error).
+kc_check_stack_room <- function(path) {
+  info <- Cstack_info()
+  room <- info[["size"]] - info[["current"]]
+  if (!is.na(room) && room < kc_stack_margin) {
+    kc_abort(sprintf("The config's objects nest too deeply for R's C stack at %s.", path), "kerasconfig_error_stack",
+             path = path)
+  }
 }
 
 kc_config_error <- function(message, x, path, class = "kerasconfig_error_config") {
@@ -178,18 +226,27 @@ kc_config_error <- function(message, x, path, class = "kerasconfig_error_config"
 
 kc_optional_string <- function(x, key, path) {
   value <- x[[key, exact = TRUE]]
-  if (!is.null(value) && !kc_is_string(value)) {
+  if (!is.null(value) && !kc_is_text(value)) {
     kc_config_error(sprintf("`%s` must be a string or NULL.", key), x, kc_path_key(path, key))
   }
   value
 }
 
-kc_deserialize_object <- function(x, path, opts) {
+# A string R can compare and Keras could have written: not marked "bytes", valid in its encoding.
+kc_is_text <- function(x) kc_is_string(x) && kc_all_text(x)
+
+kc_all_text <- function(x) {
+  enc <- Encoding(x)
+  !anyNA(x) && !any(enc == "bytes") && all(enc == "latin1" | validUTF8(x))
+}
+
+kc_deserialize_object <- function(x, path, opts, depth = 0L) {
+  kc_check_stack_room(path)
   class_name <- x[["class_name", exact = TRUE]]
   if (!kc_is_string(class_name)) kc_config_error("`class_name` must be a string.", x, kc_path_key(path, "class_name"))
-  # R will not compare or look up a "bytes" string by name; Rust refuses the other bad encodings.
-  if (Encoding(class_name) == "bytes") {
-    kc_config_error("`class_name` is a string marked as \"bytes\" (its encoding is unknown).", x,
+  # R will not compare or look a decoder up by a "bytes" or invalid string.
+  if (!kc_all_text(class_name)) {
+    kc_config_error("`class_name` is not valid text (marked \"bytes\", or not valid UTF-8).", x,
                     kc_path_key(path, "class_name"), class = "kerasconfig_error_encoding")
   }
   inner <- x[["config", exact = TRUE]]
@@ -197,7 +254,7 @@ kc_deserialize_object <- function(x, path, opts) {
   registered_name <- if ("registered_name" %in% names(x)) kc_optional_string(x, "registered_name", path) else class_name
 
   if (class_name == "function") {
-    if (!kc_is_string(inner)) {
+    if (!kc_is_text(inner)) {
       kc_config_error("Expected 'config' to be a non-null str for a function classname.", x,
                       kc_path_key(path, "config"))
     }
@@ -213,11 +270,19 @@ kc_deserialize_object <- function(x, path, opts) {
     if (!is.null(kc_state$shared)) assign(key, f, envir = kc_state$shared)
     return(f)
   }
+  # The `config` dict is one level below the object's, and its values one more.
+  if (is.list(inner)) {
+    kc_check_depth(depth + 2L, kc_path_key(path, "config"))
+    if (!is.null(names(inner)) && !kc_all_text(names(inner))) {
+      kc_abort(sprintf("The keys of the config at %s must be valid text (UTF-8 or Latin-1).", kc_path_key(path, "config")),
+               "kerasconfig_error_config", path = kc_path_key(path, "config"))
+    }
+  }
   if (is.null(inner)) inner <- named_list()
   decoder <- kc_special_decoders[[class_name]]
   if (!is.null(decoder)) {
     if (!is.list(inner) || is.object(inner)) kc_config_error(sprintf("Expected 'config' to be a dict for %s.", class_name), x, path)
-    return(decoder(inner, x, path, opts))
+    return(decoder(inner, x, path, opts, depth + 2L))
   }
   if (!is.list(inner) || is.object(inner) || (length(inner) && is.null(names(inner)))) {
     kc_config_error(sprintf("Expected 'config' to be a dict for %s.", class_name), x, kc_path_key(path, "config"))
@@ -226,10 +291,14 @@ kc_deserialize_object <- function(x, path, opts) {
   shared_key <- if (is.null(shared_id)) NULL else kc_shared_key(shared_id, x, path)
   if (!is.null(shared_key) && !is.null(kc_state$shared[[shared_key]])) return(kc_state$shared[[shared_key]])
   cls <- kc_resolve(x, "class", class_name, module, registered_name, path, opts)
-  obj <- kc_from_config(cls, inner, class_name, x, path, opts)
+  obj <- kc_from_config(cls, inner, class_name, x, path, opts, depth + 2L)
   if (kc_is_instance(obj)) {
-    kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
-    kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
+    # As from_config() does: within this call's options, shared objects and depth (both values of
+    # the object's dict, one level down).
+    kc_with_context(list(path = path, base = path, config = x, opts = opts, depth = depth + 1L), {
+      kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
+      kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
+    })
     # Remembered, so an unchanged object serializes back with the same id.
     if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = obj)
     # A custom class loaded from a config written elsewhere (a Python module) keeps that module.
@@ -245,20 +314,27 @@ kc_resolve <- function(x, kind, name, module, registered_name, path, opts) {
   if (identical(res$kind, "builtin")) kc_builtin_object(res$id, res$key) else res$object
 }
 
-# `from_config()` runs inside a scope holding the merged custom objects (argument < scope <
-# global), with the context set so nested deserializations report their own path.
-kc_from_config <- function(cls, inner, class_name, x, path, opts) {
-  depth <- kc_check(rs_scope_enter(opts$custom %||% named_list(), TRUE))
+# Evaluates `expr` with the context `ctx` (path, config, opts, depth: the lists enclosing the
+# values of config; base: the path of config, `path$config` by default), inside a scope holding
+# the merged custom objects (argument < scope < global), so nested deserializations report their
+# own path, share objects with this call and use its options.
+kc_with_context <- function(ctx, expr) {
+  scope <- kc_check(rs_scope_enter(ctx$opts$custom %||% named_list(), TRUE))
   previous <- kc_state$context
-  kc_state$context <- list(path = path, config = inner, opts = opts)
+  kc_state$context <- ctx
   on.exit({
     kc_state$context <- previous
-    rs_scope_leave(depth)
+    rs_scope_leave(scope)
   }, add = TRUE)
   # Nested deserializations inherit this call's safe mode, as under Keras' SafeModeScope.
-  safe_before <- rs_safe_mode_set(opts$safe)
+  safe_before <- rs_safe_mode_set(ctx$opts$safe)
   on.exit(rs_safe_mode_set(safe_before), add = TRUE)
-  tryCatch(
+  expr
+}
+
+# `from_config()` runs in the context of its config (see kc_with_context()).
+kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
+  kc_with_context(list(path = path, config = inner, opts = opts, depth = depth), tryCatch(
     if (inherits(cls, "keras_class")) {
       info <- kc_class_info(cls)
       if (is.null(info$from_config)) {
@@ -288,7 +364,7 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts) {
       kc_config_error(sprintf("%s could not be deserialized properly: %s", class_name, conditionMessage(e)),
                       x, path, class = "kerasconfig_error_from_config")
     }
-  )
+  ))
 }
 
 # A build or compile config goes to the object's method when it has one, else is kept so the
@@ -306,10 +382,18 @@ kc_remember_module <- function(obj, module) {
   }
 }
 
-# A shared_object_id as the key objects are shared under: a whole number, as Keras writes them.
+# A shared_object_id as the key objects are shared under: a whole number, as Keras writes them,
+# compared as Python compares integers: `-0` is 0, and beyond 2^53, where doubles cannot hold
+# every integer, the exact digits JSON gave (config_from_json() keeps them) tell ids apart.
 kc_shared_key <- function(id, x, path) {
   if (!is.numeric(id) || length(id) != 1L || !is.finite(id) || id != round(id)) {
     kc_config_error("`shared_object_id` must be a whole number.", x, kc_path_key(path, "shared_object_id"))
   }
-  sprintf("%.0f", as.numeric(id))
+  kc_shared_id_text(id)
+}
+
+kc_shared_id_text <- function(id) {
+  digits <- attr(id, "digits", exact = TRUE)
+  if (kc_is_string(digits) && identical(format.keras_integer(structure(id, digits = digits)), digits)) return(digits)
+  sprintf("%.0f", as.numeric(id) + 0) # + 0: -0 becomes 0
 }

@@ -1,8 +1,12 @@
 # Model config files: `.keras` archives (read by the strict zip reader in src/rust/src/archive,
 # entirely in memory), `config.json` files and directories holding one. Weights are never read.
 
-# The most a member of an archive (and all members read together) may inflate to.
-kc_member_limit <- 268435456 # 256 MiB
+# The most config.json or metadata.json may hold, inflated from an archive or as a file, unless
+# option `kerasconfig.max_config_size` says otherwise. The largest real Keras configs hold a few
+# MB (MobileNetV2's, 160 kB); reading costs time and memory beyond the size (R keeps every
+# distinct string: 32 MB of short distinct strings take 11 s and 0.8 GB), so a compressed archive
+# must not inflate to much more than real configs need.
+kc_default_config_limit <- 16 * 2^20 # 16 MiB
 # Files are read whole into memory; bigger ones are refused before reading.
 kc_file_limit <- 2147483647 # 2 GiB - 1
 # The Keras version written to metadata.json: the Keras whose behaviour this package follows.
@@ -23,12 +27,17 @@ kc_keras_version <- "3.15.1"
 #'   archives, compression other than stored or deflate, entries that overlap
 #'   or point outside the file, duplicate names, names that are absolute or
 #'   contain `..`, backslashes or control characters, and bad CRCs are all
-#'   refused, and no member may inflate to more than 256 MiB (nor past the
-#'   size it declares), which stops zip bombs.
+#'   refused, and `config.json` and `metadata.json` may not inflate past the
+#'   size limit below (nor past the size they declare), which stops zip bombs.
 #' * a `config.json` file: JSON text, such as [save_model_config()] writes.
 #' * a directory holding a `config.json` file.
 #'
-#' Files larger than 2 GiB are refused before being read.
+#' `config.json` and `metadata.json` may hold at most 16 MiB, whether in an
+#' archive or as files; the largest configs Keras writes hold a few MB. Set
+#' the option `kerasconfig.max_config_size` (in bytes) to read bigger ones,
+#' e.g. `options(kerasconfig.max_config_size = 64 * 2^20)`. Archives larger
+#' than 2 GiB are refused before being read, and so is anything that is not
+#' a regular file or a directory (a FIFO, a device), which could block.
 #'
 #' @param filepath Path of a `.keras` archive, of a `config.json` file, or of
 #'   a directory holding one.
@@ -38,7 +47,7 @@ kc_keras_version <- "3.15.1"
 #' @section Errors:
 #' All conditions have class `kerasconfig_error` and a subclass:
 #' `kerasconfig_error_file` when the file or directory does not exist, cannot
-#' be read, or is too large; `kerasconfig_error_archive` when an archive is
+#' be read, is not a regular file, or is too large; `kerasconfig_error_archive` when an archive is
 #' refused (not a zip archive, corrupt, hostile, or without `config.json`),
 #' with a message saying what is wrong; `kerasconfig_json_error` (from
 #' [config_from_json()], with its `line` and `column`) when `config.json` is
@@ -71,7 +80,8 @@ kc_keras_version <- "3.15.1"
 #' load_model_config(json, custom_objects = list(layer_scale))$name
 #' unlink(c(path, json))
 load_model_config <- function(filepath, custom_objects = NULL) {
-  source <- kc_model_source(filepath, c("config.json", "metadata.json"))
+  # metadata.json is not needed: a bad one must not stop the model from loading.
+  source <- kc_model_source(filepath, "config.json")
   if (is.null(source$config)) {
     kc_abort(sprintf("Cannot load '%s': the archive has no config.json (it holds: %s).",
                      filepath, kc_member_list(source$members)),
@@ -226,17 +236,44 @@ kc_member_list <- function(members) {
   out
 }
 
-# The bytes of a file, refusing files too big to read whole.
-kc_read_file <- function(path, filepath) {
+# The bytes of a file, refusing files too big to read whole, and anything but a regular file
+# (opening a FIFO blocks).
+kc_read_file <- function(path, filepath, limit = kc_file_limit) {
+  kc_check_regular(path, filepath)
   size <- file.size(path)
   if (is.na(size) || file.access(path, 4L) != 0L) {
     kc_abort(sprintf("Cannot read '%s'.", path), "kerasconfig_error_file", file = filepath)
   }
-  if (size > kc_file_limit) {
-    kc_abort(sprintf("Cannot read '%s': it holds %.0f bytes, more than the 2 GiB this package reads.", path, size),
+  if (size > limit) {
+    kc_abort(sprintf("Cannot read '%s': it holds %.0f bytes, more than the %s this package reads%s.", path, size,
+                     kc_format_bytes(limit), if (limit < kc_file_limit) " (option kerasconfig.max_config_size)" else ""),
              "kerasconfig_error_file", file = filepath)
   }
   readBin(path, "raw", max(size, 1))
+}
+
+kc_check_regular <- function(path, filepath) {
+  kind <- rs_file_kind(enc2native(path))
+  if (kind == "other") {
+    kc_abort(sprintf("Cannot read '%s': it is not a regular file (a FIFO, socket or device).", path),
+             "kerasconfig_error_file", file = filepath)
+  }
+}
+
+kc_format_bytes <- function(n) {
+  if (n >= 2^30 && n %% 2^30 == 0) sprintf("%.0f GiB", n / 2^30)
+  else if (n >= 2^20 && n %% 2^20 == 0) sprintf("%.0f MiB", n / 2^20)
+  else if (n >= 2^31 - 1 && n < 2^31) "2 GiB"
+  else sprintf("%.0f bytes", n)
+}
+
+# The size limit of config.json and metadata.json (see load_model_config()).
+kc_config_limit <- function() {
+  limit <- getOption("kerasconfig.max_config_size", kc_default_config_limit)
+  if (!is.numeric(limit) || length(limit) != 1L || is.na(limit) || limit < 0) {
+    kc_abort("Option `kerasconfig.max_config_size` must be a number of bytes.", "kerasconfig_error_type")
+  }
+  limit
 }
 
 kc_is_zip <- function(path) {
@@ -259,8 +296,8 @@ kc_model_source <- function(filepath, wanted) {
     }
     return(list(
       kind = "directory",
-      config = if (present[[1]]) kc_read_file(files[[1]], filepath),
-      metadata = if (present[[2]]) kc_read_file(files[[2]], filepath),
+      config = if (present[[1]]) kc_read_file(files[[1]], filepath, kc_config_limit()),
+      metadata = if (present[[2]]) kc_read_file(files[[2]], filepath, kc_config_limit()),
       config_label = sprintf("'%s'", file.path(filepath, "config.json")),
       metadata_label = sprintf("'%s'", file.path(filepath, "metadata.json"))
     ))
@@ -273,9 +310,10 @@ kc_model_source <- function(filepath, wanted) {
   if (file.access(path, 4L) != 0L) {
     kc_abort(sprintf("Cannot read '%s'.", filepath), "kerasconfig_error_file", file = filepath)
   }
+  kc_check_regular(path, filepath)
   zip <- kc_is_zip(path)
   if (!zip && !kc_is_keras_path(filepath)) {
-    return(list(kind = "json", config = if ("config.json" %in% wanted) kc_read_file(path, filepath),
+    return(list(kind = "json", config = if ("config.json" %in% wanted) kc_read_file(path, filepath, kc_config_limit()),
                 config_label = sprintf("'%s'", filepath)))
   }
   if (!zip) {
@@ -283,7 +321,7 @@ kc_model_source <- function(filepath, wanted) {
     kc_abort(sprintf("Cannot read '%s': not a zip archive, so not a .keras file.", filepath),
              "kerasconfig_error_archive", file = filepath)
   }
-  result <- rs_archive_read(kc_read_file(path, filepath), wanted, kc_member_limit)
+  result <- rs_archive_read(kc_read_file(path, filepath), wanted, kc_config_limit())
   if (inherits(result, "kc_rust_error")) {
     result$message <- sprintf("Cannot read '%s': %s.", filepath, result$message)
     kc_check(result, file = filepath)

@@ -40,7 +40,7 @@
 #' numbers beyond the range of doubles such as `1e400` (Python reads them as
 #' infinity, which would not write back as written); `\u0000`, which R
 #' strings cannot hold; unpaired UTF-16 surrogates such as `"\ud800"` (Python
-#' accepts them); invalid UTF-8; nesting deeper than 1000 arrays and objects.
+#' accepts them); invalid UTF-8; nesting deeper than 100 arrays and objects.
 #' A UTF-8 byte-order mark at the very start is skipped.
 #'
 #' @param json JSON text as a single string, the path of a file holding it, a
@@ -113,7 +113,7 @@ config_from_json <- function(json, text) {
 
 # Parses JSON text or bytes; `note` says how `json` was taken, for an error's message.
 kc_parse_json <- function(json, note) {
-  # The codec recurses up to 1000 levels on R's C stack (kc_check_stack(), inlined: it is a
+  # The codec recurses up to 100 levels on R's C stack (kc_check_stack(), inlined: it is a
   # good part of the cost of a small parse).
   stack <- Cstack_info()
   if (!is.na(stack[[1L]]) && stack[[1L]] - stack[[2L]] < 2e6) kc_check_stack()
@@ -150,7 +150,7 @@ kc_parse_json <- function(json, note) {
 #' `config$layers[[3]]$config$units`: missing values (`NA` of any type,
 #' which Keras could not read as intended; `NaN` is written), environments,
 #' functions, raw and complex vectors, S4 objects and other types, strings
-#' marked as `"bytes"`, and nesting deeper than 1000 lists.
+#' marked as `"bytes"`, and nesting deeper than 100 lists.
 #'
 #' @param config The config: a list, or a single value.
 #' @param file `NULL` to return the text only, or a file path or connection

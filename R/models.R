@@ -14,7 +14,7 @@ kc_sequential_from_config <- function(config) {
   }
   source <- list(class_name = "Sequential", config = config)
   config["layers"] <- list(kc_deserialize_nested(layers, "layers"))
-  kc_check_layers(config$layers)
+  kc_check_layers(config$layers, operations = FALSE)
   layer_names <- vapply(config$layers, kc_layer_name, "")
   kc_check_unique_names(layer_names)
   kc_with_shapes(kc_model_instance(cls, config), source, structure(config$layers, names = layer_names))
@@ -49,15 +49,15 @@ kc_deserialize_nested <- function(items, key, split = FALSE) {
   ctx <- kc_state$context
   base <- kc_path_key(paste0(ctx$path, "$config"), key)
   opts <- kc_context_opts(ctx)
-  if (!split) return(kc_deserialize(items, base, opts))
+  if (!split) return(kc_deserialize(items, base, opts, ctx$depth))
   layers <- lapply(items, function(entry) {
     entry$name <- NULL
     entry$inbound_nodes <- NULL
     entry
   })
-  layers <- kc_deserialize(layers, base, opts)
+  layers <- kc_deserialize(layers, base, opts, ctx$depth)
   nodes <- kc_deserialize(lapply(items, function(entry) list(inbound_nodes = entry[["inbound_nodes", exact = TRUE]])),
-                          base, opts)
+                          base, opts, ctx$depth)
   lapply(seq_along(items), function(i) {
     entry <- list(layer = layers[[i]], name = items[[i]]$name, inbound_nodes = nodes[[i]]$inbound_nodes)
     oldClass(entry) <- "keras_functional_layer"
@@ -69,24 +69,58 @@ kc_model_instance <- function(cls, config) {
   obj <- kc_instantiate(kc_class_info(cls), config)
   # compile_config holds optimizer, loss and metrics: live objects, strings kept (as Keras does).
   assign("compile_from_config", function(config) {
-    assign(".__compile_config__", deserialize_keras_object(config), envir = obj)
+    # Within the loading call's options and shared objects when called from one.
+    assign(".__compile_config__", kc_deserialize_within(config), envir = obj)
   }, envir = obj)
   if (inherits(obj, "Sequential")) assign("build", kc_sequential_build_method(obj), envir = obj)
   obj
 }
 
-# Keras: "Unexpected object from deserialization, expected a layer or operation".
-kc_check_layers <- function(layers) {
+# Keras: "Unexpected object from deserialization, expected a layer or operation" (a Sequential
+# model takes layers only).
+kc_check_layers <- function(layers, operations = TRUE) {
   for (i in seq_along(layers)) {
-    if (!kc_is_instance(layers[[i]])) {
-      kc_abort(sprintf("Unexpected object from deserialization, expected a layer or operation, got %s (layer %d).",
-                       kc_describe(layers[[i]]), i), "kerasconfig_error_config")
+    x <- layers[[i]]
+    if (!kc_is_layer(x, operations)) {
+      # Described by what it claims when its class cannot be trusted.
+      what <- if (kc_is_instance(x) && inherits(kc_binding(x, ".__class__"), "keras_class")) kc_describe(x) else
+        sprintf("an object of class '%s'", paste(class(x), collapse = "/"))
+      kc_abort(sprintf("Unexpected object from deserialization, expected a layer%s, got %s (layer %d).",
+                       if (operations) " or operation" else "", what, i), "kerasconfig_error_config")
     }
   }
 }
 
+# An instance of a layer class (or of an operation): decided by its class's chain up to the Layer
+# root or a built-in's Keras bases, never by the S3 class it carries, and without calling anything
+# of it (an R-list config can carry any object).
+kc_is_layer <- function(x, operations = TRUE) {
+  cls <- if (kc_is_instance(x)) kc_binding(x, ".__class__")
+  if (!inherits(cls, "keras_class")) return(FALSE)
+  info <- kc_class_info(cls)
+  root <- kc_class_info(kc_root_layer)
+  while (!is.null(info)) {
+    if (identical(info, root)) return(TRUE)
+    if (isTRUE(info$builtin)) {
+      bases <- c(info$entry$name, unlist(info$entry$bases))
+      return("Layer" %in% bases || (operations && "Operation" %in% bases))
+    }
+    info <- info$parent
+  }
+  FALSE
+}
+
+# A plain binding of an environment, or NULL (an active binding would run code).
+kc_binding <- function(env, name) {
+  if (!exists(name, envir = env, inherits = FALSE) || bindingIsActive(name, env)) return(NULL)
+  get(name, envir = env, inherits = FALSE)
+}
+
+# A layer's name, read from its fields, never from its methods.
 kc_layer_name <- function(layer) {
-  if (kc_is_instance(layer)) layer$get_config()$name %||% "" else ""
+  if (!kc_is_instance(layer)) return("")
+  name <- if (inherits(layer, "keras_builtin")) kc_binding(layer, ".__config__")$name else kc_binding(layer, "name")
+  if (kc_is_string(name)) name else ""
 }
 
 kc_check_unique_names <- function(names) {

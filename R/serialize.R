@@ -116,7 +116,7 @@ kc_serialize_instance <- function(x, path) {
   if (!is.null(build)) out$build_config <- kc_serialize(build, paste0(path, "$build_config"))
   compile <- kc_optional_config(x, "get_compile_config", ".__compile_config__")
   if (!is.null(compile)) out$compile_config <- kc_serialize(compile, paste0(path, "$compile_config"))
-  out$shared_object_id <- x[[".__shared_object_id__"]] %||% kc_sharing_mark(x)
+  out$shared_object_id <- kc_sharing_keep(x[[".__shared_object_id__"]]) %||% kc_sharing_mark(x)
   out
 }
 
@@ -130,6 +130,6 @@ kc_serialize_function <- function(f, path, name = NULL) {
   name <- rs_registered_name(f) %||% attr(f, "keras_name", exact = TRUE) %||% name
   if (is.null(name)) return(kc_lambda_to_config(f, path))
   out <- list(module = "builtins", class_name = "function", config = name, registered_name = "function")
-  out$shared_object_id <- attr(f, "keras_shared_object_id", exact = TRUE)
+  out$shared_object_id <- kc_sharing_keep(attr(f, "keras_shared_object_id", exact = TRUE))
   out
 }

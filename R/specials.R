@@ -64,22 +64,33 @@ print.keras_tensor <- function(x, ...) {
 
 kc_int_dtypes <- c("int8", "int16", "int32", "uint8", "uint16", "uint32")
 
+# NumPy's limit (NPY_MAXDIMS of NumPy 2): no array Keras writes has more dimensions.
+kc_max_rank <- 64L
+
 # A row-major nested list (as Keras writes `tolist()`) as an R array with the same indexing:
 # x[i, j] is value[[i]][[j]]. The dtype and encoding ride along so it writes back the same.
-kc_array_from_config <- function(config, encoding, x, path) {
+# `depth`: the lists enclosing `value`.
+kc_array_from_config <- function(config, encoding, x, path, depth = 0L) {
   value <- config[["value", exact = TRUE]]
   dtype <- config[["dtype", exact = TRUE]]
-  if (!kc_is_string(dtype)) kc_config_error(sprintf("%s needs a string `dtype`.", encoding), x, path)
+  if (!kc_is_text(dtype)) kc_config_error(sprintf("%s needs a string `dtype`.", encoding), x, path)
   shape <- integer()
   probe <- value
   while (is.list(probe) && is.null(names(probe))) {
+    if (length(shape) == kc_max_rank) {
+      kc_config_error(sprintf("The value of this %s has more than %d dimensions.", encoding, kc_max_rank),
+                      x, kc_path_key(path, "config"))
+    }
     shape <- c(shape, length(probe))
     if (!length(probe)) break
     probe <- probe[[1L]]
   }
-  flat <- if (length(shape)) unlist(value, recursive = TRUE, use.names = FALSE) else value
-  if (is.null(flat)) flat <- logical()
-  if (!is.atomic(flat) || length(flat) != prod(shape) || (length(shape) && !kc_is_rectangular(value, shape))) {
+  kc_check_depth(depth + length(shape), kc_path_key(kc_path_key(path, "config"), "value"))
+  # Rectangular first: unlist() recurses in C as deep as the lists go.
+  ok <- !length(shape) || kc_is_rectangular(value, shape)
+  flat <- if (!ok) NULL else if (length(shape)) unlist(value, recursive = TRUE, use.names = FALSE) else value
+  if (ok && is.null(flat)) flat <- logical()
+  if (!ok || !(is.numeric(flat) || is.logical(flat)) || length(flat) != prod(shape)) {
     kc_config_error(sprintf("The value of this %s is not a rectangular array of numbers or logicals.", encoding),
                     x, kc_path_key(path, "config"))
   }
@@ -162,7 +173,10 @@ print.keras_array <- function(x, ...) {
 # ---- lambdas ----------------------------------------------------------------------------------
 
 kc_lambda_to_config <- function(f, path) {
-  source <- paste(deparse(f, control = c("keepInteger", "keepNA", "niceNames", "showAttributes")), collapse = "\n")
+  # quoteExpressions: a call held in an attribute is written quoted, so loading the source does
+  # not run it.
+  source <- paste(deparse(f, control = c("keepInteger", "keepNA", "niceNames", "showAttributes", "quoteExpressions")),
+                  collapse = "\n")
   kc_warn(paste0(
     "The object being serialized includes an anonymous function (at ", path, "). This is unsafe: to ",
     "reload it you will have to pass `safe_mode = FALSE` to the loading function, and its enclosing ",
@@ -172,7 +186,7 @@ kc_lambda_to_config <- function(f, path) {
   list(class_name = "__lambda__", config = list(value = source, language = "R"))
 }
 
-kc_lambda_from_config <- function(config, x, path, opts) {
+kc_lambda_from_config <- function(config, x, path, opts, depth = 0L) {
   if (!identical(config[["language", exact = TRUE]], "R")) {
     kc_config_error(paste(
       "This config holds a Python lambda (marshalled Python bytecode). It cannot run in R, whatever the",
@@ -198,24 +212,26 @@ kc_lambda_from_config <- function(config, x, path, opts) {
 
 # ---- the table --------------------------------------------------------------------------------
 
-# Decoders by class_name, each `function(config, x, path, opts)`; `config` is already `{}` when
-# the config key held NULL.
+# Decoders by class_name, each `function(config, x, path, opts, depth)`; `config` is already
+# `{}` when the config key held NULL; `depth` counts the lists enclosing its values.
 kc_special_decoders <- list(
-  `__bytes__` = function(config, x, path, opts) {
+  `__bytes__` = function(config, x, path, opts, depth) {
     value <- config[["value", exact = TRUE]]
-    if (!kc_is_string(value)) kc_config_error("`__bytes__` needs a string `value`.", x, path)
+    if (!kc_is_text(value)) kc_config_error("`__bytes__` needs a string `value`.", x, path)
     charToRaw(enc2utf8(value))
   },
-  `__tensor__` = function(config, x, path, opts) kc_array_from_config(config, "__tensor__", x, path),
-  `__numpy__` = function(config, x, path, opts) kc_array_from_config(config, "__numpy__", x, path),
-  `__slice__` = function(config, x, path, opts) {
+  `__tensor__` = function(config, x, path, opts, depth) kc_array_from_config(config, "__tensor__", x, path, depth),
+  `__numpy__` = function(config, x, path, opts, depth) kc_array_from_config(config, "__numpy__", x, path, depth),
+  `__slice__` = function(config, x, path, opts, depth) {
     p <- kc_path_key(path, "config")
-    keras_slice(kc_deserialize(config[["start", exact = TRUE]], kc_path_key(p, "start"), opts),
-                kc_deserialize(config[["stop", exact = TRUE]], kc_path_key(p, "stop"), opts),
-                kc_deserialize(config[["step", exact = TRUE]], kc_path_key(p, "step"), opts))
+    # Bounds first, then the slice: nesting calls in its arguments would cost C stack per level.
+    start <- kc_deserialize(config[["start", exact = TRUE]], kc_path_key(p, "start"), opts, depth)
+    stop <- kc_deserialize(config[["stop", exact = TRUE]], kc_path_key(p, "stop"), opts, depth)
+    step <- kc_deserialize(config[["step", exact = TRUE]], kc_path_key(p, "step"), opts, depth)
+    keras_slice(start, stop, step)
   },
-  `__ellipsis__` = function(config, x, path, opts) keras_ellipsis(),
-  `__keras_tensor__` = function(config, x, path, opts) {
+  `__ellipsis__` = function(config, x, path, opts, depth) keras_ellipsis(),
+  `__keras_tensor__` = function(config, x, path, opts, depth) {
     shape <- config[["shape", exact = TRUE]]
     if (!is.list(shape) && !is.null(shape)) shape <- as.list(shape)
     keras_symbolic_tensor(shape, config[["dtype", exact = TRUE]] %||% "float32", config[["keras_history", exact = TRUE]])

@@ -37,9 +37,9 @@ MUTANTS = [
      '  if (inherits(res, "kc_rust_error") && !is.null(module) && module %in% loadedNamespaces())\n'
      '    return(getExportedValue(module, name))\n'),
     ("depth-r-off-by-one", "R/deserialize.R",
-     "kc_max_depth <- 200L", "kc_max_depth <- 201L"),
+     "kc_max_depth <- 100L", "kc_max_depth <- 101L"),
     ("depth-json-off-by-one", "src/rust/src/json/codec/mod.rs",
-     "pub const MAX_DEPTH: usize = 1000;", "pub const MAX_DEPTH: usize = 1001;"),
+     "pub const MAX_DEPTH: usize = 100;", "pub const MAX_DEPTH: usize = 101;"),
     ("safe-mode-default-off", "R/deserialize.R",
      "deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = TRUE, ...) {",
      "deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = FALSE, ...) {"),

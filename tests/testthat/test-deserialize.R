@@ -196,6 +196,6 @@ test_that("safe mode: an active setting overrides the argument", {
 test_that("R lists nested beyond the limit are classed errors, not stack overflows", {
   deep <- list(1)
   for (i in 1:5000) deep <- list(deep)
-  expect_error(deserialize_keras_object(deep), class = "kerasconfig_error_config", regexp = "deeper than 200 levels")
-  expect_error(serialize_keras_object(deep), class = "kerasconfig_error_serialize", regexp = "deeper than 200 levels")
+  expect_error(deserialize_keras_object(deep), class = "kerasconfig_error_config", regexp = "deeper than 100 levels")
+  expect_error(serialize_keras_object(deep), class = "kerasconfig_error_serialize", regexp = "deeper than 100 levels")
 })

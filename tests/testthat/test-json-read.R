@@ -111,13 +111,14 @@ test_that("numbers beyond the range of doubles are refused", {
   expect_identical(config_from_json("1e-400"), 0)
 })
 
-test_that("nesting is limited to 1000 levels, and deeper text fails cleanly", {
-  ok <- paste0(strrep("[", 1000), strrep("]", 1000))
+test_that("nesting is limited to 100 levels, and deeper text fails cleanly", {
+  ok <- paste0(strrep("[", 100), strrep("]", 100))
   expect_type(config_from_json(ok), "list")
+  expect_identical(json_error(paste0(strrep("[", 101), strrep("]", 101)))$column, 101L)
   e <- json_error(strrep("[", 100000))
-  expect_match(conditionMessage(e), "deeper than 1000")
-  expect_identical(e$column, 1001L)
-  expect_match(conditionMessage(json_error(strrep('{"a": ', 5000))), "deeper than 1000")
+  expect_match(conditionMessage(e), "deeper than 100 arrays")
+  expect_identical(e$column, 101L)
+  expect_match(conditionMessage(json_error(strrep('{"a": ', 5000))), "deeper than 100 arrays")
 })
 
 test_that("a UTF-8 byte-order mark at the start is skipped", {

@@ -88,15 +88,16 @@ test_that("types JSON cannot hold are refused, naming the type and the path", {
   expect_match(conditionMessage(write_error(setNames(list(1), NA_character_))), "NA name")
 })
 
-test_that("lists nested deeper than 1000 levels give a classed error, however deep", {
+test_that("lists nested deeper than 100 levels give a classed error, however deep", {
   ok <- list()
-  for (i in seq_len(999)) ok <- list(ok)
-  expect_identical(nchar(config_to_json(ok)), 2000L)
+  for (i in seq_len(99)) ok <- list(ok)
+  expect_identical(nchar(config_to_json(ok)), 200L)
+  expect_error(config_to_json(list(ok)), class = "kerasconfig_json_error")
   deep <- list()
   for (i in seq_len(100000)) deep <- list(deep)
   e <- write_error(deep)
   expect_s3_class(e, "kerasconfig_json_error")
-  expect_match(conditionMessage(e), "deeper than 1000")
+  expect_match(conditionMessage(e), "deeper than 100 levels")
 })
 
 test_that("a list appearing at several places and depths is written right at each", {
@@ -115,10 +116,10 @@ test_that("a list appearing at several places and depths is written right at eac
 test_that("a list written once is refused where a copy would nest too deep", {
   part <- list(list(list(1L)))
   deep <- part
-  for (i in seq_len(997)) deep <- list(deep)
+  for (i in seq_len(97)) deep <- list(deep)
   expect_identical(nchar(config_to_json(list(part, deep[[1]]))) > 0, TRUE)
   e <- write_error(list(part, deep))
-  expect_match(conditionMessage(e), "deeper than 1000")
+  expect_match(conditionMessage(e), "deeper than 100 levels")
 })
 
 test_that("pretty = TRUE gives Python's indent=2 layout", {

@@ -166,7 +166,7 @@ test_that("a model's layers must deserialize to layers", {
   bad <- list(module = "keras", class_name = "Sequential", registered_name = NULL,
               config = list(name = "s", layers = list(1, "relu")))
   expect_error(deserialize_keras_object(bad), class = "kerasconfig_error_config",
-               regexp = "expected a layer or operation")
+               regexp = "expected a layer, got an object of class")
   expect_error(keras_model_sequential(input_shape = "a"), class = "kerasconfig_error_type")
 })
 

@@ -11,10 +11,10 @@ pub mod write;
 #[cfg(test)]
 pub mod tree;
 
-/// Deepest nesting of arrays and objects accepted when reading and writing. Python's own limit is
-/// its recursion limit (about 1000 frames); a fixed bound keeps the recursion of both directions
-/// far from the end of the C stack.
-pub const MAX_DEPTH: usize = 1000;
+/// Deepest nesting of arrays and objects accepted when reading and writing: the package's one
+/// depth limit, as for R lists (`kc_max_depth`), far above real configs (13 levels at most in the
+/// reference data) and far from the end of the C stack.
+pub const MAX_DEPTH: usize = 100;
 
 #[cfg(test)]
 mod tests {

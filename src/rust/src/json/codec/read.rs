@@ -82,7 +82,7 @@ impl ErrorKind {
             ErrorKind::NulInString => "\\u0000 cannot be stored in an R string",
             ErrorKind::InvalidUtf8 => "invalid UTF-8",
             ErrorKind::StringTooLong => "string too long to store",
-            ErrorKind::TooDeep => "nesting deeper than 1000 arrays and objects",
+            ErrorKind::TooDeep => "nesting deeper than 100 arrays and objects",
         }
     }
 }
@@ -672,12 +672,12 @@ mod tests {
     }
 
     #[test]
-    fn nesting_is_limited_to_1000_levels() {
-        let ok = format!("{}{}", "[".repeat(1000), "]".repeat(1000));
+    fn nesting_is_limited_to_100_levels() {
+        let ok = format!("{}{}", "[".repeat(100), "]".repeat(100));
         assert!(tree(ok.as_bytes()).is_ok());
-        let deep = format!("{}{}", "[".repeat(1001), "]".repeat(1001));
-        assert_eq!(error(&deep), (ErrorKind::TooDeep, (1, 1001)));
-        let objects = format!("{}1{}", "{\"a\": ".repeat(1001), "}".repeat(1001));
+        let deep = format!("{}{}", "[".repeat(101), "]".repeat(101));
+        assert_eq!(error(&deep), (ErrorKind::TooDeep, (1, 101)));
+        let objects = format!("{}1{}", "{\"a\": ".repeat(101), "}".repeat(101));
         assert_eq!(error(&objects).0, ErrorKind::TooDeep);
     }
 
