@@ -69,21 +69,19 @@ rs_catalog_entry <- function(id) .Call(wrap__rs_catalog_entry, id)
 # Every entry, as a named list of equal-length columns for a data frame.
 rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 
-<<<<<<< HEAD
 # The rules of catalog entry `id` as a named list (`int`, `float32`, `dropped`: character;
 # `after`, `copies`, `fill`: named lists); `NULL` for an id out of range.
 rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
+
+# The 1-based indices leading from `x` to its first list nested deeper than `levels` (`x`
+# itself is level 1), or `NULL` when it nests no deeper. Classed values (arrays, slices and
+# other R values deserialized already) are not entered, as deserialization does not enter them.
+rs_nested_beyond <- function(x, levels) .Call(wrap__rs_nested_beyond, x, levels)
 
 # The DOT text of the serialized model `model` (JSON text). `reports` (JSON text) holds the
 # shape engine's reports of the model and of the models nested in it, by path (`""`, `"inner"`,
 # `"inner/deeper"`); `options` (JSON text) `model_to_dot`'s options.
 rs_model_to_dot <- function(model, reports, options_json) .Call(wrap__rs_model_to_dot, model, reports, options_json)
-=======
-# The 1-based indices leading from `x` to its first list nested deeper than `levels` (`x`
-# itself is level 1), or `NULL` when it nests no deeper. Classed values (arrays, slices and
-# other R values deserialized already) are not entered, as deserialization does not enter them.
-rs_nested_beyond <- function(x, levels) .Call(wrap__rs_nested_beyond, x, levels)
->>>>>>> harden-r
 
 # Deserializes `x` natively, or returns `kc_fallback`.
 rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins)
