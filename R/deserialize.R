@@ -57,7 +57,8 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
   plain <- is.null(custom_objects) && ...length() == 0L && is.logical(safe_mode) && length(safe_mode) == 1L &&
     !is.na(safe_mode)
   if (plain) {
-    if (is.list(config) && !is.object(config)) {
+    # Too deep a config goes the general way, which says where (the same limit on every route).
+    if (is.list(config) && !is.object(config) && is.null(rs_nested_beyond(config, kc_max_depth - kc_entry_depth()))) {
       # Shared objects are shared within one top-level call (a new record), or within the
       # call a from_config() runs in.
       shared <- kc_state$shared %||% new.env(parent = emptyenv())
@@ -227,9 +228,19 @@ kc_config_error <- function(message, x, path, class = "kerasconfig_error_config"
 kc_optional_string <- function(x, key, path) {
   value <- x[[key, exact = TRUE]]
   if (!is.null(value) && !kc_is_text(value)) {
-    kc_config_error(sprintf("`%s` must be a string or NULL.", key), x, kc_path_key(path, key))
+    kc_text_error(sprintf("`%s` must be a string or NULL.", key), value, x, kc_path_key(path, key))
   }
   value
+}
+
+# A config error for a value that is not the string it must be; a string that is not valid text
+# (marked "bytes", or invalid in its encoding) is also a `kerasconfig_error_encoding`.
+kc_text_error <- function(message, value, x, path) {
+  if (kc_is_string(value)) {
+    kc_config_error(paste(message, "This one is not valid text (marked \"bytes\", or invalid in its encoding)."), x,
+                    path, class = c("kerasconfig_error_encoding", "kerasconfig_error_config"))
+  }
+  kc_config_error(message, x, path)
 }
 
 # A string R can compare and Keras could have written: not marked "bytes", valid in its encoding.
@@ -243,20 +254,16 @@ kc_all_text <- function(x) {
 kc_deserialize_object <- function(x, path, opts, depth = 0L) {
   kc_check_stack_room(path)
   class_name <- x[["class_name", exact = TRUE]]
-  if (!kc_is_string(class_name)) kc_config_error("`class_name` must be a string.", x, kc_path_key(path, "class_name"))
   # R will not compare or look a decoder up by a "bytes" or invalid string.
-  if (!kc_all_text(class_name)) {
-    kc_config_error("`class_name` is not valid text (marked \"bytes\", or not valid UTF-8).", x,
-                    kc_path_key(path, "class_name"), class = "kerasconfig_error_encoding")
-  }
+  if (!kc_is_text(class_name)) kc_text_error("`class_name` must be a string.", class_name, x, kc_path_key(path, "class_name"))
   inner <- x[["config", exact = TRUE]]
   module <- kc_optional_string(x, "module", path)
   registered_name <- if ("registered_name" %in% names(x)) kc_optional_string(x, "registered_name", path) else class_name
 
   if (class_name == "function") {
     if (!kc_is_text(inner)) {
-      kc_config_error("Expected 'config' to be a non-null str for a function classname.", x,
-                      kc_path_key(path, "config"))
+      kc_text_error("Expected 'config' to be a non-null str for a function classname.", inner, x,
+                    kc_path_key(path, "config"))
     }
     shared_id <- x[["shared_object_id", exact = TRUE]]
     if (is.null(shared_id)) return(kc_resolve(x, "function", inner, module, NULL, path, opts))

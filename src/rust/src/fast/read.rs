@@ -133,6 +133,14 @@ impl Reader<'_> {
             changed |= value != item;
             self.stack.push(value);
         }
+        // A list that holds something deserialized is one R would walk, refusing keys that are
+        // not valid text (`kc_all_text()`): such keys are R's to report.
+        if changed {
+            let names = Rf_getAttrib(x, R_NamesSymbol);
+            if names != R_NilValue {
+                ensure((0..XLENGTH(names)).all(|i| char_str(STRING_ELT(names, i)).is_some()))?;
+            }
+        }
         let out = if changed { rebuilt(self.keep, x, &self.stack[base..]) } else { x };
         self.stack.truncate(base);
         Ok(out)
