@@ -362,7 +362,7 @@ layer_input_layer <- kc_builtin_front(kc_builtin_class("keras.layers.InputLayer"
 #' @rdname keras_layers
 #' @export
 layer_integer_lookup <- kc_builtin_front(kc_builtin_class("keras.layers.IntegerLookup", function(max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = -1L, vocabulary = NULL, vocabulary_dtype = "int64", idf_weights = NULL, invert = FALSE, output_mode = "int", sparse = FALSE, pad_to_max_tokens = FALSE, oov_method = "floormod", salt = NULL, name = NULL, ...) NULL), function(object, max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = -1L, vocabulary = NULL, vocabulary_dtype = "int64", idf_weights = NULL, invert = FALSE, output_mode = "int", sparse = FALSE, pad_to_max_tokens = FALSE, oov_method = "floormod", salt = NULL, name = NULL, ...) NULL,
-  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", mask_token = "integer", max_tokens = "integer", num_oov_indices = "integer", oov_token = "integer", vocabulary = "integer"))
 
 #' @rdname keras_layers
 #' @export
@@ -677,7 +677,7 @@ layer_stacked_rnn_cells <- kc_builtin_front(kc_builtin_class("keras.layers.Stack
 #' @rdname keras_layers
 #' @export
 layer_string_lookup <- kc_builtin_front(kc_builtin_class("keras.layers.StringLookup", function(max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = "[UNK]", vocabulary = NULL, idf_weights = NULL, invert = FALSE, output_mode = "int", pad_to_max_tokens = FALSE, sparse = FALSE, encoding = "utf-8", name = NULL, salt = NULL, ...) NULL), function(object, max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = "[UNK]", vocabulary = NULL, idf_weights = NULL, invert = FALSE, output_mode = "int", pad_to_max_tokens = FALSE, sparse = FALSE, encoding = "utf-8", name = NULL, salt = NULL, ...) NULL,
-  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", mask_token = "integer", max_tokens = "integer", num_oov_indices = "integer", vocabulary = "integer"))
 
 #' @rdname keras_layers
 #' @export

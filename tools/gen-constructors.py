@@ -75,6 +75,11 @@ KERAS3_CLASS = {
     "Hashing": {"num_bins": "integer", "salt": "integer"},
     "HashedCrossing": {"num_bins": "integer"},
     "TextVectorization": {"max_tokens": "integer", "output_sequence_length": "integer", "ngrams": "integer"},
+    # keras3 leaves max_tokens a double here; Keras declares it an int (as TextVectorization's).
+    "StringLookup": {"max_tokens": "integer", "num_oov_indices": "integer", "mask_token": "integer",
+                     "vocabulary": "integer"},
+    "IntegerLookup": {"max_tokens": "integer", "num_oov_indices": "integer", "mask_token": "integer",
+                      "oov_token": "integer", "vocabulary": "integer"},
 }
 # keras3's argument names where they differ from Keras' (layer_lambda(object, f, ...)).
 KERAS3_RENAMES = {"Lambda": {"function": "f"}}

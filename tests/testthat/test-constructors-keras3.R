@@ -98,3 +98,25 @@ test_that("layer_lambda() takes keras3's f", {
   expect_identical(config_to_json(cfg$output_shape), "[null, 4]")
   expect_identical(names(formals(layer_lambda))[1:2], c("object", "f"))
 })
+
+test_that("the preprocessing layers that need TensorFlow in Python construct, writing Keras' config", {
+  # What Keras 3.15.1 (with TensorFlow) writes for the same arguments, name left out.
+  keras_text <- list(
+    text_vectorization = '{"trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "max_tokens": 100, "standardize": "lower_and_strip_punctuation", "split": "whitespace", "ngrams": 2, "output_mode": "int", "output_sequence_length": 20, "pad_to_max_tokens": false, "sparse": false, "ragged": false, "vocabulary": null, "idf_weights": null, "encoding": "utf-8", "vocabulary_size": 2}',
+    string_lookup = '{"trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "invert": false, "max_tokens": 50, "num_oov_indices": 2, "oov_token": "[UNK]", "mask_token": null, "output_mode": "int", "sparse": false, "pad_to_max_tokens": false, "idf_weights": null, "vocabulary": null, "vocabulary_size": null, "oov_method": "floormod", "salt": null, "encoding": "utf-8"}',
+    integer_lookup = '{"trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "invert": false, "max_tokens": 10, "num_oov_indices": 1, "oov_token": -1, "mask_token": 0, "output_mode": "int", "sparse": false, "pad_to_max_tokens": false, "vocabulary_dtype": "int64", "idf_weights": null, "vocabulary": null, "vocabulary_size": null, "oov_method": "floormod", "salt": null}',
+    hashing = '{"trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "int64"}, "registered_name": null}, "num_bins": 3, "salt": null, "mask_value": null, "output_mode": "int", "sparse": false}'
+  )
+  made <- list(
+    text_vectorization = layer_text_vectorization(max_tokens = 100, output_sequence_length = 20, ngrams = 2),
+    string_lookup = layer_string_lookup(max_tokens = 50, num_oov_indices = 2),
+    integer_lookup = layer_integer_lookup(max_tokens = 10, mask_token = 0),
+    hashing = layer_hashing(num_bins = 3)
+  )
+  for (n in names(made)) {
+    config <- serialize_keras_object(made[[n]])$config
+    expect_match(config$name, paste0("^", n))
+    config$name <- NULL
+    expect_identical(config_to_json(config), keras_text[[n]], label = n)
+  }
+})
