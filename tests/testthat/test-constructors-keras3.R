@@ -120,3 +120,29 @@ test_that("the preprocessing layers that need TensorFlow in Python construct, wr
     expect_identical(config_to_json(config), keras_text[[n]], label = n)
   }
 })
+
+test_that("keras_model_sequential() takes keras3's arguments, and a first layer's input_shape makes the input layer", {
+  # Keras 3.15.1: Sequential([InputLayer(batch_shape=(8, 4), name="x", optional=True), Dense(2)], trainable=False)
+  model <- keras_model_sequential(input_batch_shape = c(8, 4), input_name = "x", input_optional = TRUE,
+                                  trainable = FALSE, layers = list(layer_dense(units = 2)))
+  config <- serialize_keras_object(model)$config
+  expect_false(config$trainable)
+  expect_identical(config_to_json(config$layers[[1]]$config),
+                   '{"batch_shape": [8, 4], "dtype": "float32", "sparse": false, "ragged": false, "name": "x", "optional": true}')
+  expect_identical(config$layers[[2]]$class_name, "Dense")
+  # Keras 3.15.1: Sequential([Dense(2, input_shape=(None, 3))]) and Sequential().add(Dense(2, input_dim=5))
+  first_input <- function(model) config_to_json(serialize_keras_object(model)$config$layers[[1]]$config$batch_shape)
+  expect_identical(first_input(keras_model_sequential(layers = list(layer_dense(units = 2, input_shape = c(NA, 3))))),
+                   "[null, null, 3]")
+  expect_identical(first_input(keras_model_sequential() |> layer_dense(2, input_shape = c(NA, 3))), "[null, null, 3]")
+  expect_identical(first_input(keras_model_sequential() |> layer_dense(2, input_dim = 5)), "[null, 5]")
+  expect_error(keras_model_sequential(list(layer_dense(units = 2))), "named argument", class = "kerasconfig_error_type")
+})
+
+test_that("keras3's new_*_class() names are the families themselves", {
+  expect_identical(new_layer_class, Layer)
+  expect_identical(new_loss_class, Loss)
+  expect_identical(new_metric_class, Metric)
+  expect_identical(new_learning_rate_schedule_class, LearningRateSchedule)
+  expect_identical(serialize_keras_object(new_layer_class("Plain3")(name = "p"))$config$name, "p")
+})
