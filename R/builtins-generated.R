@@ -10,11 +10,23 @@ NULL
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
+#' These constructors take keras3's arguments, as keras3's own wrappers transform them:
+#' axes are 1-based (`axis = 1` is Python's `0`, negative axes count from the end as in
+#' Python, `axis = 0` is an error; also `axes` and `shared_axes`), shapes may hold `NA`
+#' (or `NULL` in a list) for an unknown dimension and a single number is a 1-D shape
+#' (`input_shape = 784` is `(784,)`), seeds and sizes are integers (`seed = 1.5` is an
+#' error), and padding/cropping take a number per dimension or a pair per dimension.
+#' keras3 also passes `max_value` of `constraint_maxnorm()` through `as.integer()`,
+#' truncating `2.5` to `2`; here it stays `2.5`, the value Keras keeps. The Python-path
+#' generators (`keras$layers$BatchNormalization(axis = 1)`) take Python's arguments with
+#' Python's meaning: 0-based axes, no transformation.
+#'
 #' @param object Optional: a model to add the layer to (keras3's pipe idiom).
-#' @param activation,activity_regularizer,addition_factor,all_ops,alpha,alpha_constraint,alpha_initializer,alpha_regularizer,antialias,arguments,attention_axes,axes,axis,backward_layer,batch_shape,batch_size,beta_constraint,beta_initializer,beta_regularizer,bias_axes,bias_constraint,bias_initializer,bias_regularizer,bin_boundaries,bins,brightness_factor,call_endpoint,call_fn,call_training_endpoint,cell,cells,center,chain_depth,clip_limit,contrast_factor,crop_to_aspect_ratio,cropping,data_format,depth_multiplier,depthwise_constraint,depthwise_initializer,depthwise_regularizer,dilation_rate,dims,dropout,dtype,embeddings_constraint,embeddings_initializer,embeddings_regularizer,encoding,epsilon,equation,expand_dims,factor,fft_length,filepath,fill_mode,fill_value,filters,flash_attention,frame_length,frame_step,`function`,gamma_constraint,gamma_initializer,gamma_regularizer,go_backwards,gptq_unpacked_column_size,groups,head_dim,height,height_factor,hue_factor,idf_weights,init_fn,input_dim,input_tensor,interpolation,invert,keepdims,kernel_constraint,kernel_initializer,kernel_regularizer,kernel_size,key_dim,l1,l2,layer,layers,logit_soft_cap,lora_alpha,lora_rank,mag_exp,mask,mask_token,mask_value,mask_zero,max_freq,max_number,max_tokens,max_value,mean,merge_mode,method,min_freq,min_power,mode,module,momentum,moving_mean_initializer,moving_variance_initializer,n,name,native_serialization_platforms,negative_slope,ngrams,noise_shape,normalize,num_bins,num_chains,num_heads,num_key_value_heads,num_mel_bins,num_oov_indices,num_ops,num_query_heads,num_tokens,offset,oov_method,oov_token,optional,output_dim,output_mode,output_padding,output_sequence_length,output_shape,output_size,pad_to_aspect_ratio,pad_to_max_tokens,padding,params,periodic,pointwise_constraint,pointwise_initializer,pointwise_regularizer,pool_size,power_iterations,power_to_db,quantization_config,ragged,rate,recurrent_activation,recurrent_constraint,recurrent_dropout,recurrent_initializer,recurrent_regularizer,ref_power,renorm,renorm_clipping,renorm_momentum,reset_after,return_sequences,return_state,reverse_dtype,salt,sampling_rate,saturation_factor,scale,scaling,score_mode,seed,sequence_length,sequence_stride,shape,shared_axes,sigma,size,sliding_window,sparse,split,standardize,state,stateful,stddev,strides,synchronized,target_shape,threshold,threshold_factor,tie_weights,tile_grid_size,top_db,trainable,unit_forget_bias,units,unroll,use_bias,use_cudnn,use_gate,use_scale,value_dim,value_range,variables,variance,vocabulary,vocabulary_dtype,weights,width,width_factor,window,x_factor,y_factor,zero_output_for_mask Keras' arguments of the same name.
+#' @param f For `layer_lambda()`: the function (Keras' `function`).
+#' @param activation,activity_regularizer,addition_factor,all_ops,alpha,alpha_constraint,alpha_initializer,alpha_regularizer,antialias,arguments,attention_axes,axes,axis,backward_layer,batch_shape,batch_size,beta_constraint,beta_initializer,beta_regularizer,bias_axes,bias_constraint,bias_initializer,bias_regularizer,bin_boundaries,bins,brightness_factor,call_endpoint,call_fn,call_training_endpoint,cell,cells,center,chain_depth,clip_limit,contrast_factor,crop_to_aspect_ratio,cropping,data_format,depth_multiplier,depthwise_constraint,depthwise_initializer,depthwise_regularizer,dilation_rate,dims,dropout,dtype,embeddings_constraint,embeddings_initializer,embeddings_regularizer,encoding,epsilon,equation,expand_dims,factor,fft_length,filepath,fill_mode,fill_value,filters,flash_attention,frame_length,frame_step,gamma_constraint,gamma_initializer,gamma_regularizer,go_backwards,gptq_unpacked_column_size,groups,head_dim,height,height_factor,hue_factor,idf_weights,init_fn,input_dim,input_tensor,interpolation,invert,keepdims,kernel_constraint,kernel_initializer,kernel_regularizer,kernel_size,key_dim,l1,l2,layer,layers,logit_soft_cap,lora_alpha,lora_rank,mag_exp,mask,mask_token,mask_value,mask_zero,max_freq,max_number,max_tokens,max_value,mean,merge_mode,method,min_freq,min_power,mode,module,momentum,moving_mean_initializer,moving_variance_initializer,n,name,native_serialization_platforms,negative_slope,ngrams,noise_shape,normalize,num_bins,num_chains,num_heads,num_key_value_heads,num_mel_bins,num_oov_indices,num_ops,num_query_heads,num_tokens,offset,oov_method,oov_token,optional,output_dim,output_mode,output_padding,output_sequence_length,output_shape,output_size,pad_to_aspect_ratio,pad_to_max_tokens,padding,params,periodic,pointwise_constraint,pointwise_initializer,pointwise_regularizer,pool_size,power_iterations,power_to_db,quantization_config,ragged,rate,recurrent_activation,recurrent_constraint,recurrent_dropout,recurrent_initializer,recurrent_regularizer,ref_power,renorm,renorm_clipping,renorm_momentum,reset_after,return_sequences,return_state,reverse_dtype,salt,sampling_rate,saturation_factor,scale,scaling,score_mode,seed,sequence_length,sequence_stride,shape,shared_axes,sigma,size,sliding_window,sparse,split,standardize,state,stateful,stddev,strides,synchronized,target_shape,threshold,threshold_factor,tie_weights,tile_grid_size,top_db,trainable,unit_forget_bias,units,unroll,use_bias,use_cudnn,use_gate,use_scale,value_dim,value_range,variables,variance,vocabulary,vocabulary_dtype,weights,width,width_factor,window,x_factor,y_factor,zero_output_for_mask Keras' arguments of the same name.
 #' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras object of that class.
 #' @name keras_layers
@@ -24,571 +36,753 @@ NULL
 
 #' @rdname keras_layers
 #' @export
-layer_activation <- kc_builtin_class("keras.layers.Activation", function(object, activation, ...) NULL)
+layer_activation <- kc_builtin_front(kc_builtin_class("keras.layers.Activation", function(activation, ...) NULL), function(object, activation, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_activity_regularization <- kc_builtin_class("keras.layers.ActivityRegularization", function(object, l1 = 0.0, l2 = 0.0, ...) NULL)
+layer_activity_regularization <- kc_builtin_front(kc_builtin_class("keras.layers.ActivityRegularization", function(l1 = 0.0, l2 = 0.0, ...) NULL), function(object, l1 = 0.0, l2 = 0.0, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_adaptive_average_pooling_1d <- kc_builtin_class("keras.layers.AdaptiveAveragePooling1D", function(object, output_size, data_format = NULL, ...) NULL)
+layer_adaptive_average_pooling_1d <- kc_builtin_front(kc_builtin_class("keras.layers.AdaptiveAveragePooling1D", function(output_size, data_format = NULL, ...) NULL), function(object, output_size, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_adaptive_average_pooling_2d <- kc_builtin_class("keras.layers.AdaptiveAveragePooling2D", function(object, output_size, data_format = NULL, ...) NULL)
+layer_adaptive_average_pooling_2d <- kc_builtin_front(kc_builtin_class("keras.layers.AdaptiveAveragePooling2D", function(output_size, data_format = NULL, ...) NULL), function(object, output_size, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_adaptive_average_pooling_3d <- kc_builtin_class("keras.layers.AdaptiveAveragePooling3D", function(object, output_size, data_format = NULL, ...) NULL)
+layer_adaptive_average_pooling_3d <- kc_builtin_front(kc_builtin_class("keras.layers.AdaptiveAveragePooling3D", function(output_size, data_format = NULL, ...) NULL), function(object, output_size, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_adaptive_max_pooling_1d <- kc_builtin_class("keras.layers.AdaptiveMaxPooling1D", function(object, output_size, data_format = NULL, ...) NULL)
+layer_adaptive_max_pooling_1d <- kc_builtin_front(kc_builtin_class("keras.layers.AdaptiveMaxPooling1D", function(output_size, data_format = NULL, ...) NULL), function(object, output_size, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_adaptive_max_pooling_2d <- kc_builtin_class("keras.layers.AdaptiveMaxPooling2D", function(object, output_size, data_format = NULL, ...) NULL)
+layer_adaptive_max_pooling_2d <- kc_builtin_front(kc_builtin_class("keras.layers.AdaptiveMaxPooling2D", function(output_size, data_format = NULL, ...) NULL), function(object, output_size, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_adaptive_max_pooling_3d <- kc_builtin_class("keras.layers.AdaptiveMaxPooling3D", function(object, output_size, data_format = NULL, ...) NULL)
+layer_adaptive_max_pooling_3d <- kc_builtin_front(kc_builtin_class("keras.layers.AdaptiveMaxPooling3D", function(output_size, data_format = NULL, ...) NULL), function(object, output_size, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_add <- kc_builtin_class("keras.layers.Add", function(object, ...) NULL)
+layer_add <- kc_builtin_front(kc_builtin_class("keras.layers.Add", function(...) NULL), function(object, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_additive_attention <- kc_builtin_class("keras.layers.AdditiveAttention", function(object, use_scale = TRUE, dropout = 0.0, ...) NULL)
+layer_additive_attention <- kc_builtin_front(kc_builtin_class("keras.layers.AdditiveAttention", function(use_scale = TRUE, dropout = 0.0, ...) NULL), function(object, use_scale = TRUE, dropout = 0.0, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_alpha_dropout <- kc_builtin_class("keras.layers.AlphaDropout", function(object, rate, noise_shape = NULL, seed = NULL, ...) NULL)
+layer_alpha_dropout <- kc_builtin_front(kc_builtin_class("keras.layers.AlphaDropout", function(rate, noise_shape = NULL, seed = NULL, ...) NULL), function(object, rate, noise_shape = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", noise_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_attention <- kc_builtin_class("keras.layers.Attention", function(object, use_scale = FALSE, score_mode = "dot", dropout = 0.0, seed = NULL, ...) NULL)
+layer_attention <- kc_builtin_front(kc_builtin_class("keras.layers.Attention", function(use_scale = FALSE, score_mode = "dot", dropout = 0.0, seed = NULL, ...) NULL), function(object, use_scale = FALSE, score_mode = "dot", dropout = 0.0, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_aug_mix <- kc_builtin_class("keras.layers.AugMix", function(object, value_range = c(0L, 255L), num_chains = 3L, chain_depth = 3L, factor = 0.3, alpha = 1.0, all_ops = TRUE, interpolation = "bilinear", seed = NULL, data_format = NULL, ...) NULL)
+layer_aug_mix <- kc_builtin_front(kc_builtin_class("keras.layers.AugMix", function(value_range = c(0L, 255L), num_chains = 3L, chain_depth = 3L, factor = 0.3, alpha = 1.0, all_ops = TRUE, interpolation = "bilinear", seed = NULL, data_format = NULL, ...) NULL), function(object, value_range = c(0L, 255L), num_chains = 3L, chain_depth = 3L, factor = 0.3, alpha = 1.0, all_ops = TRUE, interpolation = "bilinear", seed = NULL, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_auto_contrast <- kc_builtin_class("keras.layers.AutoContrast", function(object, value_range = c(0L, 255L), ...) NULL)
+layer_auto_contrast <- kc_builtin_front(kc_builtin_class("keras.layers.AutoContrast", function(value_range = c(0L, 255L), ...) NULL), function(object, value_range = c(0L, 255L), ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_average <- kc_builtin_class("keras.layers.Average", function(object, ...) NULL)
+layer_average <- kc_builtin_front(kc_builtin_class("keras.layers.Average", function(...) NULL), function(object, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_average_pooling_1d <- kc_builtin_class("keras.layers.AveragePooling1D", function(object, pool_size, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL)
+layer_average_pooling_1d <- kc_builtin_front(kc_builtin_class("keras.layers.AveragePooling1D", function(pool_size, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL), function(object, pool_size, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_average_pooling_2d <- kc_builtin_class("keras.layers.AveragePooling2D", function(object, pool_size, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL)
+layer_average_pooling_2d <- kc_builtin_front(kc_builtin_class("keras.layers.AveragePooling2D", function(pool_size, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL), function(object, pool_size, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_average_pooling_3d <- kc_builtin_class("keras.layers.AveragePooling3D", function(object, pool_size, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL)
+layer_average_pooling_3d <- kc_builtin_front(kc_builtin_class("keras.layers.AveragePooling3D", function(pool_size, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL), function(object, pool_size, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_batch_normalization <- kc_builtin_class("keras.layers.BatchNormalization", function(object, axis = -1L, momentum = 0.99, epsilon = 0.001, center = TRUE, scale = TRUE, beta_initializer = "zeros", gamma_initializer = "ones", moving_mean_initializer = "zeros", moving_variance_initializer = "ones", beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, renorm = FALSE, renorm_clipping = NULL, renorm_momentum = 0.99, synchronized = FALSE, ...) NULL)
+layer_batch_normalization <- kc_builtin_front(kc_builtin_class("keras.layers.BatchNormalization", function(axis = -1L, momentum = 0.99, epsilon = 0.001, center = TRUE, scale = TRUE, beta_initializer = "zeros", gamma_initializer = "ones", moving_mean_initializer = "zeros", moving_variance_initializer = "ones", beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, renorm = FALSE, renorm_clipping = NULL, renorm_momentum = 0.99, synchronized = FALSE, ...) NULL), function(object, axis = -1L, momentum = 0.99, epsilon = 0.001, center = TRUE, scale = TRUE, beta_initializer = "zeros", gamma_initializer = "ones", moving_mean_initializer = "zeros", moving_variance_initializer = "ones", beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, renorm = FALSE, renorm_clipping = NULL, renorm_momentum = 0.99, synchronized = FALSE, ...) NULL,
+  c(axis = "axis", batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_bidirectional <- kc_builtin_class("keras.layers.Bidirectional", function(object, layer, merge_mode = "concat", weights = NULL, backward_layer = NULL, ...) NULL)
+layer_bidirectional <- kc_builtin_front(kc_builtin_class("keras.layers.Bidirectional", function(layer, merge_mode = "concat", weights = NULL, backward_layer = NULL, ...) NULL), function(object, layer, merge_mode = "concat", weights = NULL, backward_layer = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_category_encoding <- kc_builtin_class("keras.layers.CategoryEncoding", function(object, num_tokens = NULL, output_mode = "multi_hot", sparse = FALSE, ...) NULL)
+layer_category_encoding <- kc_builtin_front(kc_builtin_class("keras.layers.CategoryEncoding", function(num_tokens = NULL, output_mode = "multi_hot", sparse = FALSE, ...) NULL), function(object, num_tokens = NULL, output_mode = "multi_hot", sparse = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_center_crop <- kc_builtin_class("keras.layers.CenterCrop", function(object, height, width, data_format = NULL, ...) NULL)
+layer_center_crop <- kc_builtin_front(kc_builtin_class("keras.layers.CenterCrop", function(height, width, data_format = NULL, ...) NULL), function(object, height, width, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_concatenate <- kc_builtin_class("keras.layers.Concatenate", function(object, axis = -1L, ...) NULL)
+layer_concatenate <- kc_builtin_front(kc_builtin_class("keras.layers.Concatenate", function(axis = -1L, ...) NULL), function(object, axis = -1L, ...) NULL,
+  c(axis = "axis", batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_contrast_limited_adaptive_histogram_equalization <- kc_builtin_class("keras.layers.ContrastLimitedAdaptiveHistogramEqualization", function(object, value_range = c(0L, 255L), clip_limit = 4.0, tile_grid_size = c(8L, 8L), data_format = NULL, ...) NULL)
+layer_contrast_limited_adaptive_histogram_equalization <- kc_builtin_front(kc_builtin_class("keras.layers.ContrastLimitedAdaptiveHistogramEqualization", function(value_range = c(0L, 255L), clip_limit = 4.0, tile_grid_size = c(8L, 8L), data_format = NULL, ...) NULL), function(object, value_range = c(0L, 255L), clip_limit = 4.0, tile_grid_size = c(8L, 8L), data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_conv_1d <- kc_builtin_class("keras.layers.Conv1D", function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, groups = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_conv_1d <- kc_builtin_front(kc_builtin_class("keras.layers.Conv1D", function(filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, groups = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, groups = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_conv_1d_transpose <- kc_builtin_class("keras.layers.Conv1DTranspose", function(object, filters, kernel_size, strides = 1L, padding = "valid", output_padding = NULL, data_format = NULL, dilation_rate = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_conv_1d_transpose <- kc_builtin_front(kc_builtin_class("keras.layers.Conv1DTranspose", function(filters, kernel_size, strides = 1L, padding = "valid", output_padding = NULL, data_format = NULL, dilation_rate = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, filters, kernel_size, strides = 1L, padding = "valid", output_padding = NULL, data_format = NULL, dilation_rate = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_conv_2d <- kc_builtin_class("keras.layers.Conv2D", function(object, filters, kernel_size, strides = c(1L, 1L), padding = "valid", data_format = NULL, dilation_rate = c(1L, 1L), groups = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_conv_2d <- kc_builtin_front(kc_builtin_class("keras.layers.Conv2D", function(filters, kernel_size, strides = c(1L, 1L), padding = "valid", data_format = NULL, dilation_rate = c(1L, 1L), groups = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, filters, kernel_size, strides = c(1L, 1L), padding = "valid", data_format = NULL, dilation_rate = c(1L, 1L), groups = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_conv_2d_transpose <- kc_builtin_class("keras.layers.Conv2DTranspose", function(object, filters, kernel_size, strides = c(1L, 1L), padding = "valid", output_padding = NULL, data_format = NULL, dilation_rate = c(1L, 1L), activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_conv_2d_transpose <- kc_builtin_front(kc_builtin_class("keras.layers.Conv2DTranspose", function(filters, kernel_size, strides = c(1L, 1L), padding = "valid", output_padding = NULL, data_format = NULL, dilation_rate = c(1L, 1L), activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, filters, kernel_size, strides = c(1L, 1L), padding = "valid", output_padding = NULL, data_format = NULL, dilation_rate = c(1L, 1L), activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_conv_3d <- kc_builtin_class("keras.layers.Conv3D", function(object, filters, kernel_size, strides = c(1L, 1L, 1L), padding = "valid", data_format = NULL, dilation_rate = c(1L, 1L, 1L), groups = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_conv_3d <- kc_builtin_front(kc_builtin_class("keras.layers.Conv3D", function(filters, kernel_size, strides = c(1L, 1L, 1L), padding = "valid", data_format = NULL, dilation_rate = c(1L, 1L, 1L), groups = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, filters, kernel_size, strides = c(1L, 1L, 1L), padding = "valid", data_format = NULL, dilation_rate = c(1L, 1L, 1L), groups = 1L, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_conv_3d_transpose <- kc_builtin_class("keras.layers.Conv3DTranspose", function(object, filters, kernel_size, strides = c(1L, 1L, 1L), padding = "valid", data_format = NULL, output_padding = NULL, dilation_rate = c(1L, 1L, 1L), activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_conv_3d_transpose <- kc_builtin_front(kc_builtin_class("keras.layers.Conv3DTranspose", function(filters, kernel_size, strides = c(1L, 1L, 1L), padding = "valid", data_format = NULL, output_padding = NULL, dilation_rate = c(1L, 1L, 1L), activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, filters, kernel_size, strides = c(1L, 1L, 1L), padding = "valid", data_format = NULL, output_padding = NULL, dilation_rate = c(1L, 1L, 1L), activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_conv_lstm_1d <- kc_builtin_class("keras.layers.ConvLSTM1D", function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, ...) NULL)
+layer_conv_lstm_1d <- kc_builtin_front(kc_builtin_class("keras.layers.ConvLSTM1D", function(filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, ...) NULL), function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_conv_lstm_2d <- kc_builtin_class("keras.layers.ConvLSTM2D", function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, ...) NULL)
+layer_conv_lstm_2d <- kc_builtin_front(kc_builtin_class("keras.layers.ConvLSTM2D", function(filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, ...) NULL), function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_conv_lstm_3d <- kc_builtin_class("keras.layers.ConvLSTM3D", function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, ...) NULL)
+layer_conv_lstm_3d <- kc_builtin_front(kc_builtin_class("keras.layers.ConvLSTM3D", function(filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, ...) NULL), function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_cropping_1d <- kc_builtin_class("keras.layers.Cropping1D", function(object, cropping = c(1L, 1L), ...) NULL)
+layer_cropping_1d <- kc_builtin_front(kc_builtin_class("keras.layers.Cropping1D", function(cropping = c(1L, 1L), ...) NULL), function(object, cropping = c(1L, 1L), ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_cropping_2d <- kc_builtin_class("keras.layers.Cropping2D", function(object, cropping = list(c(0L, 0L), c(0L, 0L)), data_format = NULL, ...) NULL)
+layer_cropping_2d <- kc_builtin_front(kc_builtin_class("keras.layers.Cropping2D", function(cropping = list(c(0L, 0L), c(0L, 0L)), data_format = NULL, ...) NULL), function(object, cropping = list(c(0L, 0L), c(0L, 0L)), data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", cropping = "scale", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_cropping_3d <- kc_builtin_class("keras.layers.Cropping3D", function(object, cropping = list(c(1L, 1L), c(1L, 1L), c(1L, 1L)), data_format = NULL, ...) NULL)
+layer_cropping_3d <- kc_builtin_front(kc_builtin_class("keras.layers.Cropping3D", function(cropping = list(c(1L, 1L), c(1L, 1L), c(1L, 1L)), data_format = NULL, ...) NULL), function(object, cropping = list(c(1L, 1L), c(1L, 1L), c(1L, 1L)), data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", cropping = "scale", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_cut_mix <- kc_builtin_class("keras.layers.CutMix", function(object, factor = 1.0, seed = NULL, data_format = NULL, ...) NULL)
+layer_cut_mix <- kc_builtin_front(kc_builtin_class("keras.layers.CutMix", function(factor = 1.0, seed = NULL, data_format = NULL, ...) NULL), function(object, factor = 1.0, seed = NULL, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_dense <- kc_builtin_class("keras.layers.Dense", function(object, units, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, lora_rank = NULL, lora_alpha = NULL, quantization_config = NULL, ...) NULL)
+layer_dense <- kc_builtin_front(kc_builtin_class("keras.layers.Dense", function(units, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, lora_rank = NULL, lora_alpha = NULL, quantization_config = NULL, ...) NULL), function(object, units, activation = NULL, use_bias = TRUE, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, lora_rank = NULL, lora_alpha = NULL, quantization_config = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_depthwise_conv_1d <- kc_builtin_class("keras.layers.DepthwiseConv1D", function(object, kernel_size, strides = 1L, padding = "valid", depth_multiplier = 1L, data_format = NULL, dilation_rate = 1L, activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_depthwise_conv_1d <- kc_builtin_front(kc_builtin_class("keras.layers.DepthwiseConv1D", function(kernel_size, strides = 1L, padding = "valid", depth_multiplier = 1L, data_format = NULL, dilation_rate = 1L, activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, kernel_size, strides = 1L, padding = "valid", depth_multiplier = 1L, data_format = NULL, dilation_rate = 1L, activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_depthwise_conv_2d <- kc_builtin_class("keras.layers.DepthwiseConv2D", function(object, kernel_size, strides = c(1L, 1L), padding = "valid", depth_multiplier = 1L, data_format = NULL, dilation_rate = c(1L, 1L), activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_depthwise_conv_2d <- kc_builtin_front(kc_builtin_class("keras.layers.DepthwiseConv2D", function(kernel_size, strides = c(1L, 1L), padding = "valid", depth_multiplier = 1L, data_format = NULL, dilation_rate = c(1L, 1L), activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, kernel_size, strides = c(1L, 1L), padding = "valid", depth_multiplier = 1L, data_format = NULL, dilation_rate = c(1L, 1L), activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_discretization <- kc_builtin_class("keras.layers.Discretization", function(object, bin_boundaries = NULL, num_bins = NULL, epsilon = 0.01, output_mode = "int", sparse = FALSE, dtype = NULL, name = NULL, ...) NULL)
+layer_discretization <- kc_builtin_front(kc_builtin_class("keras.layers.Discretization", function(bin_boundaries = NULL, num_bins = NULL, epsilon = 0.01, output_mode = "int", sparse = FALSE, dtype = NULL, name = NULL) NULL), function(object, bin_boundaries = NULL, num_bins = NULL, epsilon = 0.01, output_mode = "int", sparse = FALSE, dtype = NULL, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_dot <- kc_builtin_class("keras.layers.Dot", function(object, axes, normalize = FALSE, ...) NULL)
+layer_dot <- kc_builtin_front(kc_builtin_class("keras.layers.Dot", function(axes, normalize = FALSE, ...) NULL), function(object, axes, normalize = FALSE, ...) NULL,
+  c(axes = "axis", batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_dropout <- kc_builtin_class("keras.layers.Dropout", function(object, rate, noise_shape = NULL, seed = NULL, ...) NULL)
+layer_dropout <- kc_builtin_front(kc_builtin_class("keras.layers.Dropout", function(rate, noise_shape = NULL, seed = NULL, ...) NULL), function(object, rate, noise_shape = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", noise_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_activation_elu <- kc_builtin_class("keras.layers.ELU", function(object, alpha = 1.0, ...) NULL)
+layer_activation_elu <- kc_builtin_front(kc_builtin_class("keras.layers.ELU", function(alpha = 1.0, ...) NULL), function(object, alpha = 1.0, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_einsum_dense <- kc_builtin_class("keras.layers.EinsumDense", function(object, equation, output_shape, activation = NULL, bias_axes = NULL, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, lora_rank = NULL, lora_alpha = NULL, gptq_unpacked_column_size = NULL, quantization_config = NULL, ...) NULL)
+layer_einsum_dense <- kc_builtin_front(kc_builtin_class("keras.layers.EinsumDense", function(equation, output_shape, activation = NULL, bias_axes = NULL, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, lora_rank = NULL, lora_alpha = NULL, gptq_unpacked_column_size = NULL, quantization_config = NULL, ...) NULL), function(object, equation, output_shape, activation = NULL, bias_axes = NULL, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, lora_rank = NULL, lora_alpha = NULL, gptq_unpacked_column_size = NULL, quantization_config = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", output_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_embedding <- kc_builtin_class("keras.layers.Embedding", function(object, input_dim, output_dim, embeddings_initializer = "uniform", embeddings_regularizer = NULL, embeddings_constraint = NULL, mask_zero = FALSE, weights = NULL, lora_rank = NULL, lora_alpha = NULL, quantization_config = NULL, ...) NULL)
+layer_embedding <- kc_builtin_front(kc_builtin_class("keras.layers.Embedding", function(input_dim, output_dim, embeddings_initializer = "uniform", embeddings_regularizer = NULL, embeddings_constraint = NULL, mask_zero = FALSE, weights = NULL, lora_rank = NULL, lora_alpha = NULL, quantization_config = NULL, ...) NULL), function(object, input_dim, output_dim, embeddings_initializer = "uniform", embeddings_regularizer = NULL, embeddings_constraint = NULL, mask_zero = FALSE, weights = NULL, lora_rank = NULL, lora_alpha = NULL, quantization_config = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_equalization <- kc_builtin_class("keras.layers.Equalization", function(object, value_range = c(0L, 255L), bins = 256L, data_format = NULL, ...) NULL)
+layer_equalization <- kc_builtin_front(kc_builtin_class("keras.layers.Equalization", function(value_range = c(0L, 255L), bins = 256L, data_format = NULL, ...) NULL), function(object, value_range = c(0L, 255L), bins = 256L, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_flatten <- kc_builtin_class("keras.layers.Flatten", function(object, data_format = NULL, ...) NULL)
+layer_flatten <- kc_builtin_front(kc_builtin_class("keras.layers.Flatten", function(data_format = NULL, ...) NULL), function(object, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_flax_layer <- kc_builtin_class("keras.layers.FlaxLayer", function(object, module, method = NULL, variables = NULL, ...) NULL)
+layer_flax_layer <- kc_builtin_front(kc_builtin_class("keras.layers.FlaxLayer", function(module, method = NULL, variables = NULL, ...) NULL), function(object, module, method = NULL, variables = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_gru <- kc_builtin_class("keras.layers.GRU", function(object, units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, reset_after = TRUE, use_cudnn = "auto", ...) NULL)
+layer_gru <- kc_builtin_front(kc_builtin_class("keras.layers.GRU", function(units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, reset_after = TRUE, use_cudnn = "auto", ...) NULL), function(object, units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, reset_after = TRUE, use_cudnn = "auto", ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_gru_cell <- kc_builtin_class("keras.layers.GRUCell", function(object, units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, reset_after = TRUE, seed = NULL, ...) NULL)
+layer_gru_cell <- kc_builtin_front(kc_builtin_class("keras.layers.GRUCell", function(units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, reset_after = TRUE, seed = NULL, ...) NULL), function(units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, reset_after = TRUE, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_gaussian_dropout <- kc_builtin_class("keras.layers.GaussianDropout", function(object, rate, seed = NULL, ...) NULL)
+layer_gaussian_dropout <- kc_builtin_front(kc_builtin_class("keras.layers.GaussianDropout", function(rate, seed = NULL, ...) NULL), function(object, rate, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_gaussian_noise <- kc_builtin_class("keras.layers.GaussianNoise", function(object, stddev, seed = NULL, ...) NULL)
+layer_gaussian_noise <- kc_builtin_front(kc_builtin_class("keras.layers.GaussianNoise", function(stddev, seed = NULL, ...) NULL), function(object, stddev, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_global_average_pooling_1d <- kc_builtin_class("keras.layers.GlobalAveragePooling1D", function(object, data_format = NULL, keepdims = FALSE, ...) NULL)
+layer_global_average_pooling_1d <- kc_builtin_front(kc_builtin_class("keras.layers.GlobalAveragePooling1D", function(data_format = NULL, keepdims = FALSE, ...) NULL), function(object, data_format = NULL, keepdims = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_global_average_pooling_2d <- kc_builtin_class("keras.layers.GlobalAveragePooling2D", function(object, data_format = NULL, keepdims = FALSE, ...) NULL)
+layer_global_average_pooling_2d <- kc_builtin_front(kc_builtin_class("keras.layers.GlobalAveragePooling2D", function(data_format = NULL, keepdims = FALSE, ...) NULL), function(object, data_format = NULL, keepdims = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_global_average_pooling_3d <- kc_builtin_class("keras.layers.GlobalAveragePooling3D", function(object, data_format = NULL, keepdims = FALSE, ...) NULL)
+layer_global_average_pooling_3d <- kc_builtin_front(kc_builtin_class("keras.layers.GlobalAveragePooling3D", function(data_format = NULL, keepdims = FALSE, ...) NULL), function(object, data_format = NULL, keepdims = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_global_max_pooling_1d <- kc_builtin_class("keras.layers.GlobalMaxPooling1D", function(object, data_format = NULL, keepdims = FALSE, ...) NULL)
+layer_global_max_pooling_1d <- kc_builtin_front(kc_builtin_class("keras.layers.GlobalMaxPooling1D", function(data_format = NULL, keepdims = FALSE, ...) NULL), function(object, data_format = NULL, keepdims = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_global_max_pooling_2d <- kc_builtin_class("keras.layers.GlobalMaxPooling2D", function(object, data_format = NULL, keepdims = FALSE, ...) NULL)
+layer_global_max_pooling_2d <- kc_builtin_front(kc_builtin_class("keras.layers.GlobalMaxPooling2D", function(data_format = NULL, keepdims = FALSE, ...) NULL), function(object, data_format = NULL, keepdims = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_global_max_pooling_3d <- kc_builtin_class("keras.layers.GlobalMaxPooling3D", function(object, data_format = NULL, keepdims = FALSE, ...) NULL)
+layer_global_max_pooling_3d <- kc_builtin_front(kc_builtin_class("keras.layers.GlobalMaxPooling3D", function(data_format = NULL, keepdims = FALSE, ...) NULL), function(object, data_format = NULL, keepdims = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_group_normalization <- kc_builtin_class("keras.layers.GroupNormalization", function(object, groups = 32L, axis = -1L, epsilon = 0.001, center = TRUE, scale = TRUE, beta_initializer = "zeros", gamma_initializer = "ones", beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, ...) NULL)
+layer_group_normalization <- kc_builtin_front(kc_builtin_class("keras.layers.GroupNormalization", function(groups = 32L, axis = -1L, epsilon = 0.001, center = TRUE, scale = TRUE, beta_initializer = "zeros", gamma_initializer = "ones", beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, ...) NULL), function(object, groups = 32L, axis = -1L, epsilon = 0.001, center = TRUE, scale = TRUE, beta_initializer = "zeros", gamma_initializer = "ones", beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, ...) NULL,
+  c(axis = "axis", batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_group_query_attention <- kc_builtin_class("keras.layers.GroupQueryAttention", function(object, head_dim, num_query_heads, num_key_value_heads, dropout = 0.0, use_bias = TRUE, sliding_window = NULL, flash_attention = NULL, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, use_gate = FALSE, seed = NULL, ...) NULL)
+layer_group_query_attention <- kc_builtin_front(kc_builtin_class("keras.layers.GroupQueryAttention", function(head_dim, num_query_heads, num_key_value_heads, dropout = 0.0, use_bias = TRUE, sliding_window = NULL, flash_attention = NULL, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, use_gate = FALSE, seed = NULL, ...) NULL), function(object, head_dim, num_query_heads, num_key_value_heads, dropout = 0.0, use_bias = TRUE, sliding_window = NULL, flash_attention = NULL, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, use_gate = FALSE, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_hashed_crossing <- kc_builtin_class("keras.layers.HashedCrossing", function(object, num_bins, output_mode = "int", sparse = FALSE, name = NULL, dtype = NULL, ...) NULL)
+layer_hashed_crossing <- kc_builtin_front(kc_builtin_class("keras.layers.HashedCrossing", function(num_bins, output_mode = "int", sparse = FALSE, name = NULL, dtype = NULL, ...) NULL), function(object, num_bins, output_mode = "int", sparse = FALSE, name = NULL, dtype = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", num_bins = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_hashing <- kc_builtin_class("keras.layers.Hashing", function(object, num_bins, mask_value = NULL, salt = NULL, output_mode = "int", sparse = FALSE, ...) NULL)
+layer_hashing <- kc_builtin_front(kc_builtin_class("keras.layers.Hashing", function(num_bins, mask_value = NULL, salt = NULL, output_mode = "int", sparse = FALSE, ...) NULL), function(object, num_bins, mask_value = NULL, salt = NULL, output_mode = "int", sparse = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", num_bins = "integer", salt = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_identity <- kc_builtin_class("keras.layers.Identity", function(object, ...) NULL)
+layer_identity <- kc_builtin_front(kc_builtin_class("keras.layers.Identity", function(...) NULL), function(object, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_input_layer <- kc_builtin_class("keras.layers.InputLayer", function(object, shape = NULL, batch_size = NULL, dtype = NULL, sparse = NULL, ragged = NULL, batch_shape = NULL, input_tensor = NULL, optional = FALSE, name = NULL, ...) NULL)
+layer_input_layer <- kc_builtin_front(kc_builtin_class("keras.layers.InputLayer", function(shape = NULL, batch_size = NULL, dtype = NULL, sparse = NULL, ragged = NULL, batch_shape = NULL, input_tensor = NULL, optional = FALSE, name = NULL, ...) NULL), function(object, shape = NULL, batch_size = NULL, dtype = NULL, sparse = NULL, ragged = NULL, batch_shape = NULL, input_tensor = NULL, optional = FALSE, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_shape = "shape", batch_size = "integer", input_shape = "shape", shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_integer_lookup <- kc_builtin_class("keras.layers.IntegerLookup", function(object, max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = -1L, vocabulary = NULL, vocabulary_dtype = "int64", idf_weights = NULL, invert = FALSE, output_mode = "int", sparse = FALSE, pad_to_max_tokens = FALSE, oov_method = "floormod", salt = NULL, name = NULL, ...) NULL)
+layer_integer_lookup <- kc_builtin_front(kc_builtin_class("keras.layers.IntegerLookup", function(max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = -1L, vocabulary = NULL, vocabulary_dtype = "int64", idf_weights = NULL, invert = FALSE, output_mode = "int", sparse = FALSE, pad_to_max_tokens = FALSE, oov_method = "floormod", salt = NULL, name = NULL, ...) NULL), function(object, max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = -1L, vocabulary = NULL, vocabulary_dtype = "int64", idf_weights = NULL, invert = FALSE, output_mode = "int", sparse = FALSE, pad_to_max_tokens = FALSE, oov_method = "floormod", salt = NULL, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", mask_token = "integer", max_tokens = "integer", num_oov_indices = "integer", oov_token = "integer", vocabulary = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_jax_layer <- kc_builtin_class("keras.layers.JaxLayer", function(object, call_fn, init_fn = NULL, params = NULL, state = NULL, seed = NULL, native_serialization_platforms = NULL, ...) NULL)
+layer_jax_layer <- kc_builtin_front(kc_builtin_class("keras.layers.JaxLayer", function(call_fn, init_fn = NULL, params = NULL, state = NULL, seed = NULL, native_serialization_platforms = NULL, ...) NULL), function(object, call_fn, init_fn = NULL, params = NULL, state = NULL, seed = NULL, native_serialization_platforms = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_lstm <- kc_builtin_class("keras.layers.LSTM", function(object, units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, use_cudnn = "auto", ...) NULL)
+layer_lstm <- kc_builtin_front(kc_builtin_class("keras.layers.LSTM", function(units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, use_cudnn = "auto", ...) NULL), function(object, units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, use_cudnn = "auto", ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_lstm_cell <- kc_builtin_class("keras.layers.LSTMCell", function(object, units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, ...) NULL)
+layer_lstm_cell <- kc_builtin_front(kc_builtin_class("keras.layers.LSTMCell", function(units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, ...) NULL), function(units, activation = "tanh", recurrent_activation = "sigmoid", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", unit_forget_bias = TRUE, kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_lambda <- kc_builtin_class("keras.layers.Lambda", function(object, `function`, output_shape = NULL, mask = NULL, arguments = NULL, ...) NULL)
+layer_lambda <- kc_builtin_front(kc_builtin_class("keras.layers.Lambda", function(`function`, output_shape = NULL, mask = NULL, arguments = NULL, ...) NULL), function(object, f, output_shape = NULL, mask = NULL, arguments = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", output_shape = "shape"), c(f = "function"))
 
 #' @rdname keras_layers
 #' @export
-layer_layer_normalization <- kc_builtin_class("keras.layers.LayerNormalization", function(object, axis = -1L, epsilon = 0.001, center = TRUE, scale = TRUE, beta_initializer = "zeros", gamma_initializer = "ones", beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, ...) NULL)
+layer_layer_normalization <- kc_builtin_front(kc_builtin_class("keras.layers.LayerNormalization", function(axis = -1L, epsilon = 0.001, center = TRUE, scale = TRUE, beta_initializer = "zeros", gamma_initializer = "ones", beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, ...) NULL), function(object, axis = -1L, epsilon = 0.001, center = TRUE, scale = TRUE, beta_initializer = "zeros", gamma_initializer = "ones", beta_regularizer = NULL, gamma_regularizer = NULL, beta_constraint = NULL, gamma_constraint = NULL, ...) NULL,
+  c(axis = "axis", batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_activation_leaky_relu <- kc_builtin_class("keras.layers.LeakyReLU", function(object, negative_slope = 0.3, ...) NULL)
+layer_activation_leaky_relu <- kc_builtin_front(kc_builtin_class("keras.layers.LeakyReLU", function(negative_slope = 0.3, ...) NULL), function(object, negative_slope = 0.3, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_masking <- kc_builtin_class("keras.layers.Masking", function(object, mask_value = 0.0, ...) NULL)
+layer_masking <- kc_builtin_front(kc_builtin_class("keras.layers.Masking", function(mask_value = 0.0, ...) NULL), function(object, mask_value = 0.0, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_max_num_bounding_boxes <- kc_builtin_class("keras.layers.MaxNumBoundingBoxes", function(object, max_number, fill_value = -1L, ...) NULL)
+layer_max_num_bounding_boxes <- kc_builtin_front(kc_builtin_class("keras.layers.MaxNumBoundingBoxes", function(max_number, fill_value = -1L, ...) NULL), function(object, max_number, fill_value = -1L, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_max_pooling_1d <- kc_builtin_class("keras.layers.MaxPooling1D", function(object, pool_size = 2L, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL)
+layer_max_pooling_1d <- kc_builtin_front(kc_builtin_class("keras.layers.MaxPooling1D", function(pool_size = 2L, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL), function(object, pool_size = 2L, strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_max_pooling_2d <- kc_builtin_class("keras.layers.MaxPooling2D", function(object, pool_size = c(2L, 2L), strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL)
+layer_max_pooling_2d <- kc_builtin_front(kc_builtin_class("keras.layers.MaxPooling2D", function(pool_size = c(2L, 2L), strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL), function(object, pool_size = c(2L, 2L), strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_max_pooling_3d <- kc_builtin_class("keras.layers.MaxPooling3D", function(object, pool_size = c(2L, 2L, 2L), strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL)
+layer_max_pooling_3d <- kc_builtin_front(kc_builtin_class("keras.layers.MaxPooling3D", function(pool_size = c(2L, 2L, 2L), strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL), function(object, pool_size = c(2L, 2L, 2L), strides = NULL, padding = "valid", data_format = NULL, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_maximum <- kc_builtin_class("keras.layers.Maximum", function(object, ...) NULL)
+layer_maximum <- kc_builtin_front(kc_builtin_class("keras.layers.Maximum", function(...) NULL), function(object, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_mel_spectrogram <- kc_builtin_class("keras.layers.MelSpectrogram", function(object, fft_length = 2048L, sequence_stride = 512L, sequence_length = NULL, window = "hann", sampling_rate = 16000L, num_mel_bins = 128L, min_freq = 20.0, max_freq = NULL, power_to_db = TRUE, top_db = 80.0, mag_exp = 2.0, min_power = 1e-10, ref_power = 1.0, ...) NULL)
+layer_mel_spectrogram <- kc_builtin_front(kc_builtin_class("keras.layers.MelSpectrogram", function(fft_length = 2048L, sequence_stride = 512L, sequence_length = NULL, window = "hann", sampling_rate = 16000L, num_mel_bins = 128L, min_freq = 20.0, max_freq = NULL, power_to_db = TRUE, top_db = 80.0, mag_exp = 2.0, min_power = 1e-10, ref_power = 1.0, ...) NULL), function(object, fft_length = 2048L, sequence_stride = 512L, sequence_length = NULL, window = "hann", sampling_rate = 16000L, num_mel_bins = 128L, min_freq = 20.0, max_freq = NULL, power_to_db = TRUE, top_db = 80.0, mag_exp = 2.0, min_power = 1e-10, ref_power = 1.0, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_minimum <- kc_builtin_class("keras.layers.Minimum", function(object, ...) NULL)
+layer_minimum <- kc_builtin_front(kc_builtin_class("keras.layers.Minimum", function(...) NULL), function(object, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_mix_up <- kc_builtin_class("keras.layers.MixUp", function(object, alpha = 0.2, data_format = NULL, seed = NULL, ...) NULL)
+layer_mix_up <- kc_builtin_front(kc_builtin_class("keras.layers.MixUp", function(alpha = 0.2, data_format = NULL, seed = NULL, ...) NULL), function(object, alpha = 0.2, data_format = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_multi_head_attention <- kc_builtin_class("keras.layers.MultiHeadAttention", function(object, num_heads, key_dim, value_dim = NULL, dropout = 0.0, use_bias = TRUE, output_shape = NULL, attention_axes = NULL, sliding_window = NULL, flash_attention = NULL, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, use_gate = FALSE, seed = NULL, ...) NULL)
+layer_multi_head_attention <- kc_builtin_front(kc_builtin_class("keras.layers.MultiHeadAttention", function(num_heads, key_dim, value_dim = NULL, dropout = 0.0, use_bias = TRUE, output_shape = NULL, attention_axes = NULL, sliding_window = NULL, flash_attention = NULL, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, use_gate = FALSE, seed = NULL, ...) NULL), function(object, num_heads, key_dim, value_dim = NULL, dropout = 0.0, use_bias = TRUE, output_shape = NULL, attention_axes = NULL, sliding_window = NULL, flash_attention = NULL, kernel_initializer = "glorot_uniform", bias_initializer = "zeros", kernel_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, bias_constraint = NULL, use_gate = FALSE, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_multiply <- kc_builtin_class("keras.layers.Multiply", function(object, ...) NULL)
+layer_multiply <- kc_builtin_front(kc_builtin_class("keras.layers.Multiply", function(...) NULL), function(object, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_normalization <- kc_builtin_class("keras.layers.Normalization", function(object, axis = -1L, mean = NULL, variance = NULL, invert = FALSE, ...) NULL)
+layer_normalization <- kc_builtin_front(kc_builtin_class("keras.layers.Normalization", function(axis = -1L, mean = NULL, variance = NULL, invert = FALSE, ...) NULL), function(object, axis = -1L, mean = NULL, variance = NULL, invert = FALSE, ...) NULL,
+  c(axis = "axis", batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_activation_parametric_relu <- kc_builtin_class("keras.layers.PReLU", function(object, alpha_initializer = "Zeros", alpha_regularizer = NULL, alpha_constraint = NULL, shared_axes = NULL, ...) NULL)
+layer_activation_parametric_relu <- kc_builtin_front(kc_builtin_class("keras.layers.PReLU", function(alpha_initializer = "Zeros", alpha_regularizer = NULL, alpha_constraint = NULL, shared_axes = NULL, ...) NULL), function(object, alpha_initializer = "Zeros", alpha_regularizer = NULL, alpha_constraint = NULL, shared_axes = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", shared_axes = "axis"))
 
 #' @rdname keras_layers
 #' @export
-layer_permute <- kc_builtin_class("keras.layers.Permute", function(object, dims, ...) NULL)
+layer_permute <- kc_builtin_front(kc_builtin_class("keras.layers.Permute", function(dims, ...) NULL), function(object, dims, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_pipeline <- kc_builtin_class("keras.layers.Pipeline", function(object, layers, name = NULL, ...) NULL)
+layer_pipeline <- kc_builtin_front(kc_builtin_class("keras.layers.Pipeline", function(layers, name = NULL) NULL), function(object, layers, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_rms_normalization <- kc_builtin_class("keras.layers.RMSNormalization", function(object, axis = -1L, epsilon = 1e-06, ...) NULL)
+layer_rms_normalization <- kc_builtin_front(kc_builtin_class("keras.layers.RMSNormalization", function(axis = -1L, epsilon = 1e-06, ...) NULL), function(object, axis = -1L, epsilon = 1e-06, ...) NULL,
+  c(axis = "axis", batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_rnn <- kc_builtin_class("keras.layers.RNN", function(object, cell, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, zero_output_for_mask = FALSE, ...) NULL)
+layer_rnn <- kc_builtin_front(kc_builtin_class("keras.layers.RNN", function(cell, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, zero_output_for_mask = FALSE, ...) NULL), function(object, cell, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, zero_output_for_mask = FALSE, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_rand_augment <- kc_builtin_class("keras.layers.RandAugment", function(object, value_range = c(0L, 255L), num_ops = 2L, factor = 0.5, interpolation = "bilinear", seed = NULL, data_format = NULL, ...) NULL)
+layer_rand_augment <- kc_builtin_front(kc_builtin_class("keras.layers.RandAugment", function(value_range = c(0L, 255L), num_ops = 2L, factor = 0.5, interpolation = "bilinear", seed = NULL, data_format = NULL, ...) NULL), function(object, value_range = c(0L, 255L), num_ops = 2L, factor = 0.5, interpolation = "bilinear", seed = NULL, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_brightness <- kc_builtin_class("keras.layers.RandomBrightness", function(object, factor, value_range = c(0L, 255L), seed = NULL, ...) NULL)
+layer_random_brightness <- kc_builtin_front(kc_builtin_class("keras.layers.RandomBrightness", function(factor, value_range = c(0L, 255L), seed = NULL, ...) NULL), function(object, factor, value_range = c(0L, 255L), seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_color_degeneration <- kc_builtin_class("keras.layers.RandomColorDegeneration", function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL)
+layer_random_color_degeneration <- kc_builtin_front(kc_builtin_class("keras.layers.RandomColorDegeneration", function(factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL), function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_color_jitter <- kc_builtin_class("keras.layers.RandomColorJitter", function(object, value_range = c(0L, 255L), brightness_factor = NULL, contrast_factor = NULL, saturation_factor = NULL, hue_factor = NULL, seed = NULL, data_format = NULL, ...) NULL)
+layer_random_color_jitter <- kc_builtin_front(kc_builtin_class("keras.layers.RandomColorJitter", function(value_range = c(0L, 255L), brightness_factor = NULL, contrast_factor = NULL, saturation_factor = NULL, hue_factor = NULL, seed = NULL, data_format = NULL, ...) NULL), function(object, value_range = c(0L, 255L), brightness_factor = NULL, contrast_factor = NULL, saturation_factor = NULL, hue_factor = NULL, seed = NULL, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_contrast <- kc_builtin_class("keras.layers.RandomContrast", function(object, factor, value_range = c(0L, 255L), seed = NULL, ...) NULL)
+layer_random_contrast <- kc_builtin_front(kc_builtin_class("keras.layers.RandomContrast", function(factor, value_range = c(0L, 255L), seed = NULL, ...) NULL), function(object, factor, value_range = c(0L, 255L), seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_crop <- kc_builtin_class("keras.layers.RandomCrop", function(object, height, width, seed = NULL, data_format = NULL, name = NULL, ...) NULL)
+layer_random_crop <- kc_builtin_front(kc_builtin_class("keras.layers.RandomCrop", function(height, width, seed = NULL, data_format = NULL, name = NULL, ...) NULL), function(object, height, width, seed = NULL, data_format = NULL, name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_elastic_transform <- kc_builtin_class("keras.layers.RandomElasticTransform", function(object, factor = 1.0, scale = 1.0, interpolation = "bilinear", fill_mode = "reflect", fill_value = 0.0, value_range = c(0L, 255L), seed = NULL, data_format = NULL, ...) NULL)
+layer_random_elastic_transform <- kc_builtin_front(kc_builtin_class("keras.layers.RandomElasticTransform", function(factor = 1.0, scale = 1.0, interpolation = "bilinear", fill_mode = "reflect", fill_value = 0.0, value_range = c(0L, 255L), seed = NULL, data_format = NULL, ...) NULL), function(object, factor = 1.0, scale = 1.0, interpolation = "bilinear", fill_mode = "reflect", fill_value = 0.0, value_range = c(0L, 255L), seed = NULL, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_erasing <- kc_builtin_class("keras.layers.RandomErasing", function(object, factor = 1.0, scale = c(0.02, 0.33), fill_value = NULL, value_range = c(0L, 255L), seed = NULL, data_format = NULL, ...) NULL)
+layer_random_erasing <- kc_builtin_front(kc_builtin_class("keras.layers.RandomErasing", function(factor = 1.0, scale = c(0.02, 0.33), fill_value = NULL, value_range = c(0L, 255L), seed = NULL, data_format = NULL, ...) NULL), function(object, factor = 1.0, scale = c(0.02, 0.33), fill_value = NULL, value_range = c(0L, 255L), seed = NULL, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_flip <- kc_builtin_class("keras.layers.RandomFlip", function(object, mode = "horizontal_and_vertical", seed = NULL, data_format = NULL, ...) NULL)
+layer_random_flip <- kc_builtin_front(kc_builtin_class("keras.layers.RandomFlip", function(mode = "horizontal_and_vertical", seed = NULL, data_format = NULL, ...) NULL), function(object, mode = "horizontal_and_vertical", seed = NULL, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_gaussian_blur <- kc_builtin_class("keras.layers.RandomGaussianBlur", function(object, factor = 1.0, kernel_size = 3L, sigma = 1.0, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL)
+layer_random_gaussian_blur <- kc_builtin_front(kc_builtin_class("keras.layers.RandomGaussianBlur", function(factor = 1.0, kernel_size = 3L, sigma = 1.0, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL), function(object, factor = 1.0, kernel_size = 3L, sigma = 1.0, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_grayscale <- kc_builtin_class("keras.layers.RandomGrayscale", function(object, factor = 0.5, data_format = NULL, seed = NULL, ...) NULL)
+layer_random_grayscale <- kc_builtin_front(kc_builtin_class("keras.layers.RandomGrayscale", function(factor = 0.5, data_format = NULL, seed = NULL, ...) NULL), function(object, factor = 0.5, data_format = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_hue <- kc_builtin_class("keras.layers.RandomHue", function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL)
+layer_random_hue <- kc_builtin_front(kc_builtin_class("keras.layers.RandomHue", function(factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL), function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_invert <- kc_builtin_class("keras.layers.RandomInvert", function(object, factor = 1.0, value_range = c(0L, 255L), seed = NULL, data_format = NULL, ...) NULL)
+layer_random_invert <- kc_builtin_front(kc_builtin_class("keras.layers.RandomInvert", function(factor = 1.0, value_range = c(0L, 255L), seed = NULL, data_format = NULL, ...) NULL), function(object, factor = 1.0, value_range = c(0L, 255L), seed = NULL, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_perspective <- kc_builtin_class("keras.layers.RandomPerspective", function(object, factor = 1.0, scale = 1.0, interpolation = "bilinear", fill_value = 0.0, seed = NULL, data_format = NULL, ...) NULL)
+layer_random_perspective <- kc_builtin_front(kc_builtin_class("keras.layers.RandomPerspective", function(factor = 1.0, scale = 1.0, interpolation = "bilinear", fill_value = 0.0, seed = NULL, data_format = NULL, ...) NULL), function(object, factor = 1.0, scale = 1.0, interpolation = "bilinear", fill_value = 0.0, seed = NULL, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_posterization <- kc_builtin_class("keras.layers.RandomPosterization", function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL)
+layer_random_posterization <- kc_builtin_front(kc_builtin_class("keras.layers.RandomPosterization", function(factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL), function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_rotation <- kc_builtin_class("keras.layers.RandomRotation", function(object, factor, fill_mode = "reflect", interpolation = "bilinear", seed = NULL, fill_value = 0.0, data_format = NULL, ...) NULL)
+layer_random_rotation <- kc_builtin_front(kc_builtin_class("keras.layers.RandomRotation", function(factor, fill_mode = "reflect", interpolation = "bilinear", seed = NULL, fill_value = 0.0, data_format = NULL, ...) NULL), function(object, factor, fill_mode = "reflect", interpolation = "bilinear", seed = NULL, fill_value = 0.0, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_saturation <- kc_builtin_class("keras.layers.RandomSaturation", function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL)
+layer_random_saturation <- kc_builtin_front(kc_builtin_class("keras.layers.RandomSaturation", function(factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL), function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_sharpness <- kc_builtin_class("keras.layers.RandomSharpness", function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL)
+layer_random_sharpness <- kc_builtin_front(kc_builtin_class("keras.layers.RandomSharpness", function(factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL), function(object, factor, value_range = c(0L, 255L), data_format = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_shear <- kc_builtin_class("keras.layers.RandomShear", function(object, x_factor = 0.0, y_factor = 0.0, interpolation = "bilinear", fill_mode = "reflect", fill_value = 0.0, data_format = NULL, seed = NULL, ...) NULL)
+layer_random_shear <- kc_builtin_front(kc_builtin_class("keras.layers.RandomShear", function(x_factor = 0.0, y_factor = 0.0, interpolation = "bilinear", fill_mode = "reflect", fill_value = 0.0, data_format = NULL, seed = NULL, ...) NULL), function(object, x_factor = 0.0, y_factor = 0.0, interpolation = "bilinear", fill_mode = "reflect", fill_value = 0.0, data_format = NULL, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_translation <- kc_builtin_class("keras.layers.RandomTranslation", function(object, height_factor, width_factor, fill_mode = "reflect", interpolation = "bilinear", seed = NULL, fill_value = 0.0, data_format = NULL, ...) NULL)
+layer_random_translation <- kc_builtin_front(kc_builtin_class("keras.layers.RandomTranslation", function(height_factor, width_factor, fill_mode = "reflect", interpolation = "bilinear", seed = NULL, fill_value = 0.0, data_format = NULL, ...) NULL), function(object, height_factor, width_factor, fill_mode = "reflect", interpolation = "bilinear", seed = NULL, fill_value = 0.0, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_random_zoom <- kc_builtin_class("keras.layers.RandomZoom", function(object, height_factor, width_factor = NULL, fill_mode = "reflect", interpolation = "bilinear", seed = NULL, fill_value = 0.0, data_format = NULL, ...) NULL)
+layer_random_zoom <- kc_builtin_front(kc_builtin_class("keras.layers.RandomZoom", function(height_factor, width_factor = NULL, fill_mode = "reflect", interpolation = "bilinear", seed = NULL, fill_value = 0.0, data_format = NULL, ...) NULL), function(object, height_factor, width_factor = NULL, fill_mode = "reflect", interpolation = "bilinear", seed = NULL, fill_value = 0.0, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_activation_relu <- kc_builtin_class("keras.layers.ReLU", function(object, max_value = NULL, negative_slope = 0.0, threshold = 0.0, ...) NULL)
+layer_activation_relu <- kc_builtin_front(kc_builtin_class("keras.layers.ReLU", function(max_value = NULL, negative_slope = 0.0, threshold = 0.0, ...) NULL), function(object, max_value = NULL, negative_slope = 0.0, threshold = 0.0, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_repeat_vector <- kc_builtin_class("keras.layers.RepeatVector", function(object, n, ...) NULL)
+layer_repeat_vector <- kc_builtin_front(kc_builtin_class("keras.layers.RepeatVector", function(n, ...) NULL), function(object, n, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_rescaling <- kc_builtin_class("keras.layers.Rescaling", function(object, scale, offset = 0.0, ...) NULL)
+layer_rescaling <- kc_builtin_front(kc_builtin_class("keras.layers.Rescaling", function(scale, offset = 0.0, ...) NULL), function(object, scale, offset = 0.0, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_reshape <- kc_builtin_class("keras.layers.Reshape", function(object, target_shape, ...) NULL)
+layer_reshape <- kc_builtin_front(kc_builtin_class("keras.layers.Reshape", function(target_shape, ...) NULL), function(object, target_shape, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", target_shape = "target_shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_resizing <- kc_builtin_class("keras.layers.Resizing", function(object, height, width, interpolation = "bilinear", crop_to_aspect_ratio = FALSE, pad_to_aspect_ratio = FALSE, fill_mode = "constant", fill_value = 0.0, antialias = FALSE, data_format = NULL, ...) NULL)
+layer_resizing <- kc_builtin_front(kc_builtin_class("keras.layers.Resizing", function(height, width, interpolation = "bilinear", crop_to_aspect_ratio = FALSE, pad_to_aspect_ratio = FALSE, fill_mode = "constant", fill_value = 0.0, antialias = FALSE, data_format = NULL, ...) NULL), function(object, height, width, interpolation = "bilinear", crop_to_aspect_ratio = FALSE, pad_to_aspect_ratio = FALSE, fill_mode = "constant", fill_value = 0.0, antialias = FALSE, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_reversible_embedding <- kc_builtin_class("keras.layers.ReversibleEmbedding", function(object, input_dim, output_dim, tie_weights = TRUE, embeddings_initializer = "uniform", embeddings_regularizer = NULL, embeddings_constraint = NULL, mask_zero = FALSE, reverse_dtype = NULL, logit_soft_cap = NULL, ...) NULL)
+layer_reversible_embedding <- kc_builtin_front(kc_builtin_class("keras.layers.ReversibleEmbedding", function(input_dim, output_dim, tie_weights = TRUE, embeddings_initializer = "uniform", embeddings_regularizer = NULL, embeddings_constraint = NULL, mask_zero = FALSE, reverse_dtype = NULL, logit_soft_cap = NULL, ...) NULL), function(object, input_dim, output_dim, tie_weights = TRUE, embeddings_initializer = "uniform", embeddings_regularizer = NULL, embeddings_constraint = NULL, mask_zero = FALSE, reverse_dtype = NULL, logit_soft_cap = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_stft_spectrogram <- kc_builtin_class("keras.layers.STFTSpectrogram", function(object, mode = "log", frame_length = 256L, frame_step = NULL, fft_length = NULL, window = "hann", periodic = FALSE, scaling = "density", padding = "valid", expand_dims = FALSE, data_format = NULL, ...) NULL)
+layer_stft_spectrogram <- kc_builtin_front(kc_builtin_class("keras.layers.STFTSpectrogram", function(mode = "log", frame_length = 256L, frame_step = NULL, fft_length = NULL, window = "hann", periodic = FALSE, scaling = "density", padding = "valid", expand_dims = FALSE, data_format = NULL, ...) NULL), function(object, mode = "log", frame_length = 256L, frame_step = NULL, fft_length = NULL, window = "hann", periodic = FALSE, scaling = "density", padding = "valid", expand_dims = FALSE, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_separable_conv_1d <- kc_builtin_class("keras.layers.SeparableConv1D", function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, depth_multiplier = 1L, activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", pointwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, pointwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, pointwise_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_separable_conv_1d <- kc_builtin_front(kc_builtin_class("keras.layers.SeparableConv1D", function(filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, depth_multiplier = 1L, activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", pointwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, pointwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, pointwise_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, filters, kernel_size, strides = 1L, padding = "valid", data_format = NULL, dilation_rate = 1L, depth_multiplier = 1L, activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", pointwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, pointwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, pointwise_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_separable_conv_2d <- kc_builtin_class("keras.layers.SeparableConv2D", function(object, filters, kernel_size, strides = c(1L, 1L), padding = "valid", data_format = NULL, dilation_rate = c(1L, 1L), depth_multiplier = 1L, activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", pointwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, pointwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, pointwise_constraint = NULL, bias_constraint = NULL, ...) NULL)
+layer_separable_conv_2d <- kc_builtin_front(kc_builtin_class("keras.layers.SeparableConv2D", function(filters, kernel_size, strides = c(1L, 1L), padding = "valid", data_format = NULL, dilation_rate = c(1L, 1L), depth_multiplier = 1L, activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", pointwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, pointwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, pointwise_constraint = NULL, bias_constraint = NULL, ...) NULL), function(object, filters, kernel_size, strides = c(1L, 1L), padding = "valid", data_format = NULL, dilation_rate = c(1L, 1L), depth_multiplier = 1L, activation = NULL, use_bias = TRUE, depthwise_initializer = "glorot_uniform", pointwise_initializer = "glorot_uniform", bias_initializer = "zeros", depthwise_regularizer = NULL, pointwise_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, depthwise_constraint = NULL, pointwise_constraint = NULL, bias_constraint = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_simple_rnn <- kc_builtin_class("keras.layers.SimpleRNN", function(object, units, activation = "tanh", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, seed = NULL, ...) NULL)
+layer_simple_rnn <- kc_builtin_front(kc_builtin_class("keras.layers.SimpleRNN", function(units, activation = "tanh", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, seed = NULL, ...) NULL), function(object, units, activation = "tanh", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, activity_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, return_sequences = FALSE, return_state = FALSE, go_backwards = FALSE, stateful = FALSE, unroll = FALSE, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_simple_rnn_cell <- kc_builtin_class("keras.layers.SimpleRNNCell", function(object, units, activation = "tanh", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, ...) NULL)
+layer_simple_rnn_cell <- kc_builtin_front(kc_builtin_class("keras.layers.SimpleRNNCell", function(units, activation = "tanh", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, ...) NULL), function(units, activation = "tanh", use_bias = TRUE, kernel_initializer = "glorot_uniform", recurrent_initializer = "orthogonal", bias_initializer = "zeros", kernel_regularizer = NULL, recurrent_regularizer = NULL, bias_regularizer = NULL, kernel_constraint = NULL, recurrent_constraint = NULL, bias_constraint = NULL, dropout = 0.0, recurrent_dropout = 0.0, seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_activation_softmax <- kc_builtin_class("keras.layers.Softmax", function(object, axis = -1L, ...) NULL)
+layer_activation_softmax <- kc_builtin_front(kc_builtin_class("keras.layers.Softmax", function(axis = -1L, ...) NULL), function(object, axis = -1L, ...) NULL,
+  c(axis = "axis", batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_solarization <- kc_builtin_class("keras.layers.Solarization", function(object, addition_factor = 0.0, threshold_factor = 0.0, value_range = c(0L, 255L), seed = NULL, ...) NULL)
+layer_solarization <- kc_builtin_front(kc_builtin_class("keras.layers.Solarization", function(addition_factor = 0.0, threshold_factor = 0.0, value_range = c(0L, 255L), seed = NULL, ...) NULL), function(object, addition_factor = 0.0, threshold_factor = 0.0, value_range = c(0L, 255L), seed = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_spatial_dropout_1d <- kc_builtin_class("keras.layers.SpatialDropout1D", function(object, rate, seed = NULL, name = NULL, dtype = NULL, ...) NULL)
+layer_spatial_dropout_1d <- kc_builtin_front(kc_builtin_class("keras.layers.SpatialDropout1D", function(rate, seed = NULL, name = NULL, dtype = NULL) NULL), function(object, rate, seed = NULL, name = NULL, dtype = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_spatial_dropout_2d <- kc_builtin_class("keras.layers.SpatialDropout2D", function(object, rate, data_format = NULL, seed = NULL, name = NULL, dtype = NULL, ...) NULL)
+layer_spatial_dropout_2d <- kc_builtin_front(kc_builtin_class("keras.layers.SpatialDropout2D", function(rate, data_format = NULL, seed = NULL, name = NULL, dtype = NULL) NULL), function(object, rate, data_format = NULL, seed = NULL, name = NULL, dtype = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_spatial_dropout_3d <- kc_builtin_class("keras.layers.SpatialDropout3D", function(object, rate, data_format = NULL, seed = NULL, name = NULL, dtype = NULL, ...) NULL)
+layer_spatial_dropout_3d <- kc_builtin_front(kc_builtin_class("keras.layers.SpatialDropout3D", function(rate, data_format = NULL, seed = NULL, name = NULL, dtype = NULL) NULL), function(object, rate, data_format = NULL, seed = NULL, name = NULL, dtype = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", seed = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_spectral_normalization <- kc_builtin_class("keras.layers.SpectralNormalization", function(object, layer, power_iterations = 1L, ...) NULL)
+layer_spectral_normalization <- kc_builtin_front(kc_builtin_class("keras.layers.SpectralNormalization", function(layer, power_iterations = 1L, ...) NULL), function(object, layer, power_iterations = 1L, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_stacked_rnn_cells <- kc_builtin_class("keras.layers.StackedRNNCells", function(object, cells, ...) NULL)
+layer_stacked_rnn_cells <- kc_builtin_front(kc_builtin_class("keras.layers.StackedRNNCells", function(cells, ...) NULL), function(cells, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_string_lookup <- kc_builtin_class("keras.layers.StringLookup", function(object, max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = "[UNK]", vocabulary = NULL, idf_weights = NULL, invert = FALSE, output_mode = "int", pad_to_max_tokens = FALSE, sparse = FALSE, encoding = "utf-8", name = NULL, salt = NULL, ...) NULL)
+layer_string_lookup <- kc_builtin_front(kc_builtin_class("keras.layers.StringLookup", function(max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = "[UNK]", vocabulary = NULL, idf_weights = NULL, invert = FALSE, output_mode = "int", pad_to_max_tokens = FALSE, sparse = FALSE, encoding = "utf-8", name = NULL, salt = NULL, ...) NULL), function(object, max_tokens = NULL, num_oov_indices = 1L, mask_token = NULL, oov_token = "[UNK]", vocabulary = NULL, idf_weights = NULL, invert = FALSE, output_mode = "int", pad_to_max_tokens = FALSE, sparse = FALSE, encoding = "utf-8", name = NULL, salt = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", mask_token = "integer", max_tokens = "integer", num_oov_indices = "integer", vocabulary = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_subtract <- kc_builtin_class("keras.layers.Subtract", function(object, ...) NULL)
+layer_subtract <- kc_builtin_front(kc_builtin_class("keras.layers.Subtract", function(...) NULL), function(object, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_tfsm_layer <- kc_builtin_class("keras.layers.TFSMLayer", function(object, filepath, call_endpoint = "serve", call_training_endpoint = NULL, trainable = TRUE, name = NULL, dtype = NULL, ...) NULL)
+layer_tfsm_layer <- kc_builtin_front(kc_builtin_class("keras.layers.TFSMLayer", function(filepath, call_endpoint = "serve", call_training_endpoint = NULL, trainable = TRUE, name = NULL, dtype = NULL) NULL), function(object, filepath, call_endpoint = "serve", call_training_endpoint = NULL, trainable = TRUE, name = NULL, dtype = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_text_vectorization <- kc_builtin_class("keras.layers.TextVectorization", function(object, max_tokens = NULL, standardize = "lower_and_strip_punctuation", split = "whitespace", ngrams = NULL, output_mode = "int", output_sequence_length = NULL, pad_to_max_tokens = FALSE, vocabulary = NULL, idf_weights = NULL, sparse = FALSE, ragged = FALSE, encoding = "utf-8", name = NULL, ...) NULL)
+layer_text_vectorization <- kc_builtin_front(kc_builtin_class("keras.layers.TextVectorization", function(max_tokens = NULL, standardize = "lower_and_strip_punctuation", split = "whitespace", ngrams = NULL, output_mode = "int", output_sequence_length = NULL, pad_to_max_tokens = FALSE, vocabulary = NULL, idf_weights = NULL, sparse = FALSE, ragged = FALSE, encoding = "utf-8", name = NULL, ...) NULL), function(object, max_tokens = NULL, standardize = "lower_and_strip_punctuation", split = "whitespace", ngrams = NULL, output_mode = "int", output_sequence_length = NULL, pad_to_max_tokens = FALSE, vocabulary = NULL, idf_weights = NULL, sparse = FALSE, ragged = FALSE, encoding = "utf-8", name = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", max_tokens = "integer", ngrams = "integer", output_sequence_length = "integer"))
 
 #' @rdname keras_layers
 #' @export
-layer_time_distributed <- kc_builtin_class("keras.layers.TimeDistributed", function(object, layer, ...) NULL)
+layer_time_distributed <- kc_builtin_front(kc_builtin_class("keras.layers.TimeDistributed", function(layer, ...) NULL), function(object, layer, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_torch_module_wrapper <- kc_builtin_class("keras.layers.TorchModuleWrapper", function(object, module, name = NULL, output_shape = NULL, ...) NULL)
+layer_torch_module_wrapper <- kc_builtin_front(kc_builtin_class("keras.layers.TorchModuleWrapper", function(module, name = NULL, output_shape = NULL, ...) NULL), function(object, module, name = NULL, output_shape = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_unit_normalization <- kc_builtin_class("keras.layers.UnitNormalization", function(object, axis = -1L, ...) NULL)
+layer_unit_normalization <- kc_builtin_front(kc_builtin_class("keras.layers.UnitNormalization", function(axis = -1L, ...) NULL), function(object, axis = -1L, ...) NULL,
+  c(axis = "axis", batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_up_sampling_1d <- kc_builtin_class("keras.layers.UpSampling1D", function(object, size = 2L, ...) NULL)
+layer_up_sampling_1d <- kc_builtin_front(kc_builtin_class("keras.layers.UpSampling1D", function(size = 2L, ...) NULL), function(object, size = 2L, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_up_sampling_2d <- kc_builtin_class("keras.layers.UpSampling2D", function(object, size = c(2L, 2L), data_format = NULL, interpolation = "nearest", ...) NULL)
+layer_up_sampling_2d <- kc_builtin_front(kc_builtin_class("keras.layers.UpSampling2D", function(size = c(2L, 2L), data_format = NULL, interpolation = "nearest", ...) NULL), function(object, size = c(2L, 2L), data_format = NULL, interpolation = "nearest", ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_up_sampling_3d <- kc_builtin_class("keras.layers.UpSampling3D", function(object, size = c(2L, 2L, 2L), data_format = NULL, ...) NULL)
+layer_up_sampling_3d <- kc_builtin_front(kc_builtin_class("keras.layers.UpSampling3D", function(size = c(2L, 2L, 2L), data_format = NULL, ...) NULL), function(object, size = c(2L, 2L, 2L), data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_wrapper <- kc_builtin_class("keras.layers.Wrapper", function(object, layer, ...) NULL)
+layer_wrapper <- kc_builtin_front(kc_builtin_class("keras.layers.Wrapper", function(layer, ...) NULL), function(object, layer, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_zero_padding_1d <- kc_builtin_class("keras.layers.ZeroPadding1D", function(object, padding = 1L, data_format = NULL, ...) NULL)
+layer_zero_padding_1d <- kc_builtin_front(kc_builtin_class("keras.layers.ZeroPadding1D", function(padding = 1L, data_format = NULL, ...) NULL), function(object, padding = 1L, data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape"))
 
 #' @rdname keras_layers
 #' @export
-layer_zero_padding_2d <- kc_builtin_class("keras.layers.ZeroPadding2D", function(object, padding = c(1L, 1L), data_format = NULL, ...) NULL)
+layer_zero_padding_2d <- kc_builtin_front(kc_builtin_class("keras.layers.ZeroPadding2D", function(padding = c(1L, 1L), data_format = NULL, ...) NULL), function(object, padding = c(1L, 1L), data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", padding = "scale"))
 
 #' @rdname keras_layers
 #' @export
-layer_zero_padding_3d <- kc_builtin_class("keras.layers.ZeroPadding3D", function(object, padding = list(c(1L, 1L), c(1L, 1L), c(1L, 1L)), data_format = NULL, ...) NULL)
+layer_zero_padding_3d <- kc_builtin_front(kc_builtin_class("keras.layers.ZeroPadding3D", function(padding = list(c(1L, 1L), c(1L, 1L), c(1L, 1L)), data_format = NULL, ...) NULL), function(object, padding = list(c(1L, 1L), c(1L, 1L), c(1L, 1L)), data_format = NULL, ...) NULL,
+  c(batch_input_shape = "shape", batch_size = "integer", input_shape = "shape", padding = "scale"))
+
+#' @rdname keras_layers
+#' @export
+layer_upsampling_1d <- layer_up_sampling_1d
+
+#' @rdname keras_layers
+#' @export
+layer_upsampling_2d <- layer_up_sampling_2d
+
+#' @rdname keras_layers
+#' @export
+layer_upsampling_3d <- layer_up_sampling_3d
+
+#' @rdname keras_layers
+#' @export
+layer_tfsm <- layer_tfsm_layer
+
+#' @rdname keras_layers
+#' @export
+rnn_cell_lstm <- layer_lstm_cell
+
+#' @rdname keras_layers
+#' @export
+rnn_cell_gru <- layer_gru_cell
+
+#' @rdname keras_layers
+#' @export
+rnn_cell_simple <- layer_simple_rnn_cell
+
+#' @rdname keras_layers
+#' @export
+rnn_cells_stack <- layer_stacked_rnn_cells
+
+#' @rdname keras_layers
+#' @export
+bidirectional <- layer_bidirectional
+
+#' @rdname keras_layers
+#' @export
+time_distributed <- layer_time_distributed
 
 #' Keras optimizers
 #'
@@ -596,8 +790,19 @@ layer_zero_padding_3d <- kc_builtin_class("keras.layers.ZeroPadding3D", function
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
+#'
+#' These constructors take keras3's arguments, as keras3's own wrappers transform them:
+#' axes are 1-based (`axis = 1` is Python's `0`, negative axes count from the end as in
+#' Python, `axis = 0` is an error; also `axes` and `shared_axes`), shapes may hold `NA`
+#' (or `NULL` in a list) for an unknown dimension and a single number is a 1-D shape
+#' (`input_shape = 784` is `(784,)`), seeds and sizes are integers (`seed = 1.5` is an
+#' error), and padding/cropping take a number per dimension or a pair per dimension.
+#' keras3 also passes `max_value` of `constraint_maxnorm()` through `as.integer()`,
+#' truncating `2.5` to `2`; here it stays `2.5`, the value Keras keeps. The Python-path
+#' generators (`keras$layers$BatchNormalization(axis = 1)`) take Python's arguments with
+#' Python's meaning: 0-based axes, no transformation.
 #'
 #' @param adam_beta_1,adam_beta_2,adam_lr_ratio,adam_weight_decay,amsgrad,beta,beta_1,beta_2,beta_2_decay,centered,clip_threshold,clipnorm,clipvalue,default_optimizer,dynamic_growth_steps,ema_momentum,ema_overwrite_frequency,epsilon,epsilon_1,epsilon_2,exclude_embeddings,exclude_layers,global_clipnorm,gradient_accumulation_steps,initial_accumulator_value,initial_scale,inner_optimizer,l1_regularization_strength,l2_regularization_strength,l2_shrinkage_regularization_strength,learning_rate,learning_rate_power,loss_scale_factor,momentum,muon_a,muon_b,muon_c,name,nesterov,ns_steps,optimizer_map,relative_step,rho,rms_rate,use_ema,warmup_steps,weight_decay Keras' arguments of the same name.
 #' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
@@ -609,71 +814,92 @@ NULL
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_adadelta <- kc_builtin_class("keras.optimizers.Adadelta", function(learning_rate = 0.001, rho = 0.95, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_adadelta <- kc_builtin_front(kc_builtin_class("keras.optimizers.Adadelta", function(learning_rate = 0.001, rho = 0.95, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, rho = 0.95, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_adafactor <- kc_builtin_class("keras.optimizers.Adafactor", function(learning_rate = 0.001, beta_2_decay = -0.8, epsilon_1 = 1e-30, epsilon_2 = 0.001, clip_threshold = 1.0, relative_step = TRUE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_adafactor <- kc_builtin_front(kc_builtin_class("keras.optimizers.Adafactor", function(learning_rate = 0.001, beta_2_decay = -0.8, epsilon_1 = 1e-30, epsilon_2 = 0.001, clip_threshold = 1.0, relative_step = TRUE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, beta_2_decay = -0.8, epsilon_1 = 1e-30, epsilon_2 = 0.001, clip_threshold = 1.0, relative_step = TRUE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_adagrad <- kc_builtin_class("keras.optimizers.Adagrad", function(learning_rate = 0.001, initial_accumulator_value = 0.1, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_adagrad <- kc_builtin_front(kc_builtin_class("keras.optimizers.Adagrad", function(learning_rate = 0.001, initial_accumulator_value = 0.1, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, initial_accumulator_value = 0.1, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_adam <- kc_builtin_class("keras.optimizers.Adam", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, amsgrad = FALSE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_adam <- kc_builtin_front(kc_builtin_class("keras.optimizers.Adam", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, amsgrad = FALSE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, amsgrad = FALSE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_adam_w <- kc_builtin_class("keras.optimizers.AdamW", function(learning_rate = 0.001, weight_decay = 0.004, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, amsgrad = FALSE, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_adam_w <- kc_builtin_front(kc_builtin_class("keras.optimizers.AdamW", function(learning_rate = 0.001, weight_decay = 0.004, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, amsgrad = FALSE, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, weight_decay = 0.004, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, amsgrad = FALSE, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_adamax <- kc_builtin_class("keras.optimizers.Adamax", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_adamax <- kc_builtin_front(kc_builtin_class("keras.optimizers.Adamax", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_ftrl <- kc_builtin_class("keras.optimizers.Ftrl", function(learning_rate = 0.001, learning_rate_power = -0.5, initial_accumulator_value = 0.1, l1_regularization_strength = 0.0, l2_regularization_strength = 0.0, l2_shrinkage_regularization_strength = 0.0, beta = 0.0, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_ftrl <- kc_builtin_front(kc_builtin_class("keras.optimizers.Ftrl", function(learning_rate = 0.001, learning_rate_power = -0.5, initial_accumulator_value = 0.1, l1_regularization_strength = 0.0, l2_regularization_strength = 0.0, l2_shrinkage_regularization_strength = 0.0, beta = 0.0, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, learning_rate_power = -0.5, initial_accumulator_value = 0.1, l1_regularization_strength = 0.0, l2_regularization_strength = 0.0, l2_shrinkage_regularization_strength = 0.0, beta = 0.0, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_lamb <- kc_builtin_class("keras.optimizers.Lamb", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_lamb <- kc_builtin_front(kc_builtin_class("keras.optimizers.Lamb", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_lion <- kc_builtin_class("keras.optimizers.Lion", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.99, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_lion <- kc_builtin_front(kc_builtin_class("keras.optimizers.Lion", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.99, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.99, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_loss_scale_optimizer <- kc_builtin_class("keras.optimizers.LossScaleOptimizer", function(inner_optimizer, initial_scale = 32768.0, dynamic_growth_steps = 2000L, name = NULL, ...) NULL)
+optimizer_loss_scale_optimizer <- kc_builtin_front(kc_builtin_class("keras.optimizers.LossScaleOptimizer", function(inner_optimizer, initial_scale = 32768.0, dynamic_growth_steps = 2000L, name = NULL, ...) NULL), function(inner_optimizer, initial_scale = 32768.0, dynamic_growth_steps = 2000L, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_multi_optimizer <- kc_builtin_class("keras.optimizers.MultiOptimizer", function(optimizer_map, loss_scale_factor = NULL, name = NULL) NULL)
+optimizer_multi_optimizer <- kc_builtin_front(kc_builtin_class("keras.optimizers.MultiOptimizer", function(optimizer_map, loss_scale_factor = NULL, name = NULL) NULL), function(optimizer_map, loss_scale_factor = NULL, name = NULL) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_muon <- kc_builtin_class("keras.optimizers.Muon", function(learning_rate = 0.001, adam_beta_1 = 0.9, adam_beta_2 = 0.999, adam_weight_decay = 0.004, epsilon = 1e-07, weight_decay = 0.004, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, exclude_layers = NULL, exclude_embeddings = TRUE, muon_a = 3.4445, muon_b = -4.775, muon_c = 2.0315, adam_lr_ratio = 1L, momentum = 0.95, ns_steps = 5L, nesterov = TRUE, rms_rate = 0.2, ...) NULL)
+optimizer_muon <- kc_builtin_front(kc_builtin_class("keras.optimizers.Muon", function(learning_rate = 0.001, adam_beta_1 = 0.9, adam_beta_2 = 0.999, adam_weight_decay = 0.004, epsilon = 1e-07, weight_decay = 0.004, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, exclude_layers = NULL, exclude_embeddings = TRUE, muon_a = 3.4445, muon_b = -4.775, muon_c = 2.0315, adam_lr_ratio = 1L, momentum = 0.95, ns_steps = 5L, nesterov = TRUE, rms_rate = 0.2, ...) NULL), function(learning_rate = 0.001, adam_beta_1 = 0.9, adam_beta_2 = 0.999, adam_weight_decay = 0.004, epsilon = 1e-07, weight_decay = 0.004, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, exclude_layers = NULL, exclude_embeddings = TRUE, muon_a = 3.4445, muon_b = -4.775, muon_c = 2.0315, adam_lr_ratio = 1L, momentum = 0.95, ns_steps = 5L, nesterov = TRUE, rms_rate = 0.2, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_nadam <- kc_builtin_class("keras.optimizers.Nadam", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_nadam <- kc_builtin_front(kc_builtin_class("keras.optimizers.Nadam", function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-07, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_optimizer_map <- kc_builtin_class("keras.optimizers.OptimizerMap", function(default_optimizer, optimizer_map = NULL) NULL)
+optimizer_optimizer_map <- kc_builtin_front(kc_builtin_class("keras.optimizers.OptimizerMap", function(default_optimizer, optimizer_map = NULL) NULL), function(default_optimizer, optimizer_map = NULL) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_rmsprop <- kc_builtin_class("keras.optimizers.RMSprop", function(learning_rate = 0.001, rho = 0.9, momentum = 0.0, epsilon = 1e-07, centered = FALSE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_rmsprop <- kc_builtin_front(kc_builtin_class("keras.optimizers.RMSprop", function(learning_rate = 0.001, rho = 0.9, momentum = 0.0, epsilon = 1e-07, centered = FALSE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.001, rho = 0.9, momentum = 0.0, epsilon = 1e-07, centered = FALSE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_sgd <- kc_builtin_class("keras.optimizers.SGD", function(learning_rate = 0.01, momentum = 0.0, nesterov = FALSE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_sgd <- kc_builtin_front(kc_builtin_class("keras.optimizers.SGD", function(learning_rate = 0.01, momentum = 0.0, nesterov = FALSE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.01, momentum = 0.0, nesterov = FALSE, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_optimizers
 #' @export
-optimizer_schedule_free_adam_w <- kc_builtin_class("keras.optimizers.ScheduleFreeAdamW", function(learning_rate = 0.0025, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-08, warmup_steps = 0L, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL)
+optimizer_schedule_free_adam_w <- kc_builtin_front(kc_builtin_class("keras.optimizers.ScheduleFreeAdamW", function(learning_rate = 0.0025, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-08, warmup_steps = 0L, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL), function(learning_rate = 0.0025, beta_1 = 0.9, beta_2 = 0.999, epsilon = 1e-08, warmup_steps = 0L, weight_decay = NULL, clipnorm = NULL, clipvalue = NULL, global_clipnorm = NULL, use_ema = FALSE, ema_momentum = 0.99, ema_overwrite_frequency = NULL, loss_scale_factor = NULL, gradient_accumulation_steps = NULL, name = NULL, ...) NULL,
+  NULL)
+
+#' @rdname keras_optimizers
+#' @export
+optimizer_loss_scale <- optimizer_loss_scale_optimizer
 
 #' Keras learning rate schedules
 #'
@@ -681,8 +907,19 @@ optimizer_schedule_free_adam_w <- kc_builtin_class("keras.optimizers.ScheduleFre
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
+#'
+#' These constructors take keras3's arguments, as keras3's own wrappers transform them:
+#' axes are 1-based (`axis = 1` is Python's `0`, negative axes count from the end as in
+#' Python, `axis = 0` is an error; also `axes` and `shared_axes`), shapes may hold `NA`
+#' (or `NULL` in a list) for an unknown dimension and a single number is a 1-D shape
+#' (`input_shape = 784` is `(784,)`), seeds and sizes are integers (`seed = 1.5` is an
+#' error), and padding/cropping take a number per dimension or a pair per dimension.
+#' keras3 also passes `max_value` of `constraint_maxnorm()` through `as.integer()`,
+#' truncating `2.5` to `2`; here it stays `2.5`, the value Keras keeps. The Python-path
+#' generators (`keras$layers$BatchNormalization(axis = 1)`) take Python's arguments with
+#' Python's meaning: 0-based axes, no transformation.
 #'
 #' @param alpha,boundaries,cycle,decay_rate,decay_steps,end_learning_rate,first_decay_steps,initial_learning_rate,m_mul,name,power,staircase,t_mul,values,warmup_steps,warmup_target Keras' arguments of the same name.
 #' @return A Keras object of that class.
@@ -693,27 +930,33 @@ NULL
 
 #' @rdname keras_schedules
 #' @export
-learning_rate_schedule_cosine_decay <- kc_builtin_class("keras.optimizers.schedules.CosineDecay", function(initial_learning_rate, decay_steps, alpha = 0.0, name = "CosineDecay", warmup_target = NULL, warmup_steps = 0L) NULL)
+learning_rate_schedule_cosine_decay <- kc_builtin_front(kc_builtin_class("keras.optimizers.schedules.CosineDecay", function(initial_learning_rate, decay_steps, alpha = 0.0, name = "CosineDecay", warmup_target = NULL, warmup_steps = 0L) NULL), function(initial_learning_rate, decay_steps, alpha = 0.0, name = "CosineDecay", warmup_target = NULL, warmup_steps = 0L) NULL,
+  NULL)
 
 #' @rdname keras_schedules
 #' @export
-learning_rate_schedule_cosine_decay_restarts <- kc_builtin_class("keras.optimizers.schedules.CosineDecayRestarts", function(initial_learning_rate, first_decay_steps, t_mul = 2.0, m_mul = 1.0, alpha = 0.0, name = "SGDRDecay") NULL)
+learning_rate_schedule_cosine_decay_restarts <- kc_builtin_front(kc_builtin_class("keras.optimizers.schedules.CosineDecayRestarts", function(initial_learning_rate, first_decay_steps, t_mul = 2.0, m_mul = 1.0, alpha = 0.0, name = "SGDRDecay") NULL), function(initial_learning_rate, first_decay_steps, t_mul = 2.0, m_mul = 1.0, alpha = 0.0, name = "SGDRDecay") NULL,
+  NULL)
 
 #' @rdname keras_schedules
 #' @export
-learning_rate_schedule_exponential_decay <- kc_builtin_class("keras.optimizers.schedules.ExponentialDecay", function(initial_learning_rate, decay_steps, decay_rate, staircase = FALSE, name = "ExponentialDecay") NULL)
+learning_rate_schedule_exponential_decay <- kc_builtin_front(kc_builtin_class("keras.optimizers.schedules.ExponentialDecay", function(initial_learning_rate, decay_steps, decay_rate, staircase = FALSE, name = "ExponentialDecay") NULL), function(initial_learning_rate, decay_steps, decay_rate, staircase = FALSE, name = "ExponentialDecay") NULL,
+  NULL)
 
 #' @rdname keras_schedules
 #' @export
-learning_rate_schedule_inverse_time_decay <- kc_builtin_class("keras.optimizers.schedules.InverseTimeDecay", function(initial_learning_rate, decay_steps, decay_rate, staircase = FALSE, name = "InverseTimeDecay") NULL)
+learning_rate_schedule_inverse_time_decay <- kc_builtin_front(kc_builtin_class("keras.optimizers.schedules.InverseTimeDecay", function(initial_learning_rate, decay_steps, decay_rate, staircase = FALSE, name = "InverseTimeDecay") NULL), function(initial_learning_rate, decay_steps, decay_rate, staircase = FALSE, name = "InverseTimeDecay") NULL,
+  NULL)
 
 #' @rdname keras_schedules
 #' @export
-learning_rate_schedule_piecewise_constant_decay <- kc_builtin_class("keras.optimizers.schedules.PiecewiseConstantDecay", function(boundaries, values, name = "PiecewiseConstant") NULL)
+learning_rate_schedule_piecewise_constant_decay <- kc_builtin_front(kc_builtin_class("keras.optimizers.schedules.PiecewiseConstantDecay", function(boundaries, values, name = "PiecewiseConstant") NULL), function(boundaries, values, name = "PiecewiseConstant") NULL,
+  NULL)
 
 #' @rdname keras_schedules
 #' @export
-learning_rate_schedule_polynomial_decay <- kc_builtin_class("keras.optimizers.schedules.PolynomialDecay", function(initial_learning_rate, decay_steps, end_learning_rate = 0.0001, power = 1.0, cycle = FALSE, name = "PolynomialDecay") NULL)
+learning_rate_schedule_polynomial_decay <- kc_builtin_front(kc_builtin_class("keras.optimizers.schedules.PolynomialDecay", function(initial_learning_rate, decay_steps, end_learning_rate = 0.0001, power = 1.0, cycle = FALSE, name = "PolynomialDecay") NULL), function(initial_learning_rate, decay_steps, end_learning_rate = 0.0001, power = 1.0, cycle = FALSE, name = "PolynomialDecay") NULL,
+  NULL)
 
 #' Keras losses
 #'
@@ -721,9 +964,22 @@ learning_rate_schedule_polynomial_decay <- kc_builtin_class("keras.optimizers.sc
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
+#' These constructors take keras3's arguments, as keras3's own wrappers transform them:
+#' axes are 1-based (`axis = 1` is Python's `0`, negative axes count from the end as in
+#' Python, `axis = 0` is an error; also `axes` and `shared_axes`), shapes may hold `NA`
+#' (or `NULL` in a list) for an unknown dimension and a single number is a 1-D shape
+#' (`input_shape = 784` is `(784,)`), seeds and sizes are integers (`seed = 1.5` is an
+#' error), and padding/cropping take a number per dimension or a pair per dimension.
+#' keras3 also passes `max_value` of `constraint_maxnorm()` through `as.integer()`,
+#' truncating `2.5` to `2`; here it stays `2.5`, the value Keras keeps. The Python-path
+#' generators (`keras$layers$BatchNormalization(axis = 1)`) take Python's arguments with
+#' Python's meaning: 0-based axes, no transformation.
+#'
+#' @param y_true,y_pred keras3 computes the loss or metric when given data; kerasconfig
+#'   does not compute, so giving them is a `kerasconfig_error_not_computable` error.
 #' @param alpha,apply_class_balancing,axis,beta,delta,dtype,from_logits,gamma,ignore_class,label_smoothing,margin,name,q,reduction,remove_diagonal Keras' arguments of the same name.
 #' @return A Keras object of that class.
 #' @name keras_losses
@@ -733,91 +989,113 @@ NULL
 
 #' @rdname keras_losses
 #' @export
-loss_binary_crossentropy <- kc_builtin_class("keras.losses.BinaryCrossentropy", function(from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "binary_crossentropy", dtype = NULL) NULL)
+loss_binary_crossentropy <- kc_builtin_front(kc_builtin_class("keras.losses.BinaryCrossentropy", function(from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "binary_crossentropy", dtype = NULL) NULL), function(y_true, y_pred, from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "binary_crossentropy", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_losses
 #' @export
-loss_binary_focal_crossentropy <- kc_builtin_class("keras.losses.BinaryFocalCrossentropy", function(apply_class_balancing = FALSE, alpha = 0.25, gamma = 2.0, from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "binary_focal_crossentropy", dtype = NULL) NULL)
+loss_binary_focal_crossentropy <- kc_builtin_front(kc_builtin_class("keras.losses.BinaryFocalCrossentropy", function(apply_class_balancing = FALSE, alpha = 0.25, gamma = 2.0, from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "binary_focal_crossentropy", dtype = NULL) NULL), function(y_true, y_pred, apply_class_balancing = FALSE, alpha = 0.25, gamma = 2.0, from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "binary_focal_crossentropy", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_losses
 #' @export
-loss_ctc <- kc_builtin_class("keras.losses.CTC", function(reduction = "sum_over_batch_size", name = "ctc", dtype = NULL) NULL)
+loss_ctc <- kc_builtin_front(kc_builtin_class("keras.losses.CTC", function(reduction = "sum_over_batch_size", name = "ctc", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "ctc", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_categorical_crossentropy <- kc_builtin_class("keras.losses.CategoricalCrossentropy", function(from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "categorical_crossentropy", dtype = NULL) NULL)
+loss_categorical_crossentropy <- kc_builtin_front(kc_builtin_class("keras.losses.CategoricalCrossentropy", function(from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "categorical_crossentropy", dtype = NULL) NULL), function(y_true, y_pred, from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "categorical_crossentropy", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_losses
 #' @export
-loss_categorical_focal_crossentropy <- kc_builtin_class("keras.losses.CategoricalFocalCrossentropy", function(alpha = 0.25, gamma = 2.0, from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "categorical_focal_crossentropy", dtype = NULL) NULL)
+loss_categorical_focal_crossentropy <- kc_builtin_front(kc_builtin_class("keras.losses.CategoricalFocalCrossentropy", function(alpha = 0.25, gamma = 2.0, from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "categorical_focal_crossentropy", dtype = NULL) NULL), function(y_true, y_pred, alpha = 0.25, gamma = 2.0, from_logits = FALSE, label_smoothing = 0.0, axis = -1L, reduction = "sum_over_batch_size", name = "categorical_focal_crossentropy", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_losses
 #' @export
-loss_categorical_generalized_cross_entropy <- kc_builtin_class("keras.losses.CategoricalGeneralizedCrossEntropy", function(q = 0.5, reduction = "sum_over_batch_size", name = "categorical_generalized_cross_entropy", dtype = NULL) NULL)
+loss_categorical_generalized_cross_entropy <- kc_builtin_front(kc_builtin_class("keras.losses.CategoricalGeneralizedCrossEntropy", function(q = 0.5, reduction = "sum_over_batch_size", name = "categorical_generalized_cross_entropy", dtype = NULL) NULL), function(y_true, y_pred, q = 0.5, reduction = "sum_over_batch_size", name = "categorical_generalized_cross_entropy", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_categorical_hinge <- kc_builtin_class("keras.losses.CategoricalHinge", function(reduction = "sum_over_batch_size", name = "categorical_hinge", dtype = NULL) NULL)
+loss_categorical_hinge <- kc_builtin_front(kc_builtin_class("keras.losses.CategoricalHinge", function(reduction = "sum_over_batch_size", name = "categorical_hinge", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "categorical_hinge", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_circle <- kc_builtin_class("keras.losses.Circle", function(gamma = 80.0, margin = 0.4, remove_diagonal = TRUE, reduction = "sum_over_batch_size", name = "circle", dtype = NULL) NULL)
+loss_circle <- kc_builtin_front(kc_builtin_class("keras.losses.Circle", function(gamma = 80.0, margin = 0.4, remove_diagonal = TRUE, reduction = "sum_over_batch_size", name = "circle", dtype = NULL) NULL), function(y_true, y_pred, gamma = 80.0, margin = 0.4, remove_diagonal = TRUE, reduction = "sum_over_batch_size", name = "circle", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_cosine_similarity <- kc_builtin_class("keras.losses.CosineSimilarity", function(axis = -1L, reduction = "sum_over_batch_size", name = "cosine_similarity", dtype = NULL) NULL)
+loss_cosine_similarity <- kc_builtin_front(kc_builtin_class("keras.losses.CosineSimilarity", function(axis = -1L, reduction = "sum_over_batch_size", name = "cosine_similarity", dtype = NULL) NULL), function(y_true, y_pred, axis = -1L, reduction = "sum_over_batch_size", name = "cosine_similarity", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_losses
 #' @export
-loss_dice <- kc_builtin_class("keras.losses.Dice", function(reduction = "sum_over_batch_size", name = "dice", axis = NULL, dtype = NULL) NULL)
+loss_dice <- kc_builtin_front(kc_builtin_class("keras.losses.Dice", function(reduction = "sum_over_batch_size", name = "dice", axis = NULL, dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "dice", axis = NULL, dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_losses
 #' @export
-loss_hinge <- kc_builtin_class("keras.losses.Hinge", function(reduction = "sum_over_batch_size", name = "hinge", dtype = NULL) NULL)
+loss_hinge <- kc_builtin_front(kc_builtin_class("keras.losses.Hinge", function(reduction = "sum_over_batch_size", name = "hinge", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "hinge", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_huber <- kc_builtin_class("keras.losses.Huber", function(delta = 1.0, reduction = "sum_over_batch_size", name = "huber_loss", dtype = NULL) NULL)
+loss_huber <- kc_builtin_front(kc_builtin_class("keras.losses.Huber", function(delta = 1.0, reduction = "sum_over_batch_size", name = "huber_loss", dtype = NULL) NULL), function(y_true, y_pred, delta = 1.0, reduction = "sum_over_batch_size", name = "huber_loss", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_kl_divergence <- kc_builtin_class("keras.losses.KLDivergence", function(reduction = "sum_over_batch_size", name = "kl_divergence", dtype = NULL) NULL)
+loss_kl_divergence <- kc_builtin_front(kc_builtin_class("keras.losses.KLDivergence", function(reduction = "sum_over_batch_size", name = "kl_divergence", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "kl_divergence", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_log_cosh <- kc_builtin_class("keras.losses.LogCosh", function(reduction = "sum_over_batch_size", name = "log_cosh", dtype = NULL) NULL)
+loss_log_cosh <- kc_builtin_front(kc_builtin_class("keras.losses.LogCosh", function(reduction = "sum_over_batch_size", name = "log_cosh", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "log_cosh", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_mean_absolute_error <- kc_builtin_class("keras.losses.MeanAbsoluteError", function(reduction = "sum_over_batch_size", name = "mean_absolute_error", dtype = NULL) NULL)
+loss_mean_absolute_error <- kc_builtin_front(kc_builtin_class("keras.losses.MeanAbsoluteError", function(reduction = "sum_over_batch_size", name = "mean_absolute_error", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "mean_absolute_error", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_mean_absolute_percentage_error <- kc_builtin_class("keras.losses.MeanAbsolutePercentageError", function(reduction = "sum_over_batch_size", name = "mean_absolute_percentage_error", dtype = NULL) NULL)
+loss_mean_absolute_percentage_error <- kc_builtin_front(kc_builtin_class("keras.losses.MeanAbsolutePercentageError", function(reduction = "sum_over_batch_size", name = "mean_absolute_percentage_error", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "mean_absolute_percentage_error", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_mean_squared_error <- kc_builtin_class("keras.losses.MeanSquaredError", function(reduction = "sum_over_batch_size", name = "mean_squared_error", dtype = NULL) NULL)
+loss_mean_squared_error <- kc_builtin_front(kc_builtin_class("keras.losses.MeanSquaredError", function(reduction = "sum_over_batch_size", name = "mean_squared_error", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "mean_squared_error", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_mean_squared_logarithmic_error <- kc_builtin_class("keras.losses.MeanSquaredLogarithmicError", function(reduction = "sum_over_batch_size", name = "mean_squared_logarithmic_error", dtype = NULL) NULL)
+loss_mean_squared_logarithmic_error <- kc_builtin_front(kc_builtin_class("keras.losses.MeanSquaredLogarithmicError", function(reduction = "sum_over_batch_size", name = "mean_squared_logarithmic_error", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "mean_squared_logarithmic_error", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_poisson <- kc_builtin_class("keras.losses.Poisson", function(reduction = "sum_over_batch_size", name = "poisson", dtype = NULL) NULL)
+loss_poisson <- kc_builtin_front(kc_builtin_class("keras.losses.Poisson", function(reduction = "sum_over_batch_size", name = "poisson", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "poisson", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_sparse_categorical_crossentropy <- kc_builtin_class("keras.losses.SparseCategoricalCrossentropy", function(from_logits = FALSE, ignore_class = NULL, reduction = "sum_over_batch_size", axis = -1L, name = "sparse_categorical_crossentropy", dtype = NULL) NULL)
+loss_sparse_categorical_crossentropy <- kc_builtin_front(kc_builtin_class("keras.losses.SparseCategoricalCrossentropy", function(from_logits = FALSE, ignore_class = NULL, reduction = "sum_over_batch_size", axis = -1L, name = "sparse_categorical_crossentropy", dtype = NULL) NULL), function(y_true, y_pred, from_logits = FALSE, ignore_class = NULL, reduction = "sum_over_batch_size", axis = -1L, name = "sparse_categorical_crossentropy", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_losses
 #' @export
-loss_squared_hinge <- kc_builtin_class("keras.losses.SquaredHinge", function(reduction = "sum_over_batch_size", name = "squared_hinge", dtype = NULL) NULL)
+loss_squared_hinge <- kc_builtin_front(kc_builtin_class("keras.losses.SquaredHinge", function(reduction = "sum_over_batch_size", name = "squared_hinge", dtype = NULL) NULL), function(y_true, y_pred, reduction = "sum_over_batch_size", name = "squared_hinge", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_losses
 #' @export
-loss_tversky <- kc_builtin_class("keras.losses.Tversky", function(alpha = 0.5, beta = 0.5, reduction = "sum_over_batch_size", name = "tversky", axis = NULL, dtype = NULL) NULL)
+loss_tversky <- kc_builtin_front(kc_builtin_class("keras.losses.Tversky", function(alpha = 0.5, beta = 0.5, reduction = "sum_over_batch_size", name = "tversky", axis = NULL, dtype = NULL) NULL), function(y_true, y_pred, alpha = 0.5, beta = 0.5, reduction = "sum_over_batch_size", name = "tversky", axis = NULL, dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' Keras metrics
 #'
@@ -825,9 +1103,22 @@ loss_tversky <- kc_builtin_class("keras.losses.Tversky", function(alpha = 0.5, b
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
+#' These constructors take keras3's arguments, as keras3's own wrappers transform them:
+#' axes are 1-based (`axis = 1` is Python's `0`, negative axes count from the end as in
+#' Python, `axis = 0` is an error; also `axes` and `shared_axes`), shapes may hold `NA`
+#' (or `NULL` in a list) for an unknown dimension and a single number is a 1-D shape
+#' (`input_shape = 784` is `(784,)`), seeds and sizes are integers (`seed = 1.5` is an
+#' error), and padding/cropping take a number per dimension or a pair per dimension.
+#' keras3 also passes `max_value` of `constraint_maxnorm()` through `as.integer()`,
+#' truncating `2.5` to `2`; here it stays `2.5`, the value Keras keeps. The Python-path
+#' generators (`keras$layers$BatchNormalization(axis = 1)`) take Python's arguments with
+#' Python's meaning: 0-based axes, no transformation.
+#'
+#' @param y_true,y_pred keras3 computes the loss or metric when given data; kerasconfig
+#'   does not compute, so giving them is a `kerasconfig_error_not_computable` error.
 #' @param average,axis,beta,class_aggregation,class_id,curve,dtype,fn,from_logits,from_sorted_ids,ignore_class,k,label_smoothing,label_weights,multi_label,name,num_classes,num_labels,num_regressors,num_thresholds,precision,recall,sensitivity,sparse_y_pred,sparse_y_true,specificity,summation_method,target_class_ids,threshold,thresholds,top_k Keras' arguments of the same name.
 #' @param ... Further keyword arguments Keras accepts (for layers: `name`, `trainable`, `dtype`).
 #' @return A Keras object of that class.
@@ -838,183 +1129,240 @@ NULL
 
 #' @rdname keras_metrics
 #' @export
-metric_auc <- kc_builtin_class("keras.metrics.AUC", function(num_thresholds = 200L, curve = "ROC", summation_method = "interpolation", name = NULL, dtype = NULL, thresholds = NULL, multi_label = FALSE, num_labels = NULL, label_weights = NULL, from_logits = FALSE) NULL)
+metric_auc <- kc_builtin_front(kc_builtin_class("keras.metrics.AUC", function(num_thresholds = 200L, curve = "ROC", summation_method = "interpolation", name = NULL, dtype = NULL, thresholds = NULL, multi_label = FALSE, num_labels = NULL, label_weights = NULL, from_logits = FALSE) NULL), function(num_thresholds = 200L, curve = "ROC", summation_method = "interpolation", name = NULL, dtype = NULL, thresholds = NULL, multi_label = FALSE, num_labels = NULL, label_weights = NULL, from_logits = FALSE) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_accuracy <- kc_builtin_class("keras.metrics.Accuracy", function(name = "accuracy", dtype = NULL) NULL)
+metric_accuracy <- kc_builtin_front(kc_builtin_class("keras.metrics.Accuracy", function(name = "accuracy", dtype = NULL) NULL), function(name = "accuracy", dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_binary_accuracy <- kc_builtin_class("keras.metrics.BinaryAccuracy", function(name = "binary_accuracy", dtype = NULL, threshold = 0.5) NULL)
+metric_binary_accuracy <- kc_builtin_front(kc_builtin_class("keras.metrics.BinaryAccuracy", function(name = "binary_accuracy", dtype = NULL, threshold = 0.5) NULL), function(y_true, y_pred, name = "binary_accuracy", dtype = NULL, threshold = 0.5) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_binary_crossentropy <- kc_builtin_class("keras.metrics.BinaryCrossentropy", function(name = "binary_crossentropy", dtype = NULL, from_logits = FALSE, label_smoothing = 0L) NULL)
+metric_binary_crossentropy <- kc_builtin_front(kc_builtin_class("keras.metrics.BinaryCrossentropy", function(name = "binary_crossentropy", dtype = NULL, from_logits = FALSE, label_smoothing = 0L) NULL), function(y_true, y_pred, name = "binary_crossentropy", dtype = NULL, from_logits = FALSE, label_smoothing = 0L) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_binary_iou <- kc_builtin_class("keras.metrics.BinaryIoU", function(target_class_ids = c(0L, 1L), threshold = 0.5, name = NULL, dtype = NULL) NULL)
+metric_binary_iou <- kc_builtin_front(kc_builtin_class("keras.metrics.BinaryIoU", function(target_class_ids = c(0L, 1L), threshold = 0.5, name = NULL, dtype = NULL) NULL), function(target_class_ids = c(0L, 1L), threshold = 0.5, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_categorical_accuracy <- kc_builtin_class("keras.metrics.CategoricalAccuracy", function(name = "categorical_accuracy", dtype = NULL) NULL)
+metric_categorical_accuracy <- kc_builtin_front(kc_builtin_class("keras.metrics.CategoricalAccuracy", function(name = "categorical_accuracy", dtype = NULL) NULL), function(y_true, y_pred, name = "categorical_accuracy", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_categorical_crossentropy <- kc_builtin_class("keras.metrics.CategoricalCrossentropy", function(name = "categorical_crossentropy", dtype = NULL, from_logits = FALSE, label_smoothing = 0L, axis = -1L) NULL)
+metric_categorical_crossentropy <- kc_builtin_front(kc_builtin_class("keras.metrics.CategoricalCrossentropy", function(name = "categorical_crossentropy", dtype = NULL, from_logits = FALSE, label_smoothing = 0L, axis = -1L) NULL), function(y_true, y_pred, name = "categorical_crossentropy", dtype = NULL, from_logits = FALSE, label_smoothing = 0L, axis = -1L) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_metrics
 #' @export
-metric_categorical_hinge <- kc_builtin_class("keras.metrics.CategoricalHinge", function(name = "categorical_hinge", dtype = NULL) NULL)
+metric_categorical_hinge <- kc_builtin_front(kc_builtin_class("keras.metrics.CategoricalHinge", function(name = "categorical_hinge", dtype = NULL) NULL), function(y_true, y_pred, name = "categorical_hinge", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_concordance_correlation <- kc_builtin_class("keras.metrics.ConcordanceCorrelation", function(name = "concordance_correlation", dtype = NULL, axis = -1L) NULL)
+metric_concordance_correlation <- kc_builtin_front(kc_builtin_class("keras.metrics.ConcordanceCorrelation", function(name = "concordance_correlation", dtype = NULL, axis = -1L) NULL), function(y_true, y_pred, name = "concordance_correlation", dtype = NULL, axis = -1L) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_metrics
 #' @export
-metric_cosine_similarity <- kc_builtin_class("keras.metrics.CosineSimilarity", function(name = "cosine_similarity", dtype = NULL, axis = -1L) NULL)
+metric_cosine_similarity <- kc_builtin_front(kc_builtin_class("keras.metrics.CosineSimilarity", function(name = "cosine_similarity", dtype = NULL, axis = -1L) NULL), function(name = "cosine_similarity", dtype = NULL, axis = -1L) NULL,
+  c(axis = "axis"))
 
 #' @rdname keras_metrics
 #' @export
-metric_f_1_score <- kc_builtin_class("keras.metrics.F1Score", function(average = NULL, threshold = NULL, name = "f1_score", dtype = NULL) NULL)
+metric_f_1_score <- kc_builtin_front(kc_builtin_class("keras.metrics.F1Score", function(average = NULL, threshold = NULL, name = "f1_score", dtype = NULL) NULL), function(average = NULL, threshold = NULL, name = "f1_score", dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_f_beta_score <- kc_builtin_class("keras.metrics.FBetaScore", function(average = NULL, beta = 1.0, threshold = NULL, name = "fbeta_score", dtype = NULL) NULL)
+metric_f_beta_score <- kc_builtin_front(kc_builtin_class("keras.metrics.FBetaScore", function(average = NULL, beta = 1.0, threshold = NULL, name = "fbeta_score", dtype = NULL) NULL), function(average = NULL, beta = 1.0, threshold = NULL, name = "fbeta_score", dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_false_negatives <- kc_builtin_class("keras.metrics.FalseNegatives", function(thresholds = NULL, name = NULL, dtype = NULL) NULL)
+metric_false_negatives <- kc_builtin_front(kc_builtin_class("keras.metrics.FalseNegatives", function(thresholds = NULL, name = NULL, dtype = NULL) NULL), function(thresholds = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_false_positives <- kc_builtin_class("keras.metrics.FalsePositives", function(thresholds = NULL, name = NULL, dtype = NULL) NULL)
+metric_false_positives <- kc_builtin_front(kc_builtin_class("keras.metrics.FalsePositives", function(thresholds = NULL, name = NULL, dtype = NULL) NULL), function(thresholds = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_hinge <- kc_builtin_class("keras.metrics.Hinge", function(name = "hinge", dtype = NULL) NULL)
+metric_hinge <- kc_builtin_front(kc_builtin_class("keras.metrics.Hinge", function(name = "hinge", dtype = NULL) NULL), function(y_true, y_pred, name = "hinge", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_iou <- kc_builtin_class("keras.metrics.IoU", function(num_classes, target_class_ids, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_true = TRUE, sparse_y_pred = TRUE, axis = -1L) NULL)
+metric_iou <- kc_builtin_front(kc_builtin_class("keras.metrics.IoU", function(num_classes, target_class_ids, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_true = TRUE, sparse_y_pred = TRUE, axis = -1L) NULL), function(num_classes, target_class_ids, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_true = TRUE, sparse_y_pred = TRUE, axis = -1L) NULL,
+  c(axis = "axis"))
 
 #' @rdname keras_metrics
 #' @export
-metric_kl_divergence <- kc_builtin_class("keras.metrics.KLDivergence", function(name = "kl_divergence", dtype = NULL) NULL)
+metric_kl_divergence <- kc_builtin_front(kc_builtin_class("keras.metrics.KLDivergence", function(name = "kl_divergence", dtype = NULL) NULL), function(y_true, y_pred, name = "kl_divergence", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_log_cosh_error <- kc_builtin_class("keras.metrics.LogCoshError", function(name = "logcosh", dtype = NULL) NULL)
+metric_log_cosh_error <- kc_builtin_front(kc_builtin_class("keras.metrics.LogCoshError", function(name = "logcosh", dtype = NULL) NULL), function(name = "logcosh", dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_mean <- kc_builtin_class("keras.metrics.Mean", function(name = "mean", dtype = NULL) NULL)
+metric_mean <- kc_builtin_front(kc_builtin_class("keras.metrics.Mean", function(name = "mean", dtype = NULL) NULL), function(name = "mean", dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_mean_absolute_error <- kc_builtin_class("keras.metrics.MeanAbsoluteError", function(name = "mean_absolute_error", dtype = NULL) NULL)
+metric_mean_absolute_error <- kc_builtin_front(kc_builtin_class("keras.metrics.MeanAbsoluteError", function(name = "mean_absolute_error", dtype = NULL) NULL), function(y_true, y_pred, name = "mean_absolute_error", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_mean_absolute_percentage_error <- kc_builtin_class("keras.metrics.MeanAbsolutePercentageError", function(name = "mean_absolute_percentage_error", dtype = NULL) NULL)
+metric_mean_absolute_percentage_error <- kc_builtin_front(kc_builtin_class("keras.metrics.MeanAbsolutePercentageError", function(name = "mean_absolute_percentage_error", dtype = NULL) NULL), function(y_true, y_pred, name = "mean_absolute_percentage_error", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_mean_iou <- kc_builtin_class("keras.metrics.MeanIoU", function(num_classes, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_true = TRUE, sparse_y_pred = TRUE, axis = -1L) NULL)
+metric_mean_iou <- kc_builtin_front(kc_builtin_class("keras.metrics.MeanIoU", function(num_classes, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_true = TRUE, sparse_y_pred = TRUE, axis = -1L) NULL), function(num_classes, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_true = TRUE, sparse_y_pred = TRUE, axis = -1L) NULL,
+  c(axis = "axis"))
 
 #' @rdname keras_metrics
 #' @export
-metric_mean_metric_wrapper <- kc_builtin_class("keras.metrics.MeanMetricWrapper", function(fn, name = NULL, dtype = NULL, ...) NULL)
+metric_mean_metric_wrapper <- kc_builtin_front(kc_builtin_class("keras.metrics.MeanMetricWrapper", function(fn, name = NULL, dtype = NULL, ...) NULL), function(fn, name = NULL, dtype = NULL, ...) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_mean_squared_error <- kc_builtin_class("keras.metrics.MeanSquaredError", function(name = "mean_squared_error", dtype = NULL) NULL)
+metric_mean_squared_error <- kc_builtin_front(kc_builtin_class("keras.metrics.MeanSquaredError", function(name = "mean_squared_error", dtype = NULL) NULL), function(y_true, y_pred, name = "mean_squared_error", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_mean_squared_logarithmic_error <- kc_builtin_class("keras.metrics.MeanSquaredLogarithmicError", function(name = "mean_squared_logarithmic_error", dtype = NULL) NULL)
+metric_mean_squared_logarithmic_error <- kc_builtin_front(kc_builtin_class("keras.metrics.MeanSquaredLogarithmicError", function(name = "mean_squared_logarithmic_error", dtype = NULL) NULL), function(y_true, y_pred, name = "mean_squared_logarithmic_error", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_one_hot_iou <- kc_builtin_class("keras.metrics.OneHotIoU", function(num_classes, target_class_ids, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_pred = FALSE, axis = -1L) NULL)
+metric_one_hot_iou <- kc_builtin_front(kc_builtin_class("keras.metrics.OneHotIoU", function(num_classes, target_class_ids, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_pred = FALSE, axis = -1L) NULL), function(num_classes, target_class_ids, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_pred = FALSE, axis = -1L) NULL,
+  c(axis = "axis"))
 
 #' @rdname keras_metrics
 #' @export
-metric_one_hot_mean_iou <- kc_builtin_class("keras.metrics.OneHotMeanIoU", function(num_classes, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_pred = FALSE, axis = -1L) NULL)
+metric_one_hot_mean_iou <- kc_builtin_front(kc_builtin_class("keras.metrics.OneHotMeanIoU", function(num_classes, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_pred = FALSE, axis = -1L) NULL), function(num_classes, name = NULL, dtype = NULL, ignore_class = NULL, sparse_y_pred = FALSE, axis = -1L) NULL,
+  c(axis = "axis"))
 
 #' @rdname keras_metrics
 #' @export
-metric_pearson_correlation <- kc_builtin_class("keras.metrics.PearsonCorrelation", function(name = "pearson_correlation", dtype = NULL, axis = -1L) NULL)
+metric_pearson_correlation <- kc_builtin_front(kc_builtin_class("keras.metrics.PearsonCorrelation", function(name = "pearson_correlation", dtype = NULL, axis = -1L) NULL), function(y_true, y_pred, name = "pearson_correlation", dtype = NULL, axis = -1L) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_metrics
 #' @export
-metric_poisson <- kc_builtin_class("keras.metrics.Poisson", function(name = "poisson", dtype = NULL) NULL)
+metric_poisson <- kc_builtin_front(kc_builtin_class("keras.metrics.Poisson", function(name = "poisson", dtype = NULL) NULL), function(y_true, y_pred, name = "poisson", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_precision <- kc_builtin_class("keras.metrics.Precision", function(thresholds = NULL, top_k = NULL, class_id = NULL, name = NULL, dtype = NULL) NULL)
+metric_precision <- kc_builtin_front(kc_builtin_class("keras.metrics.Precision", function(thresholds = NULL, top_k = NULL, class_id = NULL, name = NULL, dtype = NULL) NULL), function(thresholds = NULL, top_k = NULL, class_id = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_precision_at_recall <- kc_builtin_class("keras.metrics.PrecisionAtRecall", function(recall, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL)
+metric_precision_at_recall <- kc_builtin_front(kc_builtin_class("keras.metrics.PrecisionAtRecall", function(recall, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL), function(recall, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_r_2_score <- kc_builtin_class("keras.metrics.R2Score", function(class_aggregation = "uniform_average", num_regressors = 0L, name = "r2_score", dtype = NULL) NULL)
+metric_r_2_score <- kc_builtin_front(kc_builtin_class("keras.metrics.R2Score", function(class_aggregation = "uniform_average", num_regressors = 0L, name = "r2_score", dtype = NULL) NULL), function(class_aggregation = "uniform_average", num_regressors = 0L, name = "r2_score", dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_recall <- kc_builtin_class("keras.metrics.Recall", function(thresholds = NULL, top_k = NULL, class_id = NULL, name = NULL, dtype = NULL) NULL)
+metric_recall <- kc_builtin_front(kc_builtin_class("keras.metrics.Recall", function(thresholds = NULL, top_k = NULL, class_id = NULL, name = NULL, dtype = NULL) NULL), function(thresholds = NULL, top_k = NULL, class_id = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_recall_at_precision <- kc_builtin_class("keras.metrics.RecallAtPrecision", function(precision, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL)
+metric_recall_at_precision <- kc_builtin_front(kc_builtin_class("keras.metrics.RecallAtPrecision", function(precision, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL), function(precision, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_root_mean_squared_error <- kc_builtin_class("keras.metrics.RootMeanSquaredError", function(name = "root_mean_squared_error", dtype = NULL) NULL)
+metric_root_mean_squared_error <- kc_builtin_front(kc_builtin_class("keras.metrics.RootMeanSquaredError", function(name = "root_mean_squared_error", dtype = NULL) NULL), function(name = "root_mean_squared_error", dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_sensitivity_at_specificity <- kc_builtin_class("keras.metrics.SensitivityAtSpecificity", function(specificity, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL)
+metric_sensitivity_at_specificity <- kc_builtin_front(kc_builtin_class("keras.metrics.SensitivityAtSpecificity", function(specificity, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL), function(specificity, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_sparse_categorical_accuracy <- kc_builtin_class("keras.metrics.SparseCategoricalAccuracy", function(name = "sparse_categorical_accuracy", dtype = NULL) NULL)
+metric_sparse_categorical_accuracy <- kc_builtin_front(kc_builtin_class("keras.metrics.SparseCategoricalAccuracy", function(name = "sparse_categorical_accuracy", dtype = NULL) NULL), function(y_true, y_pred, name = "sparse_categorical_accuracy", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_sparse_categorical_crossentropy <- kc_builtin_class("keras.metrics.SparseCategoricalCrossentropy", function(name = "sparse_categorical_crossentropy", dtype = NULL, from_logits = FALSE, ignore_class = NULL, axis = -1L) NULL)
+metric_sparse_categorical_crossentropy <- kc_builtin_front(kc_builtin_class("keras.metrics.SparseCategoricalCrossentropy", function(name = "sparse_categorical_crossentropy", dtype = NULL, from_logits = FALSE, ignore_class = NULL, axis = -1L) NULL), function(y_true, y_pred, name = "sparse_categorical_crossentropy", dtype = NULL, from_logits = FALSE, ignore_class = NULL, axis = -1L) NULL,
+  c(y_true = "data", y_pred = "data", axis = "axis"))
 
 #' @rdname keras_metrics
 #' @export
-metric_sparse_top_k_categorical_accuracy <- kc_builtin_class("keras.metrics.SparseTopKCategoricalAccuracy", function(k = 5L, name = "sparse_top_k_categorical_accuracy", dtype = NULL, from_sorted_ids = FALSE) NULL)
+metric_sparse_top_k_categorical_accuracy <- kc_builtin_front(kc_builtin_class("keras.metrics.SparseTopKCategoricalAccuracy", function(k = 5L, name = "sparse_top_k_categorical_accuracy", dtype = NULL, from_sorted_ids = FALSE) NULL), function(y_true, y_pred, k = 5L, name = "sparse_top_k_categorical_accuracy", dtype = NULL, from_sorted_ids = FALSE) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_specificity_at_sensitivity <- kc_builtin_class("keras.metrics.SpecificityAtSensitivity", function(sensitivity, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL)
+metric_specificity_at_sensitivity <- kc_builtin_front(kc_builtin_class("keras.metrics.SpecificityAtSensitivity", function(sensitivity, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL), function(sensitivity, num_thresholds = 200L, class_id = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_squared_hinge <- kc_builtin_class("keras.metrics.SquaredHinge", function(name = "squared_hinge", dtype = NULL) NULL)
+metric_squared_hinge <- kc_builtin_front(kc_builtin_class("keras.metrics.SquaredHinge", function(name = "squared_hinge", dtype = NULL) NULL), function(y_true, y_pred, name = "squared_hinge", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_sum <- kc_builtin_class("keras.metrics.Sum", function(name = "sum", dtype = NULL) NULL)
+metric_sum <- kc_builtin_front(kc_builtin_class("keras.metrics.Sum", function(name = "sum", dtype = NULL) NULL), function(name = "sum", dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_top_k_categorical_accuracy <- kc_builtin_class("keras.metrics.TopKCategoricalAccuracy", function(k = 5L, name = "top_k_categorical_accuracy", dtype = NULL) NULL)
+metric_top_k_categorical_accuracy <- kc_builtin_front(kc_builtin_class("keras.metrics.TopKCategoricalAccuracy", function(k = 5L, name = "top_k_categorical_accuracy", dtype = NULL) NULL), function(y_true, y_pred, k = 5L, name = "top_k_categorical_accuracy", dtype = NULL) NULL,
+  c(y_true = "data", y_pred = "data"))
 
 #' @rdname keras_metrics
 #' @export
-metric_true_negatives <- kc_builtin_class("keras.metrics.TrueNegatives", function(thresholds = NULL, name = NULL, dtype = NULL) NULL)
+metric_true_negatives <- kc_builtin_front(kc_builtin_class("keras.metrics.TrueNegatives", function(thresholds = NULL, name = NULL, dtype = NULL) NULL), function(thresholds = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
 
 #' @rdname keras_metrics
 #' @export
-metric_true_positives <- kc_builtin_class("keras.metrics.TruePositives", function(thresholds = NULL, name = NULL, dtype = NULL) NULL)
+metric_true_positives <- kc_builtin_front(kc_builtin_class("keras.metrics.TruePositives", function(thresholds = NULL, name = NULL, dtype = NULL) NULL), function(thresholds = NULL, name = NULL, dtype = NULL) NULL,
+  NULL)
+
+#' @rdname keras_metrics
+#' @export
+metric_f1_score <- metric_f_1_score
+
+#' @rdname keras_metrics
+#' @export
+metric_fbeta_score <- metric_f_beta_score
+
+#' @rdname keras_metrics
+#' @export
+metric_r2_score <- metric_r_2_score
 
 #' Keras activations
 #'
@@ -1022,7 +1370,7 @@ metric_true_positives <- kc_builtin_class("keras.metrics.TruePositives", functio
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
 #'
 #' Built-in functions are placeholders: they name the Keras function in configs
@@ -1173,8 +1521,19 @@ activation_threshold <- kc_builtin_function("keras.activations.threshold", "thre
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
+#'
+#' These constructors take keras3's arguments, as keras3's own wrappers transform them:
+#' axes are 1-based (`axis = 1` is Python's `0`, negative axes count from the end as in
+#' Python, `axis = 0` is an error; also `axes` and `shared_axes`), shapes may hold `NA`
+#' (or `NULL` in a list) for an unknown dimension and a single number is a 1-D shape
+#' (`input_shape = 784` is `(784,)`), seeds and sizes are integers (`seed = 1.5` is an
+#' error), and padding/cropping take a number per dimension or a pair per dimension.
+#' keras3 also passes `max_value` of `constraint_maxnorm()` through `as.integer()`,
+#' truncating `2.5` to `2`; here it stays `2.5`, the value Keras keeps. The Python-path
+#' generators (`keras$layers$BatchNormalization(axis = 1)`) take Python's arguments with
+#' Python's meaning: 0-based axes, no transformation.
 #'
 #' @param distribution,gain,input_axes,maxval,mean,minval,mode,output_axes,periodic,scale,scaling,seed,side,stddev,value,window Keras' arguments of the same name.
 #' @return A Keras object of that class.
@@ -1185,67 +1544,83 @@ NULL
 
 #' @rdname keras_initializers
 #' @export
-initializer_constant <- kc_builtin_class("keras.initializers.Constant", function(value = 0.0) NULL)
+initializer_constant <- kc_builtin_front(kc_builtin_class("keras.initializers.Constant", function(value = 0.0) NULL), function(value = 0.0) NULL,
+  NULL)
 
 #' @rdname keras_initializers
 #' @export
-initializer_glorot_normal <- kc_builtin_class("keras.initializers.GlorotNormal", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL)
+initializer_glorot_normal <- kc_builtin_front(kc_builtin_class("keras.initializers.GlorotNormal", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL), function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_glorot_uniform <- kc_builtin_class("keras.initializers.GlorotUniform", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL)
+initializer_glorot_uniform <- kc_builtin_front(kc_builtin_class("keras.initializers.GlorotUniform", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL), function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_he_normal <- kc_builtin_class("keras.initializers.HeNormal", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL)
+initializer_he_normal <- kc_builtin_front(kc_builtin_class("keras.initializers.HeNormal", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL), function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_he_uniform <- kc_builtin_class("keras.initializers.HeUniform", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL)
+initializer_he_uniform <- kc_builtin_front(kc_builtin_class("keras.initializers.HeUniform", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL), function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_identity <- kc_builtin_class("keras.initializers.Identity", function(gain = 1.0) NULL)
+initializer_identity <- kc_builtin_front(kc_builtin_class("keras.initializers.Identity", function(gain = 1.0) NULL), function(gain = 1.0) NULL,
+  NULL)
 
 #' @rdname keras_initializers
 #' @export
-initializer_lecun_normal <- kc_builtin_class("keras.initializers.LecunNormal", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL)
+initializer_lecun_normal <- kc_builtin_front(kc_builtin_class("keras.initializers.LecunNormal", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL), function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_lecun_uniform <- kc_builtin_class("keras.initializers.LecunUniform", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL)
+initializer_lecun_uniform <- kc_builtin_front(kc_builtin_class("keras.initializers.LecunUniform", function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL), function(seed = NULL, input_axes = NULL, output_axes = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_ones <- kc_builtin_class("keras.initializers.Ones", function() NULL)
+initializer_ones <- kc_builtin_front(kc_builtin_class("keras.initializers.Ones", function() NULL), function() NULL,
+  NULL)
 
 #' @rdname keras_initializers
 #' @export
-initializer_orthogonal <- kc_builtin_class("keras.initializers.Orthogonal", function(gain = 1.0, seed = NULL) NULL)
+initializer_orthogonal <- kc_builtin_front(kc_builtin_class("keras.initializers.Orthogonal", function(gain = 1.0, seed = NULL) NULL), function(gain = 1.0, seed = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_random_normal <- kc_builtin_class("keras.initializers.RandomNormal", function(mean = 0.0, stddev = 0.05, seed = NULL) NULL)
+initializer_random_normal <- kc_builtin_front(kc_builtin_class("keras.initializers.RandomNormal", function(mean = 0.0, stddev = 0.05, seed = NULL) NULL), function(mean = 0.0, stddev = 0.05, seed = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_random_uniform <- kc_builtin_class("keras.initializers.RandomUniform", function(minval = -0.05, maxval = 0.05, seed = NULL) NULL)
+initializer_random_uniform <- kc_builtin_front(kc_builtin_class("keras.initializers.RandomUniform", function(minval = -0.05, maxval = 0.05, seed = NULL) NULL), function(minval = -0.05, maxval = 0.05, seed = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_stft <- kc_builtin_class("keras.initializers.STFT", function(side = "real", window = "hann", scaling = "density", periodic = FALSE) NULL)
+initializer_stft <- kc_builtin_front(kc_builtin_class("keras.initializers.STFT", function(side = "real", window = "hann", scaling = "density", periodic = FALSE) NULL), function(side = "real", window = "hann", scaling = "density", periodic = FALSE) NULL,
+  NULL)
 
 #' @rdname keras_initializers
 #' @export
-initializer_truncated_normal <- kc_builtin_class("keras.initializers.TruncatedNormal", function(mean = 0.0, stddev = 0.05, seed = NULL) NULL)
+initializer_truncated_normal <- kc_builtin_front(kc_builtin_class("keras.initializers.TruncatedNormal", function(mean = 0.0, stddev = 0.05, seed = NULL) NULL), function(mean = 0.0, stddev = 0.05, seed = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_variance_scaling <- kc_builtin_class("keras.initializers.VarianceScaling", function(scale = 1.0, mode = "fan_in", distribution = "truncated_normal", seed = NULL, input_axes = NULL, output_axes = NULL) NULL)
+initializer_variance_scaling <- kc_builtin_front(kc_builtin_class("keras.initializers.VarianceScaling", function(scale = 1.0, mode = "fan_in", distribution = "truncated_normal", seed = NULL, input_axes = NULL, output_axes = NULL) NULL), function(scale = 1.0, mode = "fan_in", distribution = "truncated_normal", seed = NULL, input_axes = NULL, output_axes = NULL) NULL,
+  c(seed = "integer"))
 
 #' @rdname keras_initializers
 #' @export
-initializer_zeros <- kc_builtin_class("keras.initializers.Zeros", function() NULL)
+initializer_zeros <- kc_builtin_front(kc_builtin_class("keras.initializers.Zeros", function() NULL), function() NULL,
+  NULL)
 
 #' Keras regularizers
 #'
@@ -1253,8 +1628,19 @@ initializer_zeros <- kc_builtin_class("keras.initializers.Zeros", function() NUL
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
+#'
+#' These constructors take keras3's arguments, as keras3's own wrappers transform them:
+#' axes are 1-based (`axis = 1` is Python's `0`, negative axes count from the end as in
+#' Python, `axis = 0` is an error; also `axes` and `shared_axes`), shapes may hold `NA`
+#' (or `NULL` in a list) for an unknown dimension and a single number is a 1-D shape
+#' (`input_shape = 784` is `(784,)`), seeds and sizes are integers (`seed = 1.5` is an
+#' error), and padding/cropping take a number per dimension or a pair per dimension.
+#' keras3 also passes `max_value` of `constraint_maxnorm()` through `as.integer()`,
+#' truncating `2.5` to `2`; here it stays `2.5`, the value Keras keeps. The Python-path
+#' generators (`keras$layers$BatchNormalization(axis = 1)`) take Python's arguments with
+#' Python's meaning: 0-based axes, no transformation.
 #'
 #' @param factor,l1,l2,mode Keras' arguments of the same name.
 #' @return A Keras object of that class.
@@ -1265,19 +1651,27 @@ NULL
 
 #' @rdname keras_regularizers
 #' @export
-regularizer_l1 <- kc_builtin_class("keras.regularizers.L1", function(l1 = 0.01) NULL)
+regularizer_l1 <- kc_builtin_front(kc_builtin_class("keras.regularizers.L1", function(l1 = 0.01) NULL), function(l1 = 0.01) NULL,
+  NULL)
 
 #' @rdname keras_regularizers
 #' @export
-regularizer_l1_l2 <- kc_builtin_class("keras.regularizers.L1L2", function(l1 = 0.0, l2 = 0.0) NULL)
+regularizer_l1_l2 <- kc_builtin_front(kc_builtin_class("keras.regularizers.L1L2", function(l1 = 0.0, l2 = 0.0) NULL), function(l1 = 0.0, l2 = 0.0) NULL,
+  NULL)
 
 #' @rdname keras_regularizers
 #' @export
-regularizer_l2 <- kc_builtin_class("keras.regularizers.L2", function(l2 = 0.01) NULL)
+regularizer_l2 <- kc_builtin_front(kc_builtin_class("keras.regularizers.L2", function(l2 = 0.01) NULL), function(l2 = 0.01) NULL,
+  NULL)
 
 #' @rdname keras_regularizers
 #' @export
-regularizer_orthogonal_regularizer <- kc_builtin_class("keras.regularizers.OrthogonalRegularizer", function(factor = 0.01, mode = "rows") NULL)
+regularizer_orthogonal_regularizer <- kc_builtin_front(kc_builtin_class("keras.regularizers.OrthogonalRegularizer", function(factor = 0.01, mode = "rows") NULL), function(factor = 0.01, mode = "rows") NULL,
+  NULL)
+
+#' @rdname keras_regularizers
+#' @export
+regularizer_orthogonal <- regularizer_orthogonal_regularizer
 
 #' Keras constraints
 #'
@@ -1285,8 +1679,19 @@ regularizer_orthogonal_regularizer <- kc_builtin_class("keras.regularizers.Ortho
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
+#'
+#' These constructors take keras3's arguments, as keras3's own wrappers transform them:
+#' axes are 1-based (`axis = 1` is Python's `0`, negative axes count from the end as in
+#' Python, `axis = 0` is an error; also `axes` and `shared_axes`), shapes may hold `NA`
+#' (or `NULL` in a list) for an unknown dimension and a single number is a 1-D shape
+#' (`input_shape = 784` is `(784,)`), seeds and sizes are integers (`seed = 1.5` is an
+#' error), and padding/cropping take a number per dimension or a pair per dimension.
+#' keras3 also passes `max_value` of `constraint_maxnorm()` through `as.integer()`,
+#' truncating `2.5` to `2`; here it stays `2.5`, the value Keras keeps. The Python-path
+#' generators (`keras$layers$BatchNormalization(axis = 1)`) take Python's arguments with
+#' Python's meaning: 0-based axes, no transformation.
 #'
 #' @param axis,max_value,min_value,rate Keras' arguments of the same name.
 #' @return A Keras object of that class.
@@ -1297,19 +1702,39 @@ NULL
 
 #' @rdname keras_constraints
 #' @export
-constraint_max_norm <- kc_builtin_class("keras.constraints.MaxNorm", function(max_value = 2L, axis = 0L) NULL)
+constraint_max_norm <- kc_builtin_front(kc_builtin_class("keras.constraints.MaxNorm", function(max_value = 2L, axis = 0L) NULL), function(max_value = 2L, axis = 1L) NULL,
+  c(axis = "axis"))
 
 #' @rdname keras_constraints
 #' @export
-constraint_min_max_norm <- kc_builtin_class("keras.constraints.MinMaxNorm", function(min_value = 0.0, max_value = 1.0, rate = 1.0, axis = 0L) NULL)
+constraint_min_max_norm <- kc_builtin_front(kc_builtin_class("keras.constraints.MinMaxNorm", function(min_value = 0.0, max_value = 1.0, rate = 1.0, axis = 0L) NULL), function(min_value = 0.0, max_value = 1.0, rate = 1.0, axis = 1L) NULL,
+  c(axis = "axis"))
 
 #' @rdname keras_constraints
 #' @export
-constraint_non_neg <- kc_builtin_class("keras.constraints.NonNeg", function() NULL)
+constraint_non_neg <- kc_builtin_front(kc_builtin_class("keras.constraints.NonNeg", function() NULL), function() NULL,
+  NULL)
 
 #' @rdname keras_constraints
 #' @export
-constraint_unit_norm <- kc_builtin_class("keras.constraints.UnitNorm", function(axis = 0L) NULL)
+constraint_unit_norm <- kc_builtin_front(kc_builtin_class("keras.constraints.UnitNorm", function(axis = 0L) NULL), function(axis = 1L) NULL,
+  c(axis = "axis"))
+
+#' @rdname keras_constraints
+#' @export
+constraint_maxnorm <- constraint_max_norm
+
+#' @rdname keras_constraints
+#' @export
+constraint_minmaxnorm <- constraint_min_max_norm
+
+#' @rdname keras_constraints
+#' @export
+constraint_nonneg <- constraint_non_neg
+
+#' @rdname keras_constraints
+#' @export
+constraint_unitnorm <- constraint_unit_norm
 
 #' Keras dtype policies
 #'
@@ -1317,8 +1742,19 @@ constraint_unit_norm <- kc_builtin_class("keras.constraints.UnitNorm", function(
 #' generated from the catalog of Keras built-ins. Their formals are Keras' constructor
 #' arguments with Keras' defaults; the arguments you supply go on top of the class's
 #' default config, coerced to the types Keras stores (`units = 4` becomes `4L`; a string
-#' names an initializer, regularizer or constraint). The same objects are reachable by
+#' names an initializer, regularizer or constraint). The same classes are reachable by
 #' Python path through [keras], e.g. `keras$layers$Dense`.
+#'
+#' These constructors take keras3's arguments, as keras3's own wrappers transform them:
+#' axes are 1-based (`axis = 1` is Python's `0`, negative axes count from the end as in
+#' Python, `axis = 0` is an error; also `axes` and `shared_axes`), shapes may hold `NA`
+#' (or `NULL` in a list) for an unknown dimension and a single number is a 1-D shape
+#' (`input_shape = 784` is `(784,)`), seeds and sizes are integers (`seed = 1.5` is an
+#' error), and padding/cropping take a number per dimension or a pair per dimension.
+#' keras3 also passes `max_value` of `constraint_maxnorm()` through `as.integer()`,
+#' truncating `2.5` to `2`; here it stays `2.5`, the value Keras keeps. The Python-path
+#' generators (`keras$layers$BatchNormalization(axis = 1)`) take Python's arguments with
+#' Python's meaning: 0-based axes, no transformation.
 #'
 #' @param amax_history_length,default_policy,mode,name,policy_map,source_name Keras' arguments of the same name.
 #' @return A Keras object of that class.
@@ -1329,35 +1765,43 @@ NULL
 
 #' @rdname keras_dtype_policies
 #' @export
-dtype_policy_awq <- kc_builtin_class("keras.dtype_policies.AWQDTypePolicy", function(mode, source_name = NULL) NULL)
+dtype_policy_awq <- kc_builtin_front(kc_builtin_class("keras.dtype_policies.AWQDTypePolicy", function(mode, source_name = NULL) NULL), function(mode, source_name = NULL) NULL,
+  NULL)
 
 #' @rdname keras_dtype_policies
 #' @export
-dtype_policy <- kc_builtin_class("keras.DTypePolicy", function(name = NULL) NULL)
+dtype_policy <- kc_builtin_front(kc_builtin_class("keras.DTypePolicy", function(name = NULL) NULL), function(name = NULL) NULL,
+  NULL)
 
 #' @rdname keras_dtype_policies
 #' @export
-dtype_policy_map <- kc_builtin_class("keras.dtype_policies.DTypePolicyMap", function(default_policy = NULL, policy_map = NULL) NULL)
+dtype_policy_map <- kc_builtin_front(kc_builtin_class("keras.dtype_policies.DTypePolicyMap", function(default_policy = NULL, policy_map = NULL) NULL), function(default_policy = NULL, policy_map = NULL) NULL,
+  NULL)
 
 #' @rdname keras_dtype_policies
 #' @export
-dtype_policy_float <- kc_builtin_class("keras.FloatDTypePolicy", function(name = NULL) NULL)
+dtype_policy_float <- kc_builtin_front(kc_builtin_class("keras.FloatDTypePolicy", function(name = NULL) NULL), function(name = NULL) NULL,
+  NULL)
 
 #' @rdname keras_dtype_policies
 #' @export
-dtype_policy_gptq <- kc_builtin_class("keras.dtype_policies.GPTQDTypePolicy", function(mode, source_name = NULL) NULL)
+dtype_policy_gptq <- kc_builtin_front(kc_builtin_class("keras.dtype_policies.GPTQDTypePolicy", function(mode, source_name = NULL) NULL), function(mode, source_name = NULL) NULL,
+  NULL)
 
 #' @rdname keras_dtype_policies
 #' @export
-dtype_policy_int_4 <- kc_builtin_class("keras.dtype_policies.Int4DTypePolicy", function(mode, source_name = NULL) NULL)
+dtype_policy_int_4 <- kc_builtin_front(kc_builtin_class("keras.dtype_policies.Int4DTypePolicy", function(mode, source_name = NULL) NULL), function(mode, source_name = NULL) NULL,
+  NULL)
 
 #' @rdname keras_dtype_policies
 #' @export
-dtype_policy_quantized <- kc_builtin_class("keras.dtype_policies.QuantizedDTypePolicy", function(mode, source_name = NULL) NULL)
+dtype_policy_quantized <- kc_builtin_front(kc_builtin_class("keras.dtype_policies.QuantizedDTypePolicy", function(mode, source_name = NULL) NULL), function(mode, source_name = NULL) NULL,
+  NULL)
 
 #' @rdname keras_dtype_policies
 #' @export
-dtype_policy_quantized_float_8 <- kc_builtin_class("keras.dtype_policies.QuantizedFloat8DTypePolicy", function(mode, source_name = NULL, amax_history_length = 1024L) NULL)
+dtype_policy_quantized_float_8 <- kc_builtin_front(kc_builtin_class("keras.dtype_policies.QuantizedFloat8DTypePolicy", function(mode, source_name = NULL, amax_history_length = 1024L) NULL), function(mode, source_name = NULL, amax_history_length = 1024L) NULL,
+  NULL)
 
 # Built-ins with no keras3-style name: base classes, model classes, operations and other
 # classes real configs name. Reachable through deserialization and `keras`.
@@ -1750,7 +2194,26 @@ kc_builtin_exports <- c(
   dtype_policy_gptq = "keras.dtype_policies.GPTQDTypePolicy",
   dtype_policy_int_4 = "keras.dtype_policies.Int4DTypePolicy",
   dtype_policy_quantized = "keras.dtype_policies.QuantizedDTypePolicy",
-  dtype_policy_quantized_float_8 = "keras.dtype_policies.QuantizedFloat8DTypePolicy"
+  dtype_policy_quantized_float_8 = "keras.dtype_policies.QuantizedFloat8DTypePolicy",
+  constraint_maxnorm = "keras.constraints.MaxNorm",
+  constraint_minmaxnorm = "keras.constraints.MinMaxNorm",
+  constraint_nonneg = "keras.constraints.NonNeg",
+  constraint_unitnorm = "keras.constraints.UnitNorm",
+  layer_upsampling_1d = "keras.layers.UpSampling1D",
+  layer_upsampling_2d = "keras.layers.UpSampling2D",
+  layer_upsampling_3d = "keras.layers.UpSampling3D",
+  metric_f1_score = "keras.metrics.F1Score",
+  metric_fbeta_score = "keras.metrics.FBetaScore",
+  metric_r2_score = "keras.metrics.R2Score",
+  regularizer_orthogonal = "keras.regularizers.OrthogonalRegularizer",
+  optimizer_loss_scale = "keras.optimizers.LossScaleOptimizer",
+  layer_tfsm = "keras.layers.TFSMLayer",
+  rnn_cell_lstm = "keras.layers.LSTMCell",
+  rnn_cell_gru = "keras.layers.GRUCell",
+  rnn_cell_simple = "keras.layers.SimpleRNNCell",
+  rnn_cells_stack = "keras.layers.StackedRNNCells",
+  bidirectional = "keras.layers.Bidirectional",
+  time_distributed = "keras.layers.TimeDistributed"
 )
 
 # The `keras` tree of keys (see kc_builtin_tree()).
@@ -2254,10 +2717,13 @@ kc_builtin_paths <- list(
 #' `keras$layers$Dense`, `keras$optimizers$Adam`, `keras$activations$relu`, ...: every class
 #' and function of the catalog, under the namespace Keras exports it from (aliases
 #' included). Classes are class generators, functions placeholders that name them.
+#' They take Python's arguments with Python's meaning (0-based axes); the keras3-named
+#' constructors (`layer_dense()`) make the same classes' objects with keras3's arguments.
 #'
 #' @format A nested named list.
 #' @export
 #' @examples
 #' keras$optimizers$Adam(learning_rate = 0.01)$get_config()$learning_rate
-#' identical(keras$layers$Dense, layer_dense)
+#' keras$layers$BatchNormalization(axis = 1)$get_config()$axis   # Python's axis 1
+#' layer_batch_normalization(axis = 1)$get_config()$axis         # keras3's: Python's 0
 keras <- kc_builtin_tree(kc_builtin_paths)

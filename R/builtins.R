@@ -19,6 +19,17 @@ kc_builtin_class <- function(key, signature) {
   f
 }
 
+# A keras3-named constructor of a built-in class (`layer_dense`): keras3's formals, and its
+# argument transformers (`transforms`: argument -> kind, see kc_keras3_args()) and names
+# (`renames`: keras3's name -> Keras'). It shares the class's environment, so its instances are
+# the class's, whichever way they were made; .onLoad() re-attaches it after lazy loading.
+kc_builtin_front <- function(class, signature, transforms = NULL, renames = NULL) {
+  f <- signature
+  body(f) <- bquote(kc_builtin_construct(sys.function(), sys.call(), environment(), .(transforms), .(renames)))
+  environment(f) <- environment(unclass(class))
+  structure(f, class = "keras_class")
+}
+
 kc_builtin_function <- function(key, name, signature) {
   f <- signature
   body(f) <- call("kc_builtin_function_called", name)
@@ -100,7 +111,7 @@ kc_builtin_info <- function(env) {
 
 # A call of a built-in constructor: the arguments the caller supplied (not the formals'
 # defaults, which only document Keras' defaults) go on top of the default config.
-kc_builtin_construct <- function(fn, call, frame) {
+kc_builtin_construct <- function(fn, call, frame, transforms = NULL, renames = NULL) {
   matched <- match.call(fn, call, expand.dots = FALSE, envir = parent.frame(2L))
   # A model passed first is built before this layer, so layers are named in pipe order.
   object <- if ("object" %in% names(matched)) frame$object else NULL
@@ -112,6 +123,8 @@ kc_builtin_construct <- function(fn, call, frame) {
   }
   info <- kc_class_info(fn)
   args <- c(args, dots)
+  if (length(transforms)) args <- kc_keras3_args(args, transforms, kc_call_label(call, info))
+  if (length(renames)) names(args) <- kc_rename(names(args), renames)
   transform <- kc_builtin_arguments[[info$classname]]
   if (!is.null(transform) && isTRUE(info$builtin)) args <- transform(args)
   instance <- kc_instantiate(info, args)

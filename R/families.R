@@ -219,3 +219,21 @@ LearningRateSchedule <- function(classname, call = NULL, get_config = NULL, ...,
   members <- c(list(call = call, get_config = get_config), list(...), public, private)
   kc_family(kc_root_schedule, classname, members, inherit, parent_env)
 }
+
+# keras3's alias names of the families.
+
+#' @rdname keras_families
+#' @export
+new_layer_class <- Layer
+
+#' @rdname keras_families
+#' @export
+new_loss_class <- Loss
+
+#' @rdname keras_families
+#' @export
+new_metric_class <- Metric
+
+#' @rdname keras_families
+#' @export
+new_learning_rate_schedule_class <- LearningRateSchedule

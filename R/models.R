@@ -179,13 +179,21 @@ print.keras_functional_layer <- function(x, ...) {
 #' layers when given the model as their first argument (keras3's pipe idiom).
 #' Its config is what Python Keras writes for the same model, so Python Keras
 #' loads it unchanged; layer names are generated as Keras does (`dense`,
-#' `dense_1`, ...).
+#' `dense_1`, ...). The arguments are keras3's: the `input_*` ones make the
+#' model's input layer, and a first layer given `input_shape =` (or
+#' `input_dim =`) makes it too, as Keras' `Sequential.add()` does.
 #'
 #' @param input_shape The shape of one input sample (without the batch
-#'   dimension), or `NULL` for a model without an input layer yet.
+#'   dimension; `NA` for an unknown dimension), or `NULL` for a model without
+#'   an input layer yet.
 #' @param name The model's name (`sequential`, `sequential_1`, ... when `NULL`).
-#' @param ... Further arguments of `keras.Sequential` (`trainable`, `dtype`),
-#'   and `input_batch_size`, `input_dtype`, `input_name` for the input layer.
+#' @param ... Further arguments of `keras.Sequential` (`dtype`).
+#' @param input_dtype,input_batch_size,input_sparse,input_ragged,input_batch_shape,input_name,input_tensor,input_optional
+#'   The input layer's `dtype`, `batch_size`, `sparse`, `ragged`,
+#'   `batch_shape` (instead of `input_shape`), `name`, `input_tensor` and
+#'   `optional`.
+#' @param trainable Whether the model's weights are trainable.
+#' @param layers A list of layers to add, in order.
 #' @return A Sequential model (modified in place by `layer_*()` calls).
 #' @export
 #' @examples
@@ -194,23 +202,42 @@ print.keras_functional_layer <- function(x, ...) {
 #'   layer_dense(1)
 #' model
 #' cat(save_model_config(model))
-keras_model_sequential <- function(input_shape = NULL, name = NULL, ...) {
-  dots <- list(...)
-  input_args <- c("input_batch_size", "input_dtype", "input_name", "input_sparse")
-  model_args <- dots[setdiff(names(dots), input_args)]
+#' keras_model_sequential(layers = list(layer_dense(units = 2, input_shape = c(NA, 3))))
+keras_model_sequential <- function(input_shape = NULL, name = NULL, ..., input_dtype = NULL, input_batch_size = NULL,
+                                   input_sparse = NULL, input_ragged = NULL, input_batch_shape = NULL,
+                                   input_name = NULL, input_tensor = NULL, input_optional = FALSE, trainable = TRUE,
+                                   layers = list()) {
+  if (kc_is_instance(input_shape) || (is.list(input_shape) && any(vapply(input_shape, kc_is_instance, TRUE)))) {
+    kc_abort("`layers` must be passed in as a named argument.", "kerasconfig_error_type")
+  }
   sequential <- kc_builtin_objects[["keras.Sequential"]]
-  model <- do.call(sequential, c(list(name = name %||% kc_unique_name("sequential"), layers = list()), model_args))
+  model_args <- c(list(name = name %||% kc_unique_name("sequential"), layers = list()), list(...))
+  if (!missing(trainable)) model_args$trainable <- trainable
+  model <- do.call(sequential, model_args)
   # Keras writes a model's compile_config even before it is compiled.
   assign(".__compile_config__", named_list(), envir = model)
   assign("build", kc_sequential_build_method(model), envir = model)
-  if (!is.null(input_shape)) {
-    input_shape <- kc_input_shape(input_shape)
-    input_layer <- kc_builtin_objects[["keras.layers.InputLayer"]]
-    args <- list(shape = input_shape, batch_size = dots$input_batch_size,
-                 dtype = dots$input_dtype, name = dots$input_name)
-    kc_compose(model, do.call(input_layer, Filter(Negate(is.null), args)))
+  input_args <- list(shape = if (!is.null(input_shape)) kc_input_shape(input_shape),
+                     batch_shape = if (!is.null(input_batch_shape)) kc_input_shape(input_batch_shape),
+                     batch_size = input_batch_size, dtype = input_dtype, sparse = input_sparse, ragged = input_ragged,
+                     name = input_name, input_tensor = input_tensor,
+                     optional = if (!missing(input_optional)) input_optional)
+  input_args <- Filter(Negate(is.null), input_args)
+  if (length(input_args)) {
+    if (!is.null(input_args$batch_size)) input_args$batch_size <- kc_keras3_integer(input_args$batch_size, "input_batch_size", "keras_model_sequential")
+    kc_compose(model, do.call(kc_builtin_objects[["keras.layers.InputLayer"]], input_args))
   }
+  if (kc_is_instance(layers)) layers <- list(layers)
+  for (layer in layers) kc_compose(model, layer)
   model
+}
+
+# The `input_dim`/`input_shape` a layer was given (Keras' `_input_shape_arg`), or NULL.
+kc_layer_input_shape_arg <- function(layer) {
+  if (!is.environment(layer)) return(NULL)
+  dim <- get0(".__input_dim__", envir = layer, inherits = FALSE)
+  if (!is.null(dim)) return(list(dim))
+  get0(".__input_shape__", envir = layer, inherits = FALSE)
 }
 
 # A shape argument: numbers, with NA (or NULL in a list) for unknown dimensions.
@@ -238,6 +265,12 @@ kc_compose <- function(object, layer) {
              "kerasconfig_error_type")
   }
   config <- get(".__config__", envir = object)
+  # Keras' Sequential.add(): a first layer given `input_shape`/`input_dim` brings its input layer.
+  shape <- if (!length(config$layers)) kc_layer_input_shape_arg(layer)
+  if (!is.null(shape)) {
+    kc_compose(object, kc_builtin_objects[["keras.layers.InputLayer"]](shape = kc_input_shape(shape)))
+    config <- get(".__config__", envir = object)
+  }
   name <- kc_layer_name(layer)
   if (name %in% vapply(config$layers, kc_layer_name, "")) {
     kc_abort(sprintf("All layers added to a Sequential model should have unique names. Name '%s' is already the name of a layer in this model.", name),

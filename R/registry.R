@@ -51,11 +51,17 @@ register_keras_serializable <- function(object, name = NULL, package = NULL) {
   }
   if (!kc_is_string(name)) kc_abort("`name` must be a single string.", "kerasconfig_error_type")
   key <- paste0(package, ">", name)
-  if (identical(kc_check(rs_register(key, object)), "replaced")) {
+  if (identical(kc_check(rs_register(key, kc_class_generator(object))), "replaced")) {
     kc_warn(sprintf("'%s' was already registered to another object; it now refers to this one.", key),
             "kerasconfig_warning_replaced")
   }
   invisible(object)
+}
+
+# The object the registry knows a class by: a built-in's keras3-named constructor
+# (`layer_dropout`) stands for its class (`keras$layers$Dropout`), whose instances it makes.
+kc_class_generator <- function(x) {
+  if (inherits(x, "keras_class")) kc_class_info(x)$generator %||% x else x
 }
 
 # The package whose code is calling, "Custom" at the console or in a script (as keras3 does).
@@ -80,6 +86,7 @@ kc_calling_package <- function(env) {
 get_registered_name <- function(obj) {
   sym <- substitute(obj)
   if (kc_is_instance(obj)) obj <- kc_class_of(obj)
+  obj <- kc_class_generator(obj)
   key <- rs_registered_name(obj)
   if (!is.null(key)) return(key)
   if (inherits(obj, "keras_class")) return(kc_class_info(obj)$classname)

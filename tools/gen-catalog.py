@@ -17,6 +17,9 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_INPUT = os.path.join(REPO, "..", "shared", "keras-reference", "keras_api.json")
 OUTPUT = os.path.join(REPO, "src", "rust", "src", "catalog", "catalog.json")
+# Default configs of the classes that need TensorFlow to be built, which keras_api.json lacks
+# (made by tools/gen-tf-defaults.py with Keras 3.15.1 and TensorFlow).
+TF_DEFAULTS = os.path.join(REPO, "tools", "tf-default-configs.json")
 
 # Families the R side knows. A namespace or defining package outside this list is a new kind of
 # object that needs a decision, not a silently invented family.
@@ -118,6 +121,13 @@ def main(argv):
     with open(source, encoding="utf-8") as f:
         api = json.load(f)
     symbols = api["symbols"]
+    if os.path.exists(TF_DEFAULTS):
+        with open(TF_DEFAULTS, encoding="utf-8") as f:
+            tf_defaults = json.load(f)
+        for sym in symbols:
+            extra = tf_defaults.get(f"{sym['namespace']}.{sym['name']}")
+            if extra is not None and sym["default_config"] is None:
+                sym["default_config"], sym["config_keys"] = extra["default_config"], extra["config_keys"]
     ids = canonical_ids(symbols)
     header = {
         "generated_from": {

@@ -167,12 +167,14 @@ test_that("constructors coerce arguments to the types Keras stores", {
   expect_error(layer_dense(), class = "kerasconfig_error_missing_argument", regexp = "'units'")
 })
 
-test_that("every built-in is reachable by Python path and by keras3-style name", {
-  expect_identical(keras$layers$Dense, layer_dense)
-  expect_identical(keras$optimizers$Adam, optimizer_adam)
+test_that("every built-in is reachable by Python path and by keras3-style name, both making the same class", {
+  # keras3's names take keras3's arguments, so they are constructors of the Python-path class.
+  expect_identical(layer_dense(units = 1)$.__class__, keras$layers$Dense)
+  expect_identical(optimizer_adam()$.__class__, keras$optimizers$Adam)
+  expect_identical(learning_rate_schedule_exponential_decay(0.1, 10, 0.9)$.__class__,
+                   keras$optimizers$schedules$ExponentialDecay)
   expect_identical(keras$activations$relu, activation_relu)
   expect_identical(keras$layers$Convolution2D, keras$layers$Conv2D)
-  expect_identical(keras$optimizers$schedules$ExponentialDecay, learning_rate_schedule_exponential_decay)
   for (f in list(metric_auc, initializer_glorot_uniform, regularizer_l1, constraint_max_norm, loss_mean_squared_error)) {
     expect_s3_class(f, "keras_class")
   }
@@ -189,14 +191,18 @@ test_that("function configs resolve to built-in functions by name", {
   expect_identical(attr(swish, "keras_name"), "silu")
 })
 
-test_that("a built-in's R object is one object however it is reached, so registering it counts", {
+test_that("a built-in class is one object however it is reached, so registering it by either name counts", {
   local_empty_registry()
   id <- kerasconfig:::rs_identity
-  expect_identical(id(layer_dense), id(keras$layers$Dense))
-  expect_identical(id(layer_dense), id(kerasconfig:::kc_builtin_objects[["keras.layers.Dense"]]))
-  expect_identical(id(layer_dropout), id(kc_class_of_instance <- layer_dropout(rate = 0.5)$.__class__))
+  expect_identical(id(keras$layers$Dense), id(kerasconfig:::kc_builtin_objects[["keras.layers.Dense"]]))
+  expect_identical(id(keras$layers$Dropout), id(layer_dropout(rate = 0.5)$.__class__))
   register_keras_serializable(layer_dropout, name = "MyDropout", package = "Mine")
   expect_identical(serialize_keras_object(layer_dropout(rate = 0.5))$registered_name, "Mine>MyDropout")
+  expect_identical(serialize_keras_object(keras$layers$Dropout(rate = 0.5))$registered_name, "Mine>MyDropout")
+  expect_identical(get_registered_name(layer_dropout), "Mine>MyDropout")
+  expect_identical(get_registered_name(keras$layers$Dropout), "Mine>MyDropout")
+  register_keras_serializable(keras$layers$Dense, name = "MyDense", package = "Mine")
+  expect_identical(get_registered_name(layer_dense(units = 1)), "Mine>MyDense")
 })
 
 test_that("an alias with the canonical class name as registered_name is accepted, as Keras accepts it", {
