@@ -19,7 +19,9 @@
 #' Those of [load_model_config()]; `kerasconfig_error_hdf5` (subclasses
 #' `kerasconfig_error_hdf5_corrupt`, `_unsupported`, `_limit`) when the HDF5
 #' data is refused; `kerasconfig_error_weights` when the file's weights do not
-#' fit the model's variables (the message names the layer).
+#' fit the model's variables (the message names the layer);
+#' `kerasconfig_error_unsupported` for a `.keras` file holding its weights as
+#' `model.weights.npz`, which is not read.
 #' @seealso [save_model()], [get_weights()]
 #' @export
 #' @examples
@@ -47,6 +49,11 @@ load_model <- function(model, custom_objects = NULL, compile = TRUE, safe_mode =
   if (identical(source$kind, "directory")) {
     h5 <- file.path(path.expand(filepath), "model.weights.h5")
     if (file.exists(h5)) weights <- kc_read_file(h5, filepath)
+  }
+  if (is.null(weights) && "model.weights.npz" %in% source$members) {
+    kc_abort(sprintf(paste("Cannot load weights from '%s': it holds them as model.weights.npz (Keras' NumPy weights",
+                           "format), which kerasconfig does not read; load_model_config() reads its config."), filepath),
+             c("kerasconfig_error_unsupported", "kerasconfig_error_archive"), file = filepath)
   }
   if (is.null(weights)) {
     kc_abort(sprintf("Cannot load weights from '%s': it has no model.weights.h5.", filepath),
@@ -83,7 +90,11 @@ kc_h5_attr_text <- function(group, name) {
 #' @return `filepath`, invisibly.
 #' @section Errors:
 #' Those of [save_model_config()]; `kerasconfig_error_weights` when a
-#' variable's initial value cannot be computed in R.
+#' variable's initial value cannot be computed in R;
+#' `kerasconfig_error_weights_stale` (naming the layer) when a config edit
+#' changed a layer's variables (the units of a Dense) since its weights were
+#' read or set: give new ones with [set_weights()]. Edits that do not change
+#' variables (learning rate, `trainable`, dropout rate, names) keep the weights.
 #' @seealso [load_model()]
 #' @export
 #' @examples
@@ -99,6 +110,7 @@ save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL,
   if (!inherits(model, "keras_models")) {
     kc_abort(sprintf("`model` must be a model, not %s.", kc_describe(model)), "kerasconfig_error_type")
   }
+  kc_check_stale_weights(model)
   weights <- rs_hdf5_write(kc_weights_tree(model))
   kc_check(weights)
   # save_model_config() checks the path and writes config and metadata; the weights join them.
