@@ -301,10 +301,11 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L) {
   obj <- kc_from_config(cls, inner, class_name, x, path, opts, depth + 2L)
   if (kc_is_instance(obj)) {
     # As from_config() does: within this call's options, shared objects and depth (both values of
-    # the object's dict, one level down).
+    # the object's dict, one level down); errors in a compile config name their path.
     kc_with_context(list(path = path, base = path, config = x, opts = opts, depth = depth + 1L), {
       kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
-      kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
+      kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__",
+                          kc_path_key(path, "compile_config"))
     })
     # Remembered, so an unchanged object serializes back with the same id.
     if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = obj)
@@ -376,10 +377,13 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
 
 # A build or compile config goes to the object's method when it has one, else is kept so the
 # object serializes back to the same config.
-kc_restore_optional <- function(obj, config, method, stored) {
+# Errors in it are located at `path` (a compile config is deserialized by a call of its own).
+kc_restore_optional <- function(obj, config, method, stored, path = NULL) {
   if (is.null(config)) return(invisible())
   f <- obj[[method]]
-  if (is.function(f)) f(config) else assign(stored, config, envir = obj)
+  if (!is.function(f)) return(assign(stored, config, envir = obj))
+  if (is.null(path)) return(f(config))
+  tryCatch(f(config), kerasconfig_error = function(e) stop(kc_rebase_error(e, path)))
 }
 
 kc_remember_module <- function(obj, module) {

@@ -31,6 +31,17 @@ kc_keras_version <- "3.15.1"
 #'   size limit below (nor past the size they declare), which stops zip bombs.
 #' * a `config.json` file: JSON text, such as [save_model_config()] writes.
 #' * a directory holding a `config.json` file.
+#' * a legacy tf.keras `.h5` model file (recognized by its HDF5 signature):
+#'   its `model_config`, and its `training_config` as the compile config.
+#'
+#' Models written by tf.keras 2.x (`model.to_json()` text, `.h5` files, its
+#' `.keras` files) are read with Keras 3.15.1's legacy rules
+#' (`batch_input_shape` becomes `batch_shape`, configs without `module`, Keras
+#' 2 nodes, the Keras 2 arguments Keras 3 accepts), and tf.keras keys Keras
+#' 3.15.1 fails on are read where they have an obvious Keras 3 meaning
+#' (`time_major = FALSE`, `groups = 1`, `axis = [3]`, optimizers'
+#' `jit_compile`); others are refused with a `kerasconfig_error_legacy`. The
+#' model is then as Keras 3.15.1 leaves it once built.
 #'
 #' `config.json` and `metadata.json` may hold at most 16 MiB, whether in an
 #' archive or as files; the largest configs Keras writes hold a few MB. Set
@@ -43,6 +54,10 @@ kc_keras_version <- "3.15.1"
 #'   a directory holding one.
 #' @param custom_objects Passed to [deserialize_keras_object()]: the custom
 #'   classes and functions the config refers to.
+#' @param compile `FALSE` skips the model's compile config (it is not read, so
+#'   one that cannot be read is no error): the model is uncompiled, as with
+#'   Keras' `compile = False`. Errors inside a compile config name their path
+#'   (`config$compile_config$optimizer`).
 #' @return The model (or whichever Keras object the config describes).
 #' @section Errors:
 #' All conditions have class `kerasconfig_error` and a subclass:
@@ -79,16 +94,22 @@ kc_keras_version <- "3.15.1"
 #' save_model_config(loaded, json)
 #' load_model_config(json, custom_objects = list(layer_scale))$name
 #' unlink(c(path, json))
-load_model_config <- function(filepath, custom_objects = NULL) {
-  # metadata.json is not needed: a bad one must not stop the model from loading.
-  source <- kc_model_source(filepath, "config.json")
+load_model_config <- function(filepath, custom_objects = NULL, compile = TRUE) {
+  kc_check_compile(compile)
+  kc_check_filepath(filepath)
+  if (file.exists(path.expand(filepath)) && !dir.exists(path.expand(filepath)) && kc_is_hdf5_file(path.expand(filepath))) {
+    return(kc_load_h5_model(filepath, custom_objects, compile, safe_mode = TRUE, weights = FALSE))
+  }
+  # metadata.json only tells a tf.keras file by its keras_version: a bad one must not stop the
+  # model from loading (kc_metadata_version() ignores what it cannot read).
+  source <- kc_model_source(filepath, c("config.json", "metadata.json"))
   if (is.null(source$config)) {
     kc_abort(sprintf("Cannot load '%s': the archive has no config.json (it holds: %s).",
                      filepath, kc_member_list(source$members)),
              "kerasconfig_error_archive", file = filepath)
   }
   config <- kc_parse_file_json(source$config, source$config_label, filepath)
-  deserialize_keras_object(config, custom_objects = custom_objects)
+  kc_model_from_config(config, custom_objects, compile, kc_metadata_version(source))
 }
 
 #' Read the metadata of a `.keras` archive

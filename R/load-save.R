@@ -19,7 +19,9 @@
 #' Those of [load_model_config()]; `kerasconfig_error_hdf5` (subclasses
 #' `kerasconfig_error_hdf5_corrupt`, `_unsupported`, `_limit`) when the HDF5
 #' data is refused; `kerasconfig_error_weights` when the file's weights do not
-#' fit the model's variables (the message names the layer).
+#' fit the model's variables (the message names the layer);
+#' `kerasconfig_error_unsupported` for a `.keras` file holding its weights as
+#' `model.weights.npz`, which is not read.
 #' @seealso [save_model()], [get_weights()]
 #' @export
 #' @examples
@@ -31,22 +33,27 @@
 #' unlink(path)
 load_model <- function(model, custom_objects = NULL, compile = TRUE, safe_mode = TRUE) {
   filepath <- model
-  if (!isTRUE(compile) && !isFALSE(compile)) kc_abort("`compile` must be TRUE or FALSE.", "kerasconfig_error_type")
+  kc_check_compile(compile)
   kc_check_filepath(filepath)
-  if (endsWith(filepath, ".h5") || endsWith(filepath, ".hdf5")) {
-    return(kc_load_legacy_h5(filepath, custom_objects, compile, safe_mode))
+  if (endsWith(filepath, ".h5") || endsWith(filepath, ".hdf5") ||
+      (file.exists(path.expand(filepath)) && !dir.exists(path.expand(filepath)) && kc_is_hdf5_file(path.expand(filepath)))) {
+    return(kc_load_h5_model(filepath, custom_objects, compile, safe_mode))
   }
   source <- kc_model_source(filepath, c("config.json", "metadata.json", "model.weights.h5"))
   if (is.null(source$config)) {
     kc_abort(sprintf("Cannot load '%s': the archive has no config.json.", filepath), "kerasconfig_error_archive", file = filepath)
   }
   config <- kc_parse_file_json(source$config, source$config_label, filepath)
-  if (!compile) config$compile_config <- NULL
-  loaded <- with_safe_mode(safe_mode, deserialize_keras_object(config, custom_objects = custom_objects))
+  loaded <- with_safe_mode(safe_mode, kc_model_from_config(config, custom_objects, compile, kc_metadata_version(source)))
   weights <- source$weights
   if (identical(source$kind, "directory")) {
     h5 <- file.path(path.expand(filepath), "model.weights.h5")
     if (file.exists(h5)) weights <- kc_read_file(h5, filepath)
+  }
+  if (is.null(weights) && "model.weights.npz" %in% source$members) {
+    kc_abort(sprintf(paste("Cannot load weights from '%s': it holds them as model.weights.npz (Keras' NumPy weights",
+                           "format), which kerasconfig does not read; load_model_config() reads its config."), filepath),
+             c("kerasconfig_error_unsupported", "kerasconfig_error_archive"), file = filepath)
   }
   if (is.null(weights)) {
     kc_abort(sprintf("Cannot load weights from '%s': it has no model.weights.h5.", filepath),
@@ -66,54 +73,6 @@ kc_h5_attr_text <- function(group, name) {
   a$value
 }
 
-kc_load_legacy_h5 <- function(filepath, custom_objects, compile, safe_mode) {
-  path <- path.expand(filepath)
-  if (!file.exists(path)) {
-    kc_abort(sprintf("File not found: filepath=%s.", filepath), "kerasconfig_error_file", file = filepath)
-  }
-  tree <- kc_read_hdf5(kc_read_file(path, filepath), sprintf("'%s'", filepath), filepath)
-  text <- kc_h5_attr_text(tree, "model_config")
-  if (is.null(text)) {
-    kc_abort(sprintf("No model config found in the file at '%s'.", filepath), "kerasconfig_error_file", file = filepath)
-  }
-  config <- config_from_json(text = text)
-  model <- with_safe_mode(safe_mode, deserialize_keras_object(config, custom_objects = custom_objects))
-  weights <- kc_h5_at(tree, "model_weights")
-  if (!is.null(weights)) kc_assign_legacy_weights(model, weights, filepath)
-  model
-}
-
-# tf.keras 2 layout: model_weights/<layer name>/ with attribute weight_names, in layer.weights order.
-kc_assign_legacy_weights <- function(model, weights, filepath) {
-  slots <- kc_weight_slots(model)
-  by_layer <- split(slots, vapply(slots, function(s) s$layer, ""))
-  for (name in names(by_layer)) {
-    group <- weights$members[[name, exact = TRUE]]
-    names_attr <- group$attrs$weight_names$value
-    want <- sum(vapply(by_layer[[name]], function(s) length(s$vars), 1L))
-    if (is.null(group) || length(names_attr) != want) {
-      kc_abort(sprintf("Layer '%s' expected %d variables, but received %d variables during loading (in '%s').",
-                       name, want, length(names_attr), filepath), "kerasconfig_error_weights", file = filepath)
-    }
-    values <- lapply(names_attr, function(n) kc_h5_at(group, n)$data$value)
-    i <- 0L
-    for (s in by_layer[[name]]) {
-      # Keras 2 lists a layer's weights as layer.weights: trainable first, then non-trainable.
-      vals <- lapply(s$vars, function(v) {
-        i <<- i + 1L
-        a <- values[[i]]
-        if (!identical(kc_array_dims(a), kc_var_dims(v))) {
-          kc_abort(sprintf("Variable '%s' has shape %s, but the file holds %s (in '%s').", v$path,
-                           kc_shape_label(kc_var_dims(v)), kc_shape_label(kc_array_dims(a)), filepath),
-                   "kerasconfig_error_weights", file = filepath)
-        }
-        a
-      })
-      kc_store_values(s, vals)
-    }
-  }
-}
-
 #' Save a model to a `.keras` file, weights included
 #'
 #' Writes what Keras 3 writes: `metadata.json`, `config.json` and
@@ -131,7 +90,11 @@ kc_assign_legacy_weights <- function(model, weights, filepath) {
 #' @return `filepath`, invisibly.
 #' @section Errors:
 #' Those of [save_model_config()]; `kerasconfig_error_weights` when a
-#' variable's initial value cannot be computed in R.
+#' variable's initial value cannot be computed in R;
+#' `kerasconfig_error_weights_stale` (naming the layer) when a config edit
+#' changed a layer's variables (the units of a Dense) since its weights were
+#' read or set: give new ones with [set_weights()]. Edits that do not change
+#' variables (learning rate, `trainable`, dropout rate, names) keep the weights.
 #' @seealso [load_model()]
 #' @export
 #' @examples
@@ -147,6 +110,7 @@ save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL,
   if (!inherits(model, "keras_models")) {
     kc_abort(sprintf("`model` must be a model, not %s.", kc_describe(model)), "kerasconfig_error_type")
   }
+  kc_check_stale_weights(model)
   weights <- rs_hdf5_write(kc_weights_tree(model))
   kc_check(weights)
   # save_model_config() checks the path and writes config and metadata; the weights join them.

@@ -144,7 +144,7 @@ kc_slot_values <- function(slot) {
 }
 
 kc_slots_of <- function(object) {
-  if (inherits(object, "keras_models")) return(kc_weight_slots(object))
+  if (inherits(object, "keras_models")) return(kc_weight_slots(kc_refresh_variables(object)))
   # A layer of a model: the slots of its model's report that hold it.
   kc_abort("get_weights() and set_weights() take a model.", "kerasconfig_error_type")
 }

@@ -1,0 +1,93 @@
+# tf.keras 2.15 files (tools/gen-legacy-fixtures.py): configs, weights and compile configs read
+# with Keras 3.15.1's legacy rules, written back as Keras 3.15.1 writes them.
+
+legacy_fixture <- function(...) test_path("fixtures", "legacy", ...)
+legacy_text <- function(path) readChar(path, file.size(path), useBytes = TRUE)
+
+test_that("the tf.keras 2.15 samples re-serialize exactly as Keras 3.15.1 does (to_json, .h5, .h5 config, .keras)", {
+  cases <- c(mlp.to_json.json = "mlp.to_json.json.k315legacy.json", mlp.h5config.json = "mlp.h5config.json.k315legacy.json",
+             mlp.h5 = "mlp.h5.k315.json", mlp.keras = "mlp.keras.k315.json")
+  for (f in names(cases)) {
+    path <- reference_dir(file.path("legacy/tf2.15.1", f))
+    model <- if (endsWith(f, ".json")) load_model_config(path) else load_model(path)
+    expect_identical(save_model_config(model), legacy_text(reference_dir(file.path("legacy/tf2.15.1", cases[[f]]))), label = f)
+  }
+})
+
+test_that("tf.keras files re-serialize as Keras 3.15.1 writes them, or as it does once its failures get their obvious meaning", {
+  # *.k315legacy.json: Keras 3.15.1 itself; *.k315fixed.json: Keras 3.15.1 after the independent
+  # Python fix() of the generator (time_major, groups, axis [3], Adam's jit_compile...).
+  cases <- c(mlp_compiled.to_json.json = "k315legacy", mlp_compiled.h5 = "k315fixed",
+             cnn_compiled.to_json.json = "k315fixed", cnn_compiled.h5 = "k315fixed")
+  for (f in names(cases)) {
+    model <- if (endsWith(f, ".h5")) load_model(legacy_fixture(f)) else load_model_config(legacy_fixture(f))
+    expect_identical(save_model_config(model), legacy_text(legacy_fixture(paste0(f, ".", cases[[f]], ".json"))), label = f)
+  }
+})
+
+test_that("legacy .h5 weights load by layer_names / weight_names: get_weights() equals h5py's arrays and Keras 3.15.1's", {
+  c_order <- function(a) if (length(dim(a)) > 1L) as.numeric(aperm(a, rev(seq_along(dim(a))))) else as.numeric(a)
+  for (m in c("mlp_compiled", "cnn_compiled", "rnn", "func_compiled")) {
+    weights <- get_weights(load_model(legacy_fixture(paste0(m, ".h5"))))
+    for (ref in c(".h5weights.json", ".h5.k315weights.json")) {
+      expected <- config_from_json(legacy_fixture(paste0(m, ref)))
+      expect_equal(length(weights), length(expected), label = paste(m, ref))
+      for (i in seq_along(expected)) {
+        expect_identical(c_order(weights[[i]]), as.numeric(unlist(expected[[i]]$values)), label = paste(m, ref, i))
+        expect_identical(as.integer(if (is.null(dim(weights[[i]]))) length(weights[[i]]) else dim(weights[[i]])), as.integer(unlist(expected[[i]]$shape)))
+      }
+    }
+  }
+})
+
+test_that("load_model_config() reads a .h5 file's model_config (no weights) and compile = FALSE skips its training_config", {
+  model <- load_model_config(legacy_fixture("mlp_compiled.h5"))
+  expect_identical(get_compile_config(model)$optimizer$get_config()$learning_rate, 0.009999999776482582)
+  expect_identical(get_compile_config(model)$metrics, list("mae"))
+  expect_identical(get_compile_config(load_model_config(legacy_fixture("mlp_compiled.h5"), compile = FALSE)), setNames(list(), character()))
+})
+
+test_that("tf.keras keys Keras 3.15.1 fails on are read where they mean something, refused clearly otherwise", {
+  config <- config_from_json(legacy_fixture("rnn.to_json.json"))
+  model <- deserialize_keras_object(kerasconfig:::kc_legacy_model_config(config))
+  lstm <- model$get_config()$layers[[3]]$get_config()
+  expect_false(any(c("time_major", "implementation") %in% names(lstm)))
+  config$config$layers[[3]]$config$time_major <- TRUE
+  path <- tempfile(fileext = ".json")
+  on.exit(unlink(path))
+  writeLines(config_to_json(config), path)
+  expect_error(load_model_config(path), "time_major.*\\n.*config\\$config\\$layers\\[\\[3\\]\\]\\$config\\$time_major",
+               class = "kerasconfig_error_legacy")
+  cnn <- config_from_json(legacy_fixture("cnn_compiled.to_json.json"))
+  cnn$config$layers[[5]]$config$groups <- 2L
+  writeLines(config_to_json(cnn), path)
+  expect_error(load_model_config(path), "DepthwiseConv2D 'depthwise_conv2d' has `groups = 2`", class = "kerasconfig_error_legacy")
+})
+
+test_that("Keras 2 arguments Keras 3.15.1 accepts are read: input_length, implementation, alpha, decay, is_legacy_optimizer", {
+  model <- load_model(legacy_fixture("rnn.keras"))
+  expect_false("input_length" %in% names(model$get_config()$layers[[2]]$get_config()))
+  cnn <- load_model_config(legacy_fixture("cnn_compiled.keras"))
+  expect_identical(cnn$get_config()$layers[[4]]$get_config()$negative_slope, 0.20000000298023224) # tf.keras' float32 alpha
+  expect_identical(cnn$get_config()$layers[[3]]$get_config()$axis, 3L)
+  opt <- kerasconfig:::kc_legacy_optimizer(list(class_name = "Adam", config = list(name = "Adam", learning_rate = 0.1, decay = 0,
+                                                                                      is_legacy_optimizer = TRUE, jit_compile = TRUE)), "x")
+  expect_identical(names(opt$config), c("name", "learning_rate"))
+  expect_identical(opt$module, "keras.optimizers")
+  expect_warning(kerasconfig:::kc_legacy_optimizer(list(class_name = "SGD", config = list(decay = 0.01)), "x"),
+                 class = "kerasconfig_warning_legacy")
+})
+
+test_that("errors inside a compile config name their path; compile = FALSE skips a compile config that cannot be read", {
+  bad <- config_from_json(reference_dir("models/seq_mlp_compiled.json"))
+  bad$compile_config$optimizer$config$nonsense <- 1
+  path <- tempfile(fileext = ".json")
+  on.exit(unlink(path))
+  writeLines(config_to_json(bad), path)
+  err <- expect_error(load_model_config(path), "Location: config\\$compile_config\\$optimizer", class = "kerasconfig_error")
+  expect_identical(err$path, "config$compile_config$optimizer")
+  model <- load_model_config(path, compile = FALSE)
+  expect_identical(get_compile_config(model), setNames(list(), character()))
+  expect_match(save_model_config(model), '"compile_config": \\{\\}\\}$')
+  expect_error(load_model_config(path, compile = NA), class = "kerasconfig_error_type")
+})
