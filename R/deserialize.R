@@ -304,8 +304,7 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L) {
     # the object's dict, one level down); errors in a compile config name their path.
     kc_with_context(list(path = path, base = path, config = x, opts = opts, depth = depth + 1L), {
       kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
-      kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__",
-                          kc_path_key(path, "compile_config"))
+      kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
     })
     # Remembered, so an unchanged object serializes back with the same id.
     if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = obj)

@@ -102,7 +102,8 @@ load_model_config <- function(filepath, custom_objects = NULL, compile = TRUE) {
   }
   # metadata.json only tells a tf.keras file by its keras_version: a bad one must not stop the
   # model from loading (kc_metadata_version() ignores what it cannot read).
-  source <- kc_model_source(filepath, c("config.json", "metadata.json"))
+  source <- tryCatch(kc_model_source(filepath, c("config.json", "metadata.json")),
+                     kerasconfig_error_archive = function(e) kc_model_source(filepath, "config.json"))
   if (is.null(source$config)) {
     kc_abort(sprintf("Cannot load '%s': the archive has no config.json (it holds: %s).",
                      filepath, kc_member_list(source$members)),
