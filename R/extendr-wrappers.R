@@ -130,8 +130,9 @@ rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 # (count), `params`, `trainable_params`, `non_trainable_params`, `trainable_bytes`,
 # `non_trainable_bytes`, `output_shape` (Keras' text of the last call's outputs), `error_class`,
 # `error_message`, `connections` (list), `tensors` (JSON text of the calls' shapes and dtypes),
-# `failed_inputs` (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and
-# `model_updates` (JSON text: the model's own updates; with `build` only).
+# `weights` (JSON text of the variables: `path`, `shape`, `dtype`, `trainable`), `failed_inputs`
+# (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and `model_updates`
+# (JSON text: the model's own updates; with `build` only).
 rs_shape_model <- function(model, overrides, build) .Call(wrap__rs_shape_model, model, overrides, build)
 
 # Links the layer objects of a model to it: in each layer environment of `layers` (a list
