@@ -78,10 +78,11 @@ rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
 # other R values deserialized already) are not entered, as deserialization does not enter them.
 rs_nested_beyond <- function(x, levels) .Call(wrap__rs_nested_beyond, x, levels)
 
-# The DOT text of the serialized model `model` (JSON text). `reports` (JSON text) holds the
-# shape engine's reports of the model and of the models nested in it, by path (`""`, `"inner"`,
+# The DOT text of the serialized model `model` (JSON text). `overrides` (JSON text) holds what
+# R's custom layers said of their shapes (the shape engine's overrides, as `rs_shape_model`
+# takes them) for the model and the models nested in it, by path (`""`, `"inner"`,
 # `"inner/deeper"`); `options` (JSON text) `model_to_dot`'s options.
-rs_model_to_dot <- function(model, reports, options_json) .Call(wrap__rs_model_to_dot, model, reports, options_json)
+rs_model_to_dot <- function(model, overrides, options_json) .Call(wrap__rs_model_to_dot, model, overrides, options_json)
 
 # Deserializes `x` natively, or returns `kc_fallback`.
 rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins)
