@@ -78,10 +78,11 @@ rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
 # other R values deserialized already) are not entered, as deserialization does not enter them.
 rs_nested_beyond <- function(x, levels) .Call(wrap__rs_nested_beyond, x, levels)
 
-# The DOT text of the serialized model `model` (JSON text). `reports` (JSON text) holds the
-# shape engine's reports of the model and of the models nested in it, by path (`""`, `"inner"`,
+# The DOT text of the serialized model `model` (JSON text). `overrides` (JSON text) holds what
+# R's custom layers said of their shapes (the shape engine's overrides, as `rs_shape_model`
+# takes them) for the model and the models nested in it, by path (`""`, `"inner"`,
 # `"inner/deeper"`); `options` (JSON text) `model_to_dot`'s options.
-rs_model_to_dot <- function(model, reports, options_json) .Call(wrap__rs_model_to_dot, model, reports, options_json)
+rs_model_to_dot <- function(model, overrides, options_json) .Call(wrap__rs_model_to_dot, model, overrides, options_json)
 
 # Deserializes `x` natively, or returns `kc_fallback`.
 rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins)
@@ -130,8 +131,9 @@ rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 # (count), `params`, `trainable_params`, `non_trainable_params`, `trainable_bytes`,
 # `non_trainable_bytes`, `output_shape` (Keras' text of the last call's outputs), `error_class`,
 # `error_message`, `connections` (list), `tensors` (JSON text of the calls' shapes and dtypes),
-# `failed_inputs` (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and
-# `model_updates` (JSON text: the model's own updates; with `build` only).
+# `weights` (JSON text of the variables: `path`, `shape`, `dtype`, `trainable`), `failed_inputs`
+# (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and `model_updates`
+# (JSON text: the model's own updates; with `build` only).
 rs_shape_model <- function(model, overrides, build) .Call(wrap__rs_shape_model, model, overrides, build)
 
 # Links the layer objects of a model to it: in each layer environment of `layers` (a list

@@ -273,28 +273,17 @@ kc_call_shapes <- function(layer, args, kwargs) {
     name = "__kc_call__", trainable = TRUE, layers = c(inputs, list(entry)),
     input_layers = lapply(seq_along(inputs), function(k) list(sprintf("__kc_input_%d__", k), 0L, 0L)),
     output_layers = list(name, 0L, 0L)))
-  report <- config_from_json(kc_check(rs_shape_model(config_to_json(model), "")))
-  l <- report$layers[[length(report$layers)]]
-  result <- NULL
-  if (!is.null(l$error)) {
-    if (identical(l$error$class, "kerasconfig_error_shape_unknown") && is.function(layer$compute_output_shape)) {
-      shapes <- lapply(tensors, `[[`, "shape")
-      custom <- kc_custom_build(layer, if (length(shapes) == 1L) shapes[[1L]] else shapes)
-      l <- list(nodes = list(list(outputs = custom$outputs)), build_config = list(input_shape = custom$input_shape),
-                variables = custom$variables, params = 0)
-    } else if (identical(l$error$class, "kerasconfig_error_shape_unknown")) {
-      kc_abort(sprintf(paste("kerasconfig does not know the output shape of layer '%s' (%s): give its class a",
-                             "compute_output_shape() method."), name, l$class), "kerasconfig_error_shape_unknown")
-    } else {
-      kc_abort(l$error$message, l$error$class)
-    }
+  # A custom layer the engine has no rule for answers for itself (its compute_output_shape()).
+  report <- kc_shape_report(NULL, config_to_json(model), build = TRUE, layers = structure(list(layer), names = name))
+  l <- kc_report_layer(report, length(report$name))
+  if (identical(l$error$class, "kerasconfig_error_shape_unknown")) {
+    kc_abort(sprintf(paste("kerasconfig does not know the output shape of layer '%s' (%s): give its class a",
+                           "compute_output_shape() method."), name, l$class), "kerasconfig_error_shape_unknown")
   }
+  if (!is.null(l$error)) kc_abort(l$error$message, l$error$class)
   node <- l$nodes[[length(l$nodes)]]
   if (!isTRUE(get0(".__kc_built__", envir = layer, inherits = FALSE))) {
-    if (is.null(get0(".__build_config__", envir = layer, inherits = FALSE)) && !is.null(l$build_config)) {
-      assign(".__build_config__", l$build_config, envir = layer)
-    }
-    for (n in l$nested) kc_set_nested_build_config(layer, n$path, n$build_config)
+    if (is.null(get0(".__build_config__", envir = layer, inherits = FALSE))) kc_apply_build(layer, l$build)
     kc_build_changes(layer, lapply(tensors, `[[`, "shape"))
     assign(".__kc_built__", TRUE, envir = layer)
   }
@@ -317,10 +306,10 @@ kc_call_constructed <- function(layer, object) {
   kc_call_layer(layer, unname(object[!named]), object[named])
 }
 
-# What building changes in a layer's config, as Keras' build() methods do:
+# What building changes in a layer's config, as Keras' build() methods do, besides the changes
+# the engine reports (src/rust/src/shape/updates.rs, applied with the build_config):
 # MultiHeadAttention resolves `attention_axes` in `_build_attention()` (None: the query's axes
-# between batch and features; negative axes counted from the end); LayerNormalization makes
-# `axis` a sorted list.
+# between batch and features; negative axes counted from the end).
 kc_build_changes <- function(layer, shapes) {
   change <- kc_build_config_changes[[kc_class_info(kc_class_of(layer))$classname %||% ""]]
   if (is.null(change) || !exists(".__config__", envir = layer, inherits = FALSE)) return(invisible())
@@ -333,10 +322,6 @@ kc_build_config_changes <- list(
     axes <- config$attention_axes
     axes <- if (is.null(axes)) seq_len(rank - 3L) else vapply(unlist(axes), function(a) if (a >= 0) a else (rank - 1) + a, 1)
     config["attention_axes"] <- list(as.list(as.integer(axes)))
-    config
-  },
-  LayerNormalization = function(config, shapes) {
-    config["axis"] <- list(as.list(sort(as.integer(unlist(config$axis)))))
     config
   }
 )

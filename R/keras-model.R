@@ -56,7 +56,8 @@ keras_model <- function(inputs = NULL, outputs = NULL, name = NULL, ...) {
   model <- kc_model_instance(cls, config)
   assign(".__build_config__", list(input_shape = NULL), envir = model)
   assign(".__compile_config__", named_list(), envir = model)
-  kc_with_shapes(model, kc_model_json("Functional", serialize_keras_object(model)$config))
+  kc_with_shapes(model, list(class_name = "Functional", config = serialize_keras_object(model)$config),
+                 kc_model_layer_objects(model))
 }
 
 kc_check_tensor_struct <- function(x, flat, what) {

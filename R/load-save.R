@@ -153,7 +153,7 @@ kc_h5_put <- function(tree, path, node) {
 kc_weights_tree <- function(model, tree = kc_h5_group(), prefix = "") {
   name <- model$get_config()$name %||% "model"
   tree <- kc_h5_put(tree, paste0(prefix, "vars"), kc_h5_group(list(name = kc_h5_text(name))))
-  report <- get0(".__shape_report__", envir = model, inherits = FALSE) %||% kc_shape_report(model)
+  report <- kc_required_report(model)
   objs <- kc_model_layer_objects(model)
   used <- integer()
   for (l in kc_saved_layers(model, report)) {
@@ -161,8 +161,7 @@ kc_weights_tree <- function(model, tree = kc_h5_group(), prefix = "") {
     used[[key]] <- if (is.na(used[key])) 0L else used[[key]] + 1L
     if (used[[key]] > 0L) key <- paste0(key, "_", used[[key]])
     obj <- objs[[l$name]]
-    if (is.environment(obj) && inherits(obj, "keras_models") &&
-        !is.null(get0(".__shape_report__", envir = obj, inherits = FALSE))) {
+    if (kc_has_report(obj)) {
       tree <- kc_weights_tree(obj, tree, paste0(prefix, "layers/", key, "/"))
       next
     }

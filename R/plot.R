@@ -72,7 +72,7 @@ model_to_dot <- function(model, show_shapes = FALSE, show_dtype = FALSE, show_la
                            dpi = if (dpi == round(dpi)) format(dpi, scientific = FALSE) else as.character(dpi)))
   if (!is.null(layer_range)) options$layer_range <- as.list(kc_layer_range(model, layer_range))
   text <- kc_check(rs_model_to_dot(config_to_json(serialize_keras_object(model)),
-                                   config_to_json(kc_plot_reports(model)), config_to_json(options)))
+                                   config_to_json(kc_plot_overrides(model)), config_to_json(options)))
   structure(text, class = "keras_dot")
 }
 
@@ -82,21 +82,17 @@ print.keras_dot <- function(x, ...) {
   invisible(x)
 }
 
-# The shape reports of a model and of the models nested in it, by path ("", "inner",
-# "inner/deeper"): they hold what R's custom layers said of their shapes. Models without one are
-# built by the engine in Rust.
-kc_plot_reports <- function(model, path = "") {
+# What R's custom layers said of their shapes (the engine's overrides of the models' reports),
+# for the model and the models nested in it that have such layers, by path ("", "inner",
+# "inner/deeper"). Rust's engine builds each model drawn with them.
+kc_plot_overrides <- function(model, path = "") {
   out <- named_list()
-  report <- get0(".__shape_report__", envir = model, inherits = FALSE)
-  if (!is.null(report)) {
-    entry <- list(report)
-    names(entry) <- path
-    out <- c(out, entry)
-  }
+  overrides <- attr(kc_model_report(model), "overrides")
+  if (length(overrides)) out <- c(out, structure(list(overrides), names = path))
   layers <- kc_model_layer_objects(model)
   for (name in names(layers)) {
     if (inherits(layers[[name]], "keras_models")) {
-      out <- c(out, kc_plot_reports(layers[[name]], if (nzchar(path)) paste0(path, "/", name) else name))
+      out <- c(out, kc_plot_overrides(layers[[name]], if (nzchar(path)) paste0(path, "/", name) else name))
     }
   }
   out
@@ -183,8 +179,10 @@ plot.keras_models <- function(x, show_shapes = FALSE, show_dtype = FALSE, show_l
 # Keras' `model.non_trainable_weights` is not empty (frozen layers, BatchNormalization's moving
 # statistics).
 kc_has_frozen_weights <- function(model) {
-  report <- get0(".__shape_report__", envir = model, inherits = FALSE)
-  vars <- unlist(lapply(report$layers, function(l) lapply(l$variables, function(v) isTRUE(v$trainable))))
+  report <- kc_model_report(model)
+  vars <- unlist(lapply(seq_along(report$name), function(i) {
+    lapply(kc_report_layer(report, i)$variables, function(v) isTRUE(v$trainable))
+  }))
   any(!vars)
 }
 

@@ -5,12 +5,15 @@
 # The engine's report for a model (rs_shape_model's columns, one row per layer), with custom
 # layers' own answers: a layer the engine has no rule for, whose class has
 # compute_output_shape(), is built in R and the model run again with its result. `text` is the
-# model's config JSON when the caller has it already; `layers` its layer objects by name.
+# model's config JSON when the caller has it already; `layers` its layer objects by name. Those
+# answers (the engine's overrides) stay with the report, as its attribute `overrides`, for
+# whatever runs the engine on the model again (model_to_dot()).
 kc_shape_report <- function(model, text = NULL, build = FALSE, layers = NULL) {
   text <- text %||% config_to_json(serialize_keras_object(model))
   overrides <- list()
   repeat {
     report <- kc_check(rs_shape_model(text, if (length(overrides)) config_to_json(overrides) else "", build))
+    attr(report, "overrides") <- overrides
     waiting <- which(report$error_class %in% "kerasconfig_error_shape_unknown" & !is.na(report$failed_inputs))
     if (length(waiting)) layers <- layers %||% kc_model_layer_objects(model)
     added <- FALSE
@@ -180,6 +183,28 @@ kc_tensor_bodies <- local({
   list(output = call_for("output"), input = call_for("input"))
 })
 
+# The model's report for what cannot do without one (weights, saving): the lazy one, else
+# computed now, the engine's errors included.
+kc_required_report <- function(model) {
+  kc_model_report(model) %||% kc_shape_report(model)
+}
+
+# Row `i` of a report in full, its JSON columns read: `name`, `class`, `built`, `nodes` (each
+# call's `inputs`, `outputs`, `dtypes`), `variables` (each `path`, `shape`, `dtype`,
+# `trainable`), `error` (`class`, `message`) or NULL, and `build` (`build_config`, `nested`,
+# `updates`; a report made with `build` only) or NULL. The one reader of those columns.
+kc_report_layer <- function(report, i) {
+  json <- function(column) {
+    text <- report[[column]][[i]]
+    if (is.null(text) || is.na(text)) NULL else config_from_json(text)
+  }
+  list(name = report$name[[i]], class = report$class[[i]], built = report$built[[i]],
+       nodes = if (report$nodes[[i]] > 0L) json("tensors") else list(),
+       variables = json("weights") %||% list(),
+       error = if (!is.na(report$error_class[[i]])) list(class = report$error_class[[i]], message = report$error_message[[i]]),
+       build = json("build"))
+}
+
 # The report and row of a layer of a model: `list(report, i)`, or NULL.
 kc_layer_row <- function(obj) {
   at <- get0(".__shape_of__", envir = obj, inherits = FALSE)
@@ -201,17 +226,22 @@ kc_apply_report <- function(model, report, build = FALSE) {
   if (build) {
     for (i in which(!is.na(report$build))) {
       obj <- layers[[report$name[[i]]]]
-      if (!is.environment(obj)) next
-      b <- config_from_json(report$build[[i]])
-      if (!is.null(b$build_config)) assign(".__build_config__", b$build_config, envir = obj)
-      for (n in b$nested) {
-        target <- kc_nested_object(obj, n$path)
-        if (is.environment(target) && !is.null(n$build_config)) assign(".__build_config__", n$build_config, envir = target)
-      }
-      for (u in b$updates) kc_apply_update(kc_nested_object(obj, u$path), u)
+      if (is.environment(obj)) kc_apply_build(obj, kc_report_layer(report, i)$build)
     }
   }
   invisible(model)
+}
+
+# What building a layer records on it and the layers nested in it (a report row's `build`):
+# build_configs, then the config changes (their paths index the layer lists as they were).
+kc_apply_build <- function(obj, build) {
+  if (!is.null(build$build_config)) assign(".__build_config__", build$build_config, envir = obj)
+  for (n in build$nested) {
+    target <- kc_nested_object(obj, n$path)
+    if (is.environment(target) && !is.null(n$build_config)) assign(".__build_config__", n$build_config, envir = target)
+  }
+  for (u in build$updates) kc_apply_update(kc_nested_object(obj, u$path), u)
+  invisible(obj)
 }
 
 # The layer object at `path` (config keys and 0-based list indexes) inside `obj`, or NULL.
@@ -250,7 +280,7 @@ kc_apply_update <- function(obj, update) {
 # `layer.output`).
 kc_layer_tensor <- function(obj, side) {
   row <- kc_layer_row(obj)
-  nodes <- if (!is.null(row) && row$report$nodes[[row$i]] > 0L) config_from_json(row$report$tensors[[row$i]])
+  nodes <- if (!is.null(row)) kc_report_layer(row$report, row$i)$nodes
   if (!length(nodes)) {
     kc_abort(sprintf("The layer '%s' has never been called and thus has no defined %s.", kc_layer_name(obj), side),
              "kerasconfig_error_shape")

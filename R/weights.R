@@ -36,8 +36,7 @@ kc_saving_attr <- function(child) {
 # layer object (`obj`), its name, `key` (the slot's path inside the layer), `path` (in the
 # weights file) and `vars` (the shape engine's variables: path, shape, dtype, trainable).
 kc_weight_slots <- function(model, prefix = "") {
-  report <- get0(".__shape_report__", envir = model, inherits = FALSE)
-  if (is.null(report)) report <- kc_shape_report(model)
+  report <- kc_required_report(model)
   objs <- kc_model_layer_objects(model)
   used <- integer()
   slots <- list()
@@ -47,8 +46,7 @@ kc_weight_slots <- function(model, prefix = "") {
     used[[key]] <- if (is.na(used[key])) 0L else used[[key]] + 1L
     if (used[[key]] > 0L) key <- paste0(key, "_", used[[key]])
     base <- paste0(prefix, "layers/", key)
-    if (is.environment(obj) && inherits(obj, "keras_models") &&
-        !is.null(get0(".__shape_report__", envir = obj, inherits = FALSE))) {
+    if (kc_has_report(obj)) {
       slots <- c(slots, kc_weight_slots(obj, paste0(base, "/")))
       next
     }
@@ -72,10 +70,17 @@ kc_weight_slots <- function(model, prefix = "") {
   slots
 }
 
-# The layers Keras walks when saving: `model.layers`, which for a Sequential model leaves out its InputLayer.
+# The layers Keras walks when saving (`model.layers`, which for a Sequential model leaves out its
+# InputLayer), as rows of the model's report (kc_report_layer()).
 kc_saved_layers <- function(model, report) {
-  if (!inherits(model, "Sequential")) return(report$layers)
-  Filter(function(l) !identical(l$class, "InputLayer"), report$layers)
+  keep <- seq_along(report$name)
+  if (inherits(model, "Sequential")) keep <- keep[report$class[keep] != "InputLayer"]
+  lapply(keep, kc_report_layer, report = report)
+}
+
+# A nested model that has its own report (or can make one): its weights are walked as a model's.
+kc_has_report <- function(obj) {
+  is.environment(obj) && inherits(obj, "keras_models") && !is.null(kc_model_report(obj))
 }
 
 kc_var_dims <- function(v) as.integer(unlist(v$shape))

@@ -1,6 +1,7 @@
 //! The extendr seam of `model_to_dot`: JSON text in, DOT text out, failures as `kc_rust_error`.
 
-use super::{model_to_dot, Figures, Options, Reports};
+use super::{model_to_dot, Options, Reports};
+use crate::shape::overrides_from_json;
 use extendr_api::prelude::*;
 use serde_json::Value;
 
@@ -40,19 +41,26 @@ fn options(v: &Value) -> Options {
     }
 }
 
-/// The DOT text of the serialized model `model` (JSON text). `reports` (JSON text) holds the
-/// shape engine's reports of the model and of the models nested in it, by path (`""`, `"inner"`,
+/// The DOT text of the serialized model `model` (JSON text). `overrides` (JSON text) holds what
+/// R's custom layers said of their shapes (the shape engine's overrides, as `rs_shape_model`
+/// takes them) for the model and the models nested in it, by path (`""`, `"inner"`,
 /// `"inner/deeper"`); `options` (JSON text) `model_to_dot`'s options.
 #[extendr]
-fn rs_model_to_dot(model: &str, reports: &str, options_json: &str) -> Robj {
-    let parsed =
-        (|| Ok((parse(model, "model config")?, parse(reports, "shape report")?, parse(options_json, "options")?)))();
-    let (model, reports, opts): (Value, Value, Value) = match parsed {
+fn rs_model_to_dot(model: &str, overrides: &str, options_json: &str) -> Robj {
+    let parsed = (|| {
+        Ok((parse(model, "model config")?, parse(overrides, "shape overrides")?, parse(options_json, "options")?))
+    })();
+    let (model, overrides, opts): (Value, Value, Value) = match parsed {
         Ok(p) => p,
         Err(e) => return e,
     };
-    let reports: Reports =
-        reports.as_object().into_iter().flatten().map(|(k, v)| (k.clone(), Figures::from_json(v))).collect();
+    let mut reports = Reports::new();
+    for (path, v) in overrides.as_object().into_iter().flatten() {
+        match overrides_from_json(v) {
+            Ok(o) => reports.insert(path.clone(), o),
+            Err(m) => return error("kerasconfig_error_shape", &m),
+        };
+    }
     match model_to_dot(&model, &reports, &options(&opts)) {
         Ok(text) => r!(text),
         Err(e) => error(e.class(), &e.message()),

@@ -7,7 +7,7 @@
 //! tools/gen-plot-fixtures.py), except where Keras' text is not valid DOT: names are escaped in
 //! the HTML-like labels (`&`, `<`, `>`) and in quoted strings (`\`).
 
-use crate::shape::{build_model, ModelReport, Shapes};
+use crate::shape::{build_model, ModelReport, Overrides, Shapes};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -116,40 +116,12 @@ impl Figures {
             .collect();
         Figures { layers, inputs: r.inputs.clone(), outputs: r.outputs.clone(), output_dtypes: r.output_dtypes.clone() }
     }
-
-    /// The report as the shape engine's R seam writes it (`rs_shape_model`).
-    pub fn from_json(v: &Value) -> Figures {
-        let strings = |v: &Value| -> Vec<String> {
-            v.as_array().map(|a| a.iter().filter_map(|s| s.as_str().map(str::to_owned)).collect()).unwrap_or_default()
-        };
-        let layers = v["layers"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|l| {
-                let name = l["name"].as_str()?.to_owned();
-                let first = l["nodes"].as_array().and_then(|n| n.first());
-                let figures = LayerFigures {
-                    inputs: first.and_then(|n| Shapes::from_json(&n["inputs"])),
-                    outputs: first.and_then(|n| Shapes::from_json(&n["outputs"])),
-                    dtypes: first.map(|n| strings(&n["dtypes"])).unwrap_or_default(),
-                    has_weights: l["variables"].as_array().is_some_and(|a| !a.is_empty()),
-                };
-                Some((name, figures))
-            })
-            .collect();
-        Figures {
-            layers,
-            inputs: Shapes::from_json(&v["inputs"]),
-            outputs: Shapes::from_json(&v["outputs"]),
-            output_dtypes: strings(&v["output_dtypes"]),
-        }
-    }
 }
 
-/// The figures of every model drawn, by path (`""` for the model itself, `"inner"`,
-/// `"inner/deeper"` for nested ones). A model without figures is built by the shape engine.
-pub type Reports = HashMap<String, Figures>;
+/// What R's custom layers said of their shapes (the shape engine's overrides), for every model
+/// drawn that has such layers, by path (`""` for the model itself, `"inner"`, `"inner/deeper"`
+/// for nested ones). Each model drawn is built by the shape engine with its overrides.
+pub type Reports = HashMap<String, Overrides>;
 
 /// `model_to_dot(model, **options).to_string()` for a serialized model
 /// (`{"class_name": "Sequential" | "Functional", "config": ...}`).
@@ -219,10 +191,9 @@ impl<'a> Model<'a> {
                 .unwrap_or("");
             entries.push(Entry { name: layer_name.to_owned(), class, value: e, config: layer_config });
         }
-        let figures = match reports.get(&path) {
-            Some(f) => f.clone(),
-            None => build_model(model, &Default::default()).map(|r| Figures::from_report(&r)).unwrap_or_default(),
-        };
+        let none = Overrides::new();
+        let overrides = reports.get(&path).unwrap_or(&none);
+        let figures = build_model(model, overrides).map(|r| Figures::from_report(&r)).unwrap_or_default();
         let prefix = if path.is_empty() { String::new() } else { format!("{path}/") };
         Ok(Model { name, sequential, config, prefix, entries, figures, reports })
     }

@@ -23,7 +23,8 @@ mod rnn;
 mod tests;
 mod updates;
 
-pub use model::{build_model, LayerReport, ModelReport};
+pub use model::{build_model, LayerReport, ModelReport, Overrides};
+pub use rapi::overrides_from_json;
 
 /// One dimension: `None` when unknown.
 pub type Dim = Option<i64>;

@@ -36,8 +36,9 @@ fn error(class: &str, message: &str) -> Robj {
 /// (count), `params`, `trainable_params`, `non_trainable_params`, `trainable_bytes`,
 /// `non_trainable_bytes`, `output_shape` (Keras' text of the last call's outputs), `error_class`,
 /// `error_message`, `connections` (list), `tensors` (JSON text of the calls' shapes and dtypes),
-/// `failed_inputs` (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and
-/// `model_updates` (JSON text: the model's own updates; with `build` only).
+/// `weights` (JSON text of the variables: `path`, `shape`, `dtype`, `trainable`), `failed_inputs`
+/// (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and `model_updates`
+/// (JSON text: the model's own updates; with `build` only).
 #[extendr]
 fn rs_shape_model(model: &str, overrides: &str, build: bool) -> Robj {
     if model.len() > MAX_CONFIG_BYTES {
@@ -58,11 +59,16 @@ fn rs_shape_model(model: &str, overrides: &str, build: bool) -> Robj {
 }
 
 fn parse_overrides(text: &str) -> std::result::Result<Overrides, String> {
-    let mut out = Overrides::new();
     if text.is_empty() {
-        return Ok(out);
+        return Ok(Overrides::new());
     }
     let v: Value = serde_json::from_str(text).map_err(|e| format!("invalid overrides: {e}"))?;
+    overrides_from_json(&v)
+}
+
+/// The overrides `rs_shape_model` takes, parsed (the DOT generator gets them from R too).
+pub fn overrides_from_json(v: &Value) -> std::result::Result<Overrides, String> {
+    let mut out = Overrides::new();
     for (key, b) in v.as_object().into_iter().flatten() {
         let (name, node) = key.rsplit_once('#').ok_or("override keys are <layer>#<node>")?;
         let node: usize = node.parse().map_err(|_| "override keys are <layer>#<node>")?;
@@ -153,6 +159,15 @@ fn tensors_json(l: &LayerReport) -> String {
     Value::Array(nodes).to_string()
 }
 
+fn weights_json(b: &Built) -> String {
+    let vars: Vec<Value> = b
+        .variables
+        .iter()
+        .map(|v| json!({ "path": v.path, "shape": v.shape, "dtype": v.dtype, "trainable": v.trainable }))
+        .collect();
+    Value::Array(vars).to_string()
+}
+
 fn nested_json(n: &Nested) -> Value {
     json!({ "path": n.path, "build_config": n.build_config.to_json() })
 }
@@ -221,6 +236,7 @@ fn columns(r: &ModelReport, build: Option<&Value>) -> Robj {
         error_message = text(&|l| l.error.as_ref().map(|e| e.message())),
         connections = connections,
         tensors = text(&|l| Some(tensors_json(l))),
+        weights = text(&|l| l.built.as_ref().map(weights_json)),
         failed_inputs = text(&|l| l.failed_inputs.as_ref().map(|s| s.to_json().to_string())),
         build = text(&|l| build.and_then(|m| l.built.as_ref().map(|b| build_json(m, l, b)))),
         model_updates = Robj::from(build.and_then(|m| model_updates(m, r)))
