@@ -77,7 +77,7 @@ functional_builders <- list(
     b <- keras_input(shape = 4, name = "b")
     ab <- list(a, b)
     outs <- list(layer_add(ab), layer_subtract(ab), layer_multiply(ab), layer_average(ab), layer_maximum(ab),
-                 layer_minimum(ab), layer_concatenate(ab, axis = 1), layer_dot(ab, axes = 1))
+                 layer_minimum(ab), layer_concatenate(ab, axis = 2), layer_dot(ab, axes = 2))
     keras_model(ab, outs, name = "merges")
   },
   attention_kwargs = function() {
@@ -146,7 +146,7 @@ reference_builders <- list(
     a <- call_layer(shared, left)
     b <- call_layer(shared, right)
     back <- call_layer(shared, layer_dense(a, 10, name = "back_to_10"))
-    keras_model(list(left, right), list(layer_dot(list(a, b), axes = 1, normalize = TRUE), back),
+    keras_model(list(left, right), list(layer_dot(list(a, b), axes = 2, normalize = TRUE), back),
                 name = "func_shared_layers")
   }
 )
