@@ -29,7 +29,9 @@ install: deps
 demo: install
 	R_LIBS=$(LIB) Rscript tools/demo.R
 
+# Formatting (src/rust/rustfmt.toml) and lints are part of the tests: a change that breaks them fails.
 cargo-test: deps
+	cd src/rust && cargo fmt --check && cargo clippy --locked --all-targets --quiet -- -D warnings
 	cd src/rust && cargo test --locked 2>&1
 
 r-test: install

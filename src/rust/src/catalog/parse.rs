@@ -110,7 +110,7 @@ pub(super) fn parse(text: &str) -> Result<Parsed> {
         if e.id != i {
             return Err(format!("catalog.symbols[{i}]: id is {}", e.id));
         }
-        if entries.get(e.canonical_id).map_or(true, |c| c.canonical_id != c.id) {
+        if entries.get(e.canonical_id).is_none_or(|c| c.canonical_id != c.id) {
             return Err(format!("catalog.symbols[{i}]: canonical_id {} is not a canonical entry", e.canonical_id));
         }
     }

@@ -8,7 +8,7 @@
 
 use extendr_ffi::{
     cetype_t, R_ClassSymbol, R_NaString, R_NamesSymbol, R_NilValue, R_PreserveObject, R_UnboundValue, Rboolean,
-    Rf_allocVector, Rf_getAttrib, Rf_setAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, CAR, CDR, LENGTH,
+    Rf_allocVector, Rf_getAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_setAttrib, Rf_unprotect, CAR, CDR, LENGTH,
     MARK_NOT_MUTABLE, R_CHAR, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TAG, TYPEOF, VECTOR_ELT,
     XLENGTH,
 };

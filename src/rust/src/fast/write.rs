@@ -10,14 +10,13 @@
 use super::plan::entry_for_key;
 use super::rapi::{
     binding, binding_or_null, closure_expr, ensure, find_name, first_arg, has_class, is_object, is_only_class, mkchar,
-    only_names, rebuilt, string_text,
-    Fallback, Fast, Keep, Rf_ScalarString, ATTRIB, CLOENV, FORMALS,
+    only_names, rebuilt, string_text, Fallback, Fast, Keep, Rf_ScalarString, ATTRIB, CLOENV, FORMALS,
 };
 use super::rcache::{consts, entry_r, Consts};
 use super::sources::registered_name;
 use extendr_ffi::{
-    R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib, CAR, SET_STRING_ELT, SET_VECTOR_ELT, SEXP,
-    SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+    R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib, CAR, SET_STRING_ELT,
+    SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
 };
 
 const MAX_DEPTH: usize = 100;

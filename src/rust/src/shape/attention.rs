@@ -69,33 +69,21 @@ fn with_scores(layer: &Layer, built: &mut Built, scores: Shape) {
 fn multi_head(layer: &Layer, inputs: &Shapes, scores: bool) -> Result<Built> {
     let all = inputs.flatten();
     if !(2..=3).contains(&all.len()) {
-        return Err(layer.incompatible(format!(
-            "{} takes a query, a value and optionally a key.",
-            layer.class
-        )));
+        return Err(layer.incompatible(format!("{} takes a query, a value and optionally a key.", layer.class)));
     }
     let (q, v) = (all[0], all[1]);
     let k = all.get(2).copied().unwrap_or(v);
     let gqa = layer.class == "GroupQueryAttention";
     let (q_heads, kv_heads, key_dim, value_dim) = if gqa {
         let hd = layer.int("head_dim")?;
-        (
-            layer.int("num_query_heads")?,
-            layer.int("num_key_value_heads")?,
-            hd,
-            hd,
-        )
+        (layer.int("num_query_heads")?, layer.int("num_key_value_heads")?, hd, hd)
     } else {
         let heads = layer.int("num_heads")?;
         let key_dim = layer.int("key_dim")?;
         (heads, heads, key_dim, layer.int_or("value_dim", key_dim)?)
     };
     let last = |s: &Shape, what: &str| layer.known(*s.last().unwrap_or(&None), what);
-    let (qd, kd, vd) = (
-        last(q, "query's last")?,
-        last(k, "key's last")?,
-        last(v, "value's last")?,
-    );
+    let (qd, kd, vd) = (last(q, "query's last")?, last(k, "key's last")?, last(v, "value's last")?);
     if gqa && q_heads % kv_heads.max(1) != 0 {
         return Err(layer.incompatible(format!(
             "`num_query_heads` ({q_heads}) must be a multiple of `num_key_value_heads` ({kv_heads})."
@@ -114,10 +102,7 @@ fn multi_head(layer: &Layer, inputs: &Shapes, scores: bool) -> Result<Built> {
     if k.len() >= 2
         && v.len() >= 2
         && k[..k.len() - 1] != v[..v.len() - 1]
-        && k[1..k.len() - 1]
-            .iter()
-            .zip(&v[1..v.len() - 1])
-            .any(|(a, b)| a.is_some() && b.is_some() && a != b)
+        && k[1..k.len() - 1].iter().zip(&v[1..v.len() - 1]).any(|(a, b)| a.is_some() && b.is_some() && a != b)
     {
         return Err(layer.incompatible(format!(
             "All dimensions of `value` and `key`, except the last one, must be equal. Received: value_shape={} and key_shape={}",
@@ -139,20 +124,14 @@ fn multi_head(layer: &Layer, inputs: &Shapes, scores: bool) -> Result<Built> {
     };
     dense("query", vec![qd, q_heads, key_dim], vec![q_heads, key_dim]);
     dense("key", vec![kd, kv_heads, key_dim], vec![kv_heads, key_dim]);
-    dense(
-        "value",
-        vec![vd, kv_heads, value_dim],
-        vec![kv_heads, value_dim],
-    );
+    dense("value", vec![vd, kv_heads, value_dim], vec![kv_heads, value_dim]);
     let mut kernel = vec![q_heads, value_dim];
     kernel.extend(&out_dims);
     dense("attention_output", kernel, out_dims.clone());
     let mut out = q[..q.len() - 1].to_vec();
     out.extend(out_dims.iter().map(|&d| Some(d)));
-    let mut dict = vec![
-        ("query_shape".to_owned(), Shapes::One(q.clone())),
-        ("value_shape".to_owned(), Shapes::One(v.clone())),
-    ];
+    let mut dict =
+        vec![("query_shape".to_owned(), Shapes::One(q.clone())), ("value_shape".to_owned(), Shapes::One(v.clone()))];
     if all.len() == 3 {
         dict.push(("key_shape".to_owned(), Shapes::One(k.clone())));
     }

@@ -17,10 +17,7 @@ fn rank_of(class: &str) -> usize {
 
 pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
     let class = layer.class;
-    let base = class
-        .trim_end_matches("1D")
-        .trim_end_matches("2D")
-        .trim_end_matches("3D");
+    let base = class.trim_end_matches("1D").trim_end_matches("2D").trim_end_matches("3D");
     let built = match base {
         "Conv" => conv(layer, single(layer, inputs)?, Kind::Plain)?,
         "DepthwiseConv" => conv(layer, single(layer, inputs)?, Kind::Depthwise)?,
@@ -37,9 +34,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
         }
         "MaxPooling" | "AveragePooling" => pool(layer, single(layer, inputs)?)?,
         "GlobalMaxPooling" | "GlobalAveragePooling" => global_pool(layer, single(layer, inputs)?)?,
-        "AdaptiveMaxPooling" | "AdaptiveAveragePooling" => {
-            adaptive_pool(layer, single(layer, inputs)?)?
-        }
+        "AdaptiveMaxPooling" | "AdaptiveAveragePooling" => adaptive_pool(layer, single(layer, inputs)?)?,
         _ => return Ok(None),
     };
     Ok(Some(built))
@@ -104,7 +99,9 @@ fn conv_rank(layer: &Layer, shape: &Shape, kind: Kind, rank: usize) -> Result<Bu
             Some(_) => Some(layer.tuple("output_padding", rank)?),
         };
         if padding != "valid" && padding != "same" {
-            return Err(layer.config_error(format!("The `padding` argument must be one of 'valid', 'same'. Received: padding={padding}")));
+            return Err(layer.config_error(format!(
+                "The `padding` argument must be one of 'valid', 'same'. Received: padding={padding}"
+            )));
         }
         (0..rank)
             .map(|i| {
@@ -121,9 +118,7 @@ fn conv_rank(layer: &Layer, shape: &Shape, kind: Kind, rank: usize) -> Result<Bu
             })
             .collect()
     } else {
-        conv_spatial(
-            layer, shape, &spatial, &kernel, &strides, &dilation, &padding,
-        )?
+        conv_spatial(layer, shape, &spatial, &kernel, &strides, &dilation, &padding)?
     };
     let mut vars = Vec::new();
     let mut ks = kernel.clone();
@@ -152,11 +147,7 @@ fn conv_rank(layer: &Layer, shape: &Shape, kind: Kind, rank: usize) -> Result<Bu
         vars.push(layer.var("bias", vec![filters]));
     }
     let out = join(layer, shape[0], out_spatial, Some(filters));
-    Ok(layer.out(
-        out,
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(out, vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 /// Output spatial dimensions of a convolution (Keras' `compute_conv_output_shape`).
@@ -183,9 +174,9 @@ pub fn conv_spatial(
             "valid" => (n - dilation[i] * (kernel[i] - 1) - 1).div_euclid(s) + 1,
             "same" | "causal" => (n - 1).div_euclid(s) + 1,
             _ => {
-                return Err(layer.config_error(format!(
-                    "`padding` must be either `'valid'` or `'same'`. Received {padding}."
-                )))
+                return Err(
+                    layer.config_error(format!("`padding` must be either `'valid'` or `'same'`. Received {padding}."))
+                )
             }
         };
         if o <= 0 {
@@ -219,8 +210,8 @@ fn pool(layer: &Layer, shape: &Shape) -> Result<Built> {
             "same" => (n - 1).div_euclid(strides[i].max(1)) + 1,
             _ => {
                 return Err(layer.config_error(format!(
-                "Argument `padding` must be either 'valid' or 'same'. Received: padding={padding}"
-            )))
+                    "Argument `padding` must be either 'valid' or 'same'. Received: padding={padding}"
+                )))
             }
         };
         if o <= 0 {
@@ -231,11 +222,7 @@ fn pool(layer: &Layer, shape: &Shape) -> Result<Built> {
         }
         out.push(Some(o));
     }
-    Ok(layer.out(
-        join(layer, shape[0], out, channels),
-        vec![],
-        BuildConfig::None,
-    ))
+    Ok(layer.out(join(layer, shape[0], out, channels), vec![], BuildConfig::None))
 }
 
 fn global_pool(layer: &Layer, shape: &Shape) -> Result<Built> {
@@ -253,15 +240,6 @@ fn adaptive_pool(layer: &Layer, shape: &Shape) -> Result<Built> {
     let rank = rank_of(layer.class);
     let (_, channels) = split(layer, shape, rank)?;
     let size = layer.tuple("output_size", rank)?;
-    let out = join(
-        layer,
-        shape[0],
-        size.into_iter().map(Some).collect(),
-        channels,
-    );
-    Ok(layer.out(
-        out,
-        vec![],
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    let out = join(layer, shape[0], size.into_iter().map(Some).collect(), channels);
+    Ok(layer.out(out, vec![], BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }

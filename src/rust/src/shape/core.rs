@@ -78,11 +78,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
     }
     if SAME_BUILT_ON_CALL.contains(&class) {
         let shape = single(layer, inputs)?;
-        return Ok(Some(layer.out(
-            shape.clone(),
-            vec![],
-            BuildConfig::InputShape(inputs.clone()),
-        )));
+        return Ok(Some(layer.out(shape.clone(), vec![], BuildConfig::InputShape(inputs.clone()))));
     }
     let built = match class {
         "Dense" => dense(layer, single(layer, inputs)?)?,
@@ -96,11 +92,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
         "LayerScale" => {
             let shape = single(layer, inputs)?;
             let dim = layer.int("projection_dim")?;
-            layer.out(
-                shape.clone(),
-                vec![layer.var("variable", vec![dim])],
-                BuildConfig::InputShape(inputs.clone()),
-            )
+            layer.out(shape.clone(), vec![layer.var("variable", vec![dim])], BuildConfig::InputShape(inputs.clone()))
         }
         "SpectralNormalization" => spectral_norm(layer, inputs)?,
         "Lambda" => match lambda(layer, inputs) {
@@ -109,14 +101,8 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
         },
         "CustomScaleLayer" => {
             let all = inputs.flatten();
-            let first = all
-                .first()
-                .ok_or_else(|| layer.incompatible("expects a list of two tensors.".to_owned()))?;
-            layer.out(
-                (*first).clone(),
-                vec![],
-                BuildConfig::InputShape(inputs.clone()),
-            )
+            let first = all.first().ok_or_else(|| layer.incompatible("expects a list of two tensors.".to_owned()))?;
+            layer.out((*first).clone(), vec![], BuildConfig::InputShape(inputs.clone()))
         }
         _ => return Ok(None),
     };
@@ -152,9 +138,7 @@ pub fn axis_index(layer: &Layer, axis: i64, rank: usize) -> Result<usize> {
     let r = rank as i64;
     let a = if axis < 0 { axis + r } else { axis };
     if a < 0 || a >= r {
-        return Err(layer.incompatible(format!(
-            "axis {axis} is out of bounds for an input of rank {rank}."
-        )));
+        return Err(layer.incompatible(format!("axis {axis} is out of bounds for an input of rank {rank}.")));
     }
     Ok(a as usize)
 }
@@ -181,18 +165,14 @@ fn dense(layer: &Layer, shape: &Shape) -> Result<Built> {
     lora(layer, &mut vars, input_dim, units)?;
     let mut out = shape.clone();
     *out.last_mut().unwrap() = Some(units);
-    Ok(layer.out(
-        out,
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(out, vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 /// LoRA adapters (`lora_rank`), created after the kernel and bias.
 fn lora(layer: &Layer, vars: &mut Vec<Variable>, rows: i64, cols: i64) -> Result<()> {
     if let Some(rank) = layer.get("lora_rank") {
-        let rank = super::as_int(rank)
-            .ok_or_else(|| layer.config_error("`lora_rank` must be an integer".to_owned()))?;
+        let rank =
+            super::as_int(rank).ok_or_else(|| layer.config_error("`lora_rank` must be an integer".to_owned()))?;
         vars.push(layer.var("lora_kernel_a", vec![rows, rank]));
         vars.push(layer.var("lora_kernel_b", vec![rank, cols]));
     }
@@ -209,15 +189,14 @@ fn einsum_dense(layer: &Layer, shape: &Shape) -> Result<Built> {
     let (lhs, out_spec) = equation.split_once("->").ok_or_else(bad)?;
     let (in_spec, w_spec) = lhs.split_once(',').ok_or_else(bad)?;
     let (in_spec, out_spec, w_spec) = (in_spec.trim(), out_spec.trim(), w_spec.trim());
-    let (left, in_spec, out_spec) = if let (Some(i), Some(o)) =
-        (in_spec.strip_prefix("..."), out_spec.strip_prefix("..."))
-    {
-        (Some(true), i, o)
-    } else if let (Some(i), Some(o)) = (in_spec.strip_suffix("..."), out_spec.strip_suffix("...")) {
-        (Some(false), i, o)
-    } else {
-        (None, in_spec, out_spec)
-    };
+    let (left, in_spec, out_spec) =
+        if let (Some(i), Some(o)) = (in_spec.strip_prefix("..."), out_spec.strip_prefix("...")) {
+            (Some(true), i, o)
+        } else if let (Some(i), Some(o)) = (in_spec.strip_suffix("..."), out_spec.strip_suffix("...")) {
+            (Some(false), i, o)
+        } else {
+            (None, in_spec, out_spec)
+        };
     let ok = |s: &str| s.chars().all(|c| c.is_ascii_alphabetic());
     if !ok(in_spec) || !ok(out_spec) || !ok(w_spec) {
         return Err(bad());
@@ -297,15 +276,11 @@ fn einsum_dense(layer: &Layer, shape: &Shape) -> Result<Built> {
             }
         }
         if !left_elided {
-            bias.extend(std::iter::repeat(1).take(elided));
+            bias.extend(std::iter::repeat_n(1, elided));
         }
         vars.push(layer.var("bias", bias));
     }
-    Ok(layer.out(
-        output,
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(output, vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 fn embedding(layer: &Layer, shape: &Shape) -> Result<Built> {
@@ -318,11 +293,7 @@ fn embedding(layer: &Layer, shape: &Shape) -> Result<Built> {
     lora(layer, &mut vars, input_dim, output_dim)?;
     let mut out = shape.clone();
     out.push(Some(output_dim));
-    Ok(layer.out(
-        out,
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(out, vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 /// The `axis` of a config as a list of ints (an int gives one).
@@ -342,11 +313,7 @@ fn batch_norm(layer: &Layer, shape: &Shape) -> Result<Built> {
     }
     vars.push(layer.frozen_var("moving_mean", vec![dim]));
     vars.push(layer.frozen_var("moving_variance", vec![dim]));
-    Ok(layer.out(
-        shape.clone(),
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(shape.clone(), vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 /// The parameter shape of a normalization over `axes` (sorted, as Keras sorts them).
@@ -366,21 +333,13 @@ fn layer_norm(layer: &Layer, shape: &Shape) -> Result<Built> {
     if layer.bool_or("center", true) && !rms {
         vars.push(layer.var("beta", dims));
     }
-    Ok(layer.out(
-        shape.clone(),
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(shape.clone(), vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 fn rms_norm(layer: &Layer, shape: &Shape) -> Result<Built> {
     let dims = axes_shape(layer, shape, &axes(layer, -1)?)?;
     let vars = vec![layer.var("scale", dims)];
-    Ok(layer.out(
-        shape.clone(),
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(shape.clone(), vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 fn group_norm(layer: &Layer, shape: &Shape) -> Result<Built> {
@@ -389,9 +348,8 @@ fn group_norm(layer: &Layer, shape: &Shape) -> Result<Built> {
     let groups = layer.int_or("groups", 32)?;
     let groups = if groups == -1 { dim } else { groups };
     if groups > dim {
-        return Err(layer.incompatible(format!(
-            "Number of groups ({groups}) cannot be more than the number of channels ({dim})."
-        )));
+        return Err(layer
+            .incompatible(format!("Number of groups ({groups}) cannot be more than the number of channels ({dim}).")));
     }
     if groups <= 0 || dim % groups != 0 {
         return Err(layer.incompatible(format!(
@@ -405,11 +363,7 @@ fn group_norm(layer: &Layer, shape: &Shape) -> Result<Built> {
     if layer.bool_or("center", true) {
         vars.push(layer.var("beta", vec![dim]));
     }
-    Ok(layer.out(
-        shape.clone(),
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(shape.clone(), vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 fn prelu(layer: &Layer, shape: &Shape) -> Result<Built> {
@@ -423,16 +377,9 @@ fn prelu(layer: &Layer, shape: &Shape) -> Result<Built> {
             param[i as usize] = Some(1);
         }
     }
-    let param = param
-        .into_iter()
-        .map(|d| layer.known(d, "non-shared"))
-        .collect::<Result<Vec<_>>>()?;
+    let param = param.into_iter().map(|d| layer.known(d, "non-shared")).collect::<Result<Vec<_>>>()?;
     let vars = vec![layer.var("alpha", param)];
-    Ok(layer.out(
-        shape.clone(),
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(shape.clone(), vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 /// SpectralNormalization: the wrapped layer, plus `vector_u` after its kernel (Keras tracks the
@@ -445,11 +392,7 @@ fn spectral_norm(layer: &Layer, inputs: &Shapes) -> Result<Built> {
         .variables
         .iter()
         .position(|v| v.path.ends_with("/kernel") || v.path.ends_with("/embeddings"))
-        .ok_or_else(|| {
-            layer.incompatible(format!(
-                "{class} object has no attribute 'kernel' nor 'embeddings'"
-            ))
-        })?;
+        .ok_or_else(|| layer.incompatible(format!("{class} object has no attribute 'kernel' nor 'embeddings'")))?;
     let kernel = built.variables.remove(k);
     let u = Variable {
         dtype: kernel.dtype.clone(),
@@ -461,10 +404,5 @@ fn spectral_norm(layer: &Layer, inputs: &Shapes) -> Result<Built> {
         path: vec!["layer".into()],
         build_config: std::mem::replace(&mut built.build_config, BuildConfig::None),
     }];
-    Ok(Built {
-        variables: vars,
-        build_config: BuildConfig::InputShape(inputs.clone()),
-        nested,
-        ..built
-    })
+    Ok(Built { variables: vars, build_config: BuildConfig::InputShape(inputs.clone()), nested, ..built })
 }

@@ -11,11 +11,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
         "Dot" => dot(layer, &list(layer, inputs)?)?,
         _ => return Ok(None),
     };
-    Ok(Some(layer.out(
-        out,
-        vec![],
-        BuildConfig::InputShape(inputs.clone()),
-    )))
+    Ok(Some(layer.out(out, vec![], BuildConfig::InputShape(inputs.clone()))))
 }
 
 /// The input shapes of a merge layer: a list of tensors.
@@ -23,11 +19,7 @@ fn list<'s>(layer: &Layer, inputs: &'s Shapes) -> Result<Vec<&'s Shape>> {
     match inputs {
         Shapes::Many(v) if !v.is_empty() => v
             .iter()
-            .map(|s| {
-                s.one().ok_or_else(|| {
-                    layer.incompatible("a merge layer takes a list of tensors.".into())
-                })
-            })
+            .map(|s| s.one().ok_or_else(|| layer.incompatible("a merge layer takes a list of tensors.".into())))
             .collect(),
         _ => Err(layer.incompatible(format!(
             "A merge layer should be called on a list of inputs. Received: input_shape={}",
@@ -62,26 +54,15 @@ fn elementwise(layer: &Layer, shapes: &[&Shape]) -> Result<Shape> {
     if layer.class == "Subtract" && shapes.len() != 2 {
         return Err(layer.incompatible(format!(
             "A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape={}",
-            shapes
-                .iter()
-                .map(|s| shape_text(s))
-                .collect::<Vec<_>>()
-                .join(", ")
+            shapes.iter().map(|s| shape_text(s)).collect::<Vec<_>>().join(", ")
         )));
     }
     let mut out: Vec<Dim> = shapes[0].get(1..).unwrap_or_default().to_vec();
     for s in &shapes[1..] {
         out = broadcast(layer, &out, s.get(1..).unwrap_or_default())?;
     }
-    let batches: std::collections::BTreeSet<i64> = shapes
-        .iter()
-        .filter_map(|s| s.first().copied().flatten())
-        .collect();
-    let batch = if batches.len() == 1 {
-        batches.into_iter().next()
-    } else {
-        None
-    };
+    let batches: std::collections::BTreeSet<i64> = shapes.iter().filter_map(|s| s.first().copied().flatten()).collect();
+    let batch = if batches.len() == 1 { batches.into_iter().next() } else { None };
     let mut shape = vec![batch];
     shape.extend(out);
     Ok(shape)
@@ -120,14 +101,10 @@ fn concatenate(layer: &Layer, shapes: &[&Shape]) -> Result<Shape> {
 
 fn dot(layer: &Layer, shapes: &[&Shape]) -> Result<Shape> {
     if shapes.len() != 2 {
-        return Err(
-            layer.incompatible("A `Dot` layer should be called on a list of 2 inputs.".into())
-        );
+        return Err(layer.incompatible("A `Dot` layer should be called on a list of 2 inputs.".into()));
     }
     let (s1, s2) = (shapes[0], shapes[1]);
-    let axes = layer
-        .int_list("axes")?
-        .ok_or_else(|| layer.config_error("`axes` is missing".into()))?;
+    let axes = layer.int_list("axes")?.ok_or_else(|| layer.config_error("`axes` is missing".into()))?;
     let norm = |a: i64, n: usize| if a < 0 { a.rem_euclid(n as i64) } else { a } as usize;
     let (a1, a2) = match axes.as_slice() {
         [a] => (norm(*a, s1.len()), norm(*a, s2.len())),

@@ -66,21 +66,10 @@ impl Shapes {
     /// Reads Keras' JSON form (a shape, or a nested list of shapes).
     pub fn from_json(v: &Value) -> Option<Shapes> {
         let items = v.as_array()?;
-        if items
-            .iter()
-            .all(|d| d.is_null() || d.is_i64() || d.is_u64())
-        {
-            return items
-                .iter()
-                .map(json_dim)
-                .collect::<Option<Shape>>()
-                .map(Shapes::One);
+        if items.iter().all(|d| d.is_null() || d.is_i64() || d.is_u64()) {
+            return items.iter().map(json_dim).collect::<Option<Shape>>().map(Shapes::One);
         }
-        items
-            .iter()
-            .map(Shapes::from_json)
-            .collect::<Option<Vec<_>>>()
-            .map(Shapes::Many)
+        items.iter().map(Shapes::from_json).collect::<Option<Vec<_>>>().map(Shapes::Many)
     }
 }
 
@@ -93,19 +82,12 @@ fn json_dim(d: &Value) -> Option<Dim> {
 }
 
 pub fn shape_json(s: &Shape) -> Value {
-    Value::Array(
-        s.iter()
-            .map(|d| d.map_or(Value::Null, Value::from))
-            .collect(),
-    )
+    Value::Array(s.iter().map(|d| d.map_or(Value::Null, Value::from)).collect())
 }
 
 /// Keras' text for a shape in messages: `(None, 8)`.
 pub fn shape_text(s: &Shape) -> String {
-    let dims: Vec<String> = s
-        .iter()
-        .map(|d| d.map_or("None".to_owned(), |n| n.to_string()))
-        .collect();
+    let dims: Vec<String> = s.iter().map(|d| d.map_or("None".to_owned(), |n| n.to_string())).collect();
     if dims.len() == 1 {
         format!("({},)", dims[0])
     } else {
@@ -146,10 +128,7 @@ impl BuildConfig {
             BuildConfig::None => Value::Null,
             BuildConfig::InputShape(s) => serde_json::json!({ "input_shape": s.to_json() }),
             BuildConfig::ShapesDict(d) => {
-                let map = d
-                    .iter()
-                    .map(|(k, s)| (k.clone(), s.to_json()))
-                    .collect::<serde_json::Map<_, _>>();
+                let map = d.iter().map(|(k, s)| (k.clone(), s.to_json())).collect::<serde_json::Map<_, _>>();
                 serde_json::json!({ "shapes_dict": map })
             }
         }
@@ -254,32 +233,17 @@ pub fn policy_dtypes(name: &str) -> (String, String) {
 
 impl<'a> Layer<'a> {
     pub fn new(class: &'a str, config: &'a Value, parent: Option<&Layer>) -> Layer<'a> {
-        let name = config
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or(class)
-            .to_owned();
+        let name = config.get("name").and_then(Value::as_str).unwrap_or(class).to_owned();
         let default_policy = parent.map_or("float32".to_owned(), |p| p.policy_name());
         let policy = policy_name(config.get("dtype")).unwrap_or(default_policy);
         let (compute_dtype, variable_dtype) = policy_dtypes(&policy);
-        let trainable = config
-            .get("trainable")
-            .and_then(Value::as_bool)
-            .unwrap_or(true)
-            && parent.map_or(true, |p| p.trainable);
+        let trainable =
+            config.get("trainable").and_then(Value::as_bool).unwrap_or(true) && parent.is_none_or(|p| p.trainable);
         let path = match parent {
             Some(p) => format!("{}/{}", p.path, name),
             None => name.clone(),
         };
-        Layer {
-            class,
-            config,
-            name,
-            compute_dtype,
-            variable_dtype,
-            trainable,
-            path,
-        }
+        Layer { class, config, name, compute_dtype, variable_dtype, trainable, path }
     }
 
     fn policy_name(&self) -> String {
@@ -303,9 +267,7 @@ impl<'a> Layer<'a> {
     }
 
     pub fn int(&self, key: &str) -> Result<i64> {
-        self.get(key)
-            .and_then(as_int)
-            .ok_or_else(|| self.config_error(format!("`{key}` must be an integer")))
+        self.get(key).and_then(as_int).ok_or_else(|| self.config_error(format!("`{key}` must be an integer")))
     }
 
     pub fn int_or(&self, key: &str, default: i64) -> Result<i64> {
@@ -321,9 +283,7 @@ impl<'a> Layer<'a> {
 
     /// An int or a list of `n` ints (Keras' `standardize_tuple`).
     pub fn tuple(&self, key: &str, n: usize) -> Result<Vec<i64>> {
-        let v = self
-            .get(key)
-            .ok_or_else(|| self.config_error(format!("`{key}` is missing")))?;
+        let v = self.get(key).ok_or_else(|| self.config_error(format!("`{key}` is missing")))?;
         self.tuple_of(key, v, n)
     }
 
@@ -338,15 +298,10 @@ impl<'a> Layer<'a> {
         if let Some(i) = as_int(v) {
             return Ok(vec![i; n]);
         }
-        let items: Option<Vec<i64>> = v
-            .as_array()
-            .map(|a| a.iter().map(as_int).collect())
-            .unwrap_or(None);
+        let items: Option<Vec<i64>> = v.as_array().map(|a| a.iter().map(as_int).collect()).unwrap_or(None);
         match items {
             Some(items) if items.len() == n => Ok(items),
-            _ => Err(self.config_error(format!(
-                "`{key}` must be an integer or a list of {n} integers"
-            ))),
+            _ => Err(self.config_error(format!("`{key}` must be an integer or a list of {n} integers"))),
         }
     }
 
@@ -371,17 +326,11 @@ impl<'a> Layer<'a> {
     }
 
     pub fn config_error(&self, message: String) -> ShapeError {
-        ShapeError::Config {
-            layer: self.name.clone(),
-            message,
-        }
+        ShapeError::Config { layer: self.name.clone(), message }
     }
 
     pub fn incompatible(&self, message: String) -> ShapeError {
-        ShapeError::Incompatible {
-            layer: self.name.clone(),
-            message,
-        }
+        ShapeError::Incompatible { layer: self.name.clone(), message }
     }
 
     /// A variable of this layer (its dtype from the policy, trainable as the layer).
@@ -395,10 +344,7 @@ impl<'a> Layer<'a> {
     }
 
     pub fn frozen_var(&self, name: &str, shape: Vec<i64>) -> Variable {
-        Variable {
-            trainable: false,
-            ..self.var(name, shape)
-        }
+        Variable { trainable: false, ..self.var(name, shape) }
     }
 
     /// The result of a layer with one output in its compute dtype.
@@ -439,18 +385,12 @@ impl<'a> Layer<'a> {
 
     /// A known dimension the layer's variables depend on.
     pub fn known(&self, d: Dim, what: &str) -> Result<i64> {
-        d.ok_or_else(|| {
-            self.incompatible(format!(
-                "the {what} dimension of the inputs should be defined. Found None."
-            ))
-        })
+        d.ok_or_else(|| self.incompatible(format!("the {what} dimension of the inputs should be defined. Found None.")))
     }
 
     /// The nested layer config under `key` (`{class_name, config, ...}`).
     pub fn nested(&self, key: &str) -> Result<(&'a str, &'a Value)> {
-        let v = self
-            .get(key)
-            .ok_or_else(|| self.config_error(format!("`{key}` is missing")))?;
+        let v = self.get(key).ok_or_else(|| self.config_error(format!("`{key}` is missing")))?;
         nested_layer(v).ok_or_else(|| self.config_error(format!("`{key}` must be a layer config")))
     }
 }
@@ -463,18 +403,12 @@ pub fn nested_layer(v: &Value) -> Option<(&str, &Value)> {
 }
 
 pub fn as_int(v: &Value) -> Option<i64> {
-    v.as_i64().or_else(|| {
-        v.as_f64()
-            .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-            .map(|f| f as i64)
-    })
+    v.as_i64().or_else(|| v.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64))
 }
 
 /// The single input shape of a one-input layer.
 pub fn single<'s>(layer: &Layer, inputs: &'s Shapes) -> Result<&'s Shape> {
-    inputs
-        .one()
-        .ok_or_else(|| layer.incompatible("expects a single input tensor.".to_owned()))
+    inputs.one().ok_or_else(|| layer.incompatible("expects a single input tensor.".to_owned()))
 }
 
 /// Builds a built-in layer of class `class` (Keras' canonical class name) with config `config`
@@ -509,17 +443,12 @@ pub fn build_in(layer: &Layer, inputs: &Shapes) -> Result<Built> {
     if let Some(built) = model::build_nested(layer, inputs)? {
         return Ok(built);
     }
-    Err(ShapeError::Unknown {
-        class: layer.class.to_owned(),
-        why: unknown_reason(layer.class).to_owned(),
-    })
+    Err(ShapeError::Unknown { class: layer.class.to_owned(), why: unknown_reason(layer.class).to_owned() })
 }
 
 fn unknown_reason(class: &str) -> &'static str {
     match class {
-        "Lambda" => {
-            "its output shape is what its function returns; give the layer an `output_shape`"
-        }
+        "Lambda" => "its output shape is what its function returns; give the layer an `output_shape`",
         "FlaxLayer" | "JaxLayer" | "TorchModuleWrapper" | "TFSMLayer" => {
             "it wraps a backend-specific module whose shapes only its framework knows"
         }

@@ -42,11 +42,7 @@ pub struct ModelReport {
 
 impl ModelReport {
     pub fn params(&self) -> i64 {
-        self.layers
-            .iter()
-            .filter_map(|l| l.built.as_ref())
-            .map(Built::params)
-            .sum()
+        self.layers.iter().filter_map(|l| l.built.as_ref()).map(Built::params).sum()
     }
 }
 
@@ -80,10 +76,7 @@ pub fn build_nested(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
     if let Some(l) = report.layers.iter().find_map(|l| l.error.clone()) {
         return Err(l);
     }
-    let outputs = report
-        .outputs
-        .clone()
-        .ok_or_else(|| layer.incompatible("the model has no outputs.".into()))?;
+    let outputs = report.outputs.clone().ok_or_else(|| layer.incompatible("the model has no outputs.".into()))?;
     let mut variables = Vec::new();
     let mut nested = Vec::new();
     for (i, l) in report.layers.iter().enumerate() {
@@ -95,36 +88,19 @@ pub fn build_nested(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
             });
         }
     }
-    let build_config = if layer.class == "Sequential" {
-        BuildConfig::InputShape(inputs.clone())
-    } else {
-        BuildConfig::None
-    };
-    Ok(Some(Built {
-        outputs,
-        dtypes: report.output_dtypes,
-        variables,
-        build_config,
-        nested,
-    }))
+    let build_config =
+        if layer.class == "Sequential" { BuildConfig::InputShape(inputs.clone()) } else { BuildConfig::None };
+    Ok(Some(Built { outputs, dtypes: report.output_dtypes, variables, build_config, nested }))
 }
 
 /// The batch shape and dtype of an InputLayer config.
 fn input_layer(config: &Value) -> Option<(Shapes, String)> {
-    let shape = config
-        .get("batch_shape")
-        .or_else(|| config.get("batch_input_shape"))
-        .filter(|v| !v.is_null());
+    let shape = config.get("batch_shape").or_else(|| config.get("batch_input_shape")).filter(|v| !v.is_null());
     let shape = match shape {
         Some(v) => Shapes::from_json(v)?,
         None => {
             let mut s = vec![None];
-            s.extend(
-                Shapes::from_json(config.get("shape")?)?
-                    .one()?
-                    .iter()
-                    .copied(),
-            );
+            s.extend(Shapes::from_json(config.get("shape")?)?.one()?.iter().copied());
             Shapes::One(s)
         }
     };
@@ -152,20 +128,11 @@ fn after(layer: &str, blocker: &str) -> ShapeError {
 }
 
 /// Builds one call of a layer: the engine's rule, or the result given for it.
-fn call(
-    layer: &Layer,
-    node: usize,
-    inputs: &Shapes,
-    kwargs: Option<&Value>,
-    overrides: &Overrides,
-) -> Result<Built> {
+fn call(layer: &Layer, node: usize, inputs: &Shapes, kwargs: Option<&Value>, overrides: &Overrides) -> Result<Built> {
     if let Some(b) = overrides.get(&(layer.name.clone(), node)) {
         return Ok(b.clone());
     }
-    let scores = kwargs
-        .and_then(|k| k.get("return_attention_scores"))
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let scores = kwargs.and_then(|k| k.get("return_attention_scores")).and_then(Value::as_bool).unwrap_or(false);
     if scores {
         if let Some(b) = super::attention::build_call(layer, inputs, true)? {
             return Ok(b);
@@ -174,31 +141,18 @@ fn call(
     build_in(layer, inputs)
 }
 
-fn sequential(
-    model: &Layer,
-    given: Option<&Shapes>,
-    overrides: &Overrides,
-    top: bool,
-) -> Result<ModelReport> {
+fn sequential(model: &Layer, given: Option<&Shapes>, overrides: &Overrides, top: bool) -> Result<ModelReport> {
     let layers = model
         .get("layers")
         .and_then(Value::as_array)
         .ok_or_else(|| model.config_error("`layers` must be a list".into()))?;
     let mut report = ModelReport::default();
     let mut current: Option<(Shapes, Vec<String>, String)> = None;
-    let start_input = layers
-        .first()
-        .and_then(nested_layer)
-        .filter(|(c, _)| *c == "InputLayer");
+    let start_input = layers.first().and_then(nested_layer).filter(|(c, _)| *c == "InputLayer");
     if let Some((_, cfg)) = start_input {
-        let (shape, dtype) = input_layer(cfg).ok_or_else(|| {
-            model.config_error("the InputLayer has no valid `batch_shape`".into())
-        })?;
-        let name = cfg
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("input_layer")
-            .to_owned();
+        let (shape, dtype) =
+            input_layer(cfg).ok_or_else(|| model.config_error("the InputLayer has no valid `batch_shape`".into()))?;
+        let name = cfg.get("name").and_then(Value::as_str).unwrap_or("input_layer").to_owned();
         report.layers.push(LayerReport {
             name: name.clone(),
             class: "InputLayer".into(),
@@ -219,31 +173,21 @@ fn sequential(
             connections: vec![],
         });
         current = Some((given.cloned().unwrap_or(shape), vec![dtype], name));
-    } else if let Some(shape) = given
-        .cloned()
-        .or_else(|| model.get("build_input_shape").and_then(Shapes::from_json))
-    {
+    } else if let Some(shape) = given.cloned().or_else(|| model.get("build_input_shape").and_then(Shapes::from_json)) {
         current = Some((shape, vec!["float32".into()], String::new()));
     }
     report.inputs = current.as_ref().map(|c| c.0.clone());
     let skip = usize::from(start_input.is_some());
     for (i, v) in layers.iter().enumerate().skip(skip) {
-        let (class, config) = nested_layer(v)
-            .ok_or_else(|| model.config_error(format!("layer {i} is not a layer config")))?;
+        let (class, config) =
+            nested_layer(v).ok_or_else(|| model.config_error(format!("layer {i} is not a layer config")))?;
         let parent = if top { None } else { Some(model) };
         let layer = Layer::new(class, config, parent);
         let Some((shape, _, prev)) = current.take() else {
-            let blocker = report
-                .layers
-                .iter()
-                .rev()
-                .find(|l| l.error.is_some())
-                .map_or(String::new(), |l| l.name.clone());
+            let blocker =
+                report.layers.iter().rev().find(|l| l.error.is_some()).map_or(String::new(), |l| l.name.clone());
             let error = if blocker.is_empty() {
-                ShapeError::Unknown {
-                    class: class.to_owned(),
-                    why: "the model has no input shape".into(),
-                }
+                ShapeError::Unknown { class: class.to_owned(), why: "the model has no input shape".into() }
             } else {
                 after(&layer.name, &blocker)
             };
@@ -257,11 +201,7 @@ fn sequential(
                 report.layers.push(LayerReport {
                     name: layer.name.clone(),
                     class: class.to_owned(),
-                    nodes: vec![Node {
-                        inputs: shape,
-                        outputs: b.outputs.clone(),
-                        dtypes: b.dtypes.clone(),
-                    }],
+                    nodes: vec![Node { inputs: shape, outputs: b.outputs.clone(), dtypes: b.dtypes.clone() }],
                     built: Some(b),
                     error: None,
                     failed_inputs: None,
@@ -304,11 +244,7 @@ fn tensor_ref(v: &Value) -> Option<Ref> {
     if !(3..=4).contains(&a.len()) {
         return None;
     }
-    Some((
-        a[0].as_str()?.to_owned(),
-        super::as_int(&a[1])? as usize,
-        super::as_int(&a[2])? as usize,
-    ))
+    Some((a[0].as_str()?.to_owned(), super::as_int(&a[1])? as usize, super::as_int(&a[2])? as usize))
 }
 
 /// Keras 3 node arguments: tensors (possibly in lists); other values are not inputs.
@@ -341,10 +277,7 @@ fn node_inputs(node: &Value) -> Option<(Arg, Option<&Value>)> {
         };
     }
     let refs = node.as_array()?;
-    let mut parts: Vec<Arg> = refs
-        .iter()
-        .map(|r| tensor_ref(r).map(Arg::Tensor))
-        .collect::<Option<_>>()?;
+    let mut parts: Vec<Arg> = refs.iter().map(|r| tensor_ref(r).map(Arg::Tensor)).collect::<Option<_>>()?;
     let kwargs = refs.first().and_then(|r| r.get(3));
     match parts.len() {
         0 => None,
@@ -373,12 +306,7 @@ fn endpoints(v: Option<&Value>) -> Vec<Ref> {
     }
 }
 
-fn functional(
-    model: &Layer,
-    given: Option<&Shapes>,
-    overrides: &Overrides,
-    top: bool,
-) -> Result<ModelReport> {
+fn functional(model: &Layer, given: Option<&Shapes>, overrides: &Overrides, top: bool) -> Result<ModelReport> {
     let entries = model
         .get("layers")
         .and_then(Value::as_array)
@@ -388,27 +316,15 @@ fn functional(
     let mut layers = Vec::with_capacity(n);
     let mut pending: Vec<Vec<&Value>> = Vec::with_capacity(n);
     for (i, e) in entries.iter().enumerate() {
-        let (class, config) = nested_layer(e)
-            .ok_or_else(|| model.config_error(format!("layer {i} is not a layer config")))?;
+        let (class, config) =
+            nested_layer(e).ok_or_else(|| model.config_error(format!("layer {i} is not a layer config")))?;
         let layer = Layer::new(class, config, if top { None } else { Some(model) });
-        let name = e
-            .get("name")
-            .and_then(Value::as_str)
-            .map_or(layer.name.clone(), str::to_owned);
+        let name = e.get("name").and_then(Value::as_str).map_or(layer.name.clone(), str::to_owned);
         names.push(name);
         layers.push(layer);
-        pending.push(
-            e.get("inbound_nodes")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().collect())
-                .unwrap_or_default(),
-        );
+        pending.push(e.get("inbound_nodes").and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default());
     }
-    let index: HashMap<&str, usize> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
+    let index: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();
     let inputs = endpoints(model.get("input_layers"));
     let given: Vec<&super::Shape> = given.map(|g| g.flatten()).unwrap_or_default();
     let mut reports: Vec<LayerReport> = Vec::with_capacity(n);
@@ -430,11 +346,7 @@ fn functional(
                             shape = Shapes::One((*g).clone());
                         }
                     }
-                    r.nodes.push(Node {
-                        inputs: shape.clone(),
-                        outputs: shape.clone(),
-                        dtypes: vec![dtype.clone()],
-                    });
+                    r.nodes.push(Node { inputs: shape.clone(), outputs: shape.clone(), dtypes: vec![dtype.clone()] });
                     r.built = Some(Built {
                         outputs: shape,
                         dtypes: vec![dtype],
@@ -443,14 +355,9 @@ fn functional(
                         nested: vec![],
                     });
                 }
-                None => {
-                    r.error =
-                        Some(layer.config_error("the InputLayer has no valid `batch_shape`".into()))
-                }
+                None => r.error = Some(layer.config_error("the InputLayer has no valid `batch_shape`".into())),
             }
-        } else if matches!(layer.class, "Functional" | "Model")
-            && layer.get("input_layers").is_some()
-        {
+        } else if matches!(layer.class, "Functional" | "Model") && layer.get("input_layers").is_some() {
             // A nested Functional model has a node of its own (its construction) before any call.
             match build_nested(layer, &Shapes::Many(vec![])) {
                 Ok(Some(b)) => {
@@ -474,9 +381,9 @@ fn functional(
             while done[i] < pending[i].len() {
                 let node = pending[i][done[i]];
                 let Some((args, kwargs)) = node_inputs(node) else {
-                    reports[i].error.get_or_insert(
-                        model.config_error(format!("a node of layer '{}' has no inputs", names[i])),
-                    );
+                    reports[i]
+                        .error
+                        .get_or_insert(model.config_error(format!("a node of layer '{}' has no inputs", names[i])));
                     done[i] = pending[i].len();
                     break;
                 };
@@ -484,9 +391,7 @@ fn functional(
                 refs(&args, &mut needed);
                 let inbound = needed.iter().map(|(l, k, t)| format!("{l}[{k}][{t}]"));
                 let ready = needed.iter().all(|(l, k, _)| {
-                    index
-                        .get(l.as_str())
-                        .is_some_and(|&j| reports[j].nodes.len() > *k || reports[j].error.is_some())
+                    index.get(l.as_str()).is_some_and(|&j| reports[j].nodes.len() > *k || reports[j].error.is_some())
                 });
                 if !ready {
                     break;
@@ -538,16 +443,11 @@ fn functional(
     }
     for i in 0..n {
         if done[i] < pending[i].len() && reports[i].error.is_none() {
-            reports[i].error = Some(model.config_error(format!(
-                "layer '{}' is part of a loop or disconnected",
-                names[i]
-            )));
+            reports[i].error =
+                Some(model.config_error(format!("layer '{}' is part of a loop or disconnected", names[i])));
         }
     }
-    let mut report = ModelReport {
-        layers: reports,
-        ..Default::default()
-    };
+    let mut report = ModelReport { layers: reports, ..Default::default() };
     let collect = |refs: &[Ref], report: &ModelReport| -> Option<(Vec<Shapes>, Vec<String>)> {
         let mut shapes = Vec::new();
         let mut dtypes = Vec::new();
@@ -569,8 +469,7 @@ fn functional(
     if let Some((s, _)) = collect(&inputs, &report) {
         report.inputs = Some(single_or_list(
             s,
-            tensor_ref(model.get("input_layers").unwrap_or(&Value::Null)).is_some()
-                || inputs.len() == 1,
+            tensor_ref(model.get("input_layers").unwrap_or(&Value::Null)).is_some() || inputs.len() == 1,
         ));
     }
     let outputs = endpoints(model.get("output_layers"));
@@ -587,15 +486,8 @@ fn resolve(arg: &Arg, reports: &[LayerReport], index: &HashMap<&str, usize>) -> 
     match arg {
         Arg::Tensor((l, k, t)) => {
             let node = reports.get(*index.get(l.as_str())?)?.nodes.get(*k)?;
-            node.outputs
-                .flatten()
-                .get(*t)
-                .map(|s| Shapes::One((*s).clone()))
+            node.outputs.flatten().get(*t).map(|s| Shapes::One((*s).clone()))
         }
-        Arg::List(v) => v
-            .iter()
-            .map(|a| resolve(a, reports, index))
-            .collect::<Option<Vec<_>>>()
-            .map(Shapes::Many),
+        Arg::List(v) => v.iter().map(|a| resolve(a, reports, index)).collect::<Option<Vec<_>>>().map(Shapes::Many),
     }
 }

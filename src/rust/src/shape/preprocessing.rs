@@ -1,10 +1,7 @@
 //! Preprocessing layers: encodings and lookups, Normalization, image resizing and cropping,
 //! spectrograms, Pipeline.
 
-use super::{
-    build_in, nested_layer, shape_text, single, BuildConfig, Built, Layer, Nested, Result, Shape,
-    Shapes,
-};
+use super::{build_in, nested_layer, shape_text, single, BuildConfig, Built, Layer, Nested, Result, Shape, Shapes};
 use serde_json::Value;
 
 pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
@@ -63,9 +60,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
         "HashedCrossing" => {
             let all = inputs.flatten();
             if all.len() != 2 {
-                return Err(
-                    layer.incompatible("Expected as input a list/tuple of 2 tensors.".into())
-                );
+                return Err(layer.incompatible("Expected as input a list/tuple of 2 tensors.".into()));
             }
             let (a, b) = (all[0], all[1]);
             if a.last() != b.last() {
@@ -78,9 +73,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
             let bins = Some(layer.int("num_bins")?);
             match layer.str_or("output_mode", "int") {
                 "int" => layer.out(a.clone(), vec![], record),
-                "one_hot" if a.last() != Some(&Some(1)) => {
-                    layer.out(with_last(a, bins, false), vec![], record)
-                }
+                "one_hot" if a.last() != Some(&Some(1)) => layer.out(with_last(a, bins, false), vec![], record),
                 _ => layer.out(with_last(a, bins, true), vec![], record),
             }
         }
@@ -92,10 +85,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
             let shape = single(layer, inputs)?;
             if layer.str_or("output_mode", "int") == "int" {
                 let len = layer.get("output_sequence_length").and_then(super::as_int);
-                typed(
-                    layer.out(vec![shape.first().copied().flatten(), len], vec![], record),
-                    "int64",
-                )
+                typed(layer.out(vec![shape.first().copied().flatten(), len], vec![], record), "int64")
             } else {
                 let mut s = shape.clone();
                 if layer.get("split").is_none() {
@@ -131,11 +121,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
             let frames = |d: super::Dim| d.map(|n| (n + stride + 1).div_euclid(stride));
             let out = match shape.len() {
                 1 => vec![bins, frames(shape[0])],
-                0 => {
-                    return Err(
-                        layer.incompatible("MelSpectrogram needs inputs of rank 1 or 2.".into())
-                    )
-                }
+                0 => return Err(layer.incompatible("MelSpectrogram needs inputs of rank 1 or 2.".into())),
                 _ => vec![shape[0], bins, frames(shape[1])],
             };
             layer.out(out, vec![], record)
@@ -172,10 +158,7 @@ fn lookup(layer: &Layer, shape: Shape, record: BuildConfig) -> Result<Built> {
         layer.get("max_tokens").and_then(super::as_int)
     } else {
         layer.get("vocabulary").and_then(Value::as_array).map(|v| {
-            let oov = layer
-                .get("num_oov_indices")
-                .and_then(super::as_int)
-                .unwrap_or(1);
+            let oov = layer.get("num_oov_indices").and_then(super::as_int).unwrap_or(1);
             let mask = i64::from(layer.get("mask_token").is_some() && mode == "int");
             v.len() as i64 + oov + mask
         })
@@ -200,10 +183,7 @@ fn normalization(layer: &Layer, shape: &Shape) -> Result<Built> {
             "All `axis` values must be in the range [-ndim, ndim). Received inputs with ndim={ndim}, while axis={axes:?}"
         )));
     }
-    let mut keep: Vec<usize> = axes
-        .iter()
-        .map(|&a| if a < 0 { a + ndim } else { a } as usize)
-        .collect();
+    let mut keep: Vec<usize> = axes.iter().map(|&a| if a < 0 { a + ndim } else { a } as usize).collect();
     keep.sort_unstable();
     let dims = keep
         .iter()
@@ -224,11 +204,7 @@ fn normalization(layer: &Layer, shape: &Shape) -> Result<Built> {
         count.dtype = "int32".into();
         vars.push(count);
     }
-    Ok(layer.out(
-        shape.clone(),
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(shape.clone(), vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 fn stft(layer: &Layer, shape: &Shape) -> Result<Built> {
@@ -251,15 +227,7 @@ fn stft(layer: &Layer, shape: &Shape) -> Result<Built> {
     }
     let padding = layer.str_or("padding", "valid").to_ascii_lowercase();
     let time = if last { shape[1] } else { shape[2] };
-    let time = super::conv::conv_spatial(
-        layer,
-        shape,
-        &[time],
-        &[frame_length],
-        &[frame_step],
-        &[1],
-        &padding,
-    )?[0];
+    let time = super::conv::conv_spatial(layer, shape, &[time], &[frame_length], &[frame_step], &[1], &padding)?[0];
     let out = if layer.bool_or("expand_dims", false) {
         if last {
             vec![shape[0], time, Some(freq), channels]
@@ -282,11 +250,7 @@ fn stft(layer: &Layer, shape: &Shape) -> Result<Built> {
     if mode != "real" {
         vars.push(layer.var("imag_kernel", kernel));
     }
-    Ok(layer.out(
-        out,
-        vars,
-        BuildConfig::InputShape(Shapes::One(shape.clone())),
-    ))
+    Ok(layer.out(out, vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
 /// Pipeline: its layers one after the other. Keras builds them by running the pipeline on a
@@ -303,26 +267,19 @@ fn pipeline(layer: &Layer, inputs: &Shapes) -> Result<Built> {
     let mut variables = Vec::new();
     let mut nested = Vec::new();
     for (i, v) in layers.iter().enumerate() {
-        let (class, config) = nested_layer(v).ok_or_else(|| {
-            layer.config_error("every element of `layers` must be a layer config".into())
-        })?;
+        let (class, config) = nested_layer(v)
+            .ok_or_else(|| layer.config_error("every element of `layers` must be a layer config".into()))?;
         let inner = Layer::new(class, config, Some(layer));
         let b = build_in(&inner, &Shapes::One(shape.clone()))?;
         let concrete_b = build_in(&inner, &Shapes::One(concrete.clone()))?;
         variables.extend(b.variables);
-        nested.push(Nested {
-            path: vec!["layers".into(), i.to_string()],
-            build_config: concrete_b.build_config,
-        });
-        shape =
-            b.outputs.one().cloned().ok_or_else(|| {
-                layer.incompatible("pipeline layers must return one tensor.".into())
-            })?;
-        concrete = concrete_b
+        nested.push(Nested { path: vec!["layers".into(), i.to_string()], build_config: concrete_b.build_config });
+        shape = b
             .outputs
             .one()
             .cloned()
-            .unwrap_or_else(|| placeholder(&shape));
+            .ok_or_else(|| layer.incompatible("pipeline layers must return one tensor.".into()))?;
+        concrete = concrete_b.outputs.one().cloned().unwrap_or_else(|| placeholder(&shape));
     }
     let mut built = layer.out(shape, variables, BuildConfig::InputShape(inputs.clone()));
     built.nested = nested;

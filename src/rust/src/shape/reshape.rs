@@ -7,10 +7,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
     let class = layer.class;
     let shape = match class {
         "Flatten" | "Reshape" | "Permute" | "RepeatVector" => single(layer, inputs)?,
-        _ if class.starts_with("Cropping")
-            || class.starts_with("ZeroPadding")
-            || class.starts_with("UpSampling") =>
-        {
+        _ if class.starts_with("Cropping") || class.starts_with("ZeroPadding") || class.starts_with("UpSampling") => {
             single(layer, inputs)?
         }
         _ => return Ok(None),
@@ -24,14 +21,10 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
         }
         "Reshape" => (reshape(layer, shape)?, BuildConfig::None),
         "Permute" => {
-            let dims = layer
-                .int_list("dims")?
-                .ok_or_else(|| layer.config_error("`dims` is missing".into()))?;
+            let dims = layer.int_list("dims")?.ok_or_else(|| layer.config_error("`dims` is missing".into()))?;
             let mut sorted = dims.clone();
             sorted.sort_unstable();
-            if sorted != (1..=dims.len() as i64).collect::<Vec<_>>()
-                || dims.len() + 1 != shape.len()
-            {
+            if sorted != (1..=dims.len() as i64).collect::<Vec<_>>() || dims.len() + 1 != shape.len() {
                 return Err(layer.incompatible(format!(
                     "Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` must be consecutive and start from 1. Received dims={dims:?} for an input of shape {}",
                     shape_text(shape)
@@ -51,18 +44,14 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
 }
 
 fn reshape(layer: &Layer, shape: &Shape) -> Result<Shape> {
-    let target = layer
-        .int_list("target_shape")?
-        .ok_or_else(|| layer.config_error("`target_shape` is missing".into()))?;
+    let target =
+        layer.int_list("target_shape")?.ok_or_else(|| layer.config_error("`target_shape` is missing".into()))?;
     let mut out: Shape = vec![shape[0]];
     let unknown = target.iter().filter(|&&d| d == -1).count();
     if unknown > 1 {
-        return Err(layer
-            .incompatible("There must be at most one unknown dimension in output_shape.".into()));
+        return Err(layer.incompatible("There must be at most one unknown dimension in output_shape.".into()));
     }
-    let input: Option<i64> = shape[1..]
-        .iter()
-        .try_fold(1i64, |acc, d| d.map(|d| acc * d));
+    let input: Option<i64> = shape[1..].iter().try_fold(1i64, |acc, d| d.map(|d| acc * d));
     let known: i64 = target.iter().filter(|&&d| d != -1).product();
     for &d in &target {
         if d == -1 {
@@ -104,21 +93,13 @@ fn spatial(layer: &Layer, shape: &Shape) -> Result<Shape> {
     };
     layer.expect_ndim(shape, rank + 2)?;
     // 1D layers are always channels-last.
-    let first = if rank > 1 && !layer.channels_last() {
-        2
-    } else {
-        1
-    };
+    let first = if rank > 1 && !layer.channels_last() { 2 } else { 1 };
     let mut out = shape.clone();
     let change: Box<dyn Fn(usize, i64) -> Result<i64>> = if class.starts_with("UpSampling") {
         let size = layer.tuple_or("size", rank, 2)?;
         Box::new(move |i, n| Ok(n * size[i]))
     } else {
-        let key = if class.starts_with("Cropping") {
-            "cropping"
-        } else {
-            "padding"
-        };
+        let key = if class.starts_with("Cropping") { "cropping" } else { "padding" };
         let default = if class.starts_with("Cropping") && rank == 1 {
             1
         } else if class.starts_with("Cropping") {
@@ -153,10 +134,7 @@ fn spatial(layer: &Layer, shape: &Shape) -> Result<Shape> {
 fn layer_error(shape: &Shape, pairs: &[(i64, i64)]) -> super::ShapeError {
     super::ShapeError::Incompatible {
         layer: String::new(),
-        message: format!(
-            "Cropping {pairs:?} would leave no data from an input of shape {}.",
-            shape_text(shape)
-        ),
+        message: format!("Cropping {pairs:?} would leave no data from an input of shape {}.", shape_text(shape)),
     }
 }
 
@@ -176,16 +154,8 @@ fn pairs(layer: &Layer, key: &str, rank: usize, default: i64) -> Result<Vec<(i64
     }
     let items = v.as_array().ok_or_else(bad)?;
     if rank == 1 {
-        let p: Vec<i64> = items
-            .iter()
-            .map(super::as_int)
-            .collect::<Option<_>>()
-            .ok_or_else(bad)?;
-        return if p.len() == 2 {
-            Ok(vec![(p[0], p[1])])
-        } else {
-            Err(bad())
-        };
+        let p: Vec<i64> = items.iter().map(super::as_int).collect::<Option<_>>().ok_or_else(bad)?;
+        return if p.len() == 2 { Ok(vec![(p[0], p[1])]) } else { Err(bad()) };
     }
     if items.len() != rank {
         return Err(bad());
@@ -196,10 +166,7 @@ fn pairs(layer: &Layer, key: &str, rank: usize, default: i64) -> Result<Vec<(i64
             if let Some(n) = super::as_int(item) {
                 return Ok((n, n));
             }
-            let p: Vec<i64> = item
-                .as_array()
-                .and_then(|a| a.iter().map(super::as_int).collect())
-                .ok_or_else(bad)?;
+            let p: Vec<i64> = item.as_array().and_then(|a| a.iter().map(super::as_int).collect()).ok_or_else(bad)?;
             if p.len() == 2 {
                 Ok((p[0], p[1]))
             } else {

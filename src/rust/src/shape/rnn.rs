@@ -2,8 +2,7 @@
 //! them, and the wrappers Bidirectional and TimeDistributed.
 
 use super::{
-    build_in, nested_layer, single, BuildConfig, Built, Layer, Nested, Result, Shape, ShapeError,
-    Shapes, Variable,
+    build_in, nested_layer, single, BuildConfig, Built, Layer, Nested, Result, Shape, ShapeError, Shapes, Variable,
 };
 use serde_json::Value;
 
@@ -11,9 +10,7 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
     let built = match layer.class {
         "SimpleRNN" | "LSTM" | "GRU" | "RNN" => rnn(layer, single(layer, inputs)?)?,
         "ConvLSTM1D" | "ConvLSTM2D" | "ConvLSTM3D" => rnn(layer, single(layer, inputs)?)?,
-        "SimpleRNNCell" | "LSTMCell" | "GRUCell" | "StackedRNNCells" => {
-            cell_as_layer(layer, inputs)?
-        }
+        "SimpleRNNCell" | "LSTMCell" | "GRUCell" | "StackedRNNCells" => cell_as_layer(layer, inputs)?,
         "Bidirectional" => bidirectional(layer, single(layer, inputs)?)?,
         "TimeDistributed" => time_distributed(layer, single(layer, inputs)?)?,
         _ => return Ok(None),
@@ -55,18 +52,8 @@ fn cell(cell: &Layer, step: &Shape) -> Result<Cell> {
                 };
                 vars.push(cell.var("bias", bias));
             }
-            let states = if cell.class == "LSTMCell" {
-                vec![vec![units], vec![units]]
-            } else {
-                vec![vec![units]]
-            };
-            Ok(Cell {
-                variables: vars,
-                output: vec![units],
-                states,
-                nested: vec![],
-                build_config: record,
-            })
+            let states = if cell.class == "LSTMCell" { vec![vec![units], vec![units]] } else { vec![vec![units]] };
+            Ok(Cell { variables: vars, output: vec![units], states, nested: vec![], build_config: record })
         }
         "ConvLSTMCell" => {
             // `step` is (batch, *spatial, channels) or (batch, channels, *spatial).
@@ -82,9 +69,7 @@ fn cell(cell: &Layer, step: &Shape) -> Result<Cell> {
                 (step[2..].to_vec(), step[1])
             };
             let in_ch = cell.known(channels, "channel")?;
-            let out_spatial = super::conv::conv_spatial(
-                cell, step, &spatial, &kernel, &strides, &dilation, &padding,
-            )?;
+            let out_spatial = super::conv::conv_spatial(cell, step, &spatial, &kernel, &strides, &dilation, &padding)?;
             let mut k = kernel.clone();
             k.extend([in_ch, 4 * filters]);
             let mut rk = kernel.clone();
@@ -115,10 +100,9 @@ fn cell(cell: &Layer, step: &Shape) -> Result<Cell> {
                 .ok_or_else(|| cell.config_error("`cells` must be a list".into()))?;
             stacked(cell, cells, step)
         }
-        other => Err(ShapeError::Unknown {
-            class: other.to_owned(),
-            why: "not a recurrent cell kerasconfig knows".into(),
-        }),
+        other => {
+            Err(ShapeError::Unknown { class: other.to_owned(), why: "not a recurrent cell kerasconfig knows".into() })
+        }
     }
 }
 
@@ -132,16 +116,13 @@ fn stacked(owner: &Layer, cells: &[Value], step: &Shape) -> Result<Cell> {
     };
     let mut shape = step.clone();
     for (i, c) in cells.iter().enumerate() {
-        let (class, config) = nested_layer(c)
-            .ok_or_else(|| owner.config_error("every cell must be a layer config".into()))?;
+        let (class, config) =
+            nested_layer(c).ok_or_else(|| owner.config_error("every cell must be a layer config".into()))?;
         let inner = Layer::new(class, config, Some(owner));
         let built = cell(&inner, &shape)?;
         out.variables.extend(built.variables);
         out.states.extend(built.states);
-        out.nested.push(Nested {
-            path: vec![format!("cells"), i.to_string()],
-            build_config: built.build_config,
-        });
+        out.nested.push(Nested { path: vec![format!("cells"), i.to_string()], build_config: built.build_config });
         for mut n in built.nested {
             n.path.splice(0..0, ["cells".to_owned(), i.to_string()]);
             out.nested.push(n);
@@ -168,9 +149,7 @@ fn rnn_cell<'a>(layer: &'a Layer<'a>) -> Result<(String, Layer<'a>, Option<&'a [
         "GRU" => "GRUCell",
         c if c.starts_with("ConvLSTM") => "ConvLSTMCell",
         _ => {
-            let v = layer
-                .get("cell")
-                .ok_or_else(|| layer.config_error("`cell` is missing".into()))?;
+            let v = layer.get("cell").ok_or_else(|| layer.config_error("`cell` is missing".into()))?;
             if let Some(list) = v.as_array() {
                 return Ok((
                     "stacked_rnn_cells".into(),
@@ -178,8 +157,8 @@ fn rnn_cell<'a>(layer: &'a Layer<'a>) -> Result<(String, Layer<'a>, Option<&'a [
                     Some(list),
                 ));
             }
-            let (class, config) = nested_layer(v)
-                .ok_or_else(|| layer.config_error("`cell` must be a layer config".into()))?;
+            let (class, config) =
+                nested_layer(v).ok_or_else(|| layer.config_error("`cell` must be a layer config".into()))?;
             let cell = Layer::new(class, config, Some(layer));
             return Ok((cell.name.clone(), cell, None));
         }
@@ -198,11 +177,7 @@ fn rnn_cell<'a>(layer: &'a Layer<'a>) -> Result<(String, Layer<'a>, Option<&'a [
 
 fn rnn(layer: &Layer, shape: &Shape) -> Result<Built> {
     let conv = layer.class.starts_with("ConvLSTM");
-    let rank = if conv {
-        layer.class[8..9].parse::<usize>().unwrap_or(2) + 3
-    } else {
-        3
-    };
+    let rank = if conv { layer.class[8..9].parse::<usize>().unwrap_or(2) + 3 } else { 3 };
     layer.expect_ndim(shape, rank)?;
     let (_, mut cell_layer, list) = rnn_cell(layer)?;
     if list.is_some() {
@@ -224,10 +199,7 @@ fn rnn(layer: &Layer, shape: &Shape) -> Result<Built> {
     };
     let mut nested = Vec::new();
     if !matches!(layer.class, "SimpleRNN" | "LSTM" | "GRU") && !conv {
-        nested.push(Nested {
-            path: vec!["cell".into()],
-            build_config: built.build_config.clone(),
-        });
+        nested.push(Nested { path: vec!["cell".into()], build_config: built.build_config.clone() });
         for mut n in built.nested {
             n.path.insert(0, "cell".into());
             nested.push(n);
@@ -259,13 +231,7 @@ fn cell_as_layer(layer: &Layer, inputs: &Shapes) -> Result<Built> {
         .ok_or_else(|| layer.incompatible("a cell needs inputs.".into()))?;
     let built = cell(layer, &step)?;
     let mut outs = vec![Shapes::One(dims(step[0], &built.output))];
-    outs.push(Shapes::Many(
-        built
-            .states
-            .iter()
-            .map(|s| Shapes::One(dims(step[0], s)))
-            .collect(),
-    ));
+    outs.push(Shapes::Many(built.states.iter().map(|s| Shapes::One(dims(step[0], s))).collect()));
     let outputs = Shapes::Many(outs);
     let n = outputs.flatten().len();
     Ok(Built {
@@ -333,22 +299,12 @@ fn bidirectional(layer: &Layer, shape: &Shape) -> Result<Built> {
         outputs.extend(states.iter().cloned());
         outputs.extend(states.iter().cloned());
     }
-    let outputs = if outputs.len() == 1 {
-        outputs.pop().unwrap()
-    } else {
-        Shapes::Many(outputs)
-    };
+    let outputs = if outputs.len() == 1 { outputs.pop().unwrap() } else { Shapes::Many(outputs) };
     let mut variables = f.variables;
     variables.extend(b.variables);
     let nested = vec![
-        Nested {
-            path: vec!["layer".into()],
-            build_config: f.build_config,
-        },
-        Nested {
-            path: vec!["backward_layer".into()],
-            build_config: b.build_config,
-        },
+        Nested { path: vec!["layer".into()], build_config: f.build_config },
+        Nested { path: vec!["backward_layer".into()], build_config: b.build_config },
     ];
     let n = outputs.flatten().len();
     Ok(Built {
@@ -378,16 +334,11 @@ fn time_distributed(layer: &Layer, shape: &Shape) -> Result<Built> {
     };
     let outputs = match &b.outputs {
         Shapes::One(s) => Shapes::One(insert_time(s)),
-        Shapes::Many(v) => Shapes::Many(
-            v.iter()
-                .map(|s| Shapes::One(insert_time(s.one().unwrap_or(&vec![]))))
-                .collect(),
-        ),
+        Shapes::Many(v) => {
+            Shapes::Many(v.iter().map(|s| Shapes::One(insert_time(s.one().unwrap_or(&vec![])))).collect())
+        }
     };
-    let mut nested = vec![Nested {
-        path: vec!["layer".into()],
-        build_config: b.build_config,
-    }];
+    let mut nested = vec![Nested { path: vec!["layer".into()], build_config: b.build_config }];
     for mut n in b.nested {
         n.path.insert(0, "layer".into());
         nested.push(n);

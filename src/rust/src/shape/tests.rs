@@ -7,10 +7,8 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn fixtures() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/testthat/fixtures/layer-shapes.json");
-    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture file"))
-        .expect("fixture JSON")
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/testthat/fixtures/layer-shapes.json");
+    serde_json::from_str(&std::fs::read_to_string(path).expect("fixture file")).expect("fixture JSON")
 }
 
 /// The layer entry of a case's Sequential config, or the config Keras would write (Functional
@@ -42,16 +40,7 @@ fn inputs_of(case: &Value) -> Shapes {
 /// Variables compared by path relative to the layer (Keras prefixes the model's name in a
 /// Sequential model's scope), shape, dtype and trainability.
 fn vars_json(vars: &[Variable]) -> Vec<(String, Vec<i64>, String, bool)> {
-    vars.iter()
-        .map(|v| {
-            (
-                v.path.clone(),
-                v.shape.clone(),
-                v.dtype.clone(),
-                v.trainable,
-            )
-        })
-        .collect()
+    vars.iter().map(|v| (v.path.clone(), v.shape.clone(), v.dtype.clone(), v.trainable)).collect()
 }
 
 fn expected_vars(case: &Value) -> Vec<(String, Vec<i64>, String, bool)> {
@@ -62,18 +51,8 @@ fn expected_vars(case: &Value) -> Vec<(String, Vec<i64>, String, bool)> {
         .map(|v| {
             let path = v["path"].as_str().unwrap();
             let path = path.strip_prefix("model/").unwrap_or(path).to_owned();
-            let shape = v["shape"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|d| d.as_i64().unwrap())
-                .collect();
-            (
-                path,
-                shape,
-                v["dtype"].as_str().unwrap().to_owned(),
-                v["trainable"].as_bool().unwrap(),
-            )
+            let shape = v["shape"].as_array().unwrap().iter().map(|d| d.as_i64().unwrap()).collect();
+            (path, shape, v["dtype"].as_str().unwrap().to_owned(), v["trainable"].as_bool().unwrap())
         })
         .collect()
 }
@@ -86,34 +65,19 @@ fn check_sequential(class: &str, case: &Value) -> std::result::Result<(), String
     strip_build_configs(&mut stripped);
     let report = build_model(&stripped, &model::Overrides::new()).map_err(|e| e.message())?;
     let layer = report.layers.last().unwrap();
-    let built = layer
-        .built
-        .as_ref()
-        .ok_or_else(|| format!("unbuilt: {:?}", layer.error))?;
+    let built = layer.built.as_ref().ok_or_else(|| format!("unbuilt: {:?}", layer.error))?;
     let mut problems = Vec::new();
     if built.outputs.to_json() != case["output_shape"] {
-        problems.push(format!(
-            "output {} != {}",
-            built.outputs.to_json(),
-            case["output_shape"]
-        ));
+        problems.push(format!("output {} != {}", built.outputs.to_json(), case["output_shape"]));
     }
     if vars_json(&built.variables) != expected_vars(case) {
-        problems.push(format!(
-            "variables {:?} != {:?}",
-            vars_json(&built.variables),
-            expected_vars(case)
-        ));
+        problems.push(format!("variables {:?} != {:?}", vars_json(&built.variables), expected_vars(case)));
     }
     if built.params() != case["params"].as_i64().unwrap() {
         problems.push(format!("params {} != {}", built.params(), case["params"]));
     }
     if built.build_config.to_json() != case["build_config"] {
-        problems.push(format!(
-            "build_config {} != {}",
-            built.build_config.to_json(),
-            case["build_config"]
-        ));
+        problems.push(format!("build_config {} != {}", built.build_config.to_json(), case["build_config"]));
     }
     let dtypes: Value = match &case["output_dtype"] {
         Value::String(s) => Value::Array(vec![Value::String(s.clone())]),
@@ -137,11 +101,7 @@ fn check_sequential(class: &str, case: &Value) -> std::result::Result<(), String
         }
         let want = at.get("build_config").cloned().unwrap_or(Value::Null);
         if n.build_config.to_json() != want {
-            problems.push(format!(
-                "nested {:?}: {} != {want}",
-                n.path,
-                n.build_config.to_json()
-            ));
+            problems.push(format!("nested {:?}: {} != {want}", n.path, n.build_config.to_json()));
         }
     }
     let _ = class;
@@ -208,9 +168,7 @@ fn every_fixture_case_matches_keras() {
                     && class != "Equalization"
                     && class != "GroupQueryAttention"
                 {
-                    failed.push(format!(
-                        "{class}: Keras refused ({err}) but the engine built it"
-                    ));
+                    failed.push(format!("{class}: Keras refused ({err}) but the engine built it"));
                 } else {
                     engine_errors += 1;
                 }
@@ -225,25 +183,13 @@ fn every_fixture_case_matches_keras() {
                     Ok(b) => {
                         let mut p = Vec::new();
                         if b.outputs.to_json() != case["output_shape"] {
-                            p.push(format!(
-                                "output {} != {}",
-                                b.outputs.to_json(),
-                                case["output_shape"]
-                            ));
+                            p.push(format!("output {} != {}", b.outputs.to_json(), case["output_shape"]));
                         }
                         if vars_json(&b.variables) != expected_vars(case) {
-                            p.push(format!(
-                                "variables {:?} != {:?}",
-                                vars_json(&b.variables),
-                                expected_vars(case)
-                            ));
+                            p.push(format!("variables {:?} != {:?}", vars_json(&b.variables), expected_vars(case)));
                         }
                         if b.build_config.to_json() != case["build_config"] {
-                            p.push(format!(
-                                "build_config {} != {}",
-                                b.build_config.to_json(),
-                                case["build_config"]
-                            ));
+                            p.push(format!("build_config {} != {}", b.build_config.to_json(), case["build_config"]));
                         }
                         if p.is_empty() {
                             Ok(())
@@ -262,13 +208,11 @@ fn every_fixture_case_matches_keras() {
             }
         }
     }
-    eprintln!("fixture cases matched: {ok}; Keras errors reproduced: {engine_errors}/{keras_errors}; classes covered: {}", covered.len());
-    assert!(
-        failed.is_empty(),
-        "{} mismatches:\n{}",
-        failed.len(),
-        failed.join("\n")
+    eprintln!(
+        "fixture cases matched: {ok}; Keras errors reproduced: {engine_errors}/{keras_errors}; classes covered: {}",
+        covered.len()
     );
+    assert!(failed.is_empty(), "{} mismatches:\n{}", failed.len(), failed.join("\n"));
 }
 
 /// The reference models' figures (`shapes/<model>.json`): every layer's output shape and
@@ -287,8 +231,7 @@ fn reference_models_match_keras_figures() {
             continue; // custom classes: their shapes come from R (tested there)
         }
         let mut model: Value = serde_json::from_str(
-            &std::fs::read_to_string(root.join("models").join(format!("{model_name}.json")))
-                .unwrap(),
+            &std::fs::read_to_string(root.join("models").join(format!("{model_name}.json"))).unwrap(),
         )
         .unwrap();
         strip_build_configs(&mut model);
@@ -303,28 +246,15 @@ fn reference_models_match_keras_figures() {
             };
             let params = got.built.as_ref().map_or(-1, Built::params);
             if params != l["params"].as_i64().unwrap() {
-                problems.push(format!(
-                    "{model_name}/{name}: params {params} != {}",
-                    l["params"]
-                ));
+                problems.push(format!("{model_name}/{name}: params {params} != {}", l["params"]));
             }
-            let shape = got
-                .nodes
-                .first()
-                .map_or(Value::Null, |n| n.outputs.to_json());
+            let shape = got.nodes.first().map_or(Value::Null, |n| n.outputs.to_json());
             if !l["output_shape"].is_null() && shape != l["output_shape"] {
-                problems.push(format!(
-                    "{model_name}/{name}: output {shape} != {}",
-                    l["output_shape"]
-                ));
+                problems.push(format!("{model_name}/{name}: output {shape} != {}", l["output_shape"]));
             }
         }
         if report.params() != want["total_params"].as_i64().unwrap() {
-            problems.push(format!(
-                "{model_name}: total {} != {}",
-                report.params(),
-                want["total_params"]
-            ));
+            problems.push(format!("{model_name}: total {} != {}", report.params(), want["total_params"]));
         }
         checked += 1;
     }
@@ -373,32 +303,13 @@ fn incompatible_shapes_are_errors_naming_the_layer() {
     let dense = serde_json::json!({"name": "d1", "units": 3});
     let err = build("Dense", &dense, &Shapes::One(vec![None])).unwrap_err();
     assert_eq!(err.class(), "kerasconfig_error_shape");
-    assert!(
-        err.message().contains("'d1'") && err.message().contains("min_ndim=2"),
-        "{}",
-        err.message()
-    );
+    assert!(err.message().contains("'d1'") && err.message().contains("min_ndim=2"), "{}", err.message());
     let conv = serde_json::json!({"name": "c", "filters": 2, "kernel_size": 5});
-    let err = build(
-        "Conv2D",
-        &conv,
-        &Shapes::One(vec![None, Some(3), Some(3), Some(1)]),
-    )
-    .unwrap_err();
-    assert!(
-        err.message().contains("zero or negative"),
-        "{}",
-        err.message()
-    );
+    let err = build("Conv2D", &conv, &Shapes::One(vec![None, Some(3), Some(3), Some(1)])).unwrap_err();
+    assert!(err.message().contains("zero or negative"), "{}", err.message());
     let add = serde_json::json!({"name": "a"});
-    let two = Shapes::Many(vec![
-        Shapes::One(vec![None, Some(3)]),
-        Shapes::One(vec![None, Some(4)]),
-    ]);
-    assert!(build("Add", &add, &two)
-        .unwrap_err()
-        .message()
-        .contains("incompatible shapes"));
+    let two = Shapes::Many(vec![Shapes::One(vec![None, Some(3)]), Shapes::One(vec![None, Some(4)])]);
+    assert!(build("Add", &add, &two).unwrap_err().message().contains("incompatible shapes"));
     let unknown_last = build("Dense", &dense, &Shapes::One(vec![None, None])).unwrap_err();
     assert_eq!(unknown_last.class(), "kerasconfig_error_shape");
 }
@@ -411,10 +322,7 @@ fn unknown_dimensions_propagate() {
     assert_eq!(b.params(), 3 * 8 * 2 + 2);
     let lstm = serde_json::json!({"name": "l", "units": 5, "return_sequences": true, "return_state": true});
     let b = build("LSTM", &lstm, &Shapes::One(vec![Some(7), None, Some(3)])).unwrap();
-    assert_eq!(
-        b.outputs.to_json(),
-        serde_json::json!([[7, null, 5], [7, 5], [7, 5]])
-    );
+    assert_eq!(b.outputs.to_json(), serde_json::json!([[7, null, 5], [7, 5], [7, 5]]));
 }
 
 #[test]
@@ -440,13 +348,7 @@ fn functional_graphs_follow_nodes_and_shared_layers() {
     let report = build_model(&model, &model::Overrides::new()).unwrap();
     let shared = &report.layers[2];
     assert_eq!(shared.nodes.len(), 2);
-    assert_eq!(
-        shared.nodes[1].outputs,
-        Shapes::One(vec![None, Some(7), Some(8)])
-    );
-    assert_eq!(
-        report.outputs.unwrap().to_json(),
-        serde_json::json!([[null, 5, 8], [null, 2, 5, 7]])
-    );
+    assert_eq!(shared.nodes[1].outputs, Shapes::One(vec![None, Some(7), Some(8)]));
+    assert_eq!(report.outputs.unwrap().to_json(), serde_json::json!([[null, 5, 8], [null, 2, 5, 7]]));
     assert_eq!(report.layers[3].built.as_ref().unwrap().params(), 288);
 }

@@ -91,7 +91,7 @@ fn write_fixed(digits: &[u8], exponent: i32, out: &mut String) {
     let point = exponent + 1;
     if point <= 0 {
         out.push_str("0.");
-        out.extend(std::iter::repeat('0').take((-point) as usize));
+        out.extend(std::iter::repeat_n('0', (-point) as usize));
         push_ascii(out, digits);
     } else if (point as usize) < digits.len() {
         let (int, frac) = digits.split_at(point as usize);
@@ -100,7 +100,7 @@ fn write_fixed(digits: &[u8], exponent: i32, out: &mut String) {
         push_ascii(out, frac);
     } else {
         push_ascii(out, digits);
-        out.extend(std::iter::repeat('0').take(point as usize - digits.len()));
+        out.extend(std::iter::repeat_n('0', point as usize - digits.len()));
         out.push_str(".0");
     }
 }

@@ -361,6 +361,23 @@ pub fn is_integer_text(text: &str) -> bool {
     }
 }
 
+/// An upper bound of the length of `value` escaped by `quoted` (quotes excepted): exact for long
+/// strings, six bytes a byte for short ones, where counting would cost more than it saves.
+fn escaped_len(value: &str) -> usize {
+    if value.len() <= 1024 {
+        return value.len() * 6;
+    }
+    value
+        .chars()
+        .map(|c| match ESCAPE.get(c as usize) {
+            Some(0) => 1,
+            Some(b'u') => 6,
+            Some(_) => 2,
+            None => 6 * c.len_utf16(),
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::tree::{parse, to_json, Value};
@@ -440,21 +457,4 @@ mod tests {
             assert!(!is_integer_text(bad), "{bad}");
         }
     }
-}
-
-/// An upper bound of the length of `value` escaped by `quoted` (quotes excepted): exact for long
-/// strings, six bytes a byte for short ones, where counting would cost more than it saves.
-fn escaped_len(value: &str) -> usize {
-    if value.len() <= 1024 {
-        return value.len() * 6;
-    }
-    value
-        .chars()
-        .map(|c| match ESCAPE.get(c as usize) {
-            Some(0) => 1,
-            Some(b'u') => 6,
-            Some(_) => 2,
-            None => 6 * c.len_utf16(),
-        })
-        .sum()
 }
