@@ -79,23 +79,25 @@ kc_model_instance <- function(cls, config) {
 # Keras: "Unexpected object from deserialization, expected a layer or operation" (a Sequential
 # model takes layers only).
 kc_check_layers <- function(layers, operations = TRUE) {
-  for (i in seq_along(layers)) {
-    x <- layers[[i]]
-    if (!kc_is_layer(x, operations)) {
-      # Described by what it claims when its class cannot be trusted.
-      what <- if (kc_is_instance(x) && inherits(kc_binding(x, ".__class__"), "keras_class")) kc_describe(x) else
-        sprintf("an object of class '%s'", paste(class(x), collapse = "/"))
-      kc_abort(sprintf("Unexpected object from deserialization, expected a layer%s, got %s (layer %d).",
-                       if (operations) " or operation" else "", what, i), "kerasconfig_error_config")
-    }
-  }
+  classes <- lapply(layers, function(x) if (kc_is_instance(x)) kc_binding(x, ".__class__"))
+  # A model holds many layers of few classes: each class (by identity) is judged once.
+  ids <- vapply(classes, rs_identity, 0)
+  first <- !duplicated(ids)
+  verdicts <- vapply(classes[first], kc_is_layer_class, NA, operations = operations)
+  ok <- verdicts[match(ids, ids[first])]
+  if (all(ok)) return(invisible())
+  i <- which(!ok)[[1L]]
+  # Described by what it claims when its class cannot be trusted.
+  what <- if (inherits(classes[[i]], "keras_class")) kc_describe(layers[[i]]) else
+    sprintf("an object of class '%s'", paste(class(layers[[i]]), collapse = "/"))
+  kc_abort(sprintf("Unexpected object from deserialization, expected a layer%s, got %s (layer %d).",
+                   if (operations) " or operation" else "", what, i), "kerasconfig_error_config")
 }
 
-# An instance of a layer class (or of an operation): decided by its class's chain up to the Layer
-# root or a built-in's Keras bases, never by the S3 class it carries, and without calling anything
-# of it (an R-list config can carry any object).
-kc_is_layer <- function(x, operations = TRUE) {
-  cls <- if (kc_is_instance(x)) kc_binding(x, ".__class__")
+# Whether `cls` (an instance's `.__class__`) is a layer class (or an operation's): decided by its
+# chain up to the Layer root or a built-in's Keras bases, never by the S3 class an instance
+# carries, and without calling anything of it (an R-list config can carry any object).
+kc_is_layer_class <- function(cls, operations = TRUE) {
   if (!inherits(cls, "keras_class")) return(FALSE)
   info <- kc_class_info(cls)
   root <- kc_class_info(kc_root_layer)
