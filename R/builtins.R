@@ -237,6 +237,7 @@ kc_builtin_coerce <- function(key, value, default, info) {
     return(sub("^mixed_", "", value))
   }
   if (key %in% rules$int) value <- kc_as_integers(value)
+  if (!is.null(rules$pairs[[key]])) return(kc_pairs(value, rules$pairs[[key]]))
   if (is.numeric(value) && !is.object(value)) return(kc_like_rule(value, rules$fill[[key]]))
   value
 }
@@ -279,6 +280,15 @@ kc_like_rule <- function(value, fill) {
   if (!is.null(fill) && length(value) == 1L) return(as.list(rep(value, fill)))
   if (length(value) > 1L) return(as.list(value))
   value
+}
+
+# Keras' Cropping2D/3D and ZeroPadding2D/3D: one number stands for n (before, after) pairs; n
+# entries give one pair each, a number meaning the same on both sides.
+kc_pairs <- function(value, n) {
+  if (is.object(value) || !(is.numeric(value) || is.list(value)) || !is.null(names(value))) return(value)
+  if (is.numeric(value) && length(value) == 1L) value <- rep(value, n)
+  if (length(value) != n) return(value)
+  lapply(as.list(value), function(v) if (is.numeric(v) && length(v) == 1L) list(v, v) else kc_like_rule(v, NULL))
 }
 
 # The `keras` object: the generated tree of keys, with each key replaced by its R object.
