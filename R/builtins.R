@@ -192,6 +192,8 @@ kc_builtin_init <- function(self, args) {
     if (from %in% keys && is.null(args[[key]])) config <- kc_config_set(config, key, config[[from]], rules)
   }
   assign(".__config__", config, envir = self)
+  # Keras' Trainer.get_compile_config(): {} until the model is compiled, and written all the same.
+  if (info$family == "models") assign(".__compile_config__", named_list(), envir = self)
   invisible(self)
 }
 
@@ -237,6 +239,7 @@ kc_builtin_coerce <- function(key, value, default, info) {
     return(sub("^mixed_", "", value))
   }
   if (key %in% rules$int) value <- kc_as_integers(value)
+  if (!is.null(rules$pairs[[key]])) return(kc_pairs(value, rules$pairs[[key]]))
   if (is.numeric(value) && !is.object(value)) return(kc_like_rule(value, rules$fill[[key]]))
   value
 }
@@ -281,6 +284,15 @@ kc_like_rule <- function(value, fill) {
   value
 }
 
+# Keras' Cropping2D/3D and ZeroPadding2D/3D: one number stands for n (before, after) pairs; n
+# entries give one pair each, a number meaning the same on both sides.
+kc_pairs <- function(value, n) {
+  if (is.object(value) || !(is.numeric(value) || is.list(value)) || !is.null(names(value))) return(value)
+  if (is.numeric(value) && length(value) == 1L) value <- rep(value, n)
+  if (length(value) != n) return(value)
+  lapply(as.list(value), function(v) if (is.numeric(v) && length(v) == 1L) list(v, v) else kc_like_rule(v, NULL))
+}
+
 # The `keras` object: the generated tree of keys, with each key replaced by its R object.
 kc_builtin_tree <- function(tree) {
   lapply(tree, function(node) if (is.list(node)) kc_builtin_tree(node) else kc_builtin_objects[[node]])
@@ -318,10 +330,19 @@ kc_builtin_arguments <- list(
       config <- serialize_keras_object(layer)
       name <- config$config$name
       config$config$name <- paste0("forward_", name)
-      args$layer <- deserialize_keras_object(config)
+      args$layer <- kc_zero_output_for_mask(config)
       config$config$name <- paste0("backward_", name)
       config$config$go_backwards <- !isTRUE(config$config$go_backwards)
-      args$backward_layer <- deserialize_keras_object(config)
+      args$backward_layer <- kc_zero_output_for_mask(config)
+    }
+    args
+  },
+  # Keras' RNN.__init__: a list of cells runs as one StackedRNNCells.
+  RNN = function(args) {
+    cell <- args$cell
+    if (is.list(cell) && !is.object(cell) && is.null(names(cell)) && length(cell) &&
+        all(vapply(cell, kc_is_instance, TRUE))) {
+      args$cell <- kc_builtin_objects[["keras.layers.StackedRNNCells"]](cells = cell)
     }
     args
   },
@@ -334,6 +355,15 @@ kc_builtin_arguments <- list(
   RandomSharpness = kc_factor_range(function(f) 0L),
   RandomPosterization = kc_factor_range(function(f) 1L)
 )
+
+# Bidirectional's copies of its layer: Keras forces `zero_output_for_mask` to `return_sequences`
+# (masked steps of returned sequences are zeros), in the layers that have it.
+kc_zero_output_for_mask <- function(config) {
+  if ("zero_output_for_mask" %in% names(config$config)) {
+    config$config$zero_output_for_mask <- isTRUE(config$config$return_sequences)
+  }
+  deserialize_keras_object(config)
+}
 
 kc_param_default_is_null <- function(info, name) {
   # Defaults arrive as JSON text.

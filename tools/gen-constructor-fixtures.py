@@ -124,6 +124,15 @@ ISSUE_CASES = [
     ("keras.layers.ZeroPadding2D", {"padding": [1, 2]}),
     ("keras.layers.ZeroPadding2D", {"padding": [[1, 2], [3, 4]]}),
     ("keras.layers.Cropping2D", {"cropping": [[1, 2], [3, 4]]}),
+    ("keras.layers.Cropping2D", {"cropping": 2}),
+    ("keras.layers.Cropping2D", {"cropping": [1, 2]}),
+    ("keras.layers.Cropping3D", {"cropping": 1}),
+    ("keras.layers.Cropping3D", {"cropping": [1, 2, 3]}),
+    ("keras.layers.ZeroPadding3D", {"padding": 2}),
+    ("keras.layers.ZeroPadding3D", {"padding": [1, 2, 3]}),
+    ("keras.layers.Conv1DTranspose", {"filters": 2, "kernel_size": 4, "strides": 3, "output_padding": 1}),
+    ("keras.layers.Conv2DTranspose", {"filters": 2, "kernel_size": 4, "strides": 3, "output_padding": 1}),
+    ("keras.layers.Conv3DTranspose", {"filters": 2, "kernel_size": 4, "strides": 3, "output_padding": 1}),
     ("keras.layers.Dense", {"units": 3, "activity_regularizer": "l2"}),
     ("keras.layers.Dense", {"units": -3}),
     ("keras.layers.Dense", {"units": 3, "activation": "relux"}),
@@ -278,12 +287,23 @@ def outcome(base_cfg, result):
 def learn_rules(base_cfg, int_params, observed):
     """What Keras' __init__ does to single arguments, read off its output: the rules table the R and
     Rust code apply (src/rust/src/catalog/rules.rs)."""
-    rules = {"int": sorted(int_params), "float32": [], "dropped": [], "after": {}, "copies": {}, "fill": {}}
+    rules = {"int": sorted(int_params), "float32": [], "dropped": [], "after": {}, "copies": {}, "fill": {},
+             "pairs": {}}
     # Tuples as JSON has them.
     observed = [(extra, json.loads(json.dumps(cfg))) for extra, cfg in observed if cfg is not None]
     # A key some output keeps is not dropped (Dense keeps lora_alpha when lora_rank is given).
     kept = {k for _, cfg in observed for k in cfg}
     for extra, cfg in observed:
+        # Tuples from one number, whatever else is given (output_padding needs strides).
+        for k, v in extra.items():
+            out = cfg.get(k)
+            if not isinstance(v, int) or isinstance(v, bool) or not isinstance(out, list) or not out:
+                continue
+            if all(x == v for x in out):
+                rules["fill"].setdefault(k, len(out))
+            elif all(x == [v, v] for x in out):
+                # Cropping2D(cropping = 2) -> [[2, 2], [2, 2]]: one number for n (before, after) pairs.
+                rules["pairs"].setdefault(k, len(out))
         if len(extra) != 1:
             continue
         (k, v), = extra.items()
@@ -296,8 +316,7 @@ def learn_rules(base_cfg, int_params, observed):
         out = cfg.get(k)
         if isinstance(v, float) and isinstance(out, float) and out != v and out == f32(v) and k not in rules["float32"]:
             rules["float32"].append(k)
-        if isinstance(v, (int, float)) and not isinstance(v, bool) and isinstance(out, list) and out \
-                and all(x == v for x in out):
+        if isinstance(v, float) and isinstance(out, list) and out and all(x == v for x in out):
             rules["fill"].setdefault(k, len(out))
         if isinstance(out, (int, float, list)) and not isinstance(out, bool) and out:
             for q, w in cfg.items():

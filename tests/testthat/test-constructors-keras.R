@@ -29,11 +29,11 @@ kc_constructor_exceptions <- c(
   ),
   # Derived values Keras computes that no rule of rules.json models yet: factor ranges
   # (RandomInvert [0, f], RandomShear [-f, f], AugMix, RandAugment, Solarization), AUC's
-  # num_thresholds from thresholds, MelSpectrogram's max_freq, ZeroPadding2D's nested padding,
-  # VarianceScaling's distribution names, BatchNormalization's renorm_clipping.
+  # num_thresholds from thresholds, MelSpectrogram's max_freq, VarianceScaling's distribution names,
+  # BatchNormalization's renorm_clipping.
   derived = c(
     "keras.layers.AugMix", "keras.layers.RandAugment", "keras.layers.RandomInvert", "keras.layers.RandomShear",
-    "keras.layers.Solarization", "keras.metrics.AUC", "keras.layers.MelSpectrogram", "keras.layers.ZeroPadding2D",
+    "keras.layers.Solarization", "keras.metrics.AUC", "keras.layers.MelSpectrogram",
     "keras.initializers.VarianceScaling", "keras.layers.BatchNormalization"
   ),
   # Optional keys Keras places differently per argument combination (activity_regularizer in
@@ -87,4 +87,16 @@ test_that("a float read from JSON stays a float, also after set_config()", {
   expect_identical(config_to_json(serialize_keras_object(obj)), text)
   set_config(obj, axis = 1)
   expect_match(config_to_json(serialize_keras_object(obj)), '"max_value": 2.0, "axis": 1', fixed = TRUE)
+})
+
+test_that("one number, or one per dimension, becomes the pairs and tuples Keras stores, from R vectors too", {
+  json <- function(x, key) config_to_json(serialize_keras_object(x)$config[[key]])
+  # Keras 3.15.1: Cropping2D(cropping=(1, 2)), ZeroPadding3D(padding=(1, (2, 3), 4)),
+  # Conv2DTranspose(2, 4, strides=3, output_padding=1).
+  expect_identical(json(keras$layers$Cropping2D(cropping = c(1, 2)), "cropping"), "[[1, 1], [2, 2]]")
+  expect_identical(json(layer_cropping_3d(cropping = 1), "cropping"), "[[1, 1], [1, 1], [1, 1]]")
+  expect_identical(json(keras$layers$ZeroPadding3D(padding = list(1, c(2, 3), 4)), "padding"),
+                   "[[1, 1], [2, 3], [4, 4]]")
+  expect_identical(json(keras$layers$Conv2DTranspose(2, 4, strides = 3, output_padding = 1), "output_padding"),
+                   "[1, 1]")
 })

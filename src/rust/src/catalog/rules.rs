@@ -28,6 +28,9 @@ pub struct Rules {
     pub copies: Vec<(String, String)>,
     /// Key -> n: one number stands for a tuple of n (`kernel_size = 3` -> `[3, 3]`).
     pub fill: Vec<(String, usize)>,
+    /// Key -> n: one number, or n numbers, stand for n (before, after) pairs (`Cropping2D(cropping
+    /// = 2)` -> `[[2, 2], [2, 2]]`, `cropping = c(1, 2)` -> `[[1, 1], [2, 2]]`).
+    pub pairs: Vec<(String, usize)>,
 }
 
 impl Rules {
@@ -40,8 +43,9 @@ impl Rules {
     pub fn is_dropped(&self, key: &str) -> bool {
         self.dropped.iter().any(|k| k == key)
     }
+    /// Whether a number given for `key` stands for a tuple (`fill`) or for pairs (`pairs`).
     pub fn fills(&self, key: &str) -> bool {
-        self.fill.iter().any(|(k, _)| k == key)
+        self.fill.iter().chain(&self.pairs).any(|(k, _)| k == key)
     }
     pub fn after(&self, key: &str) -> Option<&Option<String>> {
         self.after.iter().find(|(k, _)| k == key).map(|(_, a)| a)
@@ -76,6 +80,10 @@ impl Rules {
             fill: pairs("fill")?
                 .into_iter()
                 .map(|(k, x)| x.as_u64().map(|n| (k.clone(), n as usize)).ok_or(format!("fill.{k}")))
+                .collect::<std::result::Result<_, _>>()?,
+            pairs: pairs("pairs")?
+                .into_iter()
+                .map(|(k, x)| x.as_u64().map(|n| (k.clone(), n as usize)).ok_or(format!("pairs.{k}")))
                 .collect::<std::result::Result<_, _>>()?,
         })
     }
@@ -115,7 +123,7 @@ fn named<T>(pairs: &[(String, T)], value: impl Fn(&T) -> Robj) -> Robj {
 }
 
 /// The rules of catalog entry `id` as a named list (`int`, `float32`, `dropped`: character;
-/// `after`, `copies`, `fill`: named lists); `NULL` for an id out of range.
+/// `after`, `copies`, `fill`, `pairs`: named lists); `NULL` for an id out of range.
 #[extendr]
 fn rs_builtin_rules(id: i32) -> Robj {
     let Some(e) = usize::try_from(id).ok().and_then(super::by_id) else {
@@ -128,7 +136,8 @@ fn rs_builtin_rules(id: i32) -> Robj {
         dropped = strings(&r.dropped),
         after = named(&r.after, |a| a.as_deref().map_or_else(|| ().into(), Robj::from)),
         copies = named(&r.copies, |p| Robj::from(p.as_str())),
-        fill = named(&r.fill, |n| Robj::from(*n as i32))
+        fill = named(&r.fill, |n| Robj::from(*n as i32)),
+        pairs = named(&r.pairs, |n| Robj::from(*n as i32))
     )
     .into()
 }
@@ -170,5 +179,10 @@ mod tests {
         // Aliases share their class's rules.
         assert!(of("keras.layers", "MaxPool1D").is_int("pool_size"));
         assert!(of("keras.layers", "Conv2D").fills("kernel_size"));
+        // Keras' standardize_tuple(output_padding, 1) and Cropping's nested pairs.
+        assert!(of("keras.layers", "Conv1DTranspose").fill.contains(&("output_padding".to_owned(), 1)));
+        assert!(of("keras.layers", "Cropping3D").pairs.contains(&("cropping".to_owned(), 3)));
+        assert!(of("keras.layers", "ZeroPadding2D").pairs.contains(&("padding".to_owned(), 2)));
+        assert!(of("keras.layers", "Cropping2D").fills("cropping"));
     }
 }
