@@ -178,6 +178,7 @@ kc_builtin_init <- function(self, args) {
     from <- rules$copies[[key]]
     if (from %in% keys && is.null(args[[key]])) config <- kc_config_set(config, key, config[[from]], rules)
   }
+  config <- kc_session_defaults(config, info, args)
   assign(".__config__", config, envir = self)
   invisible(self)
 }
