@@ -191,6 +191,7 @@ kc_builtin_init <- function(self, args) {
     from <- rules$copies[[key]]
     if (from %in% keys && is.null(args[[key]])) config <- kc_config_set(config, key, config[[from]], rules)
   }
+  config <- kc_session_defaults(config, info, args)
   assign(".__config__", config, envir = self)
   # Keras' Trainer.get_compile_config(): {} until the model is compiled, and written all the same.
   if (info$family == "models") assign(".__compile_config__", named_list(), envir = self)

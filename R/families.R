@@ -6,6 +6,11 @@ NULL
 
 kc_dtype_policy_config <- function(dtype) {
   if (is.list(dtype)) return(dtype)
+  # The global policy a layer took when made: written as its config, as Keras' get_config does.
+  if (kc_is_instance(dtype)) {
+    if (!inherits(dtype, "DTypePolicy")) return(serialize_keras_object(dtype))
+    dtype <- dtype$get_config()$name
+  }
   list(module = "keras", class_name = "DTypePolicy", config = list(name = dtype %||% "float32"),
        registered_name = NULL)
 }
@@ -25,12 +30,14 @@ kc_root_layer <- kc_new_class("Layer", list(
     self$name <- name %||% kc_unique_name(kc_snake_case(kc_class_info(kc_class_of(self))$classname))
     self$trainable <- trainable
     self$dtype <- dtype
+    # Keras: a layer made without a dtype takes the global policy of the moment.
+    self$.__dtype_policy__ <- if (is.null(dtype)) config_dtype_policy()
     self$activity_regularizer <- activity_regularizer
   },
   get_config = function() {
     config <- kc_auto_config(self, list(name = self$name))
     config["trainable"] <- list(self$trainable)
-    config["dtype"] <- list(kc_dtype_policy_config(self$dtype))
+    config["dtype"] <- list(kc_dtype_policy_config(self$dtype %||% self$.__dtype_policy__))
     if (!is.null(self$activity_regularizer)) config["activity_regularizer"] <- list(self$activity_regularizer)
     config
   },
@@ -60,9 +67,9 @@ kc_root_metric <- kc_new_class("Metric", list(
   initialize = function(dtype = NULL, name = NULL, ...) {
     kc_reject_unknown_args(kc_class_info(kc_class_of(self))$classname, list(...))
     self$name <- name %||% kc_snake_case(kc_class_info(kc_class_of(self))$classname)
-    self$dtype <- dtype
+    self$dtype <- dtype %||% config_floatx()
   },
-  get_config = function() kc_auto_config(self, list(name = self$name, dtype = self$dtype %||% "float32"))
+  get_config = function() kc_auto_config(self, list(name = self$name, dtype = self$dtype))
 ), inherit = NULL, parent_env = environment(), module = "keras", root = TRUE)
 
 kc_root_optimizer <- kc_new_class("Optimizer", list(

@@ -146,7 +146,7 @@ call_layer <- function(layer, ...) {
 }
 
 kc_call_layer <- function(layer, args, kwargs) {
-  if (!kc_is_instance(layer) || !inherits(layer, c("keras_layers", "keras_models"))) {
+  if (!kc_is_layer(layer)) {
     kc_abort(sprintf("Only layers and models can be called on tensors; got %s.", kc_describe(layer)),
              "kerasconfig_error_type")
   }

@@ -26,20 +26,3 @@ kc_unique_name <- function(prefix) {
 kc_float32 <- function(x) readBin(writeBin(as.double(x), raw(), size = 4L), "double", size = 4L)
 
 kc_is_string <- function(x) is.character(x) && length(x) == 1L && !is.na(x)
-
-#' Reset generated layer names
-#'
-#' Keras names layers `dense`, `dense_1`, `dense_2`, ... across a session;
-#' `clear_session()` starts the numbering again, as Keras'
-#' `keras.backend.clear_session()` does for names.
-#'
-#' @return `NULL`, invisibly.
-#' @export
-#' @examples
-#' clear_session()
-#' layer_dense(units = 1)$get_config()$name
-#' layer_dense(units = 1)$get_config()$name
-clear_session <- function() {
-  rm(list = ls(kc_names, all.names = TRUE), envir = kc_names)
-  invisible(NULL)
-}
