@@ -70,7 +70,7 @@ rs_catalog_entry <- function(id) .Call(wrap__rs_catalog_entry, id)
 rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 
 # The rules of catalog entry `id` as a named list (`int`, `float32`, `dropped`: character;
-# `after`, `copies`, `fill`: named lists); `NULL` for an id out of range.
+# `after`, `copies`, `fill`, `pairs`: named lists); `NULL` for an id out of range.
 rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
 
 # The 1-based indices leading from `x` to its first list nested deeper than `levels` (`x`
