@@ -172,7 +172,10 @@ kc_call_layer <- function(layer, args, kwargs) {
   outputs <- lapply(seq_along(flat), function(i) {
     kc_tensor(layer, index, i - 1L, flat[[i]], dtypes[[min(i, length(dtypes))]] %||% "float32")
   })
-  kc_add_node(layer, list(args = args, kwargs = node_kwargs, inputs = tensors, outputs = outputs, is_input = FALSE))
+  # The node's inputs include what Keras added to the kwargs (a mask tensor).
+  kc_add_node(layer, list(args = args, kwargs = node_kwargs, inputs = kc_flat_tensors(list(args, node_kwargs)),
+                          outputs = outputs, is_input = FALSE))
+  outputs <- kc_set_output_masks(layer, args, kwargs, outputs)
   if (single) outputs[[1L]] else outputs
 }
 
@@ -224,7 +227,7 @@ kc_node_kwargs <- function(layer, args, kwargs) {
     if (!is.null(default)) kwargs["training"] <- list(default)
   }
   tensor_args <- names(bound)[vapply(bound, function(v) length(kc_flat_tensors(v)) > 0L, TRUE)]
-  no_mask <- function(v) kc_map_tensors(v, function(t) NULL)
+  no_mask <- function(v) kc_map_tensors(v, kc_mask_of)
   if (length(tensor_args) == 1L) {
     if ("mask" %in% pnames && is.null(bound[["mask"]])) kwargs["mask"] <- list(no_mask(bound[[tensor_args]]))
   } else if (length(tensor_args) > 1L) {

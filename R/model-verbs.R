@@ -460,6 +460,7 @@ kc_replay_op <- function(op, original, node, args) {
   first <- kc_flat_tensors(args)[[1L]]
   shape <- switch(classname,
     NotEqual = , ZerosLike = , OnesLike = first$shape,
+    LogicalOr = kc_broadcast_shape(args[[1L]]$shape, args[[2L]]$shape),
     ExpandDims = c(first$shape, list(1L)),
     Any = if (isTRUE(config$keepdims)) first$shape else utils::head(first$shape, -1L),
     known$shape

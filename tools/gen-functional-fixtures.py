@@ -232,7 +232,42 @@ def call_signatures():
             params.append(entry)
         canonical = cls.__name__
         out[name] = {"class": canonical, "params": params}
+        masking = masking_of(name, cls)
+        if masking is not None:
+            out[name]["masking"] = masking
     return out
+
+
+def masking_of(name, cls):
+    """How a layer's output mask follows from its input's (Layer.__call__ step 7): "none" when the
+    instance does not support masking (the mask is dropped), "pass" when it does with Layer's own
+    compute_mask (the first input's mask goes on), "custom" when the class computes it. Judged on
+    an instance made from constructors.json's required arguments; None when there is none."""
+    # Aliases (Convolution2D) share their class's entry.
+    required = REQUIRED.get(f"keras.layers.{name}") or REQUIRED.get(f"keras.layers.{cls.__name__}")
+    if required is None:
+        return None
+    try:
+        layer = cls(**{k: build_value(v) for k, v in required.items()})
+    except Exception:  # noqa: BLE001 - a class Keras cannot build here has no entry
+        return None
+    if not layer.supports_masking:
+        return "none"
+    own = getattr(type(layer).compute_mask, "_is_default", False)
+    return "pass" if own else "custom"
+
+
+def build_value(v):
+    if isinstance(v, dict) and "class_name" in v and "config" in v:
+        return keras.saving.deserialize_keras_object(v)
+    if isinstance(v, list) and v and all(isinstance(x, dict) and "class_name" in x for x in v):
+        return [keras.saving.deserialize_keras_object(x) for x in v]
+    return v
+
+
+with open(os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "testthat", "fixtures",
+                       "constructors.json"), encoding="utf-8") as _f:
+    REQUIRED = {c["path"]: c["required"] for c in json.load(_f) if "required" in c}
 
 
 def main():

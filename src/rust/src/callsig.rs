@@ -26,14 +26,16 @@ const KEEPS_ARGUMENTS: &[&str] = &[
     "Pipeline",
 ];
 
-/// The signature of `class` as JSON text (`{"params": [...], "keeps_arguments": bool}`), or
-/// `None` for a class Keras does not export.
+/// The signature of `class` as JSON text (`{"params": [...], "keeps_arguments": bool,
+/// "masking": "none" | "pass" | "custom" | null}`), or `None` for a class Keras does not export.
+/// `masking` says how the class's output masks follow from its input's (see R/masking.R).
 pub fn signature(class: &str) -> Option<String> {
     let entry = SIGNATURES.get(class)?;
     let params = entry.get("params")?.clone();
     let canonical = entry.get("class").and_then(Value::as_str).unwrap_or(class);
     let keeps = KEEPS_ARGUMENTS.contains(&canonical);
-    Some(serde_json::json!({ "params": params, "keeps_arguments": keeps }).to_string())
+    let masking = entry.get("masking").cloned().unwrap_or(Value::Null);
+    Some(serde_json::json!({ "params": params, "keeps_arguments": keeps, "masking": masking }).to_string())
 }
 
 /// R: the call() signature of a built-in class as JSON text, or NULL.
@@ -64,6 +66,18 @@ mod tests {
         let functional: Value = serde_json::from_str(&signature("Functional").unwrap()).unwrap();
         assert_eq!(functional["keeps_arguments"], true);
         assert!(signature("NoSuchLayer").is_none());
+    }
+
+    #[test]
+    fn masking_says_how_output_masks_follow() {
+        let masking = |class: &str| -> Value {
+            serde_json::from_str::<Value>(&signature(class).unwrap()).unwrap()["masking"].clone()
+        };
+        assert_eq!(masking("Dense"), "pass");
+        assert_eq!(masking("LSTM"), "custom");
+        assert_eq!(masking("Flatten"), "none");
+        // Classes Keras could not build from their required arguments have no entry.
+        assert_eq!(masking("Functional"), Value::Null);
     }
 
     #[test]
