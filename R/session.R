@@ -150,7 +150,9 @@ kc_session_defaults <- function(config, info, args) {
   defaults <- info$defaults
   if (!"dtype" %in% given && "dtype" %in% names(config)) {
     d <- defaults$dtype
-    if (is.list(d) && identical(d$class_name, "DTypePolicy")) {
+    # Only a default that is floatx's policy follows the session; a class's own (Hashing's
+    # int64) stays.
+    if (is.list(d) && identical(d$class_name, "DTypePolicy") && identical(d$config$name, "float32")) {
       config["dtype"] <- list(config_dtype_policy())
     } else if (identical(d, "float32")) {
       config$dtype <- kc_session$floatx

@@ -92,7 +92,7 @@ test_that("get_config() and from_config() round-trip layers, models and custom c
   config <- get_config(layer)
   expect_identical(config$units, 3L)
   expect_identical(config$kernel_initializer$class_name, "GlorotUniform")
-  expect_identical(attr(config, "__class__"), layer_dense)
+  expect_identical(attr(config, "__class__"), keras$layers$Dense)
   copy <- from_config(config)
   expect_false(identical(copy, layer))
   expect_identical(serialize_keras_object(copy), serialize_keras_object(layer))
