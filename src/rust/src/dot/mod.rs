@@ -7,7 +7,7 @@
 //! tools/gen-plot-fixtures.py), except where Keras' text is not valid DOT: names are escaped in
 //! the HTML-like labels (`&`, `<`, `>`) and in quoted strings (`\`).
 
-use crate::shape::{build_model, ModelReport, Overrides, Shapes};
+use crate::shape::{build_model, tensor_ref, ModelReport, Overrides, Shapes};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -399,21 +399,6 @@ impl<'a> Model<'a> {
         t.push_str("</table>>");
         t
     }
-}
-
-/// A tensor reference `[layer, node, tensor]`, from a `__keras_tensor__` or a Keras 2 list.
-fn tensor_ref(v: &Value) -> Option<(String, usize, usize)> {
-    let history = if v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__") {
-        v.get("config")?.get("keras_history")?
-    } else {
-        v
-    };
-    let a = history.as_array()?;
-    if !(3..=4).contains(&a.len()) {
-        return None;
-    }
-    let index = |v: &Value| v.as_u64().and_then(|n| usize::try_from(n).ok());
-    Some((a[0].as_str()?.to_owned(), index(&a[1])?, index(&a[2])?))
 }
 
 /// Keras' `node.input_tensors`: the tensors of a call, flattened (arguments in order, then

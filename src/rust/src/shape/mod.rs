@@ -23,6 +23,7 @@ mod rnn;
 mod tests;
 mod updates;
 
+pub(crate) use model::tensor_ref;
 pub use model::{build_model, LayerReport, ModelReport, Overrides};
 pub use rapi::overrides_from_json;
 

@@ -234,7 +234,9 @@ enum Arg {
     List(Vec<Arg>),
 }
 
-fn tensor_ref(v: &Value) -> Option<Ref> {
+/// A tensor reference `[layer, node, tensor]`, from a `__keras_tensor__` or a Keras 2 list (also
+/// what the DOT writer reads a graph with). Indices are whole and not negative.
+pub(crate) fn tensor_ref(v: &Value) -> Option<Ref> {
     let history = if v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__") {
         v.get("config")?.get("keras_history")?
     } else {
@@ -244,7 +246,8 @@ fn tensor_ref(v: &Value) -> Option<Ref> {
     if !(3..=4).contains(&a.len()) {
         return None;
     }
-    Some((a[0].as_str()?.to_owned(), super::as_int(&a[1])? as usize, super::as_int(&a[2])? as usize))
+    let index = |v: &Value| super::as_int(v).and_then(|n| usize::try_from(n).ok());
+    Some((a[0].as_str()?.to_owned(), index(&a[1])?, index(&a[2])?))
 }
 
 /// Keras 3 node arguments: tensors (possibly in lists); other values are not inputs.
