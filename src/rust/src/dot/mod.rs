@@ -7,7 +7,7 @@
 //! tools/gen-plot-fixtures.py), except where Keras' text is not valid DOT: names are escaped in
 //! the HTML-like labels (`&`, `<`, `>`) and in quoted strings (`\`).
 
-use crate::shape::{build_model, tensor_ref, ModelReport, Overrides, Shapes};
+use crate::shape::{build_model, endpoints, tensor_ref, ModelReport, Overrides, Shapes};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -430,19 +430,6 @@ fn node_tensors(node: &Value) -> Vec<(String, usize, usize)> {
         out.extend(refs.iter().filter_map(tensor_ref));
     }
     out
-}
-
-/// The references of `input_layers` / `output_layers`: one, a list, or a dict (in order).
-fn endpoints(v: Option<&Value>) -> Vec<(String, usize, usize)> {
-    let Some(v) = v else { return vec![] };
-    if let Some(r) = tensor_ref(v) {
-        return vec![r];
-    }
-    match v {
-        Value::Array(a) => a.iter().flat_map(|x| endpoints(Some(x))).collect(),
-        Value::Object(o) => o.values().flat_map(|x| endpoints(Some(x))).collect(),
-        _ => vec![],
-    }
 }
 
 /// The name Keras shows for a layer's `activation`: a built-in's name, a function's

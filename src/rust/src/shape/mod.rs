@@ -23,8 +23,8 @@ mod rnn;
 mod tests;
 mod updates;
 
-pub(crate) use model::tensor_ref;
 pub use model::{build_model, LayerReport, ModelReport, Overrides};
+pub(crate) use model::{endpoints, tensor_ref};
 pub use rapi::overrides_from_json;
 
 /// One dimension: `None` when unknown.

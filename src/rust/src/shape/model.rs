@@ -296,8 +296,9 @@ fn refs(arg: &Arg, out: &mut Vec<Ref>) {
     }
 }
 
-/// The endpoint references of `input_layers` / `output_layers`: one, a list, or a dict.
-fn endpoints(v: Option<&Value>) -> Vec<Ref> {
+/// The endpoint references of `input_layers` / `output_layers`: one, a list, or a dict (in
+/// order; also what the DOT writer draws a model's ends with).
+pub(crate) fn endpoints(v: Option<&Value>) -> Vec<Ref> {
     let Some(v) = v else { return vec![] };
     if let Some(r) = tensor_ref(v) {
         return vec![r];
