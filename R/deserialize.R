@@ -56,14 +56,19 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
   # path below, without asking Rust again at the top level.
   plain <- is.null(custom_objects) && ...length() == 0L && is.logical(safe_mode) && length(safe_mode) == 1L &&
     !is.na(safe_mode)
+  # Whether the depth limit was checked already (the walk is over the whole config).
+  within_depth <- FALSE
   if (plain) {
-    # Too deep a config goes the general way, which says where (the same limit on every route).
-    if (is.list(config) && !is.object(config) && is.null(rs_nested_beyond(config, kc_max_depth - kc_entry_depth()))) {
-      # Shared objects are shared within one top-level call (a new record), or within the
-      # call a from_config() runs in.
-      shared <- kc_state$shared %||% new.env(parent = emptyenv())
-      fast <- rs_fast_deserialize(config, NULL, NULL, shared, kc_builtin_objects)
-      if (!inherits(fast, "kc_fallback")) return(fast)
+    if (is.list(config) && !is.object(config)) {
+      # Too deep a config goes the general way, which says where (the same limit on every route).
+      within_depth <- is.null(rs_nested_beyond(config, kc_max_depth - kc_entry_depth()))
+      if (within_depth) {
+        # Shared objects are shared within one top-level call (a new record), or within the
+        # call a from_config() runs in.
+        shared <- kc_state$shared %||% new.env(parent = emptyenv())
+        fast <- rs_fast_deserialize(config, NULL, NULL, shared, kc_builtin_objects)
+        if (!inherits(fast, "kc_fallback")) return(fast)
+      }
     } else if (is.character(config) && length(config) == 1L && !is.na(config)) {
       return(kc_check(rs_lookup(config, NULL, NULL), path = "config") %||% config)
     } else if (is.null(config)) {
@@ -88,7 +93,7 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
   }
   path <- kc_entry_path(config)
   depth <- kc_entry_depth()
-  kc_check_nesting(config, path, depth)
+  if (!within_depth) kc_check_nesting(config, path, depth)
   kc_deserialize(config, path, opts, depth, fast = !plain)
 }
 

@@ -86,11 +86,14 @@ pub(crate) fn rust_error(class: &str, message: &str) -> Robj {
 /// error naming `what`. extendr's own `&str` conversion trusts the bytes unchecked, so no R string
 /// reaches Rust code except through here or `json::rapi::char_utf8`.
 fn char_text(c: extendr_ffi::SEXP, what: &str) -> std::result::Result<String, Robj> {
-    let bytes = unsafe { json::rapi::char_utf8(c) }
-        .map_err(|problem| rust_error("kerasconfig_error_encoding", &format!("{what} is {problem}.")))?;
-    std::str::from_utf8(bytes)
-        .map(str::to_owned)
-        .map_err(|_| rust_error("kerasconfig_error_encoding", &format!("{what} is a string that is not valid UTF-8.")))
+    char_text_named(c, || what.to_owned())
+}
+
+/// `char_text`, naming the string only when it must be refused (no message made per name).
+fn char_text_named(c: extendr_ffi::SEXP, what: impl Fn() -> String) -> std::result::Result<String, Robj> {
+    let refuse = |problem: &str| rust_error("kerasconfig_error_encoding", &format!("{} is {problem}.", what()));
+    let bytes = unsafe { json::rapi::char_utf8(c) }.map_err(&refuse)?;
+    std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| refuse("a string that is not valid UTF-8"))
 }
 
 /// A single string argument (not `NA`), checked and translated to UTF-8.
@@ -152,7 +155,7 @@ fn objects_from(list: &Robj, what: &str) -> std::result::Result<Objects<RObj>, R
             if c == unsafe { R_NaString } {
                 return Err(unnamed());
             }
-            let name = char_text(c, &format!("The name of `{what}`[[{}]]", i + 1))?;
+            let name = char_text_named(c, || format!("The name of `{what}`[[{}]]", i + 1))?;
             if name.is_empty() {
                 Err(unnamed())
             } else {
