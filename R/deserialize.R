@@ -66,7 +66,7 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
         # Shared objects are shared within one top-level call (a new record), or within the
         # call a from_config() runs in.
         shared <- kc_state$shared %||% new.env(parent = emptyenv())
-        fast <- rs_fast_deserialize(config, NULL, NULL, shared, kc_builtin_objects)
+        fast <- rs_fast_deserialize(config, NULL, NULL, shared, kc_builtin_objects, kc_bound_bodies)
         if (!inherits(fast, "kc_fallback")) return(fast)
       }
     } else if (is.character(config) && length(config) == 1L && !is.na(config)) {
@@ -159,7 +159,7 @@ kc_deserialize <- function(x, path, opts, depth = 0L, fast = TRUE) {
     # Rust builds whole subtrees of built-ins and plain values at once; it hands back
     # `kc_fallback` for anything that needs R (custom classes, special encodings, errors), and
     # this function then handles that level itself.
-    fast <- rs_fast_deserialize(x, opts$custom, opts$module, kc_state$shared, kc_builtin_objects)
+    fast <- rs_fast_deserialize(x, opts$custom, opts$module, kc_state$shared, kc_builtin_objects, kc_bound_bodies)
     if (!inherits(fast, "kc_fallback")) return(fast)
   }
   if (is.character(x) && length(x) == 1L && !is.na(x)) {
@@ -385,7 +385,14 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
 kc_restore_optional <- function(obj, config, method, stored, path = NULL) {
   if (is.null(config)) return(invisible())
   f <- obj[[method]]
-  if (!is.function(f)) return(assign(stored, config, envir = obj))
+  if (!is.function(f)) {
+    # A built-in model's compile config holds optimizer, loss and metrics: live objects, strings
+    # kept (as Keras does), within the loading call's options and shared objects.
+    if (method == "compile_from_config" && inherits(obj, c("Sequential", "Functional")) && inherits(obj, "keras_builtin")) {
+      config <- kc_deserialize_within(config)
+    }
+    return(assign(stored, config, envir = obj))
+  }
   if (is.null(path)) return(f(config))
   tryCatch(f(config), kerasconfig_error = function(e) stop(kc_rebase_error(e, path)))
 }

@@ -84,8 +84,9 @@ rs_nested_beyond <- function(x, levels) .Call(wrap__rs_nested_beyond, x, levels)
 # `"inner/deeper"`); `options` (JSON text) `model_to_dot`'s options.
 rs_model_to_dot <- function(model, overrides, options_json) .Call(wrap__rs_model_to_dot, model, overrides, options_json)
 
-# Deserializes `x` natively, or returns `kc_fallback`.
-rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins)
+# Deserializes `x` natively, or returns `kc_fallback`. `bodies`: `kc_bound_bodies` (R/shapes.R),
+# the functions R binds into the models and layers it builds, which native models get too.
+rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins, bodies) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins, bodies)
 
 # Serializes `x` natively, or returns `kc_fallback`.
 rs_fast_serialize <- function(x) .Call(wrap__rs_fast_serialize, x)
@@ -94,10 +95,9 @@ rs_fast_serialize <- function(x) .Call(wrap__rs_fast_serialize, x)
 # `path` (a string in the native encoding, as R hands paths to the system), following links.
 rs_file_kind <- function(path) .Call(wrap__rs_file_kind, path)
 
-# Validates a Functional graph: `names` of the layers, `initial` node counts, and each layer's
-# deserialized `inbound_nodes` (a list of nodes, or NULL). Returns the node counts, named by
-# layer, or a `kc_rust_error` of class `kerasconfig_error_graph`.
-rs_functional_graph <- function(names, initial, inbound) .Call(wrap__rs_functional_graph, names, initial, inbound)
+# [`check_functional`] for R: returns the node counts, named by layer, or a `kc_rust_error` of
+# class `kerasconfig_error_graph`.
+rs_functional_graph <- function(names, initial, inbound, input_layers, output_layers) .Call(wrap__rs_functional_graph, names, initial, inbound, input_layers, output_layers)
 
 # The layers a layer's `inbound_nodes` read, each once, in order of first use (for summaries);
 # a node that cannot be read reads nothing here, as validation has refused it already.

@@ -21,6 +21,11 @@ kc_sequential_from_config <- function(config) {
 }
 
 kc_functional_from_config <- function(config) {
+  # Keras reads these three keys before anything else (a KeyError when one is missing).
+  if (!all(c("layers", "input_layers", "output_layers") %in% names(config))) {
+    kc_abort(paste0("A Functional model configuration must be a dictionary containing the 'layers', 'input_layers' ",
+                    "and 'output_layers' keys. Received: config=", kc_format_config(config)), "kerasconfig_error_config")
+  }
   layers <- config$layers
   if (!is.list(layers) || !is.null(names(layers))) {
     kc_abort("The 'layers' of a Functional model configuration must be a list.", "kerasconfig_error_config")
@@ -35,8 +40,7 @@ kc_functional_from_config <- function(config) {
   kc_check_unique_names(names)
   entries <- kc_deserialize_nested(layers, "layers", split = TRUE)
   kc_check_layers(lapply(entries, `[[`, "layer"))
-  counts <- kc_validate_graph(names, lapply(entries, `[[`, "layer"), lapply(entries, `[[`, "inbound_nodes"))
-  for (key in c("input_layers", "output_layers")) kc_validate_endpoints(config[[key]], key, counts)
+  kc_validate_graph(names, lapply(entries, `[[`, "layer"), lapply(entries, `[[`, "inbound_nodes"), config)
   source <- list(class_name = "Functional", config = config)
   config["layers"] <- list(entries)
   kc_with_shapes(kc_model_instance(cls, config), source, structure(lapply(entries, `[[`, "layer"), names = names))
@@ -67,13 +71,15 @@ kc_deserialize_nested <- function(items, key, split = FALSE) {
 
 kc_model_instance <- function(cls, config) {
   obj <- kc_instantiate(kc_class_info(cls), config)
-  # compile_config holds optimizer, loss and metrics: live objects, strings kept (as Keras does).
-  assign("compile_from_config", function(config) {
-    # Within the loading call's options and shared objects when called from one.
-    assign(".__compile_config__", kc_deserialize_within(config), envir = obj)
-  }, envir = obj)
-  if (inherits(obj, "Sequential")) assign("build", kc_sequential_build_method(obj), envir = obj)
+  if (inherits(obj, "Sequential")) kc_bind_build(obj)
   obj
+}
+
+# A Sequential model's `build(input_shape)` method (the fast path binds the same one).
+kc_bind_build <- function(model) {
+  build <- kc_bound_bodies$build
+  environment(build) <- model
+  assign("build", build, envir = model)
 }
 
 # Keras: "Unexpected object from deserialization, expected a layer or operation" (a Sequential
@@ -139,31 +145,14 @@ kc_is_ref <- function(x) {
   is.list(x) && is.null(names(x)) && length(x) %in% 3:4 && kc_is_string(x[[1L]]) && index(x[[2L]]) && index(x[[3L]])
 }
 
-# Keras' rebuild, without tensors (src/rust/src/graph.rs): nodes are processed in layer order,
-# a node once every node it reads exists; what never becomes processable is a loop or a
-# disconnected node. Returns the node count of every layer, named.
-kc_validate_graph <- function(names, layers, nodes) {
+# Keras' rebuild, without tensors (src/rust/src/graph.rs, which the fast path shares): nodes are
+# processed in layer order, a node once every node it reads exists; what never becomes processable
+# is a loop or a disconnected node. Then `input_layers` and `output_layers` must name existing
+# nodes. Returns the node count of every layer, named.
+kc_validate_graph <- function(names, layers, nodes, config) {
   # InputLayer and nested Functional models have a node of their own before any call.
   initial <- vapply(layers, function(l) as.integer(inherits(l, c("InputLayer", "Functional"))), 1L)
-  kc_check(rs_functional_graph(names, initial, nodes))
-}
-
-# input_layers / output_layers: one reference, a list of them, or a named list of them.
-kc_validate_endpoints <- function(x, key, counts) {
-  if (is.null(x)) return(invisible())
-  check <- function(ref) {
-    if (!kc_is_ref(ref)) {
-      kc_abort(sprintf("'%s' must hold [layer_name, node_index, tensor_index] references.", key), "kerasconfig_error_graph")
-    }
-    name <- ref[[1L]]
-    if (!name %in% names(counts)) kc_abort(sprintf("'%s' refers to unknown layer '%s'.", key, name), "kerasconfig_error_graph")
-    if (ref[[2L]] >= counts[[name]]) {
-      kc_abort(sprintf("'%s' refers to node %d of layer '%s', which has %d node(s).", key, as.integer(ref[[2L]]), name,
-                       counts[[name]]), "kerasconfig_error_graph")
-    }
-  }
-  if (kc_is_ref(x)) check(x) else lapply(x, check)
-  invisible()
+  kc_check(rs_functional_graph(names, initial, nodes, config[["input_layers"]], config[["output_layers"]]))
 }
 
 #' @export
@@ -218,7 +207,7 @@ keras_model_sequential <- function(input_shape = NULL, name = NULL, ..., input_d
   model <- do.call(sequential, model_args)
   # Keras writes a model's compile_config even before it is compiled.
   assign(".__compile_config__", named_list(), envir = model)
-  assign("build", kc_sequential_build_method(model), envir = model)
+  kc_bind_build(model)
   input_args <- list(shape = if (!is.null(input_shape)) kc_input_shape(input_shape),
                      batch_shape = if (!is.null(input_batch_shape)) kc_input_shape(input_batch_shape),
                      batch_size = input_batch_size, dtype = input_dtype, sparse = input_sparse, ragged = input_ragged,

@@ -168,19 +168,22 @@ kc_model_report <- function(model) {
 # runs for every deserialized model, and an R loop over MobileNetV2's layers took a third of
 # deserializing it.
 kc_bind_layers <- function(model, layers) {
-  kc_check(rs_bind_layers(model, layers, kc_tensor_bodies))
+  kc_check(rs_bind_layers(model, layers, kc_bound_bodies))
   invisible(model)
 }
 
-# The bodies of those functions. Layer objects have the empty environment as parent, so a body
-# holds the functions it calls rather than their names: it passes its environment's parent
-# (the layer) to kc_layer_tensor.
-kc_tensor_bodies <- local({
-  call_for <- function(side) {
-    as.call(list(function(obj, side) kc_layer_tensor(obj, side), as.call(list(parent.env, as.call(list(environment)))),
-                 side))
-  }
-  list(output = call_for("output"), input = call_for("input"))
+# The bodies of those functions, and a Sequential model's `build(input_shape)` method (a template
+# whose environment becomes the model): R binds them into the objects it builds, and the fast path
+# (src/rust/src/fast/read.rs) into the models it builds, in this order. Objects have the empty
+# environment as parent, so a body holds the functions it calls rather than their names: it passes
+# its environment's parent (the object) on.
+kc_bound_bodies <- local({
+  object <- as.call(list(parent.env, as.call(list(environment))))
+  call_for <- function(side) as.call(list(function(obj, side) kc_layer_tensor(obj, side), object, side))
+  build <- function(input_shape) NULL
+  body(build) <- as.call(list(function(model, input_shape) kc_sequential_build(model, input_shape), object,
+                              quote(input_shape)))
+  list(output = call_for("output"), input = call_for("input"), build = build)
 })
 
 # The model's report for what cannot do without one (weights, saving): the lazy one, else
@@ -335,25 +338,23 @@ kc_build_sequential <- function(model) {
 
 # `model$build(input_shape)` for a Sequential model without an input layer: `input_shape` is
 # the batch shape (NA or NULL for unknown dimensions), as keras3's `shape(NA, 4)`.
-kc_sequential_build_method <- function(model) {
-  function(input_shape) {
-    shape <- kc_input_shape(input_shape)
-    config <- get(".__config__", envir = model)
-    if (!length(config$layers)) {
-      kc_abort(sprintf("Sequential model %s cannot be built because it has no layers.", config$name),
-               "kerasconfig_error_shape")
-    }
-    first <- config$layers[[1L]]
-    if (inherits(first, "InputLayer") && !identical(first$get_config()$batch_shape, shape)) {
-      kc_abort(sprintf("Sequential model '%s' has already been configured to use input shape %s. You cannot build it with input_shape %s",
-                       config$name, kc_shape_text(first$get_config()$batch_shape), kc_shape_text(shape)),
-               "kerasconfig_error_shape")
-    }
-    config["build_input_shape"] <- list(shape)
-    assign(".__config__", config, envir = model)
-    kc_build_sequential(model)
-    invisible(model)
+kc_sequential_build <- function(model, input_shape) {
+  shape <- kc_input_shape(input_shape)
+  config <- get(".__config__", envir = model)
+  if (!length(config$layers)) {
+    kc_abort(sprintf("Sequential model %s cannot be built because it has no layers.", config$name),
+             "kerasconfig_error_shape")
   }
+  first <- config$layers[[1L]]
+  if (inherits(first, "InputLayer") && !identical(first$get_config()$batch_shape, shape)) {
+    kc_abort(sprintf("Sequential model '%s' has already been configured to use input shape %s. You cannot build it with input_shape %s",
+                     config$name, kc_shape_text(first$get_config()$batch_shape), kc_shape_text(shape)),
+             "kerasconfig_error_shape")
+  }
+  config["build_input_shape"] <- list(shape)
+  assign(".__config__", config, envir = model)
+  kc_build_sequential(model)
+  invisible(model)
 }
 
 # Keras' text for a shape: `(None, 4)`; several: `[(None, 4), (None, 4)]`.

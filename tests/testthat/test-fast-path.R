@@ -14,7 +14,8 @@ with_r_path <- function(expr) {
 }
 
 fast_deserialize <- function(x, custom = NULL, module = NULL, shared = NULL) {
-  kerasconfig:::rs_fast_deserialize(x, custom, module, shared, kerasconfig:::kc_builtin_objects)
+  kerasconfig:::rs_fast_deserialize(x, custom, module, shared, kerasconfig:::kc_builtin_objects,
+                                    kerasconfig:::kc_bound_bodies)
 }
 fast_serialize <- function(x) kerasconfig:::rs_fast_serialize(x)
 is_fallback <- function(x) inherits(x, "kc_fallback")
@@ -22,11 +23,19 @@ is_fallback <- function(x) inherits(x, "kc_fallback")
 # Everything R code can observe of a deserialized value, as plain data: instances by class,
 # bindings (but `initialize` and `.__args__`, which only R-side construction binds, and
 # `get_config`, compared through what it returns) and config; functions by identity when they
-# are package or registered objects, else by their code.
+# are package or registered objects, else by their code. A layer's link to its model (which
+# holds the layer) is described by the model's class and the layer's name there, and active
+# bindings by their code, not run.
 describe <- function(x) {
   if (kerasconfig:::kc_is_instance(x)) {
     bindings <- setdiff(ls(x, all.names = TRUE), c("initialize", ".__args__", "get_config"))
-    return(list(class = class(x), bindings = lapply(mget(bindings, envir = x), describe),
+    values <- lapply(bindings, function(b) {
+      if (bindingIsActive(b, x)) return(list(active = deparse(body(activeBindingFunction(b, x)))))
+      value <- get(b, envir = x)
+      if (b == ".__shape_of__") return(list(model = class(value[[1]]), name = value[[2]]))
+      describe(value)
+    })
+    return(list(class = class(x), bindings = structure(values, names = bindings),
                 config = describe(x$get_config())))
   }
   if (is.function(x)) {
@@ -119,11 +128,9 @@ test_that("the fast path builds every reference built-in object on its own", {
   }
   # All 337 today: every built-in object the fast path reads it also writes back natively.
   expect_identical(written, length(files))
-  # Whole models are R's (their from_config() rebuilds the graph); their layers are not.
+  # Whole models too, graph checks and all (MobileNetV2: 154 layers).
   model <- config_from_json(reference_text("models", "app_MobileNetV2.json"))
-  expect_true(is_fallback(fast_deserialize(model)))
-  layers <- lapply(model$config$layers, function(l) l[setdiff(names(l), c("name", "inbound_nodes"))])
-  expect_false(is_fallback(fast_deserialize(layers)))
+  expect_false(is_fallback(fast_deserialize(model)))
 })
 
 test_that("partial configs fill in defaults as the R path does, with fresh nested objects", {
@@ -270,8 +277,8 @@ test_that("what needs R falls back, and R then gives its result or its error", {
                                registered_name = "X>Dense"),
     bad_config = list(module = "keras.layers", class_name = "Dense", config = "units"),
     bad_module = list(module = 1, class_name = "Dense", config = list()),
-    model = list(module = "keras", class_name = "Sequential", config = list(name = "s", layers = list()),
-                 registered_name = NULL),
+    unnamed_model = list(module = "keras", class_name = "Sequential", config = list(layers = list()),
+                         registered_name = NULL),
     shared_function = list(module = "builtins", class_name = "function", config = "relu",
                            registered_name = "function", shared_object_id = 5L),
     seed_drawn = list(module = "keras.layers", class_name = "RandomCrop",
@@ -427,4 +434,74 @@ test_that("symbolic tensors and Functional layer entries are native both ways, a
   expect_s3_class(entry, "keras_functional_layer")
   expect_false(is_fallback(fast_serialize(entry)))
   expect_identical(fast_serialize(entry), with_r_path(serialize_keras_object(entry)))
+})
+
+test_that("Sequential and Functional models are built natively, as the R path builds them", {
+  register_reference_objects()
+  files <- reference_files("models")
+  files <- files[basename(files) != "custom_layers_model.json"]
+  native <- 0L
+  for (f in files) {
+    cfg <- config_from_json(readChar(f, file.size(f), useBytes = TRUE))
+    fast <- fast_deserialize(cfg, shared = new.env())
+    expect_false(is_fallback(fast), label = f)
+    native <- native + !is_fallback(fast)
+    slow <- with_r_path(deserialize_keras_object(cfg))
+    expect_identical(describe(fast), describe(slow), label = f)
+    expect_identical(serialize_keras_object(fast), serialize_keras_object(slow), label = f)
+    expect_identical(capture.output(summary(fast)), capture.output(summary(slow)), label = f)
+    expect_identical(count_params(fast), count_params(slow), label = f)
+    # Each layer points at the model that holds it.
+    layers <- fast$get_config()$layers
+    if (inherits(fast, "Functional")) layers <- lapply(layers, `[[`, "layer")
+    for (layer in layers) expect_identical(layer$.__shape_of__[[1]], fast)
+  }
+  expect_identical(native, length(files))
+  # A compile config is deserialized: its optimizer is an object, its loss string kept.
+  compiled <- fast_deserialize(config_from_json(reference_text("models", "seq_mlp_compiled.json")))
+  expect_true(kerasconfig:::kc_is_instance(compiled$.__compile_config__$optimizer))
+  # A native Sequential model without an input layer builds as R's does.
+  seq <- serialize_keras_object(keras_model_sequential(name = "s", layers = list(layer_dense(units = 2, name = "d"))))
+  fast <- fast_deserialize(seq)
+  slow <- with_r_path(deserialize_keras_object(seq))
+  expect_false(is_fallback(fast))
+  # (Building names the input layer it adds: each from a fresh session.)
+  clear_session()
+  fast$build(c(NA, 3))
+  clear_session()
+  slow$build(c(NA, 3))
+  expect_identical(serialize_keras_object(fast), serialize_keras_object(slow))
+  expect_identical(count_params(fast), 8)
+})
+
+test_that("model configs Keras refuses fall back, and R gives its error", {
+  local_empty_registry()
+  func <- config_from_json(reference_text("models", "func_shared_layers.json"))
+  seq <- config_from_json(reference_text("models", "seq_mlp.json"))
+  dup_seq <- seq
+  dup_seq$config$layers[[3]]$config$name <- dup_seq$config$layers[[2]]$config$name
+  dup_func <- func
+  dup_func$config$layers[[3]]$name <- dup_func$config$layers[[2]]$name
+  no_inputs <- func
+  no_inputs$config$input_layers <- NULL
+  bad_output <- func
+  bad_output$config$output_layers <- list("nowhere", 0L, 0L)
+  late_node <- func
+  late_node$config$output_layers <- list(func$config$layers[[2]]$name, 5L, 0L)
+  no_name <- func
+  no_name$config$layers[[2]]$name <- NULL
+  not_layer <- seq
+  not_layer$config$layers[[2]] <- serialize_keras_object(initializer_zeros())
+  loop <- func
+  last <- length(loop$config$layers)
+  loop$config$layers[[2]]$inbound_nodes[[1]]$args[[1]]$config$keras_history[[1]] <- loop$config$layers[[last]]$name
+  cases <- list(dup_seq = dup_seq, dup_func = dup_func, no_inputs = no_inputs, bad_output = bad_output,
+                late_node = late_node, no_name = no_name, not_layer = not_layer, loop = loop)
+  for (case in names(cases)) {
+    expect_true(is_fallback(fast_deserialize(cases[[case]])), label = case)
+    out <- expect_same_as_r_path(cases[[case]], label = case)
+    expect_true("kerasconfig_error" %in% out$error, label = case)
+  }
+  # Objects given by the caller are looked up as R looks them up: the model is R's to build.
+  expect_true(is_fallback(fast_deserialize(func, custom = list(K = function(x) x))))
 })

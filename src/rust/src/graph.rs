@@ -102,7 +102,7 @@ pub fn resolve(names: &[String], initial: &[u32], nodes: &[Vec<Vec<Ref>>]) -> Re
 /// and `kwargs`, whose `keras_tensor` values carry `keras_history`) or a Keras 2 node (an
 /// unnamed list of `["layer", node, tensor(, kwargs)]`). A node or a history it cannot read is
 /// an error, never a reference silently dropped.
-unsafe fn node_refs(node: extendr_ffi::SEXP) -> Result<Vec<Ref>, &'static str> {
+pub(crate) unsafe fn node_refs(node: extendr_ffi::SEXP) -> Result<Vec<Ref>, &'static str> {
     if TYPEOF(node) != SEXPTYPE::VECSXP {
         return Err("a node must be a list");
     }
@@ -190,52 +190,95 @@ unsafe fn as_ref(h: extendr_ffi::SEXP) -> Option<Ref> {
 }
 
 /// Keras 2's reference: unnamed, a string then two numbers, and maybe a kwargs dict.
-unsafe fn keras2_ref(x: extendr_ffi::SEXP) -> Option<Ref> {
+pub(crate) unsafe fn keras2_ref(x: extendr_ffi::SEXP) -> Option<Ref> {
     if TYPEOF(x) != SEXPTYPE::VECSXP || Rf_getAttrib(x, R_NamesSymbol) != extendr_ffi::R_NilValue {
         return None;
     }
     as_ref(x)
 }
 
-/// Validates a Functional graph: `names` of the layers, `initial` node counts, and each layer's
-/// deserialized `inbound_nodes` (a list of nodes, or NULL). Returns the node counts, named by
-/// layer, or a `kc_rust_error` of class `kerasconfig_error_graph`.
+/// Checks a Functional model's graph as its `from_config()` does before anything is built:
+/// `names` of the layers, `initial` node counts, each layer's deserialized `inbound_nodes` (a list
+/// of nodes, or NULL), then the model's `input_layers` and `output_layers`, each given as one
+/// reference, a list or a named list of references. Returns every layer's node count, or the
+/// message of Keras' error. R (`rs_functional_graph`) and the fast path both check this way.
+///
+/// # Safety
+/// On R's main thread; the SEXPs are alive for the call.
+pub unsafe fn check_functional(
+    names: &[String],
+    initial: &[u32],
+    inbound: &[extendr_ffi::SEXP],
+    endpoints: [extendr_ffi::SEXP; 2],
+) -> Result<Vec<u32>, String> {
+    let mut nodes = Vec::with_capacity(inbound.len());
+    for (i, &layer_nodes) in inbound.iter().enumerate() {
+        let layer = names.get(i).map_or("", String::as_str);
+        let mut per_layer = Vec::new();
+        match TYPEOF(layer_nodes) {
+            SEXPTYPE::NILSXP => {}
+            SEXPTYPE::VECSXP => {
+                for j in 0..XLENGTH(layer_nodes) {
+                    let refs = node_refs(VECTOR_ELT(layer_nodes, j))
+                        .map_err(|problem| format!("Malformed inbound node of layer '{layer}': {problem}."))?;
+                    per_layer.push(refs);
+                }
+            }
+            _ => return Err(format!("The inbound_nodes of layer '{layer}' must be a list.")),
+        }
+        nodes.push(per_layer);
+    }
+    let counts = resolve(names, initial, &nodes).map_err(|e| e.message())?;
+    for (key, x) in ["input_layers", "output_layers"].into_iter().zip(endpoints) {
+        check_endpoints(key, x, names, &counts)?;
+    }
+    Ok(counts)
+}
+
+/// `input_layers` / `output_layers`: NULL, one reference, or a list (or named list) of them, each
+/// naming a layer of the model and one of its nodes.
+unsafe fn check_endpoints(key: &str, x: extendr_ffi::SEXP, names: &[String], counts: &[u32]) -> Result<(), String> {
+    let check = |r: extendr_ffi::SEXP| -> Result<(), String> {
+        let r = keras2_ref(r)
+            .ok_or_else(|| format!("'{key}' must hold [layer_name, node_index, tensor_index] references."))?;
+        let Some(i) = names.iter().position(|n| *n == r.layer) else {
+            return Err(format!("'{key}' refers to unknown layer '{}'.", r.layer));
+        };
+        if r.node >= i64::from(counts[i]) {
+            return Err(format!(
+                "'{key}' refers to node {} of layer '{}', which has {} node(s).",
+                r.node, r.layer, counts[i]
+            ));
+        }
+        Ok(())
+    };
+    match TYPEOF(x) {
+        SEXPTYPE::NILSXP => Ok(()),
+        _ if keras2_ref(x).is_some() => check(x),
+        SEXPTYPE::VECSXP => (0..XLENGTH(x)).try_for_each(|i| check(VECTOR_ELT(x, i))),
+        _ => Err(format!("'{key}' must hold [layer_name, node_index, tensor_index] references.")),
+    }
+}
+
+/// [`check_functional`] for R: returns the node counts, named by layer, or a `kc_rust_error` of
+/// class `kerasconfig_error_graph`.
 #[extendr]
-fn rs_functional_graph(names: Robj, initial: Vec<i32>, inbound: List) -> Robj {
+fn rs_functional_graph(names: Robj, initial: Vec<i32>, inbound: List, input_layers: Robj, output_layers: Robj) -> Robj {
     let names = match crate::texts_arg(&names, "A layer name") {
         Ok(n) => n,
         Err(e) => return e,
     };
-    let mut nodes = Vec::with_capacity(inbound.len());
-    for (i, (_, layer_nodes)) in inbound.iter().enumerate() {
-        let mut per_layer = Vec::new();
-        if let Some(list) = layer_nodes.as_list() {
-            for (_, node) in list.iter() {
-                match unsafe { node_refs(node.get()) } {
-                    Ok(refs) => per_layer.push(refs),
-                    Err(problem) => {
-                        let layer = names.get(i).map_or("", String::as_str);
-                        let message = format!("Malformed inbound node of layer '{layer}': {problem}.");
-                        return crate::rust_error("kerasconfig_error_graph", &message);
-                    }
-                }
-            }
-        } else if !layer_nodes.is_null() {
-            let message =
-                format!("The inbound_nodes of layer '{}' must be a list.", names.get(i).map_or("", String::as_str));
-            return crate::rust_error("kerasconfig_error_graph", &message);
-        }
-        nodes.push(per_layer);
-    }
+    let inbound: Vec<extendr_ffi::SEXP> = inbound.values().map(|v| unsafe { v.get() }).collect();
     let initial: Vec<u32> = initial.iter().map(|&n| n.max(0) as u32).collect();
-    match resolve(&names, &initial, &nodes) {
+    // SAFETY: on R's main thread; the arguments are alive for the whole call.
+    match unsafe { check_functional(&names, &initial, &inbound, [input_layers.get(), output_layers.get()]) } {
         Ok(counts) => {
             let counts: Vec<i32> = counts.into_iter().map(|c| c as i32).collect();
             let mut out: Robj = counts.into();
             out.set_names(names).expect("one name per count");
             out
         }
-        Err(e) => crate::rust_error("kerasconfig_error_graph", &e.message()),
+        Err(message) => crate::rust_error("kerasconfig_error_graph", &message),
     }
 }
 

@@ -22,12 +22,28 @@ fn fallback() -> Robj {
     unsafe { Robj::from_sexp(rcache::consts().fallback) }
 }
 
-/// Deserializes `x` natively, or returns `kc_fallback`.
+/// Deserializes `x` natively, or returns `kc_fallback`. `bodies`: `kc_bound_bodies` (R/shapes.R),
+/// the functions R binds into the models and layers it builds, which native models get too.
 #[extendr]
-fn rs_fast_deserialize(x: Robj, custom_objects: Robj, module_objects: Robj, shared: Robj, builtins: Robj) -> Robj {
+fn rs_fast_deserialize(
+    x: Robj,
+    custom_objects: Robj,
+    module_objects: Robj,
+    shared: Robj,
+    builtins: Robj,
+    bodies: Robj,
+) -> Robj {
     // SAFETY: on R's main thread; the arguments are alive for the whole call.
-    let result =
-        unsafe { read::deserialize(x.get(), custom_objects.get(), module_objects.get(), shared.get(), builtins.get()) };
+    let result = unsafe {
+        read::deserialize(
+            x.get(),
+            custom_objects.get(),
+            module_objects.get(),
+            shared.get(),
+            builtins.get(),
+            bodies.get(),
+        )
+    };
     result.unwrap_or_else(|_| fallback())
 }
 

@@ -218,10 +218,14 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan of a class, or `None` when the fast path must leave it to R: models (their
-    /// `from_config()` rebuilds layer graphs), functions, and classes without a default config.
+    /// The plan of a class, or `None` when the fast path must leave it to R: functions, models
+    /// other than Sequential and Functional (which `model()` in read.rs builds), and classes
+    /// without a default config.
     pub fn new(entry: &'static Entry) -> Option<Plan> {
-        if entry.kind != crate::resolve::Kind::Class || entry.family == "models" {
+        let models = entry.family == "models";
+        if entry.kind != crate::resolve::Kind::Class
+            || (models && !matches!(entry.canonical.as_str(), "Sequential" | "Functional"))
+        {
             return None;
         }
         let defaults = entry.default_config.as_ref()?;
@@ -238,7 +242,9 @@ impl Plan {
             .collect();
         let mut extra = HashMap::new();
         let base: &[&str] = if layer_like { &LAYER_KWARGS } else { &[] };
-        for &k in params.iter().chain(base) {
+        // A model's config may record the shape it was built with (`kc_builtin_init()`).
+        let model_keys: &[&str] = if models { &["build_input_shape"] } else { &[] };
+        for &k in params.iter().chain(base).chain(model_keys) {
             if index.contains_key(k) {
                 continue;
             }
@@ -253,8 +259,12 @@ impl Plan {
             extra.insert(k.to_owned(), KeyRule::new(k, DefaultKind::Null, rules));
         }
         // Required parameters: those Keras marks so (R's `info$required`); models take theirs
-        // (inputs, outputs) from the layers instead, and fall back anyway.
-        let required = entry.params.iter().filter(|p| p.required).map(|p| p.name.clone()).collect();
+        // (inputs, outputs) from the layers instead.
+        let required = if models {
+            Vec::new()
+        } else {
+            entry.params.iter().filter(|p| p.required).map(|p| p.name.clone()).collect()
+        };
         Some(Plan {
             generates_name: layer_like && index.contains_key("name"),
             draws_seed: seed_may_be_drawn(entry),
@@ -385,12 +395,22 @@ mod tests {
     }
 
     #[test]
-    fn models_functions_and_drawn_seeds_are_left_to_r() {
-        let seq = catalog().entries().iter().find(|e| e.canonical == "Sequential").unwrap();
-        assert!(plan(seq.id).is_none());
+    fn other_models_functions_and_drawn_seeds_are_left_to_r() {
+        let model = catalog().entries().iter().find(|e| e.canonical == "Model").unwrap();
+        assert!(plan(model.id).is_none());
         let relu = catalog().entries().iter().find(|e| e.canonical == "relu").unwrap();
         assert!(plan(relu.id).is_none());
         assert!(class("keras.layers", "RandomCrop").draws_seed);
+    }
+
+    #[test]
+    fn sequential_and_functional_take_a_build_shape_and_require_nothing() {
+        let seq = class("keras", "Sequential");
+        assert_eq!(seq.classify("build_input_shape"), KeyClass::Extra);
+        assert!(seq.required.is_empty());
+        let functional = class("keras.src.models.functional", "Functional");
+        assert!(functional.required.is_empty(), "inputs and outputs come from the layers");
+        assert_eq!(functional.classify("unknown_key"), KeyClass::Fallback);
     }
 
     #[test]

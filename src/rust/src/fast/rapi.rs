@@ -23,6 +23,7 @@ extern "C" {
     pub fn OBJECT(x: SEXP) -> c_int;
     pub fn CLOENV(x: SEXP) -> SEXP;
     pub fn FORMALS(x: SEXP) -> SEXP;
+    pub fn BODY(x: SEXP) -> SEXP;
     pub fn R_ClosureExpr(x: SEXP) -> SEXP;
     pub fn R_existsVarInFrame(rho: SEXP, symbol: SEXP) -> Rboolean;
     pub fn R_BindingIsActive(symbol: SEXP, rho: SEXP) -> Rboolean;
@@ -252,6 +253,15 @@ pub unsafe fn closure(body: SEXP, env: SEXP) -> SEXP {
     let f = Rf_allocSExp(SEXPTYPE::CLOSXP);
     SET_FORMALS(f, R_NilValue);
     SET_BODY(f, body);
+    SET_CLOENV(f, env);
+    f
+}
+
+/// A closure with `template`'s arguments and body, enclosed by `env` (`environment(f) <- env`).
+pub unsafe fn rebound(template: SEXP, env: SEXP) -> SEXP {
+    let f = Rf_allocSExp(SEXPTYPE::CLOSXP);
+    SET_FORMALS(f, FORMALS(template));
+    SET_BODY(f, BODY(template));
     SET_CLOENV(f, env);
     f
 }

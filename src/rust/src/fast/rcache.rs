@@ -93,6 +93,19 @@ pub struct Consts {
     pub chr_name: SEXP,
     pub chr_inbound_nodes: SEXP,
     pub chr_layer: SEXP,
+    /// Models built natively (`model()` in read.rs): the keys of their configs, the classes
+    /// that give a layer a node of its own, where a model keeps its loaded config for the shape
+    /// engine, the `build` method of a Sequential model, and the names and class of a
+    /// Functional layer entry.
+    pub chr_layers: SEXP,
+    pub chr_input_layers: SEXP,
+    pub chr_output_layers: SEXP,
+    pub chr_input_layer_class: SEXP,
+    pub chr_functional_class: SEXP,
+    pub sym_shape_source: SEXP,
+    pub sym_build: SEXP,
+    pub functional_entry_names: SEXP,
+    pub functional_entry_class: SEXP,
 }
 
 thread_local! {
@@ -200,6 +213,15 @@ unsafe fn make_consts() -> Consts {
         chr_name: preserved_char("name"),
         chr_inbound_nodes: preserved_char("inbound_nodes"),
         chr_layer: preserved_char("layer"),
+        chr_layers: preserved_char("layers"),
+        chr_input_layers: preserved_char("input_layers"),
+        chr_output_layers: preserved_char("output_layers"),
+        chr_input_layer_class: preserved_char("InputLayer"),
+        chr_functional_class: preserved_char("Functional"),
+        sym_shape_source: install(".__shape_source__"),
+        sym_build: install("build"),
+        functional_entry_names: preserved_strings(&["layer", "name", "inbound_nodes"]),
+        functional_entry_class: preserved_strings(&["keras_functional_layer"]),
     }
 }
 

@@ -13,11 +13,12 @@
 use super::plan::{self, coerce, entry_for_key, Coerce, KeyClass, Numeric, NumericClass, Plan, ValueKind};
 use super::rapi::{
     binding, char_str, closure, element, ensure, find_name, has_class, install, is_object, is_only_class, only_names,
-    rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar, ATTRIB,
-    CLOENV,
+    rebound, rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar,
+    ATTRIB, CLOENV,
 };
 use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
 use super::sources::{Found, Level, Lookup};
+use crate::catalog::Entry;
 use crate::resolve::{Kind, Request};
 use extendr_ffi::{
     R_ClassSymbol, R_EmptyEnv, R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib,
@@ -41,9 +42,11 @@ pub unsafe fn deserialize(
     module: SEXP,
     shared: SEXP,
     builtins: SEXP,
+    bodies: SEXP,
 ) -> Fast<extendr_api::Robj> {
     ensure(TYPEOF(x) == SEXPTYPE::VECSXP && !is_object(x))?;
     ensure(TYPEOF(builtins) == SEXPTYPE::ENVSXP)?;
+    let bodies = Bodies::of(bodies)?;
     let shared = match TYPEOF(shared) {
         SEXPTYPE::NILSXP => None,
         SEXPTYPE::ENVSXP => Some(shared),
@@ -51,8 +54,16 @@ pub unsafe fn deserialize(
     };
     let lookup = Lookup::new(custom, module)?;
     let mut keep = Keep::new();
-    let mut reader =
-        Reader { keep: &mut keep, c: consts(), builtins, shared, lookup, pending: Vec::new(), stack: Vec::new() };
+    let mut reader = Reader {
+        keep: &mut keep,
+        c: consts(),
+        builtins,
+        bodies,
+        shared,
+        lookup,
+        pending: Vec::new(),
+        stack: Vec::new(),
+    };
     let value = reader.value(x, Level::Top, 0)?;
     if let Some(env) = shared {
         // Every pending object is kept; `install` and `defineVar` allocate.
@@ -71,6 +82,7 @@ struct Reader<'k> {
     c: &'static Consts,
     /// `kc_builtin_objects`: key → R object of each built-in.
     builtins: SEXP,
+    bodies: Bodies,
     /// `kc_state$shared`: shared-object id → object, when R keeps one.
     shared: Option<SEXP>,
     lookup: Lookup,
@@ -78,6 +90,24 @@ struct Reader<'k> {
     pending: Vec<(String, SEXP)>,
     /// Values waiting for their list.
     stack: Vec<SEXP>,
+}
+
+/// `kc_bound_bodies` (R/shapes.R): the bodies of a layer's `output` and `input` bindings, and
+/// the template of a Sequential model's `build` method.
+#[derive(Clone, Copy)]
+struct Bodies {
+    output: SEXP,
+    input: SEXP,
+    build: SEXP,
+}
+
+impl Bodies {
+    unsafe fn of(x: SEXP) -> Fast<Bodies> {
+        ensure(TYPEOF(x) == SEXPTYPE::VECSXP && XLENGTH(x) == 3)?;
+        let build = VECTOR_ELT(x, 2);
+        ensure(TYPEOF(build) == SEXPTYPE::CLOSXP)?;
+        Ok(Bodies { output: VECTOR_ELT(x, 0), input: VECTOR_ELT(x, 1), build })
+    }
 }
 
 impl Reader<'_> {
@@ -207,11 +237,20 @@ impl Reader<'_> {
         let entry = entry_for_key(string_text(key).ok_or(Fallback)?).ok_or(Fallback)?;
         let generator = binding(class_env, c.sym_generator)?.ok_or(Fallback)?;
         let plan = plan::plan(entry.id).ok_or(Fallback)?;
-        let obj = self.instance(plan, entry_r(entry), generator, inner, depth)?;
+        let model = entry.family == "models";
+        let obj = if model {
+            self.model(entry, plan, generator, inner, depth)?
+        } else {
+            self.instance(plan, entry_r(entry), generator, inner, depth, None)?
+        };
 
-        // What `kc_deserialize_object()` adds once the object is made.
+        // What `kc_deserialize_object()` adds once the object is made: a model's compile config
+        // deserialized (`kc_restore_optional()`), anything else as given.
         for (chr, sym) in [(c.chr_build_config, c.sym_build_config), (c.chr_compile_config, c.sym_compile_config)] {
-            let value = element(x, names, chr);
+            let mut value = element(x, names, chr);
+            if model && chr == c.chr_compile_config && value != R_NilValue {
+                value = self.value(value, Level::Nested, depth + 1)?;
+            }
             if value != R_NilValue {
                 Rf_defineVar(sym, value, obj);
             }
@@ -311,6 +350,7 @@ impl Reader<'_> {
         generator: SEXP,
         inner: Option<SEXP>,
         depth: usize,
+        prebuilt: Option<(isize, SEXP)>,
     ) -> Fast<SEXP> {
         let c = self.c;
         let (len, given_names) = match inner {
@@ -356,7 +396,9 @@ impl Reader<'_> {
         let mut extras: Vec<(SEXP, SEXP)> = Vec::new();
         for (i, &(class, key)) in classes.iter().enumerate() {
             let given_value = VECTOR_ELT(inner.unwrap_or(R_NilValue), i as isize);
-            let value = if TYPEOF(given_value) == SEXPTYPE::VECSXP && !is_object(given_value) {
+            let value = if let Some((_, built)) = prebuilt.filter(|&(at, _)| at == i as isize) {
+                built
+            } else if TYPEOF(given_value) == SEXPTYPE::VECSXP && !is_object(given_value) {
                 self.value(given_value, Level::Nested, depth + 1)?
             } else {
                 ensure(passes_as_argument(given_value))?;
@@ -405,6 +447,109 @@ impl Reader<'_> {
         Rf_defineVar(c.sym_get_config, get_config, env);
         Rf_setAttrib(env, R_ClassSymbol, er.class);
         Ok(env)
+    }
+
+    /// A built-in Sequential or Functional model, as `kc_sequential_from_config()` and
+    /// `kc_functional_from_config()` (R/models.R) make it: each layer built, checked to be a
+    /// layer (or, in a Functional model, an operation), names unique, the graph checked by
+    /// `graph::check_functional` (R's check too), then the instance, its `build` method (a
+    /// Sequential model's), the config the shape engine reads, and each layer bound to it.
+    unsafe fn model(
+        &mut self,
+        entry: &'static Entry,
+        plan: &'static Plan,
+        generator: SEXP,
+        inner: Option<SEXP>,
+        depth: usize,
+    ) -> Fast<SEXP> {
+        let c = self.c;
+        // Models are built in a scope of their own in R, where top-level and nested lookups of
+        // `custom_objects` and `module_objects` differ; without them they are the same.
+        ensure(self.lookup.plain()?)?;
+        let functional = match entry.canonical.as_str() {
+            "Functional" => true,
+            "Sequential" => false,
+            _ => return Err(Fallback),
+        };
+        let inner = inner.ok_or(Fallback)?;
+        let names = Rf_getAttrib(inner, R_NamesSymbol);
+        let required: &[SEXP] = if functional {
+            &[c.chr_layers, c.chr_input_layers, c.chr_output_layers]
+        } else {
+            &[c.chr_name, c.chr_layers]
+        };
+        ensure(required.iter().all(|&k| find_name(names, k).is_some()))?;
+        let at = find_name(names, c.chr_layers).ok_or(Fallback)?;
+        let items = VECTOR_ELT(inner, at);
+        ensure(TYPEOF(items) == SEXPTYPE::VECSXP && ATTRIB(items) == R_NilValue)?;
+
+        let n = XLENGTH(items);
+        let layers = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, n));
+        let entries = if functional { self.keep(Rf_allocVector(SEXPTYPE::VECSXP, n)) } else { layers };
+        let layer_names = self.keep(Rf_allocVector(SEXPTYPE::STRSXP, n));
+        let mut texts: Vec<String> = Vec::with_capacity(n as usize);
+        let mut initial: Vec<u32> = Vec::new();
+        let mut inbound: Vec<SEXP> = Vec::new();
+        for i in 0..n {
+            let item = VECTOR_ELT(items, i);
+            ensure(TYPEOF(item) == SEXPTYPE::VECSXP && !is_object(item) && only_names(item))?;
+            let item_names = Rf_getAttrib(item, R_NamesSymbol);
+            ensure(
+                item_names != R_NilValue && (0..XLENGTH(item_names)).all(|j| STRING_ELT(item_names, j) != R_NaString),
+            )?;
+            ensure(find_name(item_names, c.chr_class_name).is_some() && find_name(item_names, c.chr_config).is_some())?;
+            // A Functional entry's `name` and `inbound_nodes` are not the layer's: `object()`
+            // reads only the keys of an object config.
+            let layer = self.object(item, item_names, Level::Nested, depth + 2)?;
+            SET_VECTOR_ELT(layers, i, layer);
+            let bases = builtin_entry_of(c, layer)?.bases.as_deref().unwrap_or(&[]);
+            ensure(bases.iter().any(|b| b == "Layer" || (functional && b == "Operation")))?;
+            let name = if functional {
+                element(item, item_names, c.chr_name)
+            } else {
+                let config = binding(layer, c.sym_config)?.ok_or(Fallback)?;
+                element(config, Rf_getAttrib(config, R_NamesSymbol), c.chr_name)
+            };
+            let text = string_text(name).ok_or(Fallback)?;
+            ensure(!text.is_empty() && !texts.iter().any(|t| t == text))?;
+            texts.push(text.to_owned());
+            SET_STRING_ELT(layer_names, i, STRING_ELT(name, 0));
+            if functional {
+                let nodes = self.value(element(item, item_names, c.chr_inbound_nodes), Level::Nested, depth + 3)?;
+                let e = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 3));
+                SET_VECTOR_ELT(e, 0, layer);
+                SET_VECTOR_ELT(e, 1, name);
+                SET_VECTOR_ELT(e, 2, nodes);
+                Rf_setAttrib(e, R_NamesSymbol, c.functional_entry_names);
+                Rf_setAttrib(e, R_ClassSymbol, c.functional_entry_class);
+                SET_VECTOR_ELT(entries, i, e);
+                inbound.push(nodes);
+                initial.push(u32::from(
+                    has_class(layer, c.chr_input_layer_class) || has_class(layer, c.chr_functional_class),
+                ));
+            }
+        }
+        if functional {
+            let endpoints = [element(inner, names, c.chr_input_layers), element(inner, names, c.chr_output_layers)];
+            ensure(crate::graph::check_functional(&texts, &initial, &inbound, endpoints).is_ok())?;
+        }
+
+        let er = entry_r(entry);
+        let obj = self.instance(plan, er, generator, Some(inner), depth, Some((at, entries)))?;
+        // Keras' Trainer.get_compile_config(): {} until the model is compiled.
+        Rf_defineVar(c.sym_compile_config, c.empty_named_list, obj);
+        // The config as loaded, for the shape engine (`kc_with_shapes()`).
+        let source = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 2));
+        SET_VECTOR_ELT(source, 0, er.class_name);
+        SET_VECTOR_ELT(source, 1, inner);
+        Rf_setAttrib(source, R_NamesSymbol, c.special_names);
+        Rf_defineVar(c.sym_shape_source, source, obj);
+        if !functional {
+            let build = self.keep(rebound(self.bodies.build, obj));
+            Rf_defineVar(c.sym_build, build, obj);
+        }
+        crate::shape::rapi::bind_layers(obj, layers, layer_names, [self.bodies.output, self.bodies.input]);
+        Ok(obj)
     }
 
     /// `kc_builtin_coerce()` of a value already deserialized.
@@ -469,6 +614,18 @@ impl Reader<'_> {
             _ => ValueKind::Other,
         })
     }
+}
+
+/// The catalog entry of a built-in instance (its class's `key`); a fallback for anything else
+/// (custom classes keep their class info, not a key).
+unsafe fn builtin_entry_of(c: &Consts, obj: SEXP) -> Fast<&'static Entry> {
+    ensure(TYPEOF(obj) == SEXPTYPE::ENVSXP)?;
+    let class_object = binding(obj, c.sym_class)?.ok_or(Fallback)?;
+    ensure(TYPEOF(class_object) == SEXPTYPE::CLOSXP && has_class(class_object, c.chr_keras_class))?;
+    let class_env = CLOENV(class_object);
+    ensure(TYPEOF(class_env) == SEXPTYPE::ENVSXP)?;
+    let key = binding(class_env, c.sym_key)?.ok_or(Fallback)?;
+    entry_for_key(string_text(key).ok_or(Fallback)?).ok_or(Fallback)
 }
 
 /// `kc_optional_string()`: `NULL`, or a string the fast path can read.

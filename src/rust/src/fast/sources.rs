@@ -132,6 +132,13 @@ impl Lookup {
         Ok(())
     }
 
+    /// Whether the call gave neither `custom_objects` nor `module_objects`: then lookups at the
+    /// top level and nested ones reach the same objects.
+    pub fn plain(&mut self) -> Fast<bool> {
+        self.read_args()?;
+        Ok(self.custom.is_empty() && self.module.is_empty())
+    }
+
     /// Whether a string can name an object at `level` at all.
     pub fn may_find(&mut self, level: Level) -> Fast<bool> {
         match level {

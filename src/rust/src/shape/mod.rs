@@ -16,7 +16,7 @@ mod core;
 mod merge;
 mod model;
 mod preprocessing;
-mod rapi;
+pub(crate) mod rapi;
 mod reshape;
 mod rnn;
 #[cfg(test)]

@@ -255,8 +255,7 @@ fn rs_bind_layers(model: Robj, layers: List, bodies: List) -> Robj {
     let (Some(output), Some(input)) = (bodies.dollar("output").ok(), bodies.dollar("input").ok()) else {
         return error("kerasconfig_error_type", "`bodies` must hold `output` and `input`.");
     };
-    // SAFETY: on R's main thread (inside `.Call`); every SEXP made is protected until it is bound
-    // into a layer environment, which keeps it alive. Only allocation can fail (an R error).
+    // SAFETY: on R's main thread (inside `.Call`); the arguments are alive for the whole call.
     unsafe {
         let list = layers.get();
         let n = XLENGTH(list);
@@ -264,30 +263,41 @@ fn rs_bind_layers(model: Robj, layers: List, bodies: List) -> Robj {
         if TYPEOF(list_names) != SEXPTYPE::STRSXP || XLENGTH(list_names) != n {
             return error("kerasconfig_error_type", "`layers` must be a named list.");
         }
-        let shape_of = Rf_install(c".__shape_of__".as_ptr());
-        let sides = [(Rf_install(c"output".as_ptr()), output.get()), (Rf_install(c"input".as_ptr()), input.get())];
-        for i in 0..n {
-            let env = VECTOR_ELT(list, i);
-            if TYPEOF(env) != SEXPTYPE::ENVSXP || R_EnvironmentIsLocked(env) != Rboolean::FALSE {
-                continue;
-            }
-            let link = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, 2));
-            SET_VECTOR_ELT(link, 0, model.get());
-            let name = Rf_allocVector(SEXPTYPE::STRSXP, 1);
-            SET_VECTOR_ELT(link, 1, name);
-            SET_STRING_ELT(name, 0, STRING_ELT(list_names, i));
-            Rf_defineVar(shape_of, link, env);
-            Rf_unprotect(1);
-            for &(sym, body) in &sides {
-                if R_existsVarInFrame(env, sym) == Rboolean::FALSE {
-                    let f = Rf_protect(closure(body, env));
-                    R_MakeActiveBinding(sym, f, env);
-                    Rf_unprotect(1);
-                }
+        bind_layers(model.get(), list, list_names, [output.get(), input.get()]);
+    }
+    model
+}
+
+/// The loop of `rs_bind_layers`, shared with the fast path (which builds models natively):
+/// `layers[[i]]` gets `.__shape_of__` = `list(model, names[i])` and active bindings `output` and
+/// `input` with `bodies` as bodies.
+///
+/// # Safety
+/// On R's main thread; every SEXP made is protected until it is bound into a layer environment,
+/// which keeps it alive. Only allocation can fail (an R error).
+pub(crate) unsafe fn bind_layers(model: SEXP, list: SEXP, names: SEXP, bodies: [SEXP; 2]) {
+    let shape_of = Rf_install(c".__shape_of__".as_ptr());
+    let sides = [(Rf_install(c"output".as_ptr()), bodies[0]), (Rf_install(c"input".as_ptr()), bodies[1])];
+    for i in 0..XLENGTH(list) {
+        let env = VECTOR_ELT(list, i);
+        if TYPEOF(env) != SEXPTYPE::ENVSXP || R_EnvironmentIsLocked(env) != Rboolean::FALSE {
+            continue;
+        }
+        let link = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, 2));
+        SET_VECTOR_ELT(link, 0, model);
+        let name = Rf_allocVector(SEXPTYPE::STRSXP, 1);
+        SET_VECTOR_ELT(link, 1, name);
+        SET_STRING_ELT(name, 0, STRING_ELT(names, i));
+        Rf_defineVar(shape_of, link, env);
+        Rf_unprotect(1);
+        for &(sym, body) in &sides {
+            if R_existsVarInFrame(env, sym) == Rboolean::FALSE {
+                let f = Rf_protect(closure(body, env));
+                R_MakeActiveBinding(sym, f, env);
+                Rf_unprotect(1);
             }
         }
     }
-    model
 }
 
 extendr_module! {
