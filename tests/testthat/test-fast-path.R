@@ -279,8 +279,6 @@ test_that("what needs R falls back, and R then gives its result or its error", {
     bad_module = list(module = 1, class_name = "Dense", config = list()),
     unnamed_model = list(module = "keras", class_name = "Sequential", config = list(layers = list()),
                          registered_name = NULL),
-    shared_function = list(module = "builtins", class_name = "function", config = "relu",
-                           registered_name = "function", shared_object_id = 5L),
     seed_drawn = list(module = "keras.layers", class_name = "RandomCrop",
                       config = list(name = "rc", height = 2L, width = 2L), registered_name = NULL),
     symbol = list(a = quote(b)),
@@ -366,6 +364,32 @@ test_that("shared objects are shared within a call and recorded only when the fa
   ids[[2]]$shared_object_id <- structure(12, class = "keras_integer")
   res <- deserialize_keras_object(ids)
   expect_identical(res[[1]], res[[2]])
+})
+
+test_that("shared functions are marked copies, made natively as R makes them, shared within a call", {
+  local_empty_registry()
+  set_custom_objects(list("Custom>double_it" = function(x) 2 * x), clear = FALSE)
+  fn <- function(name, id) list(module = "builtins", class_name = "function", config = name,
+                                registered_name = "function", shared_object_id = id)
+  cases <- list(builtin = list(fn("relu", 5L), fn("relu", 5L)),
+                custom = list(fn("Custom>double_it", 6L), fn("Custom>double_it", 6L)),
+                distinct = list(fn("relu", 5L), fn("Custom>double_it", 6L)),
+                in_a_layer = list(module = "keras.layers", class_name = "Activation",
+                                  config = list(name = "a", activation = fn("relu", 9L)), registered_name = NULL))
+  for (case in names(cases)) {
+    shared <- new.env(parent = emptyenv())
+    out <- fast_deserialize(cases[[case]], shared = shared)
+    expect_false(is_fallback(out), label = case)
+    expect_same_as_r_path(cases[[case]], label = case)
+  }
+  for (case in c("builtin", "custom", "distinct")) {
+    expect_identical(serialize_keras_object(deserialize_keras_object(cases[[case]])), cases[[case]], label = case)
+  }
+  out <- fast_deserialize(cases$builtin, shared = new.env(parent = emptyenv()))
+  expect_identical(out[[1]], out[[2]])
+  expect_identical(attr(out[[1]], "keras_shared_object_id"), 5L)
+  # The marked copy leaves the package's own function unmarked.
+  expect_null(attr(deserialize_keras_object("relu"), "keras_shared_object_id"))
 })
 
 test_that("serialization falls back for what R writes itself", {

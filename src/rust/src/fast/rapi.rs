@@ -24,6 +24,7 @@ extern "C" {
     pub fn CLOENV(x: SEXP) -> SEXP;
     pub fn FORMALS(x: SEXP) -> SEXP;
     pub fn BODY(x: SEXP) -> SEXP;
+    pub fn Rf_shallow_duplicate(x: SEXP) -> SEXP;
     pub fn R_ClosureExpr(x: SEXP) -> SEXP;
     pub fn R_existsVarInFrame(rho: SEXP, symbol: SEXP) -> Rboolean;
     pub fn R_BindingIsActive(symbol: SEXP, rho: SEXP) -> Rboolean;

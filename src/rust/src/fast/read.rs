@@ -14,7 +14,7 @@ use super::plan::{self, coerce, entry_for_key, Coerce, KeyClass, Numeric, Numeri
 use super::rapi::{
     binding, char_str, closure, element, ensure, find_name, has_class, install, is_object, is_only_class, only_names,
     rebound, rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar,
-    ATTRIB, CLOENV,
+    Rf_shallow_duplicate, ATTRIB, CLOENV,
 };
 use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
 use super::sources::{Found, Level, Lookup};
@@ -316,18 +316,36 @@ impl Reader<'_> {
 
     /// A function config: the custom or built-in function it names.
     unsafe fn function(&mut self, x: SEXP, names: SEXP, inner: SEXP, module: Option<&str>, level: Level) -> Fast<SEXP> {
+        let c = self.c;
         let name = string_text(inner).ok_or(Fallback)?;
-        // A shared function is a marked copy: R makes it.
-        ensure(element(x, names, self.c.chr_shared_object_id) == R_NilValue)?;
+        let shared_id = element(x, names, c.chr_shared_object_id);
+        let shared_key = if shared_id == R_NilValue { None } else { Some(shared_key(shared_id)?) };
+        if let Some(key) = &shared_key {
+            if let Some(found) = self.shared_object(key)? {
+                return Ok(found);
+            }
+        }
         let req = Request { kind: Kind::Function, name, module, registered_name: None };
-        match self.lookup.resolve(level, &req)? {
-            Found::Custom(obj) => Ok(obj),
+        let f = match self.lookup.resolve(level, &req)? {
+            Found::Custom(obj) => obj,
             Found::Builtin(entry) => {
                 let f = binding(self.builtins, key_symbol(entry))?.ok_or(Fallback)?;
                 ensure(f != R_NilValue)?;
-                Ok(f)
+                f
             }
+        };
+        let Some(key) = shared_key else { return Ok(f) };
+        // Keras marks shared functions too: the id rides on a copy of the function, which keeps
+        // the name it was found under, as `structure(f, keras_name =, keras_shared_object_id =)`
+        // makes it. (Only closures: a copy of a primitive is the primitive itself.)
+        ensure(TYPEOF(f) == SEXPTYPE::CLOSXP)?;
+        let marked = self.keep(Rf_shallow_duplicate(f));
+        Rf_setAttrib(marked, c.sym_keras_name, inner);
+        Rf_setAttrib(marked, c.sym_keras_shared_id, shared_id);
+        if self.shared.is_some() {
+            self.pending.push((key, marked));
         }
+        Ok(marked)
     }
 
     /// The object recorded under a shared-object id, in this walk or before it.
