@@ -11,6 +11,8 @@ kc_builtin_class <- function(key, signature) {
   env <- new.env(parent = environment(kc_builtin_class))
   env$key <- key
   f <- signature
+  # Keras refuses arguments its __init__ does not take: with `...`, kc_builtin_init() says which.
+  if (!"..." %in% names(formals(f))) formals(f) <- c(formals(f), alist(... = ))
   body(f) <- quote(kc_builtin_construct(sys.function(), sys.call(), environment()))
   environment(f) <- env
   f <- structure(f, class = "keras_class")
@@ -86,6 +88,7 @@ kc_builtin_info <- function(env) {
   info$accepts_kwargs <- any(kinds == "var_keyword")
   # What Keras' __init__ does to the arguments (src/rust/src/catalog/rules.rs).
   info$rules <- rs_builtin_rules(res)
+  info$id <- res
   info$methods <- list(
     initialize = function(...) kc_builtin_init(self, list(...)),
     get_config = function() get(".__config__", envir = self, inherits = FALSE)
@@ -151,7 +154,8 @@ kc_builtin_init <- function(self, args) {
   }
   keys <- names(args)
   accepted <- union(names(defaults), info$params)
-  if (info$family %in% c("layers", "models")) accepted <- union(accepted, kc_layer_kwargs)
+  # Base-layer arguments reach Layer.__init__ through **kwargs: a class without them refuses them.
+  if (info$family %in% c("layers", "models") && info$accepts_kwargs) accepted <- union(accepted, kc_layer_kwargs)
   if (info$family == "models") accepted <- union(accepted, "build_input_shape")
   unknown <- setdiff(keys, accepted)
   if (length(unknown)) {
@@ -192,10 +196,17 @@ kc_builtin_init <- function(self, args) {
     if (from %in% keys && is.null(args[[key]])) config <- kc_config_set(config, key, config[[from]], rules)
   }
   config <- kc_session_defaults(config, info, args)
+  kc_builtin_check(info, config, keys)
   assign(".__config__", config, envir = self)
   # Keras' Trainer.get_compile_config(): {} until the model is compiled, and written all the same.
   if (info$family == "models") assign(".__compile_config__", named_list(), envir = self)
   invisible(self)
+}
+
+# Keras' own argument checks (src/rust/src/catalog/checks.rs) on the config the object would
+# write; `given`: the names of the arguments given.
+kc_builtin_check <- function(info, config, given) {
+  invisible(kc_check(rs_builtin_check(info$id, config, as.character(given))))
 }
 
 # `config[key] <- list(value)`, a new key placed where Keras' get_config() puts it.

@@ -36,6 +36,7 @@ set_config <- function(object, ...) {
   for (key in names(values)) {
     config[key] <- list(kc_builtin_coerce(key, values[[key]], info$defaults[[key]], info))
   }
+  kc_builtin_check(info, config, names(values))
   assign(".__config__", config, envir = object)
   invisible(object)
 }

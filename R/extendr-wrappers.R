@@ -73,6 +73,11 @@ rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 # `after`, `copies`, `fill`, `pairs`: named lists); `NULL` for an id out of range.
 rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
 
+# Checks the config a built-in (catalog entry `id`) would write against Keras' `__init__`
+# checks: `NULL`, or a `kc_rust_error` (class `kerasconfig_error_value`, Keras' message, and the
+# class name). `given`: the names of the arguments given.
+rs_builtin_check <- function(id, config, given) .Call(wrap__rs_builtin_check, id, config, given)
+
 # The 1-based indices leading from `x` to its first list nested deeper than `levels` (`x`
 # itself is level 1), or `NULL` when it nests no deeper. Classed values (arrays, slices and
 # other R values deserialized already) are not entered, as deserialization does not enter them.

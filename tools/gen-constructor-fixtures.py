@@ -146,6 +146,166 @@ ISSUE_CASES = [
 ]
 
 
+# Keras' __init__ argument checks (src/rust/src/catalog/checks.rs), as `checks` in rules.json.
+# PROBES are found by asking Keras: a class taking the parameter gets the check when Keras refuses
+# the bad value, with Keras' message (the value replaced by `{value}`) and, for factor-like
+# ranges, the bounds its message states. CHECKS are the class-specific ones, with Keras' messages.
+F01 = "should be a number (or a list of two numbers) in the range"
+PROBES = [
+    ("units", -3, {"kind": "range", "min": 1, "int": True}),
+    ("filters", -3, {"kind": "range", "min": 1, "int": True}),
+    ("rate", 1.5, {"kind": "range", "min": 0, "max": 1}),
+    ("value_range", 1, {"kind": "pair"}),
+    ("sliding_window", 0.5, {"kind": "range", "min": 1, "int": True}),
+    ("num_tokens", 0.5, {"kind": "range", "min": 1}),
+    ("padding", "bogus", {"kind": "one_of", "values": ["valid", "same", "causal"]}),
+    ("data_format", "bogus", {"kind": "one_of", "values": ["channels_last", "channels_first"]}),
+] + [(k, 3.5, {"kind": "range"}) for k in ("factor", "scale", "sigma", "brightness_factor", "contrast_factor",
+                                            "saturation_factor", "hue_factor", "height_factor", "width_factor")]
+
+
+def C(kind, key, message, **kw):
+    return {"kind": kind, "key": key, **kw, "message": message}
+
+
+def output_padding(n):
+    return [C("range", "output_padding", f"The `output_padding` argument must be a tuple of {n} integers. "
+              "Received output_padding={value}", min=0, int=True, each=True),
+            C("less", "output_padding", "`output_padding` must be strictly less than `strides` for all dimensions. "
+              "Received: output_padding={value}, strides={other}", other="strides")]
+
+
+GROUPS = [C("divisible", "filters", "The number of filters must be evenly divisible by the number of groups. "
+            "Received: groups={other}, filters={value}.", other="groups")]
+SOURCE_NAME = C("string", "source_name", "'name' must be a string, such as 'mixed_float16'. Received: name={value}")
+QUANT_MODES = ["int8", "float8", "int4", "gptq", "awq"]
+CHECKS = {
+    "keras.layers.ActivityRegularization": [C("refused", "activity_regularizer", "ActivityRegularization got multiple "
+                                              "values for keyword argument 'activity_regularizer'")],
+    "keras.layers.Conv1D": GROUPS, "keras.layers.Conv2D": GROUPS, "keras.layers.Conv3D": GROUPS,
+    "keras.layers.Conv1DTranspose": output_padding(1), "keras.layers.Conv2DTranspose": output_padding(2),
+    "keras.layers.Conv3DTranspose": output_padding(3),
+    "keras.layers.RandomGaussianBlur": [C("odd", "kernel_size", "kernel_size must be an odd number. "
+                                          "Received: kernel_size={value}")],
+    "keras.layers.Discretization": [C("exclusive", "num_bins", "Both `num_bins` and `bin_boundaries` should not be set. "
+                                      "Received: `num_bins={value}` and `bin_boundaries={other}`", other="bin_boundaries")],
+    "keras.layers.GroupQueryAttention": [C("divisible", "num_query_heads", "`num_query_heads` must be divisible by "
+                                           "`num_key_value_heads`.", other="num_key_value_heads")],
+    "keras.layers.Normalization": [C("together", "mean", "When setting values directly, both `mean` and `variance` "
+                                     "must be set. Received: mean={value} and variance={other}", other="variance")],
+    "keras.layers.Permute": [C("permutation", "dims", "Invalid permutation argument `dims` for Permute Layer. The set "
+                               "of indices in `dims` must be consecutive and start from 1. Received dims={value}")],
+    "keras.layers.STFTSpectrogram": [
+        C("one_of", "mode", "Output mode is invalid, it must be one of log, magnitude, psd, real, imag, angle, stft. "
+          "Received: mode={value}", values=["log", "magnitude", "psd", "real", "imag", "angle", "stft"], strict=True),
+        C("range", "frame_step", "`frame_step` should be a positive integer not greater than `frame_length`. "
+          "Received frame_step={value}, frame_length={other}", min=1, int=True, other="frame_length"),
+        C("at_most", "frame_step", "`frame_step` should be a positive integer not greater than `frame_length`. "
+          "Received frame_step={value}, frame_length={other}", other="frame_length"),
+        C("at_least", "fft_length", "`fft_length` should be not less than `frame_length`. "
+          "Received fft_length={value}, frame_length={other}", other="frame_length")],
+    "keras.layers.Bidirectional": [C("instance", "backward_layer", "`backward_layer` need to be a `keras.layers.Layer` "
+                                     "instance. Received: {value}", **{"class": "keras_layers"})],
+    # Keras 3.15.1's Equalization refuses with an AttributeError (its message attribute is missing).
+    "keras.layers.Equalization": [C("pair", "value_range", "The `value_range` argument should be a list of two "
+                                    "numbers. Received: value_range={value}")],
+    "keras.layers.InputLayer": [C("range", "batch_shape", "Cannot convert '{value}' to a shape.", min=0, int=True,
+                                  each=True),
+                                C("instance", "input_tensor", "Argument `input_tensor` must be a KerasTensor. "
+                                  "Received invalid type: input_tensor={value}", **{"class": "keras_tensor"})],
+    "keras.layers.InputSpec": [C("range", "shape", "Cannot convert '{value}' to a shape.", min=0, int=True, each=True),
+                               C("dict", "axes", "Argument `axes` must be a dict with integer keys. Received: axes={value}")],
+    "keras.optimizers.OptimizerMap": [C("dict", "optimizer_map", "optimizer_map must be a dictionary. Received: {value}")],
+    "keras.metrics.AUC": [C("needs", "num_labels", "`num_labels` is needed only when `multi_label` is True.",
+                            other="multi_label")],
+    "keras.metrics.BinaryIoU": [C("range", "target_class_ids", "Target class id {value} is out of range, which is [0, 2).",
+                                  min=0, max=2, max_open=True, int=True, each=True)],
+    "keras.initializers.VarianceScaling": [C("one_of", "mode", "Invalid `mode` argument: {value}. Please use one of "
+                                             "{'fan_avg', 'fan_in', 'fan_out'}", values=["fan_in", "fan_out", "fan_avg"],
+                                             strict=True)],
+    "keras.regularizers.OrthogonalRegularizer": [C("one_of", "mode", 'Invalid value for argument `mode`. Expected one of '
+                                                   '{"rows", "columns"}. Received: mode={value}',
+                                                   values=["rows", "columns"], strict=True)],
+    "keras.dtype_policies.DTypePolicyMap": [
+        C("instance", "default_policy", "Cannot interpret `dtype` argument. Expected a string or an instance of "
+          "DTypePolicy. Received: dtype={value}", string_ok=True, **{"class": "keras_dtype_policies"}),
+        C("dict", "policy_map", "If specified, `policy_map` must be a dict. Received: policy_map={value}")],
+    "keras.dtype_policies.QuantizedDTypePolicy": [
+        C("one_of", "mode", f"Invalid quantization mode. Expected one of {tuple(QUANT_MODES)}. Received: mode={{value}}",
+          values=QUANT_MODES, strict=True), SOURCE_NAME],
+    "keras.dtype_policies.QuantizedFloat8DTypePolicy": [
+        C("one_of", "mode", f"Invalid quantization mode. Expected one of {tuple(QUANT_MODES)}. Received: mode={{value}}",
+          values=QUANT_MODES, strict=True), SOURCE_NAME],
+    "keras.dtype_policies.AWQDTypePolicy": [
+        C("format", "mode", "Invalid mode for AWQDTypePolicy. Expected format 'awq/<weight_bits>/<group_size>', but got "
+          "'{value}'.", prefix="awq", parts=2), SOURCE_NAME],
+    "keras.dtype_policies.GPTQDTypePolicy": [
+        C("format", "mode", "Invalid mode for GPTQDTypePolicy. Expected format 'gptq/<weight_bits>/<group_size>', but "
+          "got '{value}'.", prefix="gptq", parts=2), SOURCE_NAME],
+    "keras.dtype_policies.Int4DTypePolicy": [
+        C("format", "mode", "Invalid mode for Int4DTypePolicy. Expected format 'int4/<block_size>', but got '{value}'.",
+          prefix="int4", parts=1), SOURCE_NAME],
+}
+for _cls in ("keras.metrics.F1Score", "keras.metrics.FBetaScore"):
+    CHECKS[_cls] = [C("one_of", "average", "Invalid `average` argument value. Expected one of: {None, 'micro', 'macro', "
+                      "'weighted'}. Received: average={value}", values=[None, "micro", "macro", "weighted"], strict=True)]
+
+
+def dtype_names():
+    """The dtype names Keras' standardize_dtype() accepts (ALLOWED_DTYPES and its aliases)."""
+    from keras.src import backend
+    from keras.src.backend.common.dtypes import ALLOWED_DTYPES
+    out = set()
+    for name in sorted(ALLOWED_DTYPES) + ["int", "float", "double", "uint", "half"]:
+        try:
+            backend.standardize_dtype(name)
+            out.add(name)
+        except Exception:  # noqa: BLE001 - not a dtype name
+            pass
+    return sorted(out)
+
+
+def dtype_checks(path):
+    names = dtype_names()
+    if path in ("keras.dtype_policies.DTypePolicy", "keras.dtype_policies.FloatDTypePolicy"):
+        return [C("one_of", "name", "Cannot convert '{value}' to a mixed precision DTypePolicy. Valid policies include "
+                  "'mixed_float16', 'mixed_bfloat16', and the name of any float dtype such as 'float32'.",
+                  values=[None, "mixed_float16", "mixed_bfloat16"] + names, strict=True)]
+    if path in ("keras.layers.InputLayer", "keras.layers.InputSpec"):
+        return [C("one_of", "dtype", "Invalid dtype: {value}", values=[None] + names, strict=True)]
+    return []
+
+
+def probe_checks(cls, required, params):
+    """The PROBES checks Keras makes for this class, read off its refusals."""
+    out = []
+    for key, bad, check in PROBES:
+        if key not in params:
+            continue
+        # Choices among strings only where the parameter is a string (ZeroPadding's is numbers).
+        if check["kind"] == "one_of" and not (isinstance(params[key].get("default"), str) or key == "data_format"):
+            continue
+        result = run(cls, {**required, key: bad})
+        if "error" not in result:
+            continue
+        message = result["error"]["message"]
+        shown = str(bad)
+        if shown not in message:
+            continue
+        head, _, tail = message.rpartition(shown)
+        check = {**check, "key": key, "message": head + "{value}" + tail}
+        if check["kind"] == "one_of":
+            check["values"] = [v for v in check["values"] if "error" not in run(cls, {**required, key: v})]
+        if check["kind"] == "range" and key not in ("rate",) and "min" not in check:
+            m = re.search(r"range ([\[(])\s*(-?[\d.]+),\s*(-?[\d.]+)\s*([\])])", message)
+            if not m:
+                continue
+            check.update(min=float(m.group(2)), max=float(m.group(3)), min_open=m.group(1) == "(",
+                         max_open=m.group(4) == ")", pair=F01 in message)
+        out.append(check)
+    return out
+
+
 def pyjson(value):
     return json.dumps(value)
 
@@ -419,6 +579,13 @@ def main():
             cases.append(case)
         total += len(cases)
         learned = learn_rules(base_cfg, int_params, observed)
+        # A required argument no config keeps (InputSpec's `name`) is dropped too.
+        for k in required:
+            if k not in base_cfg and not any(k in (cfg or {}) for _, cfg in observed) and k == "name":
+                learned.setdefault("dropped", []).append(k)
+        checks = probe_checks(cls, required, params) + CHECKS.get(path, []) + dtype_checks(path)
+        if checks:
+            learned["checks"] = checks
         if learned:
             all_rules[path] = learned
         lines.append({"path": path, "required": required, "base": base_cfg, "int_params": sorted(int_params), "cases": cases})

@@ -223,7 +223,6 @@ test_that("coercions match kc_builtin_coerce()", {
   base <- list(module = "keras.layers", class_name = "Dense", registered_name = NULL)
   cases <- list(
     list(name = "d", units = 4),                       # double -> integer
-    list(name = "d", units = 4.5),                     # not whole: kept
     list(name = "d", units = 4L, activation = NULL),   # NULL activation -> "linear"
     list(name = "d", units = 4L, activation = list(module = "builtins", class_name = "function",
                                                    config = "relu", registered_name = "function")),
@@ -235,6 +234,12 @@ test_that("coercions match kc_builtin_coerce()", {
     expect_false(is_fallback(fast_deserialize(cfg)))
     expect_same_as_r_path(cfg)
   }
+  # Keras refuses a units of 4.5 (Dense(units=4.5) in Keras 3.15.1): the fast path leaves the
+  # config to R, which raises Keras' error.
+  cfg <- c(base[1:2], list(config = list(name = "d", units = 4.5)), base[3])
+  expect_true(is_fallback(fast_deserialize(cfg)))
+  expect_error(deserialize_keras_object(cfg), "expected a positive integer. Received: units=4.5",
+               class = "kerasconfig_error_value")
   # Keras does not keep `autocast` (rules.json): R drops it, so the fast path leaves it to R.
   cfg <- c(base[1:2], list(config = list(name = "d", units = 4L, autocast = FALSE)), base[3])
   expect_true(is_fallback(fast_deserialize(cfg)))

@@ -17,6 +17,7 @@ use extendr_api::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
+pub mod checks;
 mod index;
 mod legacy;
 mod parse;

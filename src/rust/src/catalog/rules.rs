@@ -8,6 +8,7 @@
 //! accepts but does not keep, where it puts optional keys, which key defaults to another
 //! (`strides` to `pool_size`), and which take one number for a tuple of n.
 
+use super::checks::{first_failure, Check, Val};
 use super::Entry;
 use extendr_api::prelude::*;
 use serde_json::{Map, Value};
@@ -31,6 +32,8 @@ pub struct Rules {
     /// Key -> n: one number, or n numbers, stand for n (before, after) pairs (`Cropping2D(cropping
     /// = 2)` -> `[[2, 2], [2, 2]]`, `cropping = c(1, 2)` -> `[[1, 1], [2, 2]]`).
     pub pairs: Vec<(String, usize)>,
+    /// Keras' argument checks (`checks.rs`).
+    pub checks: Vec<Check>,
 }
 
 impl Rules {
@@ -85,6 +88,11 @@ impl Rules {
                 .into_iter()
                 .map(|(k, x)| x.as_u64().map(|n| (k.clone(), n as usize)).ok_or(format!("pairs.{k}")))
                 .collect::<std::result::Result<_, _>>()?,
+            checks: match v.get("checks") {
+                None => Vec::new(),
+                Some(Value::Array(a)) => a.iter().map(Check::parse).collect::<std::result::Result<_, _>>()?,
+                Some(_) => return Err("checks: not an array".into()),
+            },
         })
     }
 }
@@ -142,9 +150,82 @@ fn rs_builtin_rules(id: i32) -> Robj {
     .into()
 }
 
+/// A config value as the checks see it. Classed numbers (`keras_integer`) are numbers; other
+/// classed values are objects.
+pub fn val_of(x: &Robj) -> Val {
+    let scalar_or_list =
+        |items: Vec<Val>| if items.len() == 1 { items.into_iter().next().unwrap() } else { Val::List(items) };
+    match x.rtype() {
+        Rtype::Null => Val::Null,
+        Rtype::Integers => scalar_or_list(
+            x.as_integer_slice()
+                .unwrap_or(&[])
+                .iter()
+                .map(|&i| if i == i32::MIN { Val::Num(f64::NAN, true) } else { Val::Num(f64::from(i), true) })
+                .collect(),
+        ),
+        Rtype::Doubles => {
+            scalar_or_list(x.as_real_slice().unwrap_or(&[]).iter().map(|&d| Val::Num(d, false)).collect())
+        }
+        Rtype::Logicals => scalar_or_list(
+            x.as_logical_slice()
+                .unwrap_or(&[])
+                .iter()
+                .map(|b| if b.is_na() { Val::Other } else { Val::Bool(b.is_true()) })
+                .collect(),
+        ),
+        Rtype::Strings => {
+            scalar_or_list(x.as_str_iter().map(|it| it.map(|s| Val::Str(s.to_owned())).collect()).unwrap_or_default())
+        }
+        _ if x.get_attrib("class").is_some() => {
+            Val::Object(x.class().map(|c| c.map(str::to_owned).collect()).unwrap_or_default())
+        }
+        Rtype::List => match x.names() {
+            Some(_) => Val::Dict,
+            None => Val::List(x.as_list().map(|l| l.values().map(|v| val_of(&v)).collect()).unwrap_or_default()),
+        },
+        _ => Val::Other,
+    }
+}
+
+/// Keras' message for the first check a built-in's config fails, or `None`. `config` is a
+/// named list; `given` whether an argument was given.
+pub fn config_failure(rules: &Rules, config: &List, given: &dyn Fn(&str) -> bool) -> Option<String> {
+    if rules.checks.is_empty() {
+        return None;
+    }
+    let names: Vec<&str> = config.names().map(|n| n.collect()).unwrap_or_default();
+    let get = |key: &str| names.iter().position(|n| *n == key).and_then(|i| config.elt(i).ok()).map(|v| val_of(&v));
+    first_failure(&rules.checks, &get, given)
+}
+
+/// Checks the config a built-in (catalog entry `id`) would write against Keras' `__init__`
+/// checks: `NULL`, or a `kc_rust_error` (class `kerasconfig_error_value`, Keras' message, and the
+/// class name). `given`: the names of the arguments given.
+#[extendr]
+fn rs_builtin_check(id: i32, config: List, given: Strings) -> Robj {
+    let Some(e) = usize::try_from(id).ok().and_then(super::by_id) else {
+        return ().into();
+    };
+    let given: Vec<&str> = given.iter().map(|s| s.as_ref()).collect();
+    match config_failure(rules_for(e), &config, &|k| given.contains(&k)) {
+        None => ().into(),
+        Some(message) => {
+            let mut list = List::from_names_and_values(
+                ["class", "message"],
+                [Robj::from("kerasconfig_error_value"), Robj::from(message)],
+            )
+            .expect("two names, two values");
+            list.set_class(&["kc_rust_error"]).expect("a list takes a class");
+            list.into()
+        }
+    }
+}
+
 extendr_module! {
     mod rules;
     fn rs_builtin_rules;
+    fn rs_builtin_check;
 }
 
 #[cfg(test)]

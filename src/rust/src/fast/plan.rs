@@ -215,6 +215,8 @@ pub struct Plan {
     pub draws_seed: bool,
     /// Key -> the key it defaults to when absent (`rules.json`): R copies it.
     pub copies: &'static [(String, String)],
+    /// The class's rules, for Keras' argument checks (`catalog/checks.rs`).
+    pub rules: &'static Rules,
 }
 
 impl Plan {
@@ -241,7 +243,10 @@ impl Plan {
             .map(|p| p.name.as_str())
             .collect();
         let mut extra = HashMap::new();
-        let base: &[&str] = if layer_like { &LAYER_KWARGS } else { &[] };
+        // Base-layer arguments reach Layer.__init__ through **kwargs: a class without them
+        // (SpatialDropout1D) refuses them, in R.
+        let takes_kwargs = entry.params.iter().any(|p| p.kind == "var_keyword");
+        let base: &[&str] = if layer_like && takes_kwargs { &LAYER_KWARGS } else { &[] };
         // A model's config may record the shape it was built with (`kc_builtin_init()`).
         let model_keys: &[&str] = if models { &["build_input_shape"] } else { &[] };
         for &k in params.iter().chain(base).chain(model_keys) {
@@ -269,11 +274,28 @@ impl Plan {
             generates_name: layer_like && index.contains_key("name"),
             draws_seed: seed_may_be_drawn(entry),
             copies: &rules.copies,
+            rules,
             keys,
             index,
             extra,
             required,
         })
+    }
+
+    /// Whether a config built for this class passes Keras' argument checks (the ones R applies,
+    /// `rs_builtin_check()`); a config that does not goes to R, which raises the error.
+    ///
+    /// # Safety
+    /// On R's main thread, with `config` a protected named list.
+    pub unsafe fn passes_checks(&self, config: extendr_api::SEXP) -> bool {
+        if self.rules.checks.is_empty() {
+            return true;
+        }
+        use extendr_api::Attributes;
+        let robj = extendr_api::Robj::from_sexp(config);
+        let Ok(list) = extendr_api::List::try_from(&robj) else { return false };
+        let names: Vec<String> = list.names().map(|n| n.map(str::to_owned).collect()).unwrap_or_default();
+        crate::catalog::rules::config_failure(self.rules, &list, &|k| names.iter().any(|n| n == k)).is_none()
     }
 
     pub fn classify(&self, key: &str) -> KeyClass {

@@ -456,6 +456,8 @@ impl Reader<'_> {
             names
         };
         Rf_setAttrib(config, R_NamesSymbol, config_names);
+        // Keras' argument checks: a config failing one goes to R, which raises the error.
+        ensure(plan.passes_checks(config))?;
 
         let env = self.keep(R_NewEnv(R_EmptyEnv, 1, 8));
         Rf_defineVar(c.sym_class, generator, env);

@@ -9,7 +9,7 @@ use extendr_ffi::{cetype_t, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, RAW, SEXPT
 use std::os::raw::{c_char, c_int};
 
 mod bycontent;
-mod codec;
+pub(crate) mod codec;
 pub(crate) mod rapi;
 mod rbuild;
 mod rwalk;
