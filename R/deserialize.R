@@ -307,10 +307,14 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L) {
   if (kc_is_instance(obj)) {
     # As from_config() does: within this call's options, shared objects and depth (both values of
     # the object's dict, one level down); errors in a compile config name their path.
-    kc_with_context(list(path = path, base = path, config = x, opts = opts, depth = depth + 1L), {
-      kc_restore_optional(obj, x[["build_config", exact = TRUE]], "build_from_config", ".__build_config__")
-      kc_restore_optional(obj, x[["compile_config", exact = TRUE]], "compile_from_config", ".__compile_config__")
-    })
+    build <- x[["build_config", exact = TRUE]]
+    compile <- x[["compile_config", exact = TRUE]]
+    if (!is.null(build) || !is.null(compile)) {
+      kc_with_context(list(path = path, base = path, config = x, opts = opts, depth = depth + 1L), {
+        kc_restore_optional(obj, build, "build_from_config", ".__build_config__")
+        kc_restore_optional(obj, compile, "compile_from_config", ".__compile_config__")
+      })
+    }
     # Remembered, so an unchanged object serializes back with the same id.
     if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = obj)
     # A custom class loaded from a config written elsewhere (a Python module) keeps that module.

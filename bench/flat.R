@@ -65,43 +65,13 @@ add <- function(section, task, n, t, ratio) {
   cat(sprintf("%-9s %-48s %8d  %12.1f µs  %8.2fx\n", section, task, n, t * 1e6, ratio))
 }
 
-# ---- registry ----------------------------------------------------------------------------------
-# FLAT_SECTIONS=call runs the per-call section alone (a quick look while working).
+# FLAT_SECTIONS=call runs the per-call section alone (a quick look while working). The per-call
+# section runs first: the registry section leaves 100 000 objects behind, and a larger heap makes
+# R's garbage collector, and so the allocating R paths, slower.
 sections <- strsplit(Sys.getenv("FLAT_SECTIONS", "registry,call"), ",")[[1]]
-if ("registry" %in% sections) {
-old <- set_custom_objects(clear = TRUE)
-fn_config <- function(name) list(module = "builtins", class_name = "function", config = name, registered_name = "function")
-# The key registered last at each size: the worst case for any scan in registration order.
-tasks <- list(
-  "get_registered_object() hit" = function(k) function() get_registered_object(k$key),
-  "get_registered_object() miss" = function(k) function() get_registered_object("Bench>not_registered"),
-  "get_registered_name()" = function(k) function() get_registered_name(k$fn),
-  "deserialize function by full key" = function(k) function() deserialize_keras_object(fn_config(k$key)),
-  "deserialize function by bare name" = function(k) function() deserialize_keras_object(fn_config(k$bare)),
-  "deserialize unknown function (suggestion)" = function(k) function() {
-    msg <- tryCatch(deserialize_keras_object(fn_config("fn_00001")), kerasconfig_error = conditionMessage)
-    if (!grepl("Did you mean 'Bench>fn_0000", msg, fixed = TRUE)) stop("no suggestion: ", msg)
-  }
-)
-base <- list()
-registered <- 0L
-for (n in c(10L, 10000L, 100000L)) {
-  fns <- lapply(seq_len(n - registered), function(i) function(x) x)
-  names(fns) <- sprintf("Bench>fn_%06d", registered + seq_along(fns))
-  set_custom_objects(fns, clear = FALSE)
-  registered <- n
-  k <- list(key = sprintf("Bench>fn_%06d", n), bare = sprintf("fn_%06d", n), fn = fns[[length(fns)]])
-  stopifnot(identical(get_registered_object(k$key), k$fn), identical(deserialize_keras_object(fn_config(k$bare)), k$fn))
-  for (task in names(tasks)) {
-    t <- median_s(tasks[[task]](k))
-    if (n == 10L) base[[task]] <- t
-    add("registry", task, n, t, t / base[[task]])
-  }
-}
-set_custom_objects(old)
-}
 
 # ---- fixed cost of a call ----------------------------------------------------------------------
+if ("call" %in% sections) {
 read_text <- function(path) readChar(path, file.size(path), useBytes = TRUE)
 yardstick <- function(text) median_s(function() jsonlite::fromJSON(text, simplifyVector = FALSE), 500)
 per_call <- function(task, text, f) {
@@ -137,6 +107,41 @@ t1 <- median_s(from_configs, 100)
 add("call", sprintf("deserialize: %d reference models < 10 KB", length(texts)), nchar(all_text, "bytes"), t1, t1 / t_yard)
 t2 <- median_s(from_texts, 100)
 add("call", sprintf("JSON -> objects: %d reference models < 10 KB", length(texts)), nchar(all_text, "bytes"), t2, t2 / t_yard)
+}
+
+# ---- registry ----------------------------------------------------------------------------------
+if ("registry" %in% sections) {
+old <- set_custom_objects(clear = TRUE)
+fn_config <- function(name) list(module = "builtins", class_name = "function", config = name, registered_name = "function")
+# The key registered last at each size: the worst case for any scan in registration order.
+tasks <- list(
+  "get_registered_object() hit" = function(k) function() get_registered_object(k$key),
+  "get_registered_object() miss" = function(k) function() get_registered_object("Bench>not_registered"),
+  "get_registered_name()" = function(k) function() get_registered_name(k$fn),
+  "deserialize function by full key" = function(k) function() deserialize_keras_object(fn_config(k$key)),
+  "deserialize function by bare name" = function(k) function() deserialize_keras_object(fn_config(k$bare)),
+  "deserialize unknown function (suggestion)" = function(k) function() {
+    msg <- tryCatch(deserialize_keras_object(fn_config("fn_00001")), kerasconfig_error = conditionMessage)
+    if (!grepl("Did you mean 'Bench>fn_0000", msg, fixed = TRUE)) stop("no suggestion: ", msg)
+  }
+)
+base <- list()
+registered <- 0L
+for (n in c(10L, 10000L, 100000L)) {
+  fns <- lapply(seq_len(n - registered), function(i) function(x) x)
+  names(fns) <- sprintf("Bench>fn_%06d", registered + seq_along(fns))
+  set_custom_objects(fns, clear = FALSE)
+  registered <- n
+  k <- list(key = sprintf("Bench>fn_%06d", n), bare = sprintf("fn_%06d", n), fn = fns[[length(fns)]])
+  stopifnot(identical(get_registered_object(k$key), k$fn), identical(deserialize_keras_object(fn_config(k$bare)), k$fn))
+  for (task in names(tasks)) {
+    t <- median_s(tasks[[task]](k))
+    if (n == 10L) base[[task]] <- t
+    add("registry", task, n, t, t / base[[task]])
+  }
+}
+set_custom_objects(old)
+}
 
 out <- do.call(rbind, rows)
 write.csv(out, sprintf("bench/flat-%s.csv", label), row.names = FALSE)
