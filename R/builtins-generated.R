@@ -1895,6 +1895,10 @@ kc_builtin_class("keras.src.ops.numpy.Multiply", function(name = NULL) NULL)
 kc_builtin_class("keras.src.ops.numpy.NotEqual", function(name = NULL) NULL)
 kc_builtin_class("keras.src.ops.numpy.Reshape", function(newshape, name = NULL) NULL)
 kc_builtin_class("keras.src.ops.numpy.Square", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.LogicalOr", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.ExpandDims", function(axis, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.ZerosLike", function(dtype = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.OnesLike", function(dtype = NULL, name = NULL) NULL)
 
 # Exported name -> key: .onLoad() makes these the objects every other reference uses.
 kc_builtin_exports <- c(
@@ -2706,7 +2710,11 @@ kc_builtin_paths <- list(
         Multiply = "keras.src.ops.numpy.Multiply",
         NotEqual = "keras.src.ops.numpy.NotEqual",
         Reshape = "keras.src.ops.numpy.Reshape",
-        Square = "keras.src.ops.numpy.Square"
+        Square = "keras.src.ops.numpy.Square",
+        LogicalOr = "keras.src.ops.numpy.LogicalOr",
+        ExpandDims = "keras.src.ops.numpy.ExpandDims",
+        ZerosLike = "keras.src.ops.numpy.ZerosLike",
+        OnesLike = "keras.src.ops.numpy.OnesLike"
       )
     )
   )

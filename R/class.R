@@ -71,12 +71,37 @@ kc_new_class <- function(classname, members, inherit, parent_env, module = NULL,
   info$own_get_config <- (!root && "get_config" %in% names(methods)) || isTRUE(parent$own_get_config)
   info$has_get_config <- "get_config" %in% names(methods) || isTRUE(parent$has_get_config)
 
-  generator <- function(...) kc_instantiate(info, list(...))
+  # Layer classes take keras3's `object` first, as the built-in `layer_*()` constructors do.
+  generator <- if (kc_is_layer_info(info)) kc_layer_generator else function(...) kc_instantiate(info, list(...))
   environment(generator) <- list2env(list(info = info), parent = environment(kc_new_class))
   # The registry knows objects by identity: instances must point at this very generator.
   generator <- structure(generator, class = "keras_class")
   info$generator <- generator
   generator
+}
+
+# keras3's generator of a layer class: `object` missing or NULL gives the layer; a tensor or a list
+# of tensors calls it, a Sequential model gets it added. `object` is evaluated before the layer is
+# made, so layers of a pipe are named in pipe order.
+kc_layer_generator <- function(object, ...) {
+  if (missing(object)) return(kc_instantiate(info, list(...)))
+  if (!is.null(object) && !kc_is_call_input(object) && !inherits(object, "Sequential")) {
+    kc_abort(sprintf(paste("The first argument of the layer generator of '%s' is `object` (keras3's convention): a",
+                           "tensor, a list of tensors, a Sequential model or NULL; got %s. Pass the constructor's",
+                           "arguments by name."), info$classname, kc_describe(object)), "kerasconfig_error_type")
+  }
+  layer <- kc_instantiate(info, list(...))
+  if (is.null(object)) layer else kc_compose(object, layer)
+}
+
+# Whether a class descends from Keras' Layer (the family root or a built-in layer), not Model.
+kc_is_layer_info <- function(info) {
+  while (!is.null(info)) {
+    if (isTRUE(info$builtin)) return(identical(info$family, "layers"))
+    if (isTRUE(info$root)) return(identical(info$classname, "Layer") && identical(info$module, "keras"))
+    info <- info$parent
+  }
+  FALSE
 }
 
 kc_class_info <- function(cls) {
@@ -151,10 +176,37 @@ kc_auto_config <- function(self, base) {
                              "named. Name them, or give the class a get_config() method."), info$classname),
                "kerasconfig_error_config")
     }
-    # What the base records wins: it holds processed values (float32 rates, dtype policies).
-    for (n in setdiff(nm, names(base))) base[n] <- list(args[[n]])
   }
+  if (kc_is_layer_info(info)) args <- kc_layer_auto_args(info, args)
+  # What the base records wins: it holds processed values (float32 rates, dtype policies).
+  for (n in setdiff(names(args), names(base))) base[n] <- list(args[[n]])
   base
+}
+
+# Keras' Operation.__new__ binds a layer's constructor arguments to the signature of its most
+# derived __init__ with the defaults applied (the keyword arguments passed on in **kwargs after
+# them), minus `name`: an argument left to its default is recorded too. A class without its own
+# initialize() has Layer.__init__'s, in Keras' order.
+kc_layer_auto_args <- function(info, args) {
+  while (!is.null(info) && !is.function(info$methods$initialize)) info <- info$parent
+  if (is.null(info) || isTRUE(info$builtin)) return(args)
+  init <- info$methods$initialize
+  params <- if (isTRUE(info$root)) c("activity_regularizer", "trainable", "dtype", "autocast") else names(formals(init))
+  params <- setdiff(params, c("...", "name"))
+  out <- list()
+  for (p in params) {
+    if (p %in% names(args)) {
+      out[p] <- list(args[[p]])
+      next
+    }
+    d <- formals(init)[[p]]
+    if (identical(d, quote(expr = ))) next
+    value <- tryCatch(list(eval(d, envir = environment(init))), error = function(e) NULL)
+    if (!is.null(value)) out[p] <- value
+  }
+  extra <- setdiff(names(args), names(out))
+  for (n in extra) out[n] <- list(args[[n]])
+  out
 }
 
 #' @export

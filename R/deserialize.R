@@ -59,7 +59,7 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
   # Whether the depth limit was checked already (the walk is over the whole config).
   within_depth <- FALSE
   if (plain) {
-    if (is.list(config) && !is.object(config)) {
+    if (is.list(config) && !is.object(config) && kc_session_is_default()) {
       # Too deep a config goes the general way, which says where (the same limit on every route).
       within_depth <- is.null(rs_nested_beyond(config, kc_max_depth - kc_entry_depth()))
       if (within_depth) {
@@ -155,7 +155,7 @@ kc_deserialize <- function(x, path, opts, depth = 0L, fast = TRUE) {
   # promises short, so forcing it deep down does not exhaust the C stack.
   if (depth %% 32L == 0L) force(path)
   if (is.list(x) && !is.object(x)) kc_check_depth(depth + 1L, path)
-  if (fast && is.list(x) && !is.object(x)) {
+  if (fast && is.list(x) && !is.object(x) && kc_session_is_default()) {
     # Rust builds whole subtrees of built-ins and plain values at once; it hands back
     # `kc_fallback` for anything that needs R (custom classes, special encodings, errors), and
     # this function then handles that level itself.

@@ -137,6 +137,15 @@ kc_family <- function(root, classname, members, inherit, parent_env) {
 #' (a `keras_variable` list: `name`, `path`, `shape`, `dtype`, `trainable`,
 #' `initializer`, ...); kerasconfig holds no values.
 #'
+#' The generator `Layer()` returns takes keras3's `object` first, as the
+#' built-in `layer_*()` constructors do: given a symbolic tensor or a list of
+#' tensors it makes the layer and calls it (`x |> my_layer(units = 2)`), given
+#' a Sequential model it adds the layer to it and returns the model, given
+#' nothing (or `NULL`) it returns the layer. Other arguments go to
+#' `initialize()`; name them (a first positional one is `object`).
+#' Layers without a `get_config()` get Keras' auto-config: the arguments of
+#' the most derived `initialize()`, defaults included.
+#'
 #' @inheritParams new_keras_class
 #' @param initialize,call,build,get_config,update_state,result
 #'   Methods, as in keras3 (optional).
@@ -158,6 +167,13 @@ kc_family <- function(root, classname, members, inherit, parent_env) {
 #'   }
 #' )
 #' layer_scale(factor = 3, name = "triple")$get_config()
+#'
+#' # Called on a tensor, the generator builds the layer and calls it.
+#' layer_shift <- Layer("Shift",
+#'   compute_output_shape = function(input_shape) input_shape
+#' )
+#' x <- keras_input(shape = 4)
+#' keras_model(x, x |> layer_dense(2) |> layer_shift())
 #'
 #' loss_halved <- Loss("Halved")
 #' loss_halved()$get_config()

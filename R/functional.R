@@ -196,8 +196,8 @@ kc_call_signature <- function(layer) {
     f <- formals(info$methods$call)
     params <- lapply(names(f), function(n) {
       if (n == "...") return(list(name = n, kind = "var"))
-      d <- f[[n]]
-      if (identical(d, quote(expr = ))) list(name = n) else list(name = n, default = eval(d))
+      # (An argument without default is the empty symbol: compared before it is bound to a name.)
+      if (identical(f[[n]], quote(expr = ))) list(name = n) else list(name = n, default = eval(f[[n]]))
     })
     return(list(params = params, keeps_arguments = FALSE))
   }

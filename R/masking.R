@@ -16,7 +16,7 @@ kc_set_output_masks <- function(layer, args, kwargs, outputs) {
   classname <- kc_class_info(kc_class_of(layer))$classname
   rule <- kc_masking_rule(layer, classname)
   masks <- switch(rule,
-    custom = kc_compute_mask_or_warn(layer, classname, first, previous, outputs),
+    custom = kc_compute_mask(layer, classname, first, previous, outputs),
     pass = previous,
     {
       if (length(kc_flat_masks(previous))) {
@@ -51,24 +51,6 @@ kc_masking_rule <- function(layer, classname) {
     return(if (isTRUE(layer$supports_masking)) "pass" else "none")
   }
   kc_call_signature(layer)$masking %||% "none"
-}
-
-# The Keras ops each compute_mask() below calls; the catalog holds only the ops real configs name.
-kc_mask_ops <- list(Add = "LogicalOr", Subtract = "LogicalOr", Multiply = "LogicalOr", Average = "LogicalOr",
-                    Maximum = "LogicalOr", Minimum = "LogicalOr",
-                    Concatenate = c("ExpandDims", "ZerosLike", "OnesLike", "LogicalOr", "Concatenate", "Any"))
-
-kc_compute_mask_or_warn <- function(layer, classname, inputs, mask, outputs) {
-  missing_ops <- Filter(function(op) is.null(kc_builtin_objects[[paste0("keras.src.ops.numpy.", op)]]),
-                        kc_mask_ops[[classname]] %||% character())
-  if (length(missing_ops) && length(kc_flat_masks(mask))) {
-    kc_warn(sprintf(paste("Layer '%s' (%s) was passed a masked input: Keras computes its output mask with the op(s) %s,",
-                          "which kerasconfig's catalog does not hold, so the mask is dropped here and the config will",
-                          "differ from Keras' from this layer on."), kc_layer_name(layer), classname,
-                    paste(missing_ops, collapse = ", ")), "kerasconfig_warning_mask")
-    return(NULL)
-  }
-  kc_compute_mask(layer, classname, inputs, mask, outputs)
 }
 
 # The compute_mask() methods of Keras' built-ins.

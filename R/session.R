@@ -201,6 +201,15 @@ kc_has_param_default <- function(info, name) {
   FALSE
 }
 
+# Whether every session setting is Keras' default. Rust's fast path reads configs with the
+# defaults built in; under other settings deserialization takes R's path, which fills what a
+# config omits from the session, as Keras does.
+kc_session_is_default <- function() {
+  policy <- kc_session$dtype_policy
+  identical(kc_session$floatx, "float32") && identical(kc_session$image_data_format, "channels_last") &&
+    (is.null(policy) || identical(kc_policy_name(policy), "float32"))
+}
+
 kc_policy_name <- function(policy) {
   config <- policy$get_config()
   config$name %||% paste0(config$mode, "_from_", config$source_name)

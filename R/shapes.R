@@ -53,15 +53,25 @@ kc_shape_from_r <- function(shape, what) {
 # What a custom layer says about itself: its `compute_output_shape()` and the variables it has:
 # those its `initialize()` made and those its `build()` makes, with `self$add_weight()`. A model
 # is built again whenever a layer is added to it, so build-time variables start afresh each time.
+# Both methods get the shapes as Keras' Layer passes them (update_shapes_dict_for_target_fn):
+# a method of one argument the first call argument's shape, one of several `<arg>_shape` by name;
+# the build_config is Keras' too: `input_shape` (the first shape), or `shapes_dict` when build()
+# takes several.
 kc_custom_build <- function(layer, inputs) {
   name <- kc_layer_name(layer)
-  out <- kc_shape_from_r(layer$compute_output_shape(inputs), sprintf("compute_output_shape() of layer '%s'", name))
+  shapes <- kc_call_shapes_dict(layer, inputs)
+  first <- if (length(shapes)) shapes[[1L]]
+  out <- do.call(layer$compute_output_shape, kc_target_shapes(layer$compute_output_shape, shapes, first))
+  out <- kc_shape_from_r(out, sprintf("compute_output_shape() of layer '%s'", name))
   built <- list()
+  build_config <- list(input_shape = first)
   if (is.function(layer$build)) {
     assign(".__build_weights__", list(), envir = layer)
     assign(".__building__", TRUE, envir = layer)
     on.exit(assign(".__building__", FALSE, envir = layer))
-    layer$build(inputs)
+    build_args <- kc_target_shapes(layer$build, shapes, first)
+    do.call(layer$build, build_args)
+    if (length(build_args) > 1L) build_config <- list(shapes_dict = build_args)
     built <- get(".__build_weights__", envir = layer)
   }
   weights <- c(get0(".__weights__", envir = layer, inherits = FALSE), built)
@@ -69,7 +79,36 @@ kc_custom_build <- function(layer, inputs) {
   variables <- lapply(weights, function(w) {
     list(path = paste0(name, "/", w$name), shape = as.list(w$shape), dtype = w$dtype, trainable = w$trainable && !frozen)
   })
-  list(outputs = out, variables = variables, input_shape = inputs)
+  c(list(outputs = out, variables = variables), build_config)
+}
+
+# Keras' get_shapes_dict(): the shapes of the call's tensor arguments, as `<arg>_shape`. The
+# engine gives a call's inputs as one shape or a list: a list is one argument per tensor when
+# call() takes several tensors (call(x, gate)), else the one (nested) argument (call(inputs)).
+kc_call_shapes_dict <- function(layer, inputs) {
+  params <- Filter(function(p) !identical(p$kind, "var") && !p$name %in% c("mask", "training"),
+                   kc_call_signature(layer)$params)
+  pnames <- vapply(params, `[[`, "", "name")
+  required <- sum(!vapply(params, function(p) "default" %in% names(p), TRUE))
+  if (!length(pnames)) pnames <- "inputs"
+  if (required >= 2L && !kc_is_flat_shape(inputs) && length(inputs) <= length(pnames)) {
+    return(stats::setNames(inputs, paste0(pnames[seq_along(inputs)], "_shape")))
+  }
+  stats::setNames(list(inputs), paste0(pnames[[1L]], "_shape"))
+}
+
+# The arguments a custom compute_output_shape() or build() gets (Keras' alignment).
+kc_target_shapes <- function(f, shapes, first) {
+  params <- setdiff(names(formals(f)), "...")
+  if (length(params) <= 1L) return(list(first))
+  bad <- params[!params %in% names(shapes)]
+  if (length(bad)) {
+    kc_abort(sprintf(paste("For a method with more than one argument, all arguments should have a `_shape` suffix and",
+                           "match an argument from `call()`: %s does not (call() has %s)."),
+                     paste(sprintf("'%s'", bad), collapse = ", "), paste(sprintf("'%s'", sub("_shape$", "", names(shapes))), collapse = ", ")),
+             "kerasconfig_error_value")
+  }
+  shapes[params]
 }
 
 # Keras' Layer.add_weight(): a variable of the layer (the description the shape engine counts

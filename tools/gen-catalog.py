@@ -20,6 +20,9 @@ OUTPUT = os.path.join(REPO, "src", "rust", "src", "catalog", "catalog.json")
 # Default configs of the classes that need TensorFlow to be built, which keras_api.json lacks
 # (made by tools/gen-tf-defaults.py with Keras 3.15.1 and TensorFlow).
 TF_DEFAULTS = os.path.join(REPO, "tools", "tf-default-configs.json")
+# Ops that built-in layers' compute_mask() records in Functional graphs and keras_api.json lacks
+# (made by tools/gen-extra-ops.py with Keras 3.15.1): appended after its entries, so ids stay.
+EXTRA_OPS = os.path.join(REPO, "tools", "extra-ops.json")
 
 # Families the R side knows. A namespace or defining package outside this list is a new kind of
 # object that needs a decision, not a silently invented family.
@@ -128,6 +131,13 @@ def main(argv):
             extra = tf_defaults.get(f"{sym['namespace']}.{sym['name']}")
             if extra is not None and sym["default_config"] is None:
                 sym["default_config"], sym["config_keys"] = extra["default_config"], extra["config_keys"]
+    if os.path.exists(EXTRA_OPS):
+        with open(EXTRA_OPS, encoding="utf-8") as f:
+            extra = json.load(f)
+        if extra["keras_version"] != api["keras_version"]:
+            fail(f"extra-ops.json is for Keras {extra['keras_version']}, keras_api.json for {api['keras_version']}")
+        known = {sym["python_path"] for sym in symbols}
+        symbols = symbols + [sym for sym in extra["symbols"] if sym["python_path"] not in known]
     ids = canonical_ids(symbols)
     header = {
         "generated_from": {

@@ -42,7 +42,7 @@ test_that("a class with no get_config gets the auto-config: constructor args ove
       self$factor <- factor
     }
   )
-  cfg <- layer_scale(3, offset = 1, name = "s")$get_config()
+  cfg <- layer_scale(factor = 3, offset = 1, name = "s")$get_config()
   expect_identical(names(cfg), c("name", "factor", "offset", "trainable", "dtype"))
   expect_identical(cfg$factor, 3)
   expect_identical(cfg$offset, 1)
@@ -61,7 +61,7 @@ test_that("a class with its own get_config does not get the auto-config", {
       config
     }
   )
-  cfg <- layer_scale(3, name = "s")$get_config()
+  cfg <- layer_scale(factor = 3, name = "s")$get_config()
   expect_identical(names(cfg), c("name", "trainable", "dtype", "factor_x10"))
 })
 

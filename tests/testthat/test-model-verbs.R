@@ -232,6 +232,16 @@ mask_builders <- list(
     h <- layer_embedding(x, 20, 4, mask_zero = TRUE, name = "emb")
     clone_model(keras_model(x, h |> layer_lstm(3, name = "lstm") |> layer_dense(1, name = "out"), name = "mask_lstm"))
   },
+  mask_two_inputs = function() {
+    a <- keras_input(shape = NA, dtype = "int32", name = "a")
+    b <- keras_input(shape = NA, dtype = "int32", name = "b")
+    emb <- layer_embedding(input_dim = 20, output_dim = 4, mask_zero = TRUE, name = "emb")
+    ea <- call_layer(emb, a)
+    eb <- call_layer(emb, b)
+    s <- layer_add(list(ea, eb), name = "add")
+    cat <- layer_concatenate(list(ea, layer_dense(eb, 4, name = "dense")), name = "cat")
+    keras_model(list(a, b), list(layer_lstm(s, 2, name = "l1"), layer_lstm(cat, 2, name = "l2")), name = "mask_two_inputs")
+  },
   mask_bidirectional = function() {
     x <- keras_input(shape = NA, dtype = "int32", name = "tok")
     h <- layer_embedding(x, 20, 4, mask_zero = TRUE, name = "emb")
@@ -251,14 +261,15 @@ test_that("masks from Embedding(mask_zero = TRUE) and Masking are recorded in th
   expect_identical(matched, names(mask_builders))
 })
 
-test_that("a mask reaching a layer that drops it warns as Keras does; merges of masks say what they miss", {
+test_that("a mask reaching a layer that drops it warns as Keras does; merges combine masks with op nodes", {
   clear_session()
   x <- keras_input(shape = NA, dtype = "int32", name = "tok")
   h <- layer_embedding(x, 20, 4, mask_zero = TRUE, name = "emb")
   expect_warning(layer_flatten(h), "does not support masking", class = "kerasconfig_warning_mask")
-  # Keras computes an Add's mask with ops.logical_or, which the catalog does not hold (yet).
-  expect_warning(s <- layer_add(list(h, h)), "LogicalOr", class = "kerasconfig_warning_mask")
-  expect_null(attr(s, "kc_mask"))
+  # Keras computes an Add's mask with ops.logical_or: a LogicalOr node of the graph.
+  expect_no_warning(s <- layer_add(list(h, h)))
+  expect_identical(attr(s, "kc_mask")$keras_history, list("logical_or", 0L, 0L))
+  expect_identical(attr(s, "kc_mask")$shape, list(NULL, NULL))
   # Without a mask nothing changes: no ops, no kwargs.
   clear_session()
   y <- keras_input(shape = NA, dtype = "int32", name = "tok")

@@ -225,8 +225,7 @@ test_that("custom layers' variables come from self$add_weight() in initialize() 
   fx <- config_from_json(test_path("fixtures", "summaries.json"))
   old <- options(width = 80)
   on.exit(options(old))
-  add <- kerasconfig:::kc_compose
-  model <- add(keras_model_sequential(input_shape = 3, name = "custom"), layer_scaled(4, name = "sc")) |>
+  model <- keras_model_sequential(input_shape = 3, name = "custom") |> layer_scaled(units = 4, name = "sc") |>
     layer_dense(2, name = "d")
   # The model is built again when `d` is added: build()'s variables are not counted twice.
   expect_identical(count_params(get_layer(model, "sc")), 21)
@@ -241,7 +240,7 @@ test_that("custom layers' variables come from self$add_weight() in initialize() 
   written <- config_from_json(save_model_config(model))
   expect_identical(written$config$layers[[2]]$build_config, list(input_shape = list(NULL, 3L)))
   # Keras 3.15.1: under mixed_float16 the variables are float32; a dtype given stays.
-  mixed <- add(keras_model_sequential(input_shape = 3), layer_scaled(4, name = "sc", dtype = "mixed_float16"))
+  mixed <- keras_model_sequential(input_shape = 3) |> layer_scaled(units = 4, name = "sc", dtype = "mixed_float16")
   expect_identical(get_layer(mixed, "sc")$kernel$dtype, "float32")
   expect_identical(get_layer(mixed, "sc")$step$dtype, "int64")
 })

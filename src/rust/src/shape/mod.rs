@@ -15,6 +15,7 @@ mod conv;
 mod core;
 mod merge;
 mod model;
+mod ops;
 mod preprocessing;
 pub(crate) mod rapi;
 mod reshape;

@@ -289,6 +289,32 @@ fn node_inputs(node: &Value) -> Option<(Arg, Option<&Value>)> {
     }
 }
 
+/// Every tensor of a Keras 3 node, as Keras' `node.input_tensors` flattens them: `args` in order,
+/// then `kwargs` by sorted key. Empty for Keras 2's node lists (their `arg`s are all there is).
+fn node_tensor_refs(node: &Value, out: &mut Vec<Ref>) {
+    fn walk(v: &Value, out: &mut Vec<Ref>) {
+        if v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__") {
+            out.extend(tensor_ref(v));
+            return;
+        }
+        match v {
+            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+            Value::Object(o) => {
+                let mut keys: Vec<&String> = o.keys().collect();
+                keys.sort();
+                keys.into_iter().for_each(|k| walk(&o[k], out));
+            }
+            _ => {}
+        }
+    }
+    if let Some(args) = node.get("args") {
+        walk(args, out);
+        if let Some(kwargs) = node.get("kwargs") {
+            walk(kwargs, out);
+        }
+    }
+}
+
 fn refs(arg: &Arg, out: &mut Vec<Ref>) {
     match arg {
         Arg::Tensor(r) => out.push(r.clone()),
@@ -319,6 +345,11 @@ fn functional(model: &Layer, given: Option<&Shapes>, overrides: &Overrides, top:
     let mut names = Vec::with_capacity(n);
     let mut layers = Vec::with_capacity(n);
     let mut pending: Vec<Vec<&Value>> = Vec::with_capacity(n);
+    // Keras ops recorded as nodes (masks' not_equal, any, ...): their own rules (ops.rs).
+    let is_op: Vec<bool> = entries
+        .iter()
+        .map(|e| e.get("module").and_then(Value::as_str).is_some_and(|m| m.starts_with("keras.src.ops.")))
+        .collect();
     for (i, e) in entries.iter().enumerate() {
         let (class, config) =
             nested_layer(e).ok_or_else(|| model.config_error(format!("layer {i} is not a layer config")))?;
@@ -393,7 +424,14 @@ fn functional(model: &Layer, given: Option<&Shapes>, overrides: &Overrides, top:
                 };
                 let mut needed = Vec::new();
                 refs(&args, &mut needed);
-                let inbound = needed.iter().map(|(l, k, t)| format!("{l}[{k}][{t}]"));
+                // Keras' summary connects a node to every tensor it took: its arguments, then the
+                // tensors of its keyword arguments (a mask) by sorted key.
+                let mut connected = Vec::new();
+                node_tensor_refs(node, &mut connected);
+                if connected.is_empty() {
+                    connected.clone_from(&needed);
+                }
+                let inbound = connected.iter().map(|(l, k, t)| format!("{l}[{k}][{t}]"));
                 let ready = needed.iter().all(|(l, k, _)| {
                     index.get(l.as_str()).is_some_and(|&j| reports[j].nodes.len() > *k || reports[j].error.is_some())
                 });
@@ -423,7 +461,16 @@ fn functional(model: &Layer, given: Option<&Shapes>, overrides: &Overrides, top:
                     continue;
                 }
                 let node_index = reports[i].nodes.len();
-                match call(&layers[i], node_index, &shapes, kwargs, overrides) {
+                let result = if is_op[i] {
+                    let dtypes: Vec<String> = needed
+                        .iter()
+                        .filter_map(|(l, k, t)| reports[index[l.as_str()]].nodes.get(*k)?.dtypes.get(*t).cloned())
+                        .collect();
+                    super::ops::build(&layers[i], &shapes, &dtypes)
+                } else {
+                    call(&layers[i], node_index, &shapes, kwargs, overrides)
+                };
+                match result {
                     Ok(b) => {
                         reports[i].nodes.push(Node {
                             inputs: shapes,

@@ -95,9 +95,15 @@ pub fn overrides_from_json(v: &Value) -> std::result::Result<Overrides, String> 
                     .collect()
             })
             .unwrap_or_default();
-        let build_config = match b.get("input_shape").and_then(Shapes::from_json) {
-            Some(s) => BuildConfig::InputShape(s),
-            None => BuildConfig::None,
+        // A custom build() of several arguments records them by name, as Keras' shapes_dict.
+        let shapes_dict = b
+            .get("shapes_dict")
+            .and_then(Value::as_object)
+            .map(|d| d.iter().filter_map(|(k, v)| Some((k.clone(), Shapes::from_json(v)?))).collect::<Vec<_>>());
+        let build_config = match (shapes_dict, b.get("input_shape").and_then(Shapes::from_json)) {
+            (Some(d), _) => BuildConfig::ShapesDict(d),
+            (None, Some(s)) => BuildConfig::InputShape(s),
+            (None, None) => BuildConfig::None,
         };
         out.insert((name.to_owned(), node), Built { outputs, dtypes, variables, build_config, nested: vec![] });
     }
