@@ -93,6 +93,11 @@ rs_model_to_dot <- function(model, overrides, options_json) .Call(wrap__rs_model
 # the functions R binds into the models and layers it builds, which native models get too.
 rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins, bodies) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins, bodies)
 
+# A built-in model of class `cls` from its `config` and its layers built already (by R, when
+# some need R), with the layers' `names`, or `kc_fallback`. `depth`: the lists enclosing
+# `config`.
+rs_fast_model <- function(cls, config, layers, names, depth, module_objects, shared, builtins, bodies) .Call(wrap__rs_fast_model, cls, config, layers, names, depth, module_objects, shared, builtins, bodies)
+
 # Serializes `x` natively, or returns `kc_fallback`.
 rs_fast_serialize <- function(x) .Call(wrap__rs_fast_serialize, x)
 

@@ -13,11 +13,14 @@ kc_sequential_from_config <- function(config) {
     kc_abort("The 'layers' of a Sequential model configuration must be a list.", "kerasconfig_error_config")
   }
   source <- list(class_name = "Sequential", config = config)
-  config["layers"] <- list(kc_deserialize_nested(layers, "layers"))
-  kc_check_layers(config$layers, operations = FALSE)
-  layer_names <- vapply(config$layers, kc_layer_name, "")
+  built <- kc_deserialize_nested(layers, "layers")
+  kc_check_layers(built, operations = FALSE)
+  layer_names <- vapply(built, kc_layer_name, "")
   kc_check_unique_names(layer_names)
-  kc_with_shapes(kc_model_instance(cls, config), source, structure(config$layers, names = layer_names))
+  native <- kc_fast_model(cls, config, built, layer_names)
+  if (!is.null(native)) return(native)
+  config["layers"] <- list(built)
+  kc_with_shapes(kc_model_instance(cls, config), source, structure(built, names = layer_names))
 }
 
 kc_functional_from_config <- function(config) {
@@ -38,35 +41,46 @@ kc_functional_from_config <- function(config) {
     name
   }, "")
   kc_check_unique_names(names)
-  entries <- kc_deserialize_nested(layers, "layers", split = TRUE)
-  kc_check_layers(lapply(entries, `[[`, "layer"))
-  kc_validate_graph(names, lapply(entries, `[[`, "layer"), lapply(entries, `[[`, "inbound_nodes"), config)
-  source <- list(class_name = "Functional", config = config)
-  config["layers"] <- list(entries)
-  kc_with_shapes(kc_model_instance(cls, config), source, structure(lapply(entries, `[[`, "layer"), names = names))
-}
-
-# Deserializes the elements of `config[[key]]` (each with its own path), in one pass through the
-# fast path when it can. `split` separates what Functional layer entries carry besides the layer
-# (name, inbound nodes).
-kc_deserialize_nested <- function(items, key, split = FALSE) {
-  ctx <- kc_state$context
-  base <- kc_path_key(paste0(ctx$path, "$config"), key)
-  opts <- kc_context_opts(ctx)
-  if (!split) return(kc_deserialize(items, base, opts, ctx$depth))
-  layers <- lapply(items, function(entry) {
+  # Each entry's layer, without the name and inbound nodes the entry carries besides it.
+  built <- kc_deserialize_nested(lapply(layers, function(entry) {
     entry$name <- NULL
     entry$inbound_nodes <- NULL
     entry
-  })
-  layers <- kc_deserialize(layers, base, opts, ctx$depth)
-  nodes <- kc_deserialize(lapply(items, function(entry) list(inbound_nodes = entry[["inbound_nodes", exact = TRUE]])),
-                          base, opts, ctx$depth)
-  lapply(seq_along(items), function(i) {
-    entry <- list(layer = layers[[i]], name = items[[i]]$name, inbound_nodes = nodes[[i]]$inbound_nodes)
+  }), "layers")
+  kc_check_layers(built)
+  native <- kc_fast_model(cls, config, built, names)
+  if (!is.null(native)) return(native)
+  nodes <- kc_deserialize_nested(lapply(layers, function(entry) list(inbound_nodes = entry[["inbound_nodes", exact = TRUE]])),
+                                 "layers")
+  nodes <- lapply(nodes, `[[`, "inbound_nodes")
+  kc_validate_graph(names, built, nodes, config)
+  entries <- lapply(seq_along(layers), function(i) {
+    entry <- list(layer = built[[i]], name = names[[i]], inbound_nodes = nodes[[i]])
     oldClass(entry) <- "keras_functional_layer"
     entry
   })
+  source <- list(class_name = "Functional", config = config)
+  config["layers"] <- list(entries)
+  kc_with_shapes(kc_model_instance(cls, config), source, structure(built, names = names))
+}
+
+# Deserializes the elements of `config[[key]]` (each with its own path), in one pass through the
+# fast path when it can.
+kc_deserialize_nested <- function(items, key) {
+  ctx <- kc_state$context
+  kc_deserialize(items, kc_path_key(paste0(ctx$path, "$config"), key), kc_context_opts(ctx), ctx$depth)
+}
+
+# The rest of a model built natively from its layers built here (src/rust/src/fast/read.rs:
+# the node, name and graph checks, the instance, its layers bound to it), or NULL when Rust
+# leaves it to R: then R's own checks raise the error. Session settings other than the
+# defaults are R's to apply.
+kc_fast_model <- function(cls, config, layers, names) {
+  if (!kc_session_is_default()) return(NULL)
+  ctx <- kc_state$context
+  out <- rs_fast_model(cls, config, layers, names, ctx$depth, kc_context_opts(ctx)$module, kc_state$shared,
+                       kc_builtin_objects, kc_bound_bodies)
+  if (inherits(out, "kc_fallback")) NULL else out
 }
 
 kc_model_instance <- function(cls, config) {

@@ -7,7 +7,8 @@ fallback_stub <- function(...) structure(list(), class = "kc_fallback")
 # Runs `expr` with the R path alone.
 with_r_path <- function(expr) {
   ns <- asNamespace("kerasconfig")
-  fast <- list(rs_fast_deserialize = ns$rs_fast_deserialize, rs_fast_serialize = ns$rs_fast_serialize)
+  fast <- list(rs_fast_deserialize = ns$rs_fast_deserialize, rs_fast_serialize = ns$rs_fast_serialize,
+               rs_fast_model = ns$rs_fast_model)
   for (name in names(fast)) utils::assignInNamespace(name, fallback_stub, "kerasconfig")
   on.exit(for (name in names(fast)) utils::assignInNamespace(name, fast[[name]], "kerasconfig"), add = TRUE)
   expr
@@ -501,6 +502,37 @@ test_that("Sequential and Functional models are built natively, as the R path bu
   slow$build(c(NA, 3))
   expect_identical(serialize_keras_object(fast), serialize_keras_object(slow))
   expect_identical(count_params(fast), 8)
+})
+
+test_that("a model whose layers need R is assembled natively from the layers R builds", {
+  register_reference_objects()
+  cfg <- config_from_json(reference_text("models", "custom_layers_model.json"))
+  ns <- asNamespace("kerasconfig")
+  native <- 0L
+  assemble <- ns$rs_fast_model
+  utils::assignInNamespace("rs_fast_model", function(...) {
+    out <- assemble(...)
+    native <<- native + !is_fallback(out)
+    out
+  }, "kerasconfig")
+  on.exit(utils::assignInNamespace("rs_fast_model", assemble, "kerasconfig"), add = TRUE)
+  fast <- deserialize_keras_object(cfg)
+  expect_identical(native, 1L)
+  slow <- with_r_path(deserialize_keras_object(cfg))
+  expect_identical(describe(fast), describe(slow))
+  expect_identical(config_to_json(serialize_keras_object(fast)), config_to_json(cfg))
+  # A Sequential model holding a custom layer, and one whose names clash (R's error).
+  layer_plain <- Layer("Plain")
+  register_keras_serializable(layer_plain, package = "P")
+  seq <- serialize_keras_object(keras_model_sequential(name = "s", layers = list(layer_plain(name = "p"),
+                                                                                 layer_dense(units = 1, name = "d"))))
+  native <- 0L
+  expect_same_as_r_path(seq)
+  expect_identical(native, 1L)
+  clash <- seq
+  clash$config$layers[[2]]$config$name <- "p"
+  out <- expect_same_as_r_path(clash)
+  expect_true("kerasconfig_error_graph" %in% out$error)
 })
 
 test_that("model configs Keras refuses fall back, and R gives its error", {

@@ -34,17 +34,45 @@ fn rs_fast_deserialize(
     bodies: Robj,
 ) -> Robj {
     // SAFETY: on R's main thread; the arguments are alive for the whole call.
-    let result = unsafe {
-        read::deserialize(
-            x.get(),
-            custom_objects.get(),
-            module_objects.get(),
-            shared.get(),
-            builtins.get(),
-            bodies.get(),
-        )
-    };
-    result.unwrap_or_else(|_| fallback())
+    let env = unsafe { env(&custom_objects, &module_objects, &shared, &builtins, &bodies) };
+    unsafe { read::deserialize(x.get(), &env) }.unwrap_or_else(|_| fallback())
+}
+
+/// A built-in model of class `cls` from its `config` and its layers built already (by R, when
+/// some need R), with the layers' `names`, or `kc_fallback`. `depth`: the lists enclosing
+/// `config`.
+#[extendr]
+#[allow(clippy::too_many_arguments)]
+fn rs_fast_model(
+    cls: Robj,
+    config: Robj,
+    layers: Robj,
+    names: Robj,
+    depth: i32,
+    module_objects: Robj,
+    shared: Robj,
+    builtins: Robj,
+    bodies: Robj,
+) -> Robj {
+    // Its custom objects are in the scope R's from_config() runs in.
+    let no_custom = Robj::from(());
+    // SAFETY: on R's main thread; the arguments are alive for the whole call.
+    let env = unsafe { env(&no_custom, &module_objects, &shared, &builtins, &bodies) };
+    let depth = usize::try_from(depth).unwrap_or(0);
+    unsafe { read::model_from_layers(cls.get(), config.get(), layers.get(), names.get(), depth, &env) }
+        .unwrap_or_else(|_| fallback())
+}
+
+/// # Safety
+/// The `Robj`s must outlive the walk (they are `.Call` arguments).
+unsafe fn env(custom: &Robj, module: &Robj, shared: &Robj, builtins: &Robj, bodies: &Robj) -> read::Env {
+    read::Env {
+        custom: custom.get(),
+        module: module.get(),
+        shared: shared.get(),
+        builtins: builtins.get(),
+        bodies: bodies.get(),
+    }
 }
 
 /// Serializes `x` natively, or returns `kc_fallback`.
@@ -58,5 +86,6 @@ fn rs_fast_serialize(x: Robj) -> Robj {
 extendr_module! {
     mod fast;
     fn rs_fast_deserialize;
+    fn rs_fast_model;
     fn rs_fast_serialize;
 }

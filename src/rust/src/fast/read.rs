@@ -13,8 +13,8 @@
 use super::plan::{self, coerce, entry_for_key, Coerce, KeyClass, Numeric, NumericClass, Plan, ValueKind};
 use super::rapi::{
     binding, char_str, closure, element, ensure, find_name, has_class, install, is_object, is_only_class, only_names,
-    rebound, rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal, Rf_defineVar,
-    Rf_shallow_duplicate, ATTRIB, CLOENV,
+    rebound, rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal, Rf_ScalarString,
+    Rf_defineVar, Rf_shallow_duplicate, ATTRIB, CLOENV,
 };
 use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
 use super::sources::{Found, Level, Lookup};
@@ -32,49 +32,98 @@ const MAX_DEPTH: usize = 100;
 /// `NA_integer_` in R's storage.
 const NA_INTEGER: i32 = i32::MIN;
 
-/// Deserializes the plain list `x` as `kc_deserialize()` would, or falls back.
-///
-/// # Safety
-/// On R's main thread, with `.Call` arguments (alive for the whole call).
-pub unsafe fn deserialize(
-    x: SEXP,
-    custom: SEXP,
-    module: SEXP,
-    shared: SEXP,
-    builtins: SEXP,
-    bodies: SEXP,
-) -> Fast<extendr_api::Robj> {
-    ensure(TYPEOF(x) == SEXPTYPE::VECSXP && !is_object(x))?;
-    ensure(TYPEOF(builtins) == SEXPTYPE::ENVSXP)?;
-    let bodies = Bodies::of(bodies)?;
-    let shared = match TYPEOF(shared) {
+/// The R values a walk reads besides its input: `.Call` arguments, alive for the whole call.
+pub struct Env {
+    pub custom: SEXP,
+    pub module: SEXP,
+    /// `kc_state$shared` or `NULL`.
+    pub shared: SEXP,
+    /// `kc_builtin_objects`.
+    pub builtins: SEXP,
+    /// `kc_bound_bodies`.
+    pub bodies: SEXP,
+}
+
+/// Runs `walk` with a reader over `env`, then records the shared objects it made: only when the
+/// whole walk succeeded, so a fallback leaves no trace.
+unsafe fn run(env: &Env, walk: impl FnOnce(&mut Reader) -> Fast<SEXP>) -> Fast<extendr_api::Robj> {
+    ensure(TYPEOF(env.builtins) == SEXPTYPE::ENVSXP)?;
+    let bodies = Bodies::of(env.bodies)?;
+    let shared = match TYPEOF(env.shared) {
         SEXPTYPE::NILSXP => None,
-        SEXPTYPE::ENVSXP => Some(shared),
+        SEXPTYPE::ENVSXP => Some(env.shared),
         _ => return Err(Fallback),
     };
-    let lookup = Lookup::new(custom, module)?;
+    let lookup = Lookup::new(env.custom, env.module)?;
     let mut keep = Keep::new();
     let mut reader = Reader {
         keep: &mut keep,
         c: consts(),
-        builtins,
+        builtins: env.builtins,
         bodies,
         shared,
         lookup,
         pending: Vec::new(),
         stack: Vec::new(),
     };
-    let value = reader.value(x, Level::Top, 0)?;
-    if let Some(env) = shared {
+    let value = walk(&mut reader)?;
+    if let Some(shared) = shared {
         // Every pending object is kept; `install` and `defineVar` allocate.
         for (key, obj) in &reader.pending {
-            Rf_defineVar(install(key), *obj, env);
+            Rf_defineVar(install(key), *obj, shared);
         }
     }
     let result = extendr_api::Robj::from_sexp(value);
     drop(reader);
     drop(keep);
     Ok(result)
+}
+
+/// Deserializes the plain list `x` as `kc_deserialize()` would, or falls back.
+///
+/// # Safety
+/// On R's main thread, with `.Call` arguments (alive for the whole call).
+pub unsafe fn deserialize(x: SEXP, env: &Env) -> Fast<extendr_api::Robj> {
+    ensure(TYPEOF(x) == SEXPTYPE::VECSXP && !is_object(x))?;
+    run(env, |reader| reader.value(x, Level::Top, 0))
+}
+
+/// A built-in model of class `cls` (its generator) from its `config` and its `layers` built
+/// already, one per entry of `config$layers` (R builds them when some need R: custom classes),
+/// as `model()` builds it from the config alone. `names`: the layers' names (a Sequential
+/// model's; a Functional model's are in its config). R has checked that they are layers.
+///
+/// # Safety
+/// As [`deserialize`].
+pub unsafe fn model_from_layers(
+    cls: SEXP,
+    config: SEXP,
+    layers: SEXP,
+    names: SEXP,
+    depth: usize,
+    env: &Env,
+) -> Fast<extendr_api::Robj> {
+    ensure(TYPEOF(config) == SEXPTYPE::VECSXP && !is_object(config))?;
+    ensure(TYPEOF(layers) == SEXPTYPE::VECSXP && TYPEOF(names) == SEXPTYPE::STRSXP)?;
+    ensure(XLENGTH(names) == XLENGTH(layers))?;
+    run(env, |reader| {
+        let c = reader.c;
+        ensure(TYPEOF(cls) == SEXPTYPE::CLOSXP && has_class(cls, c.chr_keras_class))?;
+        let class_env = CLOENV(cls);
+        ensure(TYPEOF(class_env) == SEXPTYPE::ENVSXP)?;
+        let key = binding(class_env, c.sym_key)?.ok_or(Fallback)?;
+        let entry = entry_for_key(string_text(key).ok_or(Fallback)?).ok_or(Fallback)?;
+        let generator = binding(class_env, c.sym_generator)?.ok_or(Fallback)?;
+        let plan = plan::plan(entry.id).ok_or(Fallback)?;
+        reader.model(entry, plan, generator, Some(config), depth, Some(Built { layers, names }))
+    })
+}
+
+/// Layers built before their model (see [`model_from_layers`]).
+#[derive(Clone, Copy)]
+struct Built {
+    layers: SEXP,
+    names: SEXP,
 }
 
 struct Reader<'k> {
@@ -239,7 +288,7 @@ impl Reader<'_> {
         let plan = plan::plan(entry.id).ok_or(Fallback)?;
         let model = entry.family == "models";
         let obj = if model {
-            self.model(entry, plan, generator, inner, depth)?
+            self.model(entry, plan, generator, inner, depth, None)?
         } else {
             self.instance(plan, entry_r(entry), generator, inner, depth, None)?
         };
@@ -481,6 +530,7 @@ impl Reader<'_> {
         generator: SEXP,
         inner: Option<SEXP>,
         depth: usize,
+        built: Option<Built>,
     ) -> Fast<SEXP> {
         let c = self.c;
         // Models are built in a scope of their own in R, where top-level and nested lookups of
@@ -504,7 +554,11 @@ impl Reader<'_> {
         ensure(TYPEOF(items) == SEXPTYPE::VECSXP && ATTRIB(items) == R_NilValue)?;
 
         let n = XLENGTH(items);
-        let layers = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, n));
+        ensure(built.is_none_or(|b| XLENGTH(b.layers) == n))?;
+        let layers = match built {
+            Some(b) => b.layers,
+            None => self.keep(Rf_allocVector(SEXPTYPE::VECSXP, n)),
+        };
         let entries = if functional { self.keep(Rf_allocVector(SEXPTYPE::VECSXP, n)) } else { layers };
         let layer_names = self.keep(Rf_allocVector(SEXPTYPE::STRSXP, n));
         let mut texts: Vec<String> = Vec::with_capacity(n as usize);
@@ -518,14 +572,22 @@ impl Reader<'_> {
                 item_names != R_NilValue && (0..XLENGTH(item_names)).all(|j| STRING_ELT(item_names, j) != R_NaString),
             )?;
             ensure(find_name(item_names, c.chr_class_name).is_some() && find_name(item_names, c.chr_config).is_some())?;
-            // A Functional entry's `name` and `inbound_nodes` are not the layer's: `object()`
-            // reads only the keys of an object config.
-            let layer = self.object(item, item_names, Level::Nested, depth + 2)?;
-            SET_VECTOR_ELT(layers, i, layer);
-            let bases = builtin_entry_of(c, layer)?.bases.as_deref().unwrap_or(&[]);
-            ensure(bases.iter().any(|b| b == "Layer" || (functional && b == "Operation")))?;
+            let layer = match built {
+                Some(b) => VECTOR_ELT(b.layers, i),
+                None => {
+                    // A Functional entry's `name` and `inbound_nodes` are not the layer's:
+                    // `object()` reads only the keys of an object config.
+                    let layer = self.object(item, item_names, Level::Nested, depth + 2)?;
+                    SET_VECTOR_ELT(layers, i, layer);
+                    let bases = builtin_entry_of(c, layer)?.bases.as_deref().unwrap_or(&[]);
+                    ensure(bases.iter().any(|b| b == "Layer" || (functional && b == "Operation")))?;
+                    layer
+                }
+            };
             let name = if functional {
                 element(item, item_names, c.chr_name)
+            } else if let Some(b) = built {
+                self.keep(Rf_ScalarString(STRING_ELT(b.names, i)))
             } else {
                 let config = binding(layer, c.sym_config)?.ok_or(Fallback)?;
                 element(config, Rf_getAttrib(config, R_NamesSymbol), c.chr_name)
