@@ -76,7 +76,7 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
     }
   }
   dots <- list(...)
-  unknown <- setdiff(names(dots) %||% rep("", length(dots)), "module_objects")
+  unknown <- if (length(dots)) setdiff(names(dots) %||% rep("", length(dots)), "module_objects")
   if (length(unknown)) {
     kc_abort(sprintf("Unknown argument(s) in `...`: %s. Only `module_objects` is accepted.",
                      paste(sprintf("'%s'", unknown), collapse = ", ")), "kerasconfig_error_type")
