@@ -152,6 +152,8 @@ kc_builtin_init <- function(self, args) {
     kc_abort(sprintf("kerasconfig cannot build '%s': Keras gives no default config for it.", info$classname),
              "kerasconfig_error_catalog")
   }
+  # Values Keras' __init__ derives from the arguments (src/rust/src/catalog/derive.rs).
+  args <- kc_builtin_derive(info, args, defaults)
   keys <- names(args)
   accepted <- union(names(defaults), info$params)
   # Base-layer arguments reach Layer.__init__ through **kwargs: a class without them refuses them.
@@ -203,18 +205,27 @@ kc_builtin_init <- function(self, args) {
   invisible(self)
 }
 
+# `args` with the values Keras' __init__ derives from them (src/rust/src/catalog/derive.rs);
+# `base`: the values of the arguments not given.
+kc_builtin_derive <- function(info, args, base) {
+  if (!info$rules$derive) return(args)
+  kc_check(rs_builtin_derive(info$id, args, base)) %||% args
+}
+
 # Keras' own argument checks (src/rust/src/catalog/checks.rs) on the config the object would
 # write; `given`: the names of the arguments given.
 kc_builtin_check <- function(info, config, given) {
   invisible(kc_check(rs_builtin_check(info$id, config, as.character(given))))
 }
 
-# `config[key] <- list(value)`, a new key placed where Keras' get_config() puts it.
+# `config[key] <- list(value)`, placed where Keras' get_config() puts it: a new key, or a key of
+# the default config Keras moves when it is set (Conv1D's `activity_regularizer`, after `dtype`).
 kc_config_set <- function(config, key, value, rules) {
-  if (key %in% names(config) || !key %in% names(rules$after)) {
+  if (!key %in% names(rules$after) || (key %in% names(config) && is.null(value))) {
     config[key] <- list(value)
     return(config)
   }
+  config[[key]] <- NULL
   after <- rules$after[[key]]
   at <- if (is.null(after)) 0L else match(after, names(config), nomatch = length(config))
   new <- list(value)
@@ -242,14 +253,11 @@ kc_builtin_coerce <- function(key, value, default, info) {
   }
   if (kc_is_activation_key(key)) {
     if (inherits(value, "keras_builtin_function")) return(attr(value, "keras_name"))
+    if (is.character(value) && length(value) == 1L) kc_check_activation_name(value)
     return(value)
   }
   rules <- info$rules
   if (key %in% rules$float32 && is.numeric(value) && length(value) == 1L) return(kc_float32(value))
-  # A metric's dtype is its policy's compute dtype.
-  if (key == "dtype" && info$family == "metrics" && is.character(value) && length(value) == 1L) {
-    return(sub("^mixed_", "", value))
-  }
   if (key %in% rules$int) value <- kc_as_integers(value)
   if (!is.null(rules$pairs[[key]])) return(kc_pairs(value, rules$pairs[[key]]))
   if (is.numeric(value) && !is.object(value)) return(kc_like_rule(value, rules$fill[[key]]))
@@ -267,6 +275,12 @@ kc_as_integers <- function(value) {
 }
 
 kc_is_activation_key <- function(key) key == "activation" || endsWith(key, "_activation")
+
+# Keras' activations.get(): a name is a built-in activation or a registered/custom/scoped object.
+kc_check_activation_name <- function(name) {
+  if (rs_is_activation_name(name) || !is.null(kc_check(rs_lookup(name, NULL, NULL)))) return(invisible())
+  kc_abort(sprintf("Could not interpret activation function identifier: %s", name), "kerasconfig_error_value")
+}
 
 # Which Keras module a string in this slot names: initializers, regularizers, constraints, or a
 # dtype policy; NULL for other slots.
@@ -310,32 +324,9 @@ kc_builtin_tree <- function(tree) {
   lapply(tree, function(node) if (is.list(node)) kc_builtin_tree(node) else kc_builtin_objects[[node]])
 }
 
-# What some Keras constructors do to their arguments before recording them, as Keras 3.15.1
-# writes it. Only for arguments given from R: configs read from files hold the results already.
-kc_factor_range <- function(lower) {
-  function(args) {
-    f <- args$factor
-    if (is.numeric(f) && length(f) == 1L) args$factor <- list(lower(f), f)
-    args
-  }
-}
-
+# What some Keras constructors do with objects among their arguments, as Keras 3.15.1 writes it.
+# Only for arguments given from R: configs read from files hold the results already.
 kc_builtin_arguments <- list(
-  InputLayer = function(args) {
-    # Keras' own checks: no shape is never made up.
-    if (!is.null(args$shape) && !is.null(args$batch_shape)) {
-      kc_abort("You cannot pass both `shape` and `batch_shape` at the same time.", "kerasconfig_error_value")
-    }
-    if (is.null(args$shape) && is.null(args$batch_shape) && is.null(args$input_tensor)) {
-      kc_abort("You must pass a `shape` argument.", "kerasconfig_error_missing_argument")
-    }
-    if (!is.null(args$shape) && is.null(args$batch_shape)) {
-      args$batch_shape <- c(list(args$batch_size), as.list(args$shape))
-    }
-    args$shape <- NULL
-    args$batch_size <- NULL
-    args
-  },
   Bidirectional = function(args) {
     layer <- args$layer
     if (kc_is_instance(layer) && is.null(args$backward_layer)) {
@@ -357,15 +348,7 @@ kc_builtin_arguments <- list(
       args$cell <- kc_builtin_objects[["keras.layers.StackedRNNCells"]](cells = cell)
     }
     args
-  },
-  RandomBrightness = kc_factor_range(function(f) -f),
-  RandomColorDegeneration = kc_factor_range(function(f) -f),
-  RandomRotation = kc_factor_range(function(f) -f),
-  RandomSaturation = kc_factor_range(function(f) -f),
-  RandomContrast = kc_factor_range(function(f) 0L),
-  RandomHue = kc_factor_range(function(f) 0L),
-  RandomSharpness = kc_factor_range(function(f) 0L),
-  RandomPosterization = kc_factor_range(function(f) 1L)
+  }
 )
 
 # Bidirectional's copies of its layer: Keras forces `zero_output_for_mask` to `return_sequences`

@@ -33,6 +33,15 @@ set_config <- function(object, ...) {
     kc_abort(sprintf("Unrecognized keyword arguments passed to %s: %s", info$classname,
                      paste(sprintf("'%s'", unknown), collapse = ", ")), "kerasconfig_error_unknown_argument")
   }
+  # The changed config is what Keras' from_config() would rebuild: the values it derives follow.
+  if (info$rules$derive) {
+    full <- config
+    full[names(values)] <- values
+    derived <- kc_builtin_derive(info, full, info$defaults)
+    touched <- names(derived)[!vapply(names(derived), function(k) identical(derived[[k]], full[[k]]), TRUE)]
+    config <- config[intersect(names(config), names(derived))]
+    values <- derived[union(intersect(names(values), names(derived)), touched)]
+  }
   for (key in names(values)) {
     config[key] <- list(kc_builtin_coerce(key, values[[key]], info$defaults[[key]], info))
   }

@@ -69,14 +69,23 @@ rs_catalog_entry <- function(id) .Call(wrap__rs_catalog_entry, id)
 # Every entry, as a named list of equal-length columns for a data frame.
 rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 
+# Whether `name` is a built-in activation's name (`activations.get()`).
+rs_is_activation_name <- function(name) .Call(wrap__rs_is_activation_name, name)
+
 # The rules of catalog entry `id` as a named list (`int`, `float32`, `dropped`: character;
-# `after`, `copies`, `fill`, `pairs`: named lists); `NULL` for an id out of range.
+# `after`, `copies`, `fill`, `pairs`: named lists; `derive`: how many derive rules); `NULL` for
+# an id out of range.
 rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
 
 # Checks the config a built-in (catalog entry `id`) would write against Keras' `__init__`
 # checks: `NULL`, or a `kc_rust_error` (class `kerasconfig_error_value`, Keras' message, and the
 # class name). `given`: the names of the arguments given.
 rs_builtin_check <- function(id, config, given) .Call(wrap__rs_builtin_check, id, config, given)
+
+# The arguments of a built-in (catalog entry `id`) with the values Keras' `__init__` derives
+# from them (`derive.rs`): the changed named list, `NULL` when nothing changes, or a
+# `kc_rust_error` with Keras' message. `base`: the values of the arguments not given.
+rs_builtin_derive <- function(id, args, base) .Call(wrap__rs_builtin_derive, id, args, base)
 
 # The 1-based indices leading from `x` to its first list nested deeper than `levels` (`x`
 # itself is level 1), or `NULL` when it nests no deeper. Classed values (arrays, slices and

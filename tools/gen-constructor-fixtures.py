@@ -33,6 +33,11 @@ import struct
 import sys
 import warnings
 
+# Keras' messages show Python sets ({'valid', 'same'}), whose order follows the hash seed: a fixed
+# seed makes the output the same on every run.
+if os.environ.get("PYTHONHASHSEED") != "1":
+    os.environ["PYTHONHASHSEED"] = "1"
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 os.environ.setdefault("KERAS_BACKEND", "numpy")
 warnings.filterwarnings("ignore")
 import keras  # noqa: E402
@@ -249,6 +254,18 @@ CHECKS = {
 for _cls in ("keras.metrics.F1Score", "keras.metrics.FBetaScore"):
     CHECKS[_cls] = [C("one_of", "average", "Invalid `average` argument value. Expected one of: {None, 'micro', 'macro', "
                       "'weighted'}. Received: average={value}", values=[None, "micro", "macro", "weighted"], strict=True)]
+
+
+# Values Keras' __init__ derives that one argument at a time does not show (src/rust/src/catalog/derive.rs):
+# InputLayer's, from its source (the old names of `shape` and `batch_shape`, and `batch_shape` from `shape`
+# and `batch_size`). The others are learned from Keras' output (`learn_rules()`).
+DERIVES = {
+    "keras.layers.InputLayer": [
+        {"kind": "rename", "key": "shape", "from": "input_shape"},
+        {"kind": "rename", "key": "batch_shape", "from": "batch_input_shape"},
+        {"kind": "batch", "key": "batch_shape", "shape": "shape", "batch": "batch_size", "unless": "input_tensor"},
+    ],
+}
 
 
 def dtype_names():
@@ -473,6 +490,14 @@ def learn_rules(base_cfg, int_params, observed):
             keys = list(cfg)
             i = keys.index(k)
             rules["after"].setdefault(k, keys[i - 1] if i else None)
+        # A key of the default config Keras moves when it is set (Conv1D's activity_regularizer,
+        # which the base Layer's get_config() puts after dtype).
+        # (Keys written whatever is given, such as ELU's dtype, keep the order of the config Keras wrote.)
+        if k in base_cfg and base_cfg[k] is None and k in cfg and cfg[k] is not None:
+            keys, base_keys = list(cfg), list(base_cfg)
+            i, j = keys.index(k), base_keys.index(k)
+            if (keys[i - 1] if i else None) != (base_keys[j - 1] if j else None):
+                rules["after"].setdefault(k, keys[i - 1] if i else None)
         out = cfg.get(k)
         if isinstance(v, float) and isinstance(out, float) and out != v and out == f32(v) and k not in rules["float32"]:
             rules["float32"].append(k)
@@ -482,7 +507,57 @@ def learn_rules(base_cfg, int_params, observed):
             for q, w in cfg.items():
                 if q != k and pyjson(w) != pyjson(base_cfg.get(q)) and pyjson(w) == pyjson(out):
                     rules["copies"].setdefault(q, k)
+    rules["derive"] = learn_derive(base_cfg, observed)
     return {k: v for k, v in rules.items() if v}
+
+
+def is_num(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def learn_derive(base_cfg, observed):
+    """Values Keras derives from single arguments (src/rust/src/catalog/derive.rs), read off its output."""
+    out = []
+
+    def add(rule):
+        if rule not in out:
+            out.append(rule)
+    kept_with = {}
+    for extra, cfg in observed:
+        for k in cfg:
+            if k not in base_cfg and k not in extra and len(extra) == 1:
+                kept_with.setdefault(k, next(iter(extra)))
+    for extra, cfg in observed:
+        if len(extra) != 1:
+            continue
+        (k, v), = extra.items()
+        got = cfg.get(k)
+        # One number for a range: [lower, f] (lower "neg": -f).
+        if is_num(v) and isinstance(got, list) and len(got) == 2 and got[1] == v and got[0] != v:
+            add({"kind": "range", "key": k, "lower": "neg" if v != 0 and got[0] == -v else got[0]})
+        # A policy name stored as the dtype it means.
+        if k == "dtype" and v == "mixed_float16" and isinstance(base_cfg.get("dtype"), str) and got != v:
+            add({"kind": "dtype", "key": "dtype", "as": "compute" if got == "float16" else "variable"})
+        # A value renamed.
+        elif isinstance(v, str) and isinstance(got, str) and got != v and k != "name":
+            add({"kind": "map", "key": k, "from": v, "to": got})
+        # A key kept only when another is set.
+        if k not in base_cfg and k not in cfg and k in kept_with:
+            add({"kind": "only_with", "key": k, "with": kept_with[k]})
+        for q, w in cfg.items():
+            if q == k or q not in base_cfg or pyjson(w) == pyjson(base_cfg[q]):
+                continue
+            # A count from a list's length.
+            if isinstance(v, (list, float)) and isinstance(w, int) and not isinstance(w, bool):
+                n = len(v) if isinstance(v, list) else 1
+                add({"kind": "count", "key": q, "of": k, "plus": w - n})
+            # Half of a number.
+            elif isinstance(v, int) and not isinstance(v, bool) and w == int(v / 2):
+                add({"kind": "half", "key": q, "of": k})
+            # A value set when a flag is.
+            elif v is True and base_cfg[q] is None:
+                add({"kind": "when", "key": q, "if": k, "value": w})
+    return out
 
 
 def deterministic(cls, args):
@@ -540,6 +615,13 @@ def main():
                 pass
             if name in required and required[name] is not None and not isinstance(required[name], (dict, list)):
                 pass
+        # One number where Keras stores a range of two (RandomShear's x_factor), probed.
+        for name, value in base_cfg.items():
+            if name in params and isinstance(value, list) and len(value) == 2 and all(is_num(x) for x in value):
+                for v in (0.3, 4):
+                    if "error" not in run(cls, {**required, name: v}):
+                        arg_sets.append({name: v})
+                        break
         for extra in layer_extras(family):
             if not any(k in params for k in extra):
                 arg_sets.append(extra)
@@ -583,6 +665,8 @@ def main():
         for k in required:
             if k not in base_cfg and not any(k in (cfg or {}) for _, cfg in observed) and k == "name":
                 learned.setdefault("dropped", []).append(k)
+        if path in DERIVES:
+            learned["derive"] = DERIVES[path] + learned.get("derive", [])
         checks = probe_checks(cls, required, params) + CHECKS.get(path, []) + dtype_checks(path)
         if checks:
             learned["checks"] = checks

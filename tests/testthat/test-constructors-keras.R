@@ -1,41 +1,18 @@
 # Our constructors against Keras 3.15.1 itself: tests/testthat/fixtures/constructors.json holds what
-# Keras wrote (or refused) for 2954 argument sets of 273 public built-in classes
+# Keras wrote (or refused) for 2963 argument sets of 273 public built-in classes
 # (tools/gen-constructor-fixtures.py). Each case runs twice: numbers as the fixture types them (R
 # integers for Python ints), and every number as an R double, as an R user types them.
 
 # Classes with at least one case that still differs from Keras, each with the reason. The test
 # fails when a class outside this list differs, and when a class in it no longer does (remove it).
 kc_constructor_exceptions <- c(
-  # Keras validates argument values in __init__ and we do not yet: we build what it refuses
-  # ("relux" is not an activation: activation names are not checked against the registry yet).
-  validation = c("keras.layers.Dense"),
-  # Derived values Keras computes that no rule of rules.json models yet: factor ranges
-  # (RandomInvert [0, f], RandomShear [-f, f], AugMix, RandAugment, Solarization), AUC's
-  # num_thresholds from thresholds, MelSpectrogram's max_freq, VarianceScaling's distribution names,
-  # BatchNormalization's renorm_clipping; a policy name stored as its variable dtype
-  # (SpatialDropout, Discretization: "mixed_float16" -> "float32"); InputLayer's input_shape
-  # given besides shape.
-  derived = c(
-    "keras.layers.AugMix", "keras.layers.RandAugment", "keras.layers.RandomInvert", "keras.layers.RandomShear",
-    "keras.layers.Solarization", "keras.metrics.AUC", "keras.layers.MelSpectrogram",
-    "keras.initializers.VarianceScaling", "keras.layers.BatchNormalization", "keras.layers.SpatialDropout1D",
-    "keras.layers.SpatialDropout2D", "keras.layers.SpatialDropout3D", "keras.layers.Discretization",
-    "keras.layers.InputLayer"
-  ),
-  # Optional keys Keras places differently per argument combination (activity_regularizer in
-  # classes whose get_config() builds the dict in another order; lora_alpha kept only with
-  # lora_rank; input_shape kept by Identity/ELU/Layer), and nested objects Keras rebuilds
-  # (Bidirectional's backward layer, MultiOptimizer's map).
-  key_order = c(
-    "keras.layers.Conv1D", "keras.layers.Conv2D", "keras.layers.Conv3D", "keras.layers.ConvLSTM1D",
-    "keras.layers.ConvLSTM2D", "keras.layers.ConvLSTM3D", "keras.layers.DepthwiseConv1D",
-    "keras.layers.DepthwiseConv2D", "keras.layers.SeparableConv1D", "keras.layers.SeparableConv2D",
-    "keras.layers.GRU", "keras.layers.LSTM", "keras.layers.SimpleRNN", "keras.layers.ELU",
-    "keras.layers.Identity", "keras.layers.Layer", "keras.layers.ReversibleEmbedding", "keras.layers.Dense",
-    "keras.layers.EinsumDense", "keras.layers.Bidirectional", "keras.optimizers.MultiOptimizer",
-    "keras.layers.Conv1DTranspose", "keras.layers.Conv2DTranspose", "keras.layers.Conv3DTranspose",
-    "keras.layers.Embedding", "keras.layers.GroupQueryAttention"
-  )
+  # Values Keras converts to a tensor: AUC's label_weights is stored as a `__tensor__` config.
+  derived = c("keras.metrics.AUC"),
+  # Keys Keras keeps or drops per class against its own rules: input_shape kept by
+  # Identity/ELU/Layer; SimpleRNN writes activity_regularizer as null whatever it was given.
+  key_order = c("keras.layers.ELU", "keras.layers.Identity", "keras.layers.Layer", "keras.layers.SimpleRNN"),
+  # Nested objects Keras rebuilds: Bidirectional's backward layer, MultiOptimizer's map.
+  nested = c("keras.layers.Bidirectional", "keras.optimizers.MultiOptimizer")
 )
 
 # Cases where we accept what Keras refuses, on purpose, known by Keras' message. We must accept
@@ -119,4 +96,64 @@ test_that("Keras' argument checks refuse alike in constructors, set_config() and
                "Expected a float value between 0 and 1. Received: rate=1.5", class = "kerasconfig_error_value")
   expect_error(keras$layers$SpatialDropout1D(rate = 0.5, trainable = FALSE), "'trainable'",
                class = "kerasconfig_error_unknown_argument")
+})
+
+test_that("values Keras derives follow from configs read from JSON and changed by set_config(), as from Keras' constructor", {
+  # Keras' from_config(config) is cls(**config): a fixture case's arguments on top of the base config,
+  # read as JSON, make what Keras made of them.
+  classes <- kc_fixture_classes()
+  cases <- list(list("keras.layers.RandomInvert", list(factor = 0.5)), list("keras.layers.RandomShear", list(x_factor = 0.25)),
+                list("keras.metrics.AUC", list(thresholds = c(0.25, 0.5, 0.75))),
+                list("keras.initializers.VarianceScaling", list(distribution = "normal")),
+                list("keras.layers.BatchNormalization", list(renorm = TRUE)),
+                list("keras.layers.SpatialDropout1D", list(dtype = "mixed_float16")))
+  for (x in cases) {
+    cls <- Filter(function(c) c$path == x[[1]], classes)[[1]]
+    case <- Filter(function(k) identical(names(k$args), names(x[[2]])) &&
+                     identical(unlist(k$args), unlist(x[[2]])), cls$cases)[[1]]
+    want <- config_to_json(kc_expected_config(cls$base, case))
+    config <- cls$base
+    config[names(x[[2]])] <- x[[2]]
+    text <- config_to_json(list(module = sub("\\.[^.]*$", "", x[[1]]), class_name = sub(".*\\.", "", x[[1]]),
+                                config = config, registered_name = NULL))
+    read <- deserialize_keras_object(config_from_json(text = text))
+    expect_identical(config_to_json(serialize_keras_object(read)$config), want, label = paste(x[[1]], "read"))
+    made <- do.call(kc_generator_of(x[[1]]), cls$required)
+    do.call(set_config, c(list(made), x[[2]]))
+    expect_identical(config_to_json(serialize_keras_object(made)$config), want, label = paste(x[[1]], "set_config"))
+  }
+  # InputLayer refuses as Keras does, also from a config.
+  expect_error(keras$layers$InputLayer(shape = 3, batch_shape = list(NULL, 3)), "cannot pass both `shape` and `batch_shape`",
+               class = "kerasconfig_error_value")
+  text <- '{"module": "keras.layers", "class_name": "InputLayer", "config": {"name": "i", "batch_input_shape": [null, 7]}, "registered_name": null}'
+  expect_match(config_to_json(serialize_keras_object(deserialize_keras_object(config_from_json(text = text)))),
+               '"batch_shape": [null, 7]', fixed = TRUE)
+})
+
+test_that("activation names resolve as Keras' activations.get(): built-ins, registered and scoped names; others refused", {
+  local_empty_registry()
+  # Keras 3.15.1: Dense(units=3, activation="relux") -> "Could not interpret activation function identifier: relux".
+  expect_error(layer_dense(units = 3, activation = "relux"), "Could not interpret activation function identifier: relux",
+               class = "kerasconfig_error_value")
+  text <- '{"module": "keras.layers", "class_name": "Dense", "config": {"name": "d", "units": 3, "activation": "relux"}, "registered_name": null}'
+  expect_error(deserialize_keras_object(config_from_json(text = text)), "relux", class = "kerasconfig_error_value")
+  expect_identical(layer_dense(units = 3, activation = "swish")$get_config()$activation, "swish")
+  act <- function(x) x
+  made <- with_custom_object_scope(list(my_act = act), layer_dense(units = 3, activation = "my_act"))
+  expect_identical(made$get_config()$activation, "my_act")
+  register_keras_serializable(act, package = "MyPkg", name = "my_act")
+  expect_identical(layer_dense(units = 3, activation = "MyPkg>my_act")$get_config()$activation, "MyPkg>my_act")
+})
+
+test_that("a set activity_regularizer is written where Keras' get_config() puts it, also when read from JSON", {
+  classes <- kc_fixture_classes()
+  for (path in c("keras.layers.Conv1D", "keras.layers.Embedding", "keras.layers.LSTM")) {
+    cls <- Filter(function(c) c$path == path, classes)[[1]]
+    case <- Filter(function(k) identical(names(k$args), "activity_regularizer"), cls$cases)[[1]]
+    config <- kc_expected_config(cls$base, case)
+    text <- config_to_json(list(module = "keras.layers", class_name = sub(".*\\.", "", path), config = config,
+                                registered_name = NULL))
+    expect_identical(config_to_json(serialize_keras_object(deserialize_keras_object(config_from_json(text = text)))),
+                     text, label = path)
+  }
 })

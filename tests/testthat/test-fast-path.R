@@ -227,12 +227,26 @@ test_that("coercions match kc_builtin_coerce()", {
     list(name = "d", units = 4L, activation = NULL),   # NULL activation -> "linear"
     list(name = "d", units = 4L, activation = list(module = "builtins", class_name = "function",
                                                    config = "relu", registered_name = "function")),
-    list(name = "d", units = 4L, lora_alpha = 2L),     # accepted, not in the default config
-    list(name = "d", units = 4L, lora_alpha = NULL)    # dropped
+    list(name = "d", units = 4L, activation = "relu")
   )
   for (inner in cases) {
     cfg <- c(base[1:2], list(config = inner), base[3])
     expect_false(is_fallback(fast_deserialize(cfg)))
+    expect_same_as_r_path(cfg)
+  }
+  # Keras keeps lora_alpha only with lora_rank (the Dense(units=4, lora_alpha=3) case of
+  # constructors.json writes no lora_alpha): a rule of catalog/derive.rs, which R applies.
+  for (alpha in list(2L, NULL)) {
+    cfg <- c(base[1:2], list(config = list(name = "d", units = 4L, lora_alpha = alpha)), base[3])
+    expect_true(is_fallback(fast_deserialize(cfg)))
+    expect_false("lora_alpha" %in% names(deserialize_keras_object(cfg)$get_config()))
+  }
+  # Keys Keras places (lora_rank after quantization_config) and activation names other than the
+  # built-in ones go to R too.
+  for (inner in list(list(name = "d", units = 4L, lora_rank = 2L, lora_alpha = 2L),
+                     list(name = "d", units = 4L, activation = "relux"))) {
+    cfg <- c(base[1:2], list(config = inner), base[3])
+    expect_true(is_fallback(fast_deserialize(cfg)))
     expect_same_as_r_path(cfg)
   }
   # Keras refuses a units of 4.5 (Dense(units=4.5) in Keras 3.15.1): the fast path leaves the

@@ -121,7 +121,8 @@ trap_configs <- function(name, class_name) {
     list(fun("utils"), "kerasconfig_error_unknown_function"),
     list(dense(kernel_initializer = cls("keras.initializers")), "kerasconfig_error_unknown_class"),
     list(dense(activation = fun()), "kerasconfig_error_unknown_function"),
-    list(dense(activation = name), NA),
+    # Keras' activations.get() refuses a name that is not an activation, registered or custom.
+    list(dense(activation = name), "kerasconfig_error_value"),
     list(dense(kernel_initializer = name), "kerasconfig_error_unknown_class"),
     list(list(a = list(name, list(b = name)), c = name), NA),
     list(c(dense(), list(shared_object_id = name)), "kerasconfig_error_config"),

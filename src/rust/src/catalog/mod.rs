@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
 pub mod checks;
+pub mod derive;
 mod index;
 mod legacy;
 mod parse;
@@ -245,9 +246,32 @@ fn rs_catalog_symbols() -> Robj {
     .into()
 }
 
+/// The names Keras' `activations.get()` takes: its activation functions, exported names (the
+/// aliases `swish` and `hard_swish`) included, but not the namespace helpers.
+static ACTIVATION_NAMES: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
+    catalog()
+        .entries()
+        .iter()
+        .filter(|e| e.namespace == "keras.activations" && e.kind == Kind::Function)
+        .map(|e| e.name.as_str())
+        .filter(|n| !matches!(*n, "get" | "serialize" | "deserialize"))
+        .collect()
+});
+
+pub fn is_activation_name(name: &str) -> bool {
+    ACTIVATION_NAMES.contains(name)
+}
+
+/// Whether `name` is a built-in activation's name (`activations.get()`).
+#[extendr]
+fn rs_is_activation_name(name: &str) -> bool {
+    is_activation_name(name)
+}
+
 extendr_module! {
     mod catalog;
     use rules;
     fn rs_catalog_entry;
     fn rs_catalog_symbols;
+    fn rs_is_activation_name;
 }

@@ -9,6 +9,7 @@
 //! (`strides` to `pool_size`), and which take one number for a tuple of n.
 
 use super::checks::{first_failure, Check, Val};
+use super::derive::{derive, Change, Derive, Refusal};
 use super::Entry;
 use extendr_api::prelude::*;
 use serde_json::{Map, Value};
@@ -34,6 +35,8 @@ pub struct Rules {
     pub pairs: Vec<(String, usize)>,
     /// Keras' argument checks (`checks.rs`).
     pub checks: Vec<Check>,
+    /// Values Keras derives from the arguments (`derive.rs`).
+    pub derive: Vec<Derive>,
 }
 
 impl Rules {
@@ -93,6 +96,11 @@ impl Rules {
                 Some(Value::Array(a)) => a.iter().map(Check::parse).collect::<std::result::Result<_, _>>()?,
                 Some(_) => return Err("checks: not an array".into()),
             },
+            derive: match v.get("derive") {
+                None => Vec::new(),
+                Some(Value::Array(a)) => a.iter().map(Derive::parse).collect::<std::result::Result<_, _>>()?,
+                Some(_) => return Err("derive: not an array".into()),
+            },
         })
     }
 }
@@ -131,7 +139,8 @@ fn named<T>(pairs: &[(String, T)], value: impl Fn(&T) -> Robj) -> Robj {
 }
 
 /// The rules of catalog entry `id` as a named list (`int`, `float32`, `dropped`: character;
-/// `after`, `copies`, `fill`, `pairs`: named lists); `NULL` for an id out of range.
+/// `after`, `copies`, `fill`, `pairs`: named lists; `derive`: how many derive rules); `NULL` for
+/// an id out of range.
 #[extendr]
 fn rs_builtin_rules(id: i32) -> Robj {
     let Some(e) = usize::try_from(id).ok().and_then(super::by_id) else {
@@ -145,7 +154,8 @@ fn rs_builtin_rules(id: i32) -> Robj {
         after = named(&r.after, |a| a.as_deref().map_or_else(|| ().into(), Robj::from)),
         copies = named(&r.copies, |p| Robj::from(p.as_str())),
         fill = named(&r.fill, |n| Robj::from(*n as i32)),
-        pairs = named(&r.pairs, |n| Robj::from(*n as i32))
+        pairs = named(&r.pairs, |n| Robj::from(*n as i32)),
+        derive = r.derive.len() as i32
     )
     .into()
 }
@@ -210,15 +220,81 @@ fn rs_builtin_check(id: i32, config: List, given: Strings) -> Robj {
     let given: Vec<&str> = given.iter().map(|s| s.as_ref()).collect();
     match config_failure(rules_for(e), &config, &|k| given.contains(&k)) {
         None => ().into(),
-        Some(message) => {
-            let mut list = List::from_names_and_values(
-                ["class", "message"],
-                [Robj::from("kerasconfig_error_value"), Robj::from(message)],
-            )
-            .expect("two names, two values");
-            list.set_class(&["kc_rust_error"]).expect("a list takes a class");
-            list.into()
+        Some(message) => rust_error("kerasconfig_error_value", &message),
+    }
+}
+
+/// A value of a named list by name, as the rules see it.
+fn lookup(list: &List, key: &str) -> Option<Val> {
+    let names = list.names()?;
+    names.enumerate().find(|(_, n)| *n == key).and_then(|(i, _)| list.elt(i).ok()).map(|v| val_of(&v))
+}
+
+/// A rule's value as R holds it in a config: integers, doubles, unnamed lists; `{}` a named list.
+fn robj_of(v: &Val) -> Robj {
+    match v {
+        Val::Null | Val::Object(_) | Val::Other => ().into(),
+        Val::Bool(b) => (*b).into(),
+        Val::Num(x, true) if x.is_nan() => Robj::from(Rint::na()),
+        Val::Num(x, true) => Robj::from(*x as i32),
+        Val::Num(x, false) => Robj::from(*x),
+        Val::Str(s) => s.as_str().into(),
+        Val::List(items) => List::from_values(items.iter().map(robj_of)).into(),
+        Val::Dict => List::from_names_and_values(Vec::<&str>::new(), Vec::<Robj>::new()).expect("empty").into(),
+    }
+}
+
+/// Keras' derived values applied to `args` (a named list): the changed list, `None` when the rules
+/// change nothing, or Keras' refusal.
+pub fn derived(rules: &Rules, args: &List, base: &List) -> std::result::Result<Option<List>, Refusal> {
+    if rules.derive.is_empty() {
+        return Ok(None);
+    }
+    let changes = derive(&rules.derive, &|k| lookup(args, k), &|k| lookup(base, k))?;
+    if changes.is_empty() {
+        return Ok(None);
+    }
+    let mut pairs: Vec<(String, Robj)> = args.iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    for change in changes {
+        match change {
+            Change::Set(k, v) => match pairs.iter_mut().find(|(n, _)| *n == k) {
+                Some(slot) => slot.1 = robj_of(&v),
+                None => pairs.push((k, robj_of(&v))),
+            },
+            Change::Move { from, to } => {
+                let Some(at) = pairs.iter().position(|(n, _)| *n == from) else { continue };
+                let (_, value) = pairs.remove(at);
+                match pairs.iter_mut().find(|(n, _)| *n == to) {
+                    Some(slot) => slot.1 = value,
+                    None => pairs.insert(at, (to, value)),
+                }
+            }
+            Change::Remove(k) => pairs.retain(|(n, _)| *n != k),
         }
+    }
+    let names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
+    Ok(Some(List::from_names_and_values(names, pairs.iter().map(|(_, v)| v.clone())).expect("one name per value")))
+}
+
+fn rust_error(class: &str, message: &str) -> Robj {
+    let mut list = List::from_names_and_values(["class", "message"], [Robj::from(class), Robj::from(message)])
+        .expect("two names, two values");
+    list.set_class(&["kc_rust_error"]).expect("a list takes a class");
+    list.into()
+}
+
+/// The arguments of a built-in (catalog entry `id`) with the values Keras' `__init__` derives
+/// from them (`derive.rs`): the changed named list, `NULL` when nothing changes, or a
+/// `kc_rust_error` with Keras' message. `base`: the values of the arguments not given.
+#[extendr]
+fn rs_builtin_derive(id: i32, args: List, base: List) -> Robj {
+    let Some(e) = usize::try_from(id).ok().and_then(super::by_id) else {
+        return ().into();
+    };
+    match derived(rules_for(e), &args, &base) {
+        Ok(None) => ().into(),
+        Ok(Some(list)) => list.into(),
+        Err(r) => rust_error(r.class, &r.message),
     }
 }
 
@@ -226,6 +302,7 @@ extendr_module! {
     mod rules;
     fn rs_builtin_rules;
     fn rs_builtin_check;
+    fn rs_builtin_derive;
 }
 
 #[cfg(test)]

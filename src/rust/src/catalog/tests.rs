@@ -373,3 +373,13 @@ fn catalog_matches_the_reference_keras_api_json() {
         }
     }
 }
+
+#[test]
+fn activation_names_are_keras_activations_get_names() {
+    for name in ["relu", "linear", "swish", "hard_swish", "softmax", "leaky_relu"] {
+        assert!(super::is_activation_name(name), "{name}");
+    }
+    for name in ["relux", "get", "serialize", "Dense", "mean_squared_error"] {
+        assert!(!super::is_activation_name(name), "{name}");
+    }
+}

@@ -298,6 +298,25 @@ impl Plan {
         crate::catalog::rules::config_failure(self.rules, &list, &|k| names.iter().any(|n| n == k)).is_none()
     }
 
+    /// Whether Keras' `__init__` would derive a value from this config or refuse it
+    /// (`catalog/derive.rs`); such a config goes to R, which applies the rule. A config Keras
+    /// wrote holds the derived values already.
+    ///
+    /// # Safety
+    /// On R's main thread, with `config` (the given arguments; not a list: goes to R) and
+    /// `defaults` protected.
+    pub unsafe fn derives(&self, config: extendr_api::SEXP, defaults: extendr_api::SEXP) -> bool {
+        if self.rules.derive.is_empty() {
+            return false;
+        }
+        let (config, defaults) = (extendr_api::Robj::from_sexp(config), extendr_api::Robj::from_sexp(defaults));
+        let (Ok(config), Ok(defaults)) = (extendr_api::List::try_from(&config), extendr_api::List::try_from(&defaults))
+        else {
+            return true;
+        };
+        !matches!(crate::catalog::rules::derived(self.rules, &config, &defaults), Ok(None))
+    }
+
     pub fn classify(&self, key: &str) -> KeyClass {
         if let Some(&i) = self.index.get(key) {
             KeyClass::Default(i)

@@ -434,6 +434,11 @@ impl Reader<'_> {
                 KeyClass::Default(d) => {
                     ensure(!given[d])?;
                     given[d] = true;
+                    // A key Keras moves when it is set (`activity_regularizer`, after `dtype`): R
+                    // places it.
+                    ensure(
+                        plan.rules.after(key).is_none() || VECTOR_ELT(inner.unwrap_or(R_NilValue), i) == R_NilValue,
+                    )?;
                 }
                 KeyClass::Extra => ensure(!classes.iter().any(|(_, k)| *k == key))?,
                 KeyClass::Fallback => return Err(Fallback),
@@ -447,6 +452,8 @@ impl Reader<'_> {
         ensure(!plan.draws_seed || has("seed"))?;
         // A key defaulting to another given one (`strides` to `pool_size`): R copies it.
         ensure(plan.copies.iter().all(|(q, p)| has(q) || !has(p)))?;
+        // A value Keras derives from the arguments (`catalog/derive.rs`): R applies the rule.
+        ensure(!plan.derives(inner.unwrap_or(R_NilValue), er.defaults))?;
 
         // The default config, with fresh objects for the object configs not given...
         let base = self.stack.len();
@@ -638,6 +645,11 @@ impl Reader<'_> {
     unsafe fn coerce(&mut self, rule: &plan::KeyRule, value: SEXP) -> Fast<SEXP> {
         let kind = self.kind(value)?;
         Ok(match coerce(rule, &kind) {
+            // An activation name other than a built-in one (a custom one, or one Keras refuses): R.
+            Coerce::Keep if rule.activation && kind == ValueKind::String1 => {
+                ensure(char_str(STRING_ELT(value, 0)).is_some_and(crate::catalog::is_activation_name))?;
+                value
+            }
             Coerce::Keep => value,
             Coerce::Linear => self.c.linear,
             Coerce::Name => {
