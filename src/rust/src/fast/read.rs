@@ -569,6 +569,8 @@ impl Reader<'_> {
         let entries = if functional { self.keep(Rf_allocVector(SEXPTYPE::VECSXP, n)) } else { layers };
         let layer_names = self.keep(Rf_allocVector(SEXPTYPE::STRSXP, n));
         let mut texts: Vec<String> = Vec::with_capacity(n as usize);
+        // Names seen, for the uniqueness check (models may hold many thousands of layers).
+        let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::with_capacity(n as usize);
         let mut initial: Vec<u32> = Vec::new();
         let mut inbound: Vec<SEXP> = Vec::new();
         for i in 0..n {
@@ -600,7 +602,7 @@ impl Reader<'_> {
                 element(config, Rf_getAttrib(config, R_NamesSymbol), c.chr_name)
             };
             let text = string_text(name).ok_or(Fallback)?;
-            ensure(!text.is_empty() && !texts.iter().any(|t| t == text))?;
+            ensure(!text.is_empty() && seen.insert(text))?;
             texts.push(text.to_owned());
             SET_STRING_ELT(layer_names, i, STRING_ELT(name, 0));
             if functional {
