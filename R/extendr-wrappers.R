@@ -48,11 +48,12 @@ rs_builtin_lookup <- function(key) .Call(wrap__rs_builtin_lookup, key)
 
 # Reads a zip archive from memory. `bytes`: the whole file (a raw vector); `members`: the
 # names of the entries to extract (character; `NA` ignored); `limit`: the most bytes any one
-# of them, and all of them together, may inflate to. Returns a named list: `members` (the
+# of them, and all of them together, may inflate to, but for those `own_limits` (a named
+# numeric vector, or NULL) gives a limit of their own (weights). Returns a named list: `members` (the
 # names of all entries) and one raw vector per wanted entry that exists, named by the entry
 # (so do not ask for an entry called `members`); or a `kc_rust_error` of class
 # `kerasconfig_error_archive`.
-rs_archive_read <- function(bytes, members, limit) .Call(wrap__rs_archive_read, bytes, members, limit)
+rs_archive_read <- function(bytes, members, limit, own_limits = NULL) .Call(wrap__rs_archive_read, bytes, members, limit, own_limits)
 
 # Writes a zip archive in memory, members stored uncompressed as Keras writes them.
 # `names`: entry names (character); `contents`: a list of raw vectors (or single strings,

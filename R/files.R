@@ -343,7 +343,10 @@ kc_model_source <- function(filepath, wanted) {
     kc_abort(sprintf("Cannot read '%s': not a zip archive, so not a .keras file.", filepath),
              "kerasconfig_error_archive", file = filepath)
   }
-  result <- rs_archive_read(kc_read_file(path, filepath), wanted, kc_config_limit())
+  # Weights are as large as the model: bounded like files (their inflation stops at the size
+  # they declare), not by the config limit.
+  result <- rs_archive_read(kc_read_file(path, filepath), wanted, kc_config_limit(),
+                            c(model.weights.h5 = kc_file_limit, model.weights.npz = kc_file_limit))
   if (inherits(result, "kc_rust_error")) {
     result$message <- sprintf("Cannot read '%s': %s.", filepath, result$message)
     kc_check(result, file = filepath)

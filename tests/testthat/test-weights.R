@@ -85,3 +85,17 @@ test_that("an HDF5 tree written by rs_hdf5_write() reads back equal", {
   again <- kerasconfig:::kc_read_hdf5(kerasconfig:::rs_hdf5_write(tree), "x", "x")
   expect_identical(again, tree)
 })
+
+test_that("load_model() reads back weights larger than the config size limit", {
+  # 2100 x 2100 float32 kernel: 17.6 MB of weights, over the 16 MiB that bounds config.json.
+  m <- keras_model_sequential(input_shape = 2100, name = "big") |>
+    layer_dense(2100, kernel_initializer = "ones", bias_initializer = "zeros", name = "d")
+  path <- tempfile(fileext = ".keras")
+  on.exit(unlink(path), add = TRUE)
+  save_model(m, path)
+  loaded <- load_model(path)
+  w <- get_weights(loaded)
+  expect_identical(dim(w[[1]]), c(2100L, 2100L))
+  expect_true(all(w[[1]] == 1))
+  expect_true(all(w[[2]] == 0))
+})

@@ -26,12 +26,13 @@ fn rust_error(message: &str) -> Robj {
 
 /// Reads a zip archive from memory. `bytes`: the whole file (a raw vector); `members`: the
 /// names of the entries to extract (character; `NA` ignored); `limit`: the most bytes any one
-/// of them, and all of them together, may inflate to. Returns a named list: `members` (the
+/// of them, and all of them together, may inflate to, but for those `own_limits` (a named
+/// numeric vector, or NULL) gives a limit of their own (weights). Returns a named list: `members` (the
 /// names of all entries) and one raw vector per wanted entry that exists, named by the entry
 /// (so do not ask for an entry called `members`); or a `kc_rust_error` of class
 /// `kerasconfig_error_archive`.
 #[extendr]
-fn rs_archive_read(bytes: Robj, members: Robj, limit: f64) -> Robj {
+fn rs_archive_read(bytes: Robj, members: Robj, limit: f64, #[extendr(default = "NULL")] own_limits: Robj) -> Robj {
     let Some(data) = bytes.as_raw_slice() else {
         return rust_error("`bytes` must be a raw vector");
     };
@@ -48,7 +49,19 @@ fn rs_archive_read(bytes: Robj, members: Robj, limit: f64) -> Robj {
     }
     // `as` saturates: limits beyond 2^64 are as good as none.
     let limit = limit.floor() as u64;
-    match read::read(data, &wanted, limit) {
+    let mut own: Vec<(&str, u64)> = Vec::new();
+    if !own_limits.is_null() {
+        let (Some(values), Some(names)) = (own_limits.as_real_slice(), own_limits.names()) else {
+            return rust_error("`own_limits` must be a named numeric vector");
+        };
+        for (name, &value) in names.zip(values) {
+            if !(value.is_finite() && value >= 0.0) {
+                return rust_error("`own_limits` must hold non-negative numbers of bytes");
+            }
+            own.push((name, value.floor() as u64));
+        }
+    }
+    match read::read_with(data, &wanted, limit, &own) {
         Err(e) => rust_error(&e.0),
         Ok(archive) => {
             let mut names: Vec<String> = Vec::with_capacity(archive.members.len() + 1);

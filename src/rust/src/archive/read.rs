@@ -344,10 +344,17 @@ fn copied(data: &[u8]) -> Result<Vec<u8>, Inflate> {
 
 /// Reads an archive and extracts the `wanted` members that exist. Each member, and all of them
 /// together, may hold at most `limit` bytes.
+#[cfg(test)]
 pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error> {
+    read_with(bytes, wanted, limit, &[])
+}
+
+/// [`read`], where the members named in `own` each have a limit of their own, outside the
+/// shared one: weights are far larger than any config.
+pub fn read_with(bytes: &[u8], wanted: &[&str], limit: u64, own: &[(&str, u64)]) -> Result<Archive, Error> {
     let entries = parse(bytes)?;
     let by_name: HashMap<&str, &Entry> = entries.iter().map(|e| (e.name.as_str(), e)).collect();
-    let limit = usize::try_from(limit).unwrap_or(usize::MAX - 1).min(usize::MAX - 1);
+    let shared_limit = usize::try_from(limit).unwrap_or(usize::MAX - 1).min(usize::MAX - 1);
     let mut members: Vec<(String, Vec<u8>)> = Vec::new();
     let mut total = 0usize;
     let mut done: HashSet<&str> = HashSet::new();
@@ -358,6 +365,10 @@ pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error>
         if !done.insert(name) {
             continue;
         }
+        let own_limit = own.iter().find(|(n, _)| *n == name).map(|&(_, l)| usize::try_from(l).unwrap_or(usize::MAX));
+        let limit = own_limit.unwrap_or(shared_limit);
+        // A member with a limit of its own does not count towards the shared total.
+        let total_before = if own_limit.is_some() { 0 } else { total };
         let declared = entry.uncompressed as usize;
         if declared > limit {
             return Err(Error::new(format!(
@@ -365,7 +376,7 @@ pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error>
                 show(name)
             )));
         }
-        if declared > limit - total {
+        if declared > limit - total_before {
             return Err(Error::new(format!(
                 "the wanted entries together inflate to more than {limit} bytes (stopped at {})",
                 show(name)
@@ -417,7 +428,9 @@ pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error>
         if crc32(&content) != entry.crc {
             return Err(Error::new(format!("CRC mismatch in entry {}: the archive is corrupt", show(name))));
         }
-        total += content.len();
+        if own_limit.is_none() {
+            total += content.len();
+        }
         members.push((name.to_owned(), content));
     }
     Ok(Archive { names: entries.into_iter().map(|e| e.name).collect(), members })

@@ -2,7 +2,7 @@
 //! whose every field can be set by hand.
 
 use super::crc32::crc32;
-use super::read::read;
+use super::read::{read, read_with};
 use super::write::write;
 use miniz_oxide::deflate::compress_to_vec;
 
@@ -560,4 +560,23 @@ fn messages_escape_hostile_names() {
     let message = err(&bytes, MIB);
     assert!(!message.contains('\u{1b}'), "{message}");
     assert!(message.contains("\\u{1b}"), "{message}");
+}
+
+#[test]
+fn weights_have_a_limit_of_their_own_outside_the_configs_shared_one() {
+    let archive = build(&[
+        deflated("config.json", &[b' '; 700]),
+        deflated("model.weights.h5", &[7u8; 5000]),
+        deflated("metadata.json", &[b' '; 200]),
+    ]);
+    let wanted = ["config.json", "model.weights.h5", "metadata.json"];
+    // Under the shared limit alone the weights are refused...
+    let shared = read(&archive, &wanted, 1000).map(|_| ()).unwrap_err().0;
+    assert!(shared.contains("model.weights.h5"), "{shared}");
+    // ...with a limit of their own they are read, and do not count towards the configs' total.
+    let a = read_with(&archive, &wanted, 1000, &[("model.weights.h5", 5000)]).unwrap();
+    assert_eq!(a.members.iter().map(|(_, c)| c.len()).collect::<Vec<_>>(), [700, 5000, 200]);
+    // Their own limit still binds them.
+    let own = read_with(&archive, &wanted, 1000, &[("model.weights.h5", 4999)]).map(|_| ()).unwrap_err().0;
+    assert!(own.contains("inflates to more than 4999 bytes"), "{own}");
 }
