@@ -184,7 +184,8 @@ kc_builtin_init <- function(self, args) {
   for (key in keys) {
     if (key %in% kc_input_kwargs && !key %in% c(names(defaults), info$params)) {
       assign(paste0(".__", key, "__"), args[[key]], envir = self)
-      next
+      # Keras' automatic config keeps every argument given (ELU's `input_shape`).
+      if (!isTRUE(rules$auto)) next
     }
     # Accepted, not kept (a loss's `dtype`, a layer's `autocast`).
     if (key %in% rules$dropped) next
@@ -197,12 +198,22 @@ kc_builtin_init <- function(self, args) {
     from <- rules$copies[[key]]
     if (from %in% keys && is.null(args[[key]])) config <- kc_config_set(config, key, config[[from]], rules)
   }
+  if (isTRUE(rules$auto)) config <- kc_auto_config_order(config, info$params, keys)
   config <- kc_session_defaults(config, info, args)
   kc_builtin_check(info, config, keys)
   assign(".__config__", config, envir = self)
   # Keras' Trainer.get_compile_config(): {} until the model is compiled, and written all the same.
   if (info$family == "models") assign(".__compile_config__", named_list(), envir = self)
   invisible(self)
+}
+
+# Keras' automatic config (Operation.get_config(), for classes without their own, `auto` in the
+# rules): `name`, the class's parameters in signature order, the other arguments in the order
+# given, then the base layer's keys not given (`trainable`, `dtype`).
+kc_auto_config_order <- function(config, params, given) {
+  keys <- names(config)
+  order <- unique(c(intersect("name", keys), intersect(setdiff(params, "name"), keys), intersect(given, keys), keys))
+  config[order]
 }
 
 # `args` with the values Keras' __init__ derives from them (src/rust/src/catalog/derive.rs);
@@ -231,6 +242,19 @@ kc_config_set <- function(config, key, value, rules) {
   new <- list(value)
   names(new) <- key
   append(config, new, after = at)
+}
+
+# A key Keras places when it is set (`rules$after`), set to `NULL`: back where the default config
+# has it (Conv1D's `activity_regularizer`), or gone when the default config has none (Dense's
+# `lora_rank`), as Keras' get_config() writes it.
+kc_config_unset <- function(config, key, default_keys) {
+  config[[key]] <- NULL
+  at <- match(key, default_keys)
+  if (is.na(at)) return(config)
+  before <- intersect(default_keys[seq_len(at - 1L)], names(config))
+  new <- list(NULL)
+  names(new) <- key
+  append(config, new, after = if (length(before)) match(before[length(before)], names(config)) else 0L)
 }
 
 kc_builtin_info_of <- function(self) {
@@ -328,7 +352,9 @@ kc_builtin_tree <- function(tree) {
 # Only for arguments given from R: configs read from files hold the results already.
 kc_builtin_arguments <- list(
   Bidirectional = function(args) {
+    # A layer given as its config is built first, as Keras' deserialization does.
     layer <- args$layer
+    if (is.list(layer) && !is.object(layer)) layer <- kc_deserialize_within(layer)
     if (kc_is_instance(layer) && is.null(args$backward_layer)) {
       config <- serialize_keras_object(layer)
       name <- config$config$name

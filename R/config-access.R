@@ -43,7 +43,12 @@ set_config <- function(object, ...) {
     values <- derived[union(intersect(names(values), names(derived)), touched)]
   }
   for (key in names(values)) {
-    config[key] <- list(kc_builtin_coerce(key, values[[key]], info$defaults[[key]], info))
+    value <- kc_builtin_coerce(key, values[[key]], info$defaults[[key]], info)
+    config <- if (is.null(value) && key %in% names(info$rules$after)) {
+      kc_config_unset(config, key, names(info$defaults))
+    } else {
+      kc_config_set(config, key, value, info$rules)
+    }
   }
   kc_builtin_check(info, config, names(values))
   assign(".__config__", config, envir = object)

@@ -364,7 +364,9 @@ def run(cls, args):
         obj = cls(**materialize(args))
         return {"config": serialize_keras_object(obj)["config"]}
     except Exception as e:  # noqa: BLE001 - Keras' own error is the data
-        return {"error": {"type": type(e).__name__, "message": str(e).split("\n")[0][:300]}}
+        # Object addresses (`<... object at 0x7f...>`) differ from run to run.
+        message = re.sub(r" at 0x[0-9a-f]+>", ">", str(e).split("\n")[0])[:300]
+        return {"error": {"type": type(e).__name__, "message": message}}
 
 
 def docstring_types(cls):
@@ -461,9 +463,10 @@ def outcome(base_cfg, result):
     return diff(base_cfg, result["config"])
 
 
-def learn_rules(base_cfg, int_params, observed):
+def learn_rules(base_cfg, int_params, observed, auto=False):
     """What Keras' __init__ does to single arguments, read off its output: the rules table the R and
-    Rust code apply (src/rust/src/catalog/rules.rs)."""
+    Rust code apply (src/rust/src/catalog/rules.rs). `auto`: the class writes Keras' automatic config,
+    whose key order follows the arguments' (no `after` rules then)."""
     rules = {"int": sorted(int_params), "float32": [], "dropped": [], "after": {}, "copies": {}, "fill": {},
              "pairs": {}}
     # Tuples as JSON has them.
@@ -486,14 +489,14 @@ def learn_rules(base_cfg, int_params, observed):
         (k, v), = extra.items()
         if k not in base_cfg and k not in cfg and k not in kept and k not in rules["dropped"]:
             rules["dropped"].append(k)
-        if k not in base_cfg and k in cfg:
+        if k not in base_cfg and k in cfg and not auto:
             keys = list(cfg)
             i = keys.index(k)
             rules["after"].setdefault(k, keys[i - 1] if i else None)
         # A key of the default config Keras moves when it is set (Conv1D's activity_regularizer,
         # which the base Layer's get_config() puts after dtype).
         # (Keys written whatever is given, such as ELU's dtype, keep the order of the config Keras wrote.)
-        if k in base_cfg and base_cfg[k] is None and k in cfg and cfg[k] is not None:
+        if k in base_cfg and base_cfg[k] is None and k in cfg and cfg[k] is not None and not auto:
             keys, base_keys = list(cfg), list(base_cfg)
             i, j = keys.index(k), base_keys.index(k)
             if (keys[i - 1] if i else None) != (base_keys[j - 1] if j else None):
@@ -508,7 +511,20 @@ def learn_rules(base_cfg, int_params, observed):
                 if q != k and pyjson(w) != pyjson(base_cfg.get(q)) and pyjson(w) == pyjson(out):
                     rules["copies"].setdefault(q, k)
     rules["derive"] = learn_derive(base_cfg, observed)
+    if auto:
+        rules["auto"] = True
     return {k: v for k, v in rules.items() if v}
+
+
+def writes_auto_config(cls, required):
+    """Whether the class writes Keras' automatic config (Operation.get_config(): the arguments as
+    given, after its signature's), having no get_config() of its own."""
+    from keras.src.utils import python_utils
+    try:
+        obj = cls(**materialize(required))
+    except Exception:  # noqa: BLE001 - a class Keras cannot build has no config to order
+        return False
+    return python_utils.is_default(obj.get_config) and getattr(obj, "_auto_config", None) is not None
 
 
 def is_num(x):
@@ -541,6 +557,12 @@ def learn_derive(base_cfg, observed):
         # A value renamed.
         elif isinstance(v, str) and isinstance(got, str) and got != v and k != "name":
             add({"kind": "map", "key": k, "from": v, "to": got})
+        # A number Keras converts to a tensor, written as its `__tensor__` config.
+        if is_num(v) and isinstance(got, dict) and got.get("class_name") == "__tensor__":
+            add({"kind": "tensor", "key": k, "dtype": got["config"]["dtype"]})
+        # An object Keras accepts and writes as None all the same (SimpleRNN's activity_regularizer).
+        if v is not None and k in base_cfg and base_cfg[k] is None and k in cfg and cfg[k] is None:
+            add({"kind": "ignored", "key": k})
         # A key kept only when another is set.
         if k not in base_cfg and k not in cfg and k in kept_with:
             add({"kind": "only_with", "key": k, "with": kept_with[k]})
@@ -660,7 +682,7 @@ def main():
                     case["double"] = dcase
             cases.append(case)
         total += len(cases)
-        learned = learn_rules(base_cfg, int_params, observed)
+        learned = learn_rules(base_cfg, int_params, observed, writes_auto_config(cls, required))
         # A required argument no config keeps (InputSpec's `name`) is dropped too.
         for k in required:
             if k not in base_cfg and not any(k in (cfg or {}) for _, cfg in observed) and k == "name":

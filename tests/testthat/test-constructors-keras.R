@@ -6,13 +6,9 @@
 # Classes with at least one case that still differs from Keras, each with the reason. The test
 # fails when a class outside this list differs, and when a class in it no longer does (remove it).
 kc_constructor_exceptions <- c(
-  # Values Keras converts to a tensor: AUC's label_weights is stored as a `__tensor__` config.
-  derived = c("keras.metrics.AUC"),
-  # Keys Keras keeps or drops per class against its own rules: input_shape kept by
-  # Identity/ELU/Layer; SimpleRNN writes activity_regularizer as null whatever it was given.
-  key_order = c("keras.layers.ELU", "keras.layers.Identity", "keras.layers.Layer", "keras.layers.SimpleRNN"),
-  # Nested objects Keras rebuilds: Bidirectional's backward layer, MultiOptimizer's map.
-  nested = c("keras.layers.Bidirectional", "keras.optimizers.MultiOptimizer")
+  # Nested objects Keras changes: MultiOptimizer's loss_scale_factor overrides its inner
+  # optimizers' (those of its OptimizerMap).
+  nested = c("keras.optimizers.MultiOptimizer")
 )
 
 # Cases where we accept what Keras refuses, on purpose, known by Keras' message. We must accept
@@ -156,4 +152,39 @@ test_that("a set activity_regularizer is written where Keras' get_config() puts 
     expect_identical(config_to_json(serialize_keras_object(deserialize_keras_object(config_from_json(text = text)))),
                      text, label = path)
   }
+})
+
+test_that("classes with Keras' automatic config keep the arguments given, in the order given, as Keras does", {
+  json <- function(x) config_to_json(serialize_keras_object(x)$config)
+  # Keras 3.15.1: ELU(name="t", dtype="float16", input_shape=[3]) and
+  # ELU.from_config({"name": "t", "dtype": "float16", "trainable": True, "alpha": 2.0}).
+  f16 <- '{"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float16"}, "registered_name": null}'
+  expect_identical(json(keras$layers$ELU(name = "t", dtype = "float16", input_shape = list(3L))),
+                   paste0('{"name": "t", "alpha": 1.0, "dtype": ', f16, ', "input_shape": [3], "trainable": true}'))
+  text <- paste0('{"module": "keras.layers", "class_name": "ELU", "config": {"name": "t", "dtype": ', f16,
+                 ', "trainable": true, "alpha": 2.0}, "registered_name": null}')
+  expect_identical(json(deserialize_keras_object(config_from_json(text = text))),
+                   paste0('{"name": "t", "alpha": 2.0, "dtype": ', f16, ', "trainable": true}'))
+  # The order Keras wrote is kept, on the fast path (a model) too.
+  layer <- paste0('{"module": "keras.layers", "class_name": "ELU", "config": {"name": "e", "alpha": 2.0, "dtype": ', f16,
+                  ', "trainable": true}, "registered_name": null}')
+  model <- paste0('{"module": "keras", "class_name": "Sequential", "config": {"name": "s", "trainable": true, ',
+                  '"dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, ',
+                  '"layers": [', layer, ']}, "registered_name": null}')
+  read <- deserialize_keras_object(config_from_json(text = model))
+  expect_identical(config_to_json(serialize_keras_object(read)$config$layers[[1]]), layer)
+})
+
+test_that("an argument Keras places when set goes back to its default place when set_config() makes it NULL", {
+  classes <- kc_fixture_classes()
+  base <- Filter(function(c) c$path == "keras.layers.Conv1D", classes)[[1]]$base
+  conv <- keras$layers$Conv1D(filters = 2L, kernel_size = 3L, name = "c", activity_regularizer = "l2")
+  expect_false(identical(names(conv$get_config()), names(base)))
+  set_config(conv, activity_regularizer = NULL)
+  expect_identical(names(conv$get_config()), names(base))
+  expect_null(conv$get_config()$activity_regularizer)
+  # Set again: where Keras' get_config() puts it, after `dtype`.
+  set_config(conv, activity_regularizer = "l1")
+  keys <- names(conv$get_config())
+  expect_identical(keys[match("dtype", keys) + 1L], "activity_regularizer")
 })

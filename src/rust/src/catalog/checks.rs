@@ -23,6 +23,8 @@ pub enum Val {
     List(Vec<Val>),
     /// A named list: a Python dict.
     Dict,
+    /// A dict a rule builds, with its entries in order (AUC's `__tensor__` config).
+    Record(Vec<(String, Val)>),
     /// A classed R object (a live Keras object); its classes.
     Object(Vec<String>),
     Other,
@@ -67,7 +69,7 @@ impl Val {
             .into(),
             Val::Str(s) => s.clone(),
             Val::List(v) => format!("[{}]", v.iter().map(Val::show_repr).collect::<Vec<_>>().join(", ")),
-            Val::Dict => "{...}".into(),
+            Val::Dict | Val::Record(_) => "{...}".into(),
             Val::Object(c) => format!("<{}>", c.first().map_or("object", String::as_str)),
             Val::Other => "<object>".into(),
         }

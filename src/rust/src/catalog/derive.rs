@@ -40,6 +40,13 @@ pub enum Derive {
     /// `key` kept only when `with` is set and not 0 (`Dense` keeps `lora_alpha` only with
     /// `lora_rank`).
     OnlyWith { key: String, with: String },
+    /// A number or a list of numbers Keras converts to a tensor of `dtype` (float32), written
+    /// as its `__tensor__` config (`AUC`'s `label_weights = 3` ->
+    /// `{"class_name": "__tensor__", "config": {"value": 3.0, "dtype": "float32"}}`).
+    Tensor { key: String, dtype: String },
+    /// An argument Keras accepts and then writes as its default, `None`, whatever was given
+    /// (`SimpleRNN`'s `activity_regularizer`: its cell takes no regularizer).
+    Ignored { key: String },
 }
 
 /// What a rule does to the arguments, in order.
@@ -92,6 +99,8 @@ impl Derive {
             "rename" => Derive::Rename { key, from: text("from")? },
             "batch" => Derive::Batch { key, shape: text("shape")?, batch: text("batch")?, unless: text("unless")? },
             "only_with" => Derive::OnlyWith { key, with: text("with")? },
+            "tensor" => Derive::Tensor { key, dtype: text("dtype")? },
+            "ignored" => Derive::Ignored { key },
             other => return Err(format!("derive: unknown kind {other}")),
         })
     }
@@ -123,6 +132,18 @@ fn truthy(v: &Option<Val>) -> bool {
         Some(Val::Str(s)) => !s.is_empty(),
         Some(Val::List(l)) => !l.is_empty(),
         Some(_) => true,
+    }
+}
+
+/// A number, or a list of them, as the floats a float tensor holds (`tensor.tolist()`):
+/// rounded to float32 when `f32`; `None` for anything else.
+fn tensor_value(v: &Val, f32: bool) -> Option<Val> {
+    match v {
+        Val::Num(x, _) => Some(Val::Num(if f32 { f64::from(*x as f32) } else { *x }, false)),
+        Val::List(items) if !items.is_empty() => {
+            items.iter().map(|x| tensor_value(x, f32)).collect::<Option<Vec<_>>>().map(Val::List)
+        }
+        _ => None,
     }
 }
 
@@ -248,6 +269,24 @@ pub fn derive(
                     o.remove(key);
                 }
             }
+            Derive::Tensor { key, dtype } => {
+                // A tensor config (read from a file) is left as it is.
+                if let Some(value) = o.get(key).as_ref().and_then(|v| tensor_value(v, dtype == "float32")) {
+                    let config = Val::Record(vec![("value".into(), value), ("dtype".into(), Val::Str(dtype.clone()))]);
+                    o.set(
+                        key,
+                        Val::Record(vec![
+                            ("class_name".into(), Val::Str("__tensor__".into())),
+                            ("config".into(), config),
+                        ]),
+                    );
+                }
+            }
+            Derive::Ignored { key } => {
+                if is_set(&o.get(key)) {
+                    o.set(key, Val::Null);
+                }
+            }
         }
     }
     Ok(o.changes)
@@ -331,6 +370,31 @@ mod tests {
         assert!(run(&lora, &[("lora_alpha", Val::Num(3.0, true)), ("lora_rank", Val::Num(4.0, true))], &[])
             .unwrap()
             .is_empty());
+    }
+
+    #[test]
+    fn numbers_become_float32_tensor_configs_and_ignored_arguments_their_default() {
+        let auc = [rule(json!({"kind": "tensor", "key": "label_weights", "dtype": "float32"}))];
+        let tensor = |value: Val| {
+            let config = Val::Record(vec![("value".into(), value), ("dtype".into(), Val::Str("float32".into()))]);
+            set(
+                "label_weights",
+                Val::Record(vec![("class_name".into(), Val::Str("__tensor__".into())), ("config".into(), config)]),
+            )
+        };
+        // Keras 3.15.1: AUC(label_weights=3) and AUC(label_weights=[1, 0.1]).
+        assert_eq!(run(&auc, &[("label_weights", Val::Num(3.0, true))], &[]).unwrap(), [tensor(Val::Num(3.0, false))]);
+        assert_eq!(
+            run(&auc, &[("label_weights", Val::List(vec![Val::Num(1.0, true), Val::Num(0.1, false)]))], &[]).unwrap(),
+            [tensor(Val::List(vec![Val::Num(1.0, false), Val::Num(0.10000000149011612, false)]))]
+        );
+        // A tensor config read from a file, and None, stay as they are.
+        assert!(run(&auc, &[("label_weights", Val::Dict)], &[]).unwrap().is_empty());
+        assert!(run(&auc, &[("label_weights", Val::Null)], &[]).unwrap().is_empty());
+        let rnn = [rule(json!({"kind": "ignored", "key": "activity_regularizer"}))];
+        let l2 = Val::Object(vec!["L2".into()]);
+        assert_eq!(run(&rnn, &[("activity_regularizer", l2)], &[]).unwrap(), [set("activity_regularizer", Val::Null)]);
+        assert!(run(&rnn, &[("activity_regularizer", Val::Null)], &[]).unwrap().is_empty());
     }
 
     #[test]

@@ -37,6 +37,11 @@ pub struct Rules {
     pub checks: Vec<Check>,
     /// Values Keras derives from the arguments (`derive.rs`).
     pub derive: Vec<Derive>,
+    /// The class writes Keras' automatic config (`Operation.get_config()`: no `get_config()` of
+    /// its own): `name`, its parameters in signature order, then the other arguments in the order
+    /// given (`ELU(input_shape = 3)` keeps `input_shape`, `ELU(dtype = ...)` puts `dtype` before
+    /// `trainable`), then the base layer's keys not given.
+    pub auto: bool,
 }
 
 impl Rules {
@@ -101,6 +106,10 @@ impl Rules {
                 Some(Value::Array(a)) => a.iter().map(Derive::parse).collect::<std::result::Result<_, _>>()?,
                 Some(_) => return Err("derive: not an array".into()),
             },
+            auto: match v.get("auto") {
+                None => false,
+                Some(x) => x.as_bool().ok_or("auto: not a boolean")?,
+            },
         })
     }
 }
@@ -139,7 +148,8 @@ fn named<T>(pairs: &[(String, T)], value: impl Fn(&T) -> Robj) -> Robj {
 }
 
 /// The rules of catalog entry `id` as a named list (`int`, `float32`, `dropped`: character;
-/// `after`, `copies`, `fill`, `pairs`: named lists; `derive`: how many derive rules); `NULL` for
+/// `after`, `copies`, `fill`, `pairs`: named lists; `derive`: how many derive rules; `auto`:
+/// whether the config follows the arguments' order, `Rules::auto`); `NULL` for
 /// an id out of range.
 #[extendr]
 fn rs_builtin_rules(id: i32) -> Robj {
@@ -155,7 +165,8 @@ fn rs_builtin_rules(id: i32) -> Robj {
         copies = named(&r.copies, |p| Robj::from(p.as_str())),
         fill = named(&r.fill, |n| Robj::from(*n as i32)),
         pairs = named(&r.pairs, |n| Robj::from(*n as i32)),
-        derive = r.derive.len() as i32
+        derive = r.derive.len() as i32,
+        auto = r.auto
     )
     .into()
 }
@@ -241,6 +252,12 @@ fn robj_of(v: &Val) -> Robj {
         Val::Str(s) => s.as_str().into(),
         Val::List(items) => List::from_values(items.iter().map(robj_of)).into(),
         Val::Dict => List::from_names_and_values(Vec::<&str>::new(), Vec::<Robj>::new()).expect("empty").into(),
+        Val::Record(entries) => List::from_names_and_values(
+            entries.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            entries.iter().map(|(_, v)| robj_of(v)),
+        )
+        .expect("one name per value")
+        .into(),
     }
 }
 

@@ -257,8 +257,9 @@ impl Plan {
             if INPUT_KWARGS.contains(&k) && !params.contains(&k) {
                 continue;
             }
-            // R drops what Keras does not keep, and places optional keys where Keras does.
-            if rules.is_dropped(k) || rules.after(k).is_some() {
+            // R drops what Keras does not keep, and places optional keys where Keras does (in
+            // an automatic config, where they were given).
+            if rules.is_dropped(k) || rules.after(k).is_some() || rules.auto {
                 continue;
             }
             extra.insert(k.to_owned(), KeyRule::new(k, DefaultKind::Null, rules));

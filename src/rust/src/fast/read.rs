@@ -439,6 +439,12 @@ impl Reader<'_> {
                     ensure(
                         plan.rules.after(key).is_none() || VECTOR_ELT(inner.unwrap_or(R_NilValue), i) == R_NilValue,
                     )?;
+                    // An automatic config (`Rules::auto`) follows the order given: the fast path
+                    // writes the default order, so it takes only the default keys' prefix, in order.
+                    ensure(
+                        !plan.rules.auto
+                            || classes.iter().filter(|(c, _)| matches!(c, KeyClass::Default(_))).count() == d,
+                    )?;
                 }
                 KeyClass::Extra => ensure(!classes.iter().any(|(_, k)| *k == key))?,
                 KeyClass::Fallback => return Err(Fallback),
