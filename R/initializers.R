@@ -2,15 +2,6 @@
 # build (keras/src/initializers): constants exact, random ones from the same distributions drawn
 # with R's RNG (a `seed` in the initializer's config draws from that seed, leaving R's stream as it was).
 
-kc_initializer_key <- function(name) {
-  switch(name,
-    recurrent_kernel = "recurrent_initializer",
-    depthwise_kernel = "depthwise_initializer",
-    pointwise_kernel = "pointwise_initializer",
-    paste0(name, "_initializer")
-  )
-}
-
 # The config of the (sub)layer holding a slot's variables: wrappers' layers are nested configs;
 # RNN cells share their layer's config unless it has a `cell` entry.
 kc_slot_config <- function(slot) {
@@ -33,7 +24,9 @@ kc_initial_value <- function(v, slot) {
   cfg <- kc_slot_config(slot)
   parts <- strsplit(v$path, "/", fixed = TRUE)[[1]]
   name <- parts[[length(parts)]]
-  init <- cfg[[kc_initializer_key(name)]]
+  # Where Keras takes the initial value from: a key of the layer's config, or an initializer
+  # its code names (the shape engine knows which, src/rust/src/shape).
+  init <- v$init$spec %||% cfg[[v$init$key %||% paste0(name, "_initializer")]]
   if (is.null(init)) {
     kc_abort(sprintf("No initializer is known for variable '%s' of layer '%s': pass its weights with set_weights().",
                      v$path, slot$layer), "kerasconfig_error_weights")

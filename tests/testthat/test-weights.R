@@ -99,3 +99,27 @@ test_that("load_model() reads back weights larger than the config size limit", {
   expect_true(all(w[[1]] == 1))
   expect_true(all(w[[2]] == 0))
 })
+
+test_that("variables whose initializer is not <name>_initializer start as Keras starts them", {
+  # Keras: DepthwiseConv's `kernel` from `depthwise_initializer`; Separable's two kernels from
+  # theirs; an RNN's `recurrent_kernel` from `recurrent_initializer`; Normalization's mean,
+  # variance and count from zeros, ones and zeros (keras/src/layers, add_weight()).
+  m <- keras_model_sequential(input_shape = c(8, 8, 3)) |>
+    layer_depthwise_conv_2d(kernel_size = 3, depthwise_initializer = "ones", bias_initializer = "zeros", use_bias = TRUE) |>
+    layer_separable_conv_2d(filters = 2, kernel_size = 1, depthwise_initializer = "zeros",
+                            pointwise_initializer = "ones")
+  w <- get_weights(m)
+  expect_identical(lengths(w), c(27L, 3L, 3L, 6L, 2L))
+  expect_true(all(w[[1]] == 1) && all(w[[2]] == 0) && all(w[[3]] == 0) && all(w[[4]] == 1))
+  r <- keras_model_sequential(input_shape = c(5, 2)) |>
+    layer_lstm(units = 3, kernel_initializer = "zeros", recurrent_initializer = "ones")
+  w <- get_weights(r)
+  expect_true(all(w[[1]] == 0) && all(w[[2]] == 1))
+  n <- keras_model_sequential(input_shape = 4) |> layer_normalization()
+  w <- get_weights(n)
+  expect_identical(w[1:2], list(array(0, 4L), array(1, 4L)))
+  expect_equal(as.vector(w[[3]]), 0)
+  path <- tempfile(fileext = ".keras")
+  on.exit(unlink(path), add = TRUE)
+  expect_no_error(save_model(m, path))
+})

@@ -1,7 +1,7 @@
 //! Attention layers: Attention, AdditiveAttention (a list of query, value and optional key),
 //! MultiHeadAttention and GroupQueryAttention (query, value, key as arguments).
 
-use super::{shape_text, BuildConfig, Built, Layer, Result, Shape, Shapes};
+use super::{shape_text, BuildConfig, Built, Init, Layer, Result, Shape, Shapes};
 
 pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
     build_call(layer, inputs, false)
@@ -39,14 +39,14 @@ fn dot_attention(layer: &Layer, inputs: &Shapes, scores: bool) -> Result<Built> 
     if layer.class == "AdditiveAttention" {
         if layer.bool_or("use_scale", true) {
             let dim = layer.known(*q.last().unwrap_or(&None), "last")?;
-            vars.push(layer.var("scale", vec![dim]));
+            vars.push(layer.var_init("scale", vec![dim], Init::named("glorot_uniform")));
         }
     } else {
         if layer.bool_or("use_scale", false) {
-            vars.push(layer.var("scale", vec![]));
+            vars.push(layer.var_init("scale", vec![], Init::named("ones")));
         }
         if layer.str_or("score_mode", "dot") == "concat" {
-            vars.push(layer.var("concat_score_weight", vec![]));
+            vars.push(layer.var_init("concat_score_weight", vec![], Init::named("ones")));
         }
     }
     let mut built = layer.out(out, vars, BuildConfig::InputShape(inputs.clone()));

@@ -2,7 +2,7 @@
 //! adaptive): Keras' `compute_conv_output_shape`, `compute_pooling_output_shape` and
 //! `compute_conv_transpose_output_shape`.
 
-use super::{shape_text, single, BuildConfig, Built, Dim, Layer, Result, Shape, Shapes};
+use super::{shape_text, single, BuildConfig, Built, Dim, Init, Layer, Result, Shape, Shapes};
 
 /// The spatial rank of a class with a rank suffix (`Conv2D` → 2).
 fn rank_of(class: &str) -> usize {
@@ -133,14 +133,14 @@ fn conv_rank(layer: &Layer, shape: &Shape, kind: Kind, rank: usize) -> Result<Bu
         }
         Kind::Depthwise => {
             ks.extend([in_ch, dm]);
-            vars.push(layer.var("kernel", ks));
+            vars.push(layer.var_init("kernel", ks, Init::Key("depthwise_initializer".into())));
         }
         Kind::Separable => {
             ks.extend([in_ch, dm]);
-            vars.push(layer.var("depthwise_kernel", ks));
+            vars.push(layer.var_init("depthwise_kernel", ks, Init::Key("depthwise_initializer".into())));
             let mut pw = vec![1; rank];
             pw.extend([in_ch * dm, filters]);
-            vars.push(layer.var("pointwise_kernel", pw));
+            vars.push(layer.var_init("pointwise_kernel", pw, Init::Key("pointwise_initializer".into())));
         }
     }
     if layer.bool_or("use_bias", true) {

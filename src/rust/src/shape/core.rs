@@ -1,7 +1,7 @@
 //! Core, activation, regularization and normalization layers: Dense, EinsumDense, Embedding,
 //! the normalizations, and the layers whose output has their input's shape.
 
-use super::{build_in, single, BuildConfig, Built, Layer, Nested, Result, Shape, Shapes, Variable};
+use super::{build_in, single, BuildConfig, Built, Init, Layer, Nested, Result, Shape, Shapes, Variable};
 use serde_json::Value;
 
 /// Layers built from their constructor on (`self.built = True`): no build step, no build_config.
@@ -92,7 +92,11 @@ pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
         "LayerScale" => {
             let shape = single(layer, inputs)?;
             let dim = layer.int("projection_dim")?;
-            layer.out(shape.clone(), vec![layer.var("variable", vec![dim])], BuildConfig::InputShape(inputs.clone()))
+            // Keras: `initializers.Constant(init_values)`.
+            let value = layer.get("init_values").cloned().unwrap_or(serde_json::json!(0.0));
+            let init = Init::Spec(serde_json::json!({"class_name": "Constant", "config": {"value": value}}));
+            let vars = vec![layer.var_init("variable", vec![dim], init)];
+            layer.out(shape.clone(), vars, BuildConfig::InputShape(inputs.clone()))
         }
         "SpectralNormalization" => spectral_norm(layer, inputs)?,
         "Lambda" => match lambda(layer, inputs) {
@@ -173,8 +177,8 @@ fn lora(layer: &Layer, vars: &mut Vec<Variable>, rows: i64, cols: i64) -> Result
     if let Some(rank) = layer.get("lora_rank") {
         let rank =
             super::as_int(rank).ok_or_else(|| layer.config_error("`lora_rank` must be an integer".to_owned()))?;
-        vars.push(layer.var("lora_kernel_a", vec![rows, rank]));
-        vars.push(layer.var("lora_kernel_b", vec![rank, cols]));
+        vars.push(layer.var_init("lora_kernel_a", vec![rows, rank], Init::named("he_uniform")));
+        vars.push(layer.var_init("lora_kernel_b", vec![rank, cols], Init::named("zeros")));
     }
     Ok(())
 }
@@ -288,7 +292,11 @@ fn embedding(layer: &Layer, shape: &Shape) -> Result<Built> {
     let output_dim = layer.int("output_dim")?;
     let mut vars = vec![layer.var("embeddings", vec![input_dim, output_dim])];
     if layer.class == "ReversibleEmbedding" && !layer.bool_or("tie_weights", true) {
-        vars.push(layer.var("reverse_embeddings", vec![output_dim, input_dim]));
+        vars.push(layer.var_init(
+            "reverse_embeddings",
+            vec![output_dim, input_dim],
+            Init::Key("embeddings_initializer".into()),
+        ));
     }
     lora(layer, &mut vars, input_dim, output_dim)?;
     let mut out = shape.clone();
@@ -338,7 +346,7 @@ fn layer_norm(layer: &Layer, shape: &Shape) -> Result<Built> {
 
 fn rms_norm(layer: &Layer, shape: &Shape) -> Result<Built> {
     let dims = axes_shape(layer, shape, &axes(layer, -1)?)?;
-    let vars = vec![layer.var("scale", dims)];
+    let vars = vec![layer.var_init("scale", dims, Init::named("ones"))];
     Ok(layer.out(shape.clone(), vars, BuildConfig::InputShape(Shapes::One(shape.clone()))))
 }
 
@@ -394,9 +402,10 @@ fn spectral_norm(layer: &Layer, inputs: &Shapes) -> Result<Built> {
         .position(|v| v.path.ends_with("/kernel") || v.path.ends_with("/embeddings"))
         .ok_or_else(|| layer.incompatible(format!("{class} object has no attribute 'kernel' nor 'embeddings'")))?;
     let kernel = built.variables.remove(k);
+    let normal = serde_json::json!({"class_name": "TruncatedNormal", "config": {"mean": 0.0, "stddev": 0.02}});
     let u = Variable {
         dtype: kernel.dtype.clone(),
-        ..layer.frozen_var("vector_u", vec![1, *kernel.shape.last().unwrap_or(&1)])
+        ..layer.frozen_var_init("vector_u", vec![1, *kernel.shape.last().unwrap_or(&1)], Init::Spec(normal))
     };
     let mut vars = vec![kernel, u];
     vars.append(&mut built.variables);

@@ -105,6 +105,34 @@ pub struct Variable {
     pub shape: Vec<i64>,
     pub dtype: String,
     pub trainable: bool,
+    /// Where Keras takes its initial value from (`add_weight(initializer=)`).
+    pub init: Init,
+}
+
+/// A variable's initializer: a key of its layer's config (`kernel_initializer`), or one Keras
+/// names in the layer's code (`"zeros"`, or an initializer config).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Init {
+    Key(String),
+    Spec(Value),
+}
+
+impl Init {
+    /// Keras' usual key: `<name>_initializer` for a variable `name` (the last part of a path).
+    pub fn key_of(name: &str) -> Init {
+        Init::Key(format!("{}_initializer", name.rsplit('/').next().unwrap_or(name)))
+    }
+
+    pub fn named(name: &str) -> Init {
+        Init::Spec(Value::String(name.to_owned()))
+    }
+
+    pub fn to_json(&self) -> Value {
+        match self {
+            Init::Key(k) => serde_json::json!({ "key": k }),
+            Init::Spec(s) => serde_json::json!({ "spec": s }),
+        }
+    }
 }
 
 impl Variable {
@@ -342,11 +370,21 @@ impl<'a> Layer<'a> {
             shape,
             dtype: self.variable_dtype.clone(),
             trainable: self.trainable,
+            init: Init::key_of(name),
         }
+    }
+
+    /// A variable whose initializer is not `<name>_initializer`.
+    pub fn var_init(&self, name: &str, shape: Vec<i64>, init: Init) -> Variable {
+        Variable { init, ..self.var(name, shape) }
     }
 
     pub fn frozen_var(&self, name: &str, shape: Vec<i64>) -> Variable {
         Variable { trainable: false, ..self.var(name, shape) }
+    }
+
+    pub fn frozen_var_init(&self, name: &str, shape: Vec<i64>, init: Init) -> Variable {
+        Variable { trainable: false, ..self.var_init(name, shape, init) }
     }
 
     /// The result of a layer with one output in its compute dtype.

@@ -1,7 +1,9 @@
 //! Preprocessing layers: encodings and lookups, Normalization, image resizing and cropping,
 //! spectrograms, Pipeline.
 
-use super::{build_in, nested_layer, shape_text, single, BuildConfig, Built, Layer, Nested, Result, Shape, Shapes};
+use super::{
+    build_in, nested_layer, shape_text, single, BuildConfig, Built, Init, Layer, Nested, Result, Shape, Shapes,
+};
 use serde_json::Value;
 
 pub fn build(layer: &Layer, inputs: &Shapes) -> Result<Option<Built>> {
@@ -198,9 +200,9 @@ fn normalization(layer: &Layer, shape: &Shape) -> Result<Built> {
         .collect::<Result<Vec<_>>>()?;
     let mut vars = Vec::new();
     if layer.get("mean").is_none() {
-        vars.push(layer.frozen_var("mean", dims.clone()));
-        vars.push(layer.frozen_var("variance", dims));
-        let mut count = layer.frozen_var("count", vec![]);
+        vars.push(layer.frozen_var_init("mean", dims.clone(), Init::named("zeros")));
+        vars.push(layer.frozen_var_init("variance", dims, Init::named("ones")));
+        let mut count = layer.frozen_var_init("count", vec![], Init::named("zeros"));
         count.dtype = "int32".into();
         vars.push(count);
     }

@@ -5,7 +5,7 @@
 
 use super::model::{build_model, LayerReport, ModelReport, Overrides};
 use super::updates::{layer_updates, updates};
-use super::{nested_layer, BuildConfig, Built, Nested, Shapes, Variable};
+use super::{nested_layer, BuildConfig, Built, Init, Nested, Shapes, Variable};
 use crate::fast::rapi::{closure, R_existsVarInFrame};
 use extendr_api::prelude::*;
 use extendr_ffi::{
@@ -91,6 +91,7 @@ pub fn overrides_from_json(v: &Value) -> std::result::Result<Overrides, String> 
                             .unwrap_or_default(),
                         dtype: v["dtype"].as_str().unwrap_or("float32").to_owned(),
                         trainable: v["trainable"].as_bool().unwrap_or(true),
+                        init: Init::key_of(v["path"].as_str().unwrap_or("")),
                     })
                     .collect()
             })
@@ -169,7 +170,9 @@ fn weights_json(b: &Built) -> String {
     let vars: Vec<Value> = b
         .variables
         .iter()
-        .map(|v| json!({ "path": v.path, "shape": v.shape, "dtype": v.dtype, "trainable": v.trainable }))
+        .map(|v| {
+            json!({ "path": v.path, "shape": v.shape, "dtype": v.dtype, "trainable": v.trainable, "init": v.init.to_json() })
+        })
         .collect();
     Value::Array(vars).to_string()
 }

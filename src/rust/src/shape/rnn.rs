@@ -2,7 +2,8 @@
 //! them, and the wrappers Bidirectional and TimeDistributed.
 
 use super::{
-    build_in, nested_layer, single, BuildConfig, Built, Layer, Nested, Result, Shape, ShapeError, Shapes, Variable,
+    build_in, nested_layer, single, BuildConfig, Built, Init, Layer, Nested, Result, Shape, ShapeError, Shapes,
+    Variable,
 };
 use serde_json::Value;
 
@@ -42,7 +43,11 @@ fn cell(cell: &Layer, step: &Shape) -> Result<Cell> {
             let input_dim = last("last")?;
             let mut vars = vec![
                 cell.var("kernel", vec![input_dim, gates * units]),
-                cell.var("recurrent_kernel", vec![units, gates * units]),
+                cell.var_init(
+                    "recurrent_kernel",
+                    vec![units, gates * units],
+                    Init::Key("recurrent_initializer".into()),
+                ),
             ];
             if cell.bool_or("use_bias", true) {
                 let bias = if cell.class == "GRUCell" && cell.bool_or("reset_after", true) {
@@ -74,7 +79,10 @@ fn cell(cell: &Layer, step: &Shape) -> Result<Cell> {
             k.extend([in_ch, 4 * filters]);
             let mut rk = kernel.clone();
             rk.extend([filters, 4 * filters]);
-            let mut vars = vec![cell.var("kernel", k), cell.var("recurrent_kernel", rk)];
+            let mut vars = vec![
+                cell.var("kernel", k),
+                cell.var_init("recurrent_kernel", rk, Init::Key("recurrent_initializer".into())),
+            ];
             if cell.bool_or("use_bias", true) {
                 vars.push(cell.var("bias", vec![4 * filters]));
             }
