@@ -92,10 +92,41 @@ kc_legacy_layer <- function(x, path, first_in = NULL) {
   if (is.list(c$cells) && is.null(names(c$cells))) {
     for (i in seq_along(c$cells)) c$cells[[i]] <- kc_legacy_layer(c$cells[[i]], kc_path_index(kc_path_key(cpath, "cells"), i))
   }
+  if (cls == "Bidirectional" && is.null(c$backward_layer)) c <- kc_legacy_bidirectional(c)
   if (cls %in% c("Sequential", "Functional") && is.list(c$layers)) c <- kc_legacy_model_layers(c, cls, cpath)
   x$config <- c
   if (!is.null(x$build_config) && cls != "Sequential" && cls != "Functional") x$build_config <- NULL
   x
+}
+
+# tf.keras wrote a Bidirectional layer's `layer` alone; Keras 3's constructor makes its two halves
+# from it (bidirectional.py): `forward_<name>`, and `backward_<name>` with go_backwards = True,
+# both with `zero_output_for_mask` forced to `return_sequences` where the layer has it. Each half
+# is a new object made from the layer's config: they share none of its objects (no
+# shared_object_id carried over).
+kc_legacy_bidirectional <- function(c) {
+  unshare <- function(x) {
+    if (!is.list(x)) return(x)
+    if (!is.null(names(x))) x$shared_object_id <- NULL
+    for (i in seq_along(x)) if (is.list(x[[i]])) x[[i]] <- unshare(x[[i]])
+    x
+  }
+  inner <- unshare(c$layer)
+  if (!is.list(inner) || !is.list(inner$config) || !kc_is_string(inner$config$name)) return(c)
+  base <- inner$config$name
+  half <- function(prefix, backwards) {
+    x <- inner
+    x$config$name <- paste0(prefix, sub(paste0("^", prefix), "", base))
+    if (backwards) x$config$go_backwards <- TRUE
+    cls <- kc_builtin_objects[[paste0("keras.layers.", x$class_name)]]
+    if (!is.null(cls) && "zero_output_for_mask" %in% names(kc_class_info(cls)$defaults)) {
+      x$config$zero_output_for_mask <- isTRUE(x$config$return_sequences)
+    }
+    x
+  }
+  c$layer <- half("forward_", FALSE)
+  c$backward_layer <- half("backward_", TRUE)
+  c
 }
 
 kc_legacy_model_layers <- function(c, cls, cpath) {
@@ -142,17 +173,61 @@ kc_legacy_finish <- function(model) {
   }
   if (inherits(model, "Sequential")) {
     kc_build_sequential(model)
-  } else {
-    if (is.null(get0(".__build_config__", envir = model, inherits = FALSE))) {
-      assign(".__build_config__", list(input_shape = NULL), envir = model)
-    }
-    report <- tryCatch(kc_shape_report(model), kerasconfig_error = function(e) NULL)
-    if (!is.null(report)) kc_apply_report(model, report, build = TRUE)
+  } else if (inherits(model, "Functional")) {
+    model <- kc_legacy_functional(model)
   }
+  kc_legacy_nested_finish(model)
   if (is.null(get0(".__compile_config__", envir = model, inherits = FALSE))) {
     assign(".__compile_config__", named_list(), envir = model)
   }
   model
+}
+
+# Keras reads a Functional config by calling its layers on new inputs (functional_from_config),
+# so a model read from Keras 2 node records (`[["dense", 0, 0, {}]]`) has Keras 3 ones when it
+# is written back, and its layers are built by those calls. The same layer objects are called
+# again on new inputs; the model is made anew from them, its compile config kept.
+kc_legacy_functional <- function(model) {
+  config <- model$get_config()
+  for (i in seq_along(config$layers)) {
+    nodes <- config$layers[[i]]$inbound_nodes
+    config$layers[[i]]$inbound_nodes <- lapply(nodes, kc_legacy_node)
+  }
+  rebuilt <- kc_clone_functional(model, identity, NULL, NULL, config = config)
+  if (isFALSE(config$trainable)) {
+    rebuilt_config <- get(".__config__", envir = rebuilt)
+    rebuilt_config$trainable <- FALSE
+    assign(".__config__", rebuilt_config, envir = rebuilt)
+  }
+  compiled <- get0(".__compile_config__", envir = model, inherits = FALSE)
+  if (length(compiled)) assign(".__compile_config__", compiled, envir = rebuilt)
+  rebuilt
+}
+
+# functional.deserialize_node(), legacy case: a node `[[layer, node, tensor, kwargs], ...]` is
+# called with its tensors as one argument (a single tensor, or their list) and the kwargs of
+# its last input.
+kc_legacy_node <- function(node) {
+  if (is.list(node) && all(c("args", "kwargs") %in% names(node))) return(node)
+  if (!length(node)) return(list(args = list(), kwargs = named_list()))
+  tensors <- lapply(node, function(ref) keras_symbolic_tensor(list(), "float32", ref[1:3]))
+  last <- node[[length(node)]]
+  kwargs <- if (length(last) == 4L && length(last[[4L]])) last[[4L]] else named_list()
+  list(args = list(if (length(tensors) == 1L) tensors[[1L]] else tensors), kwargs = kwargs)
+}
+
+# Nested Sequential models Keras builds when it reads them (one that starts with an InputLayer
+# is built by its constructor), and their empty compile config.
+kc_legacy_nested_finish <- function(model) {
+  for (obj in kc_model_layer_objects(model)) {
+    if (!is.environment(obj) || !inherits(obj, "keras_models")) next
+    if (inherits(obj, "Sequential") && is.null(get(".__config__", envir = obj)$build_input_shape)) kc_build_sequential(obj)
+    kc_legacy_nested_finish(obj)
+    if (is.null(get0(".__compile_config__", envir = obj, inherits = FALSE))) {
+      assign(".__compile_config__", named_list(), envir = obj)
+    }
+  }
+  invisible(model)
 }
 
 # Reads a legacy model config (a parsed to_json text or .h5 model_config).
@@ -161,7 +236,28 @@ kc_legacy_model <- function(config, custom_objects) {
   config$compile_config <- NULL
   config <- kc_legacy_model_config(config)
   if (!is.null(compile_config)) config$compile_config <- kc_legacy_compile_config(compile_config)
-  kc_legacy_finish(deserialize_keras_object(config, custom_objects = custom_objects))
+  model <- deserialize_keras_object(config, custom_objects = custom_objects)
+  kc_legacy_finish(kc_legacy_recompile(model))
+}
+
+# Trainer.compile_from_config() is `compile(**config)`: the optimizer becomes an object (a name
+# such as "rmsprop" too), the other arguments are recorded as given (tf.keras' nulls stay null),
+# in the order compile() records them.
+kc_legacy_recompile <- function(model) {
+  cc <- if (is.environment(model)) get0(".__compile_config__", envir = model, inherits = FALSE)
+  if (!length(cc)) return(model)
+  keys <- c("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly", "steps_per_execution",
+            "jit_compile")
+  unknown <- setdiff(names(cc), keys)
+  if (length(unknown)) {
+    kc_legacy_abort(sprintf("The compile config has `%s`, which Keras 3's compile() does not take.", unknown[[1L]]),
+                    kc_path_key("config$compile_config", unknown[[1L]]))
+  }
+  out <- stats::setNames(vector("list", length(keys)), keys)
+  for (k in keys) out[k] <- list(cc[[k]])
+  out["optimizer"] <- list(kc_compile_optimizer(cc$optimizer))
+  assign(".__compile_config__", out, envir = model)
+  model
 }
 
 # A compile_config of tf.keras' .keras files: its optimizer's tf.keras keys.

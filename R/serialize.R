@@ -108,6 +108,7 @@ kc_serialize_instance <- function(x, path) {
                      info$classname, kc_format_config(config)),
              "kerasconfig_error_serialize", path = path)
   }
+  kc_sharing_mark_cell_objects(info, config)
   config <- kc_as_named(kc_serialize_entries(config, paste0(path, "$config")))
   out <- list(module = x[[".__module__"]] %||% info$module, class_name = info$classname, config = config,
               registered_name = rs_registered_name(cls) %||%
@@ -118,6 +119,26 @@ kc_serialize_instance <- function(x, path) {
   if (!is.null(compile)) out$compile_config <- kc_serialize(compile, paste0(path, "$compile_config"))
   out$shared_object_id <- kc_sharing_keep(x[[".__shared_object_id__"]]) %||% kc_sharing_mark(x)
   out
+}
+
+# Keras' LSTM, GRU, SimpleRNN and ConvLSTM get_config() serialize their cell, then `del` it and
+# serialize the same initializers, regularizers and constraints again as the layer's own: in a
+# saving scope each of those objects has occurred twice, so both copies get a shared_object_id
+# (Keras writes it in the layer's config even though the cell's copy is dropped). RNN(cell)
+# keeps its cell and serializes them once.
+kc_cell_config_classes <- c("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+kc_cell_objects <- c("kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
+                     "recurrent_regularizer", "bias_regularizer", "kernel_constraint", "recurrent_constraint",
+                     "bias_constraint")
+
+kc_sharing_mark_cell_objects <- function(info, config) {
+  if (is.null(kc_state$sharing)) return(invisible())
+  while (!isTRUE(info$builtin) && !is.null(info$parent)) info <- info$parent
+  if (!isTRUE(info$builtin) || !info$classname %in% kc_cell_config_classes) return(invisible())
+  for (key in intersect(kc_cell_objects, names(config))) {
+    if (kc_is_instance(config[[key]])) kc_sharing_mark(config[[key]])
+  }
+  invisible()
 }
 
 # A build or compile config: from the object's method if it has one, else as it was loaded.

@@ -22,14 +22,34 @@ kc_snake_case <- function(name) {
   tolower(gsub("([a-z])([A-Z])", "\\1_\\2", name, perl = TRUE))
 }
 
-# The attribute through which a layer holds a nested layer called `child`, for the paths of the
-# weights file: RNN cells are `cell`, Bidirectional's halves `forward_layer`/`backward_layer`,
-# other wrappers' layer `layer`.
-kc_saving_attr <- function(child) {
-  if (grepl("_cell(_[0-9]+)?$", child)) return("cell")
-  if (startsWith(child, "forward_")) return("forward_layer")
-  if (startsWith(child, "backward_")) return("backward_layer")
-  "layer"
+# The attributes through which a layer holds the nested layers of a variable's path (`chain`,
+# their names), for the paths of the weights file: RNN layers hold their cell as `cell`,
+# Bidirectional its halves as `forward_layer` (its config's `layer`) and `backward_layer`, other
+# wrappers their `layer`. Each name is looked up in the config of the layer holding it; a name
+# no config holds falls back to Keras' naming of those layers (`lstm_cell`, `forward_lstm`).
+kc_saving_attrs <- function(obj, chain) {
+  cfg <- if (is.environment(obj)) tryCatch(obj$get_config(), error = function(e) NULL)
+  cls <- if (is.environment(obj)) kc_class_info(kc_class_of(obj))$classname
+  vapply(chain, function(child) {
+    nested <- NULL
+    attr <- NULL
+    for (key in c("cell", "layer", "backward_layer", "forward_layer")) {
+      x <- if (is.list(cfg)) cfg[[key, exact = TRUE]]
+      if (is.environment(x)) x <- serialize_keras_object(x)
+      if (is.list(x) && identical(x$config$name, child)) {
+        nested <- x
+        attr <- if (key == "layer" && identical(cls, "Bidirectional")) "forward_layer" else key
+        break
+      }
+    }
+    if (is.null(attr)) {
+      attr <- if (grepl("_cell(_[0-9]+)?$", child)) "cell" else if (startsWith(child, "forward_")) "forward_layer" else
+        if (startsWith(child, "backward_")) "backward_layer" else "layer"
+    }
+    cfg <<- nested$config
+    cls <<- nested$class_name
+    attr
+  }, "", USE.NAMES = FALSE)
 }
 
 # Every place a model keeps variables, in Keras' weights order: a list of slots, each with the
@@ -54,7 +74,7 @@ kc_weight_slots <- function(model, prefix = "") {
     for (v in l$variables) {
       parts <- strsplit(v$path, "/", fixed = TRUE)[[1]]
       chain <- parts[-c(1L, length(parts))]
-      sub <- paste(c(vapply(chain, kc_saving_attr, ""), "vars"), collapse = "/")
+      sub <- paste(c(kc_saving_attrs(obj, chain), "vars"), collapse = "/")
       if (is.null(layer_slots[[sub]])) {
         layer_slots[[sub]] <- list(obj = obj, layer = l$name, key = sub, path = paste0(base, "/", sub), vars = list())
       }

@@ -1,0 +1,46 @@
+# Files Keras 3.15.1's model.save() wrote (tools/gen-saving-fixtures.py).
+
+saving_fixture <- function(...) test_path("fixtures", "saving", ...)
+
+# shared_object_id values are addresses in Python's text: ids are compared by the objects they group.
+ids_by_first_use <- function(text) {
+  ids <- unique(regmatches(text, gregexpr('"shared_object_id": [0-9]+', text))[[1]])
+  for (i in seq_along(ids)) text <- gsub(ids[[i]], sprintf('"shared_object_id": #%d', i), text, fixed = TRUE)
+  text
+}
+
+archive_member <- function(path, member) {
+  dir <- tempfile()
+  on.exit(unlink(dir, recursive = TRUE))
+  utils::unzip(path, files = member, exdir = dir)
+  file <- file.path(dir, member)
+  readChar(file, file.size(file), useBytes = TRUE)
+}
+
+c_order <- function(a) if (length(dim(a)) > 1L) as.numeric(aperm(a, rev(seq_along(dim(a))))) else as.numeric(a)
+
+test_that("RNN layers write shared_object_id on the objects their get_config() serializes twice, as model.save() does", {
+  ref <- archive_member(saving_fixture("rnn_sharing.keras"), "config.json")
+  # LSTM, GRU and SimpleRNN initializers (and a regularizer, a constraint): ids; RNN(LSTMCell): none.
+  expect_match(ref, '"kernel_regularizer": \\{[^}]*\\}[^}]*"shared_object_id"')
+  model <- keras_model_sequential(input_shape = c(5, 3), input_name = "x", name = "rnn_sharing") |>
+    layer_lstm(2, return_sequences = TRUE, kernel_regularizer = "l2", recurrent_constraint = "non_neg", name = "lstm") |>
+    layer_gru(2, return_sequences = TRUE, name = "gru") |>
+    layer_simple_rnn(2, return_sequences = TRUE, name = "srnn") |>
+    layer_rnn(rnn_cell_lstm(2, name = "cell"), return_sequences = TRUE, name = "rnn") |>
+    layer_bidirectional(layer_lstm(units = 2, name = "inner"), name = "bi") |>
+    layer_dense(1, name = "out")
+  expect_identical(ids_by_first_use(save_model_config(model)), ids_by_first_use(ref))
+  # Outside a saving scope nothing is shared.
+  expect_false(grepl("shared_object_id", config_to_json(serialize_keras_object(model$get_config()$layers[[2]]))))
+})
+
+test_that("the Python-saved RNN model loads with Keras' weights (a cell named freely is the RNN's `cell`) and writes Keras' text back", {
+  path <- saving_fixture("rnn_sharing.keras")
+  model <- load_model(path)
+  expect_identical(ids_by_first_use(save_model_config(model)), ids_by_first_use(archive_member(path, "config.json")))
+  expected <- config_from_json(saving_fixture("rnn_sharing.json"))
+  weights <- get_weights(model)
+  expect_identical(length(weights), length(expected))
+  for (i in seq_along(expected)) expect_identical(c_order(weights[[i]]), as.numeric(unlist(expected[[i]]$values)), label = i)
+})

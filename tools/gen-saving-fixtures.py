@@ -1,0 +1,59 @@
+"""Saving fixtures: files Keras 3.15.1's model.save() writes, for tests that compare with them.
+
+Run by hand (CI never needs Python):
+    KERAS_BACKEND=numpy /work/venv-keras/bin/python tools/gen-saving-fixtures.py
+
+Writes into tests/testthat/fixtures/saving/:
+- rnn_sharing.keras: a Sequential model of LSTM, GRU, SimpleRNN, RNN(LSTMCell), Bidirectional(LSTM)
+  and Dense, saved by model.save(): its config.json has the shared_object_id Keras writes on the
+  initializers, regularizers and constraints an RNN layer's get_config() serializes twice;
+  rnn_sharing.json, the model's get_weights() (shape and C-order values).
+- npz_mlp.keras: a small model saved by saving_lib.save_model(weights_format="npz"): its
+  model.weights.npz holds one .npy per saveable (`layers/dense.npy`, `__root__.npy`...), each a
+  0-d object array whose pickled element is the dict of the layer's variables; npz_mlp.json holds
+  the model's get_weights() (shape and C-order values), and npz_mlp.load-error.txt what
+  keras.saving.load_model() says of the file (it loads npz with allow_pickle=False).
+"""
+import json, os
+import numpy as np
+import keras
+from keras.src.saving import saving_lib
+
+FIX = "tests/testthat/fixtures/saving"
+os.makedirs(FIX, exist_ok=True)
+keras.utils.set_random_seed(7)
+L = keras.layers
+
+m = keras.Sequential([
+    keras.Input((5, 3), name="x"),
+    L.LSTM(2, return_sequences=True, kernel_regularizer="l2", recurrent_constraint="non_neg", name="lstm"),
+    L.GRU(2, return_sequences=True, name="gru"),
+    L.SimpleRNN(2, return_sequences=True, name="srnn"),
+    L.RNN(L.LSTMCell(2, name="cell"), return_sequences=True, name="rnn"),
+    L.Bidirectional(L.LSTM(2, name="inner"), name="bi"),
+    L.Dense(1, name="out"),
+], name="rnn_sharing")
+m.save(os.path.join(FIX, "rnn_sharing.keras"))
+
+
+def dump_weights(m, name):
+    with open(os.path.join(FIX, name), "w") as f:
+        json.dump([{"shape": list(w.shape), "values": [float(v) for v in w.reshape(-1)]} for w in m.get_weights()], f)
+
+
+dump_weights(m, "rnn_sharing.json")
+
+m = keras.Sequential([keras.Input((3,), name="x"), L.Dense(4, activation="relu", name="hidden"),
+                      L.BatchNormalization(name="bn"), L.Dense(2, name="out")], name="npz_mlp")
+m.compile(optimizer="adam", loss="mse")
+path = os.path.join(FIX, "npz_mlp.keras")
+saving_lib.save_model(m, path, weights_format="npz")
+dump_weights(m, "npz_mlp.json")
+try:
+    keras.saving.load_model(path)
+    err = "loaded\n"
+except Exception as e:
+    err = f"{type(e).__name__}: {e}\n"
+with open(os.path.join(FIX, "npz_mlp.load-error.txt"), "w") as f:
+    f.write(err)
+print("keras", keras.__version__, "wrote", sorted(os.listdir(FIX)))
