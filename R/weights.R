@@ -170,22 +170,39 @@ kc_slot_values <- function(slot) {
 
 kc_slots_of <- function(object) {
   if (inherits(object, "keras_models")) return(kc_weight_slots(kc_refresh_variables(object)))
-  # A layer of a model: the slots of its model's report that hold it.
-  kc_abort("get_weights() and set_weights() take a model.", "kerasconfig_error_type")
+  if (!kc_is_instance(object) || !kc_is_layer(object)) {
+    kc_abort(sprintf("get_weights() and set_weights() take a model or a layer, not %s.", kc_describe(object)),
+             "kerasconfig_error_type")
+  }
+  # A layer of a model: the slots of its model's report that hold it (its variables, then those
+  # of the layers it wraps, as Keras' Layer.weights lists them).
+  at <- get0(".__shape_of__", envir = object, inherits = FALSE)
+  if (is.null(at)) {
+    # Keras: a layer that was never built has no weights yet.
+    if (!isTRUE(get0(".__kc_built__", envir = object, inherits = FALSE))) return(list())
+    kc_abort(sprintf(paste("Layer '%s' is not part of a model: kerasconfig knows a layer's variables through its model.",
+                           "Make one with keras_model() or keras_model_sequential() first."), kc_layer_name(object)),
+             "kerasconfig_error_weights")
+  }
+  slots <- kc_weight_slots(kc_refresh_variables(at[[1L]]))
+  Filter(function(s) identical(s$obj, object), slots)
 }
 
-#' Get and set the weights of a model
+#' Get and set the weights of a model or a layer
 #'
 #' `get_weights()` returns the values of a model's variables as R arrays, in
 #' Keras' `model.weights` order (each layer's trainable variables, then its
 #' non-trainable ones, layer after layer); `set_weights()` replaces them.
+#' Given a layer of a model (`get_layer(model, "dense")`), they do the same
+#' for that layer's variables (those of the layers it wraps included), as
+#' Keras' `layer.get_weights()`; a layer never built has none.
 #' Arrays have the variable's shape as `dim` (`a[i, j]` is Python's
 #' `a[i-1, j-1]`); float32 values are exact in doubles. A model loaded with
 #' [load_model()] has the file's weights; a model built in R gets its
 #' initial weights from its initializers (zeros, ones and constants exact,
 #' random ones drawn with R's RNG: use [set.seed()]).
 #'
-#' @param object A model.
+#' @param object A model, or a layer of a model.
 #' @param trainable `NA` for all weights, `TRUE` for the trainable ones only,
 #'   `FALSE` for the non-trainable ones.
 #' @param weights A list of arrays, one per variable, shapes as
@@ -194,7 +211,9 @@ kc_slots_of <- function(object) {
 #'   `object`, invisibly.
 #' @section Errors:
 #' `kerasconfig_error_weights` when `weights` has the wrong number of arrays
-#' or an array has the wrong shape (the message names the variable).
+#' or an array has the wrong shape (the message names the variable), or when
+#' a built layer belongs to no model (its variables are known through its
+#' model); `kerasconfig_error_type` for an object that is neither.
 #' @export
 #' @examples
 #' model <- keras_model_sequential(input_shape = 3) |> layer_dense(2, kernel_initializer = "ones")
@@ -203,6 +222,8 @@ kc_slots_of <- function(object) {
 #' w[[2]] <- c(0.5, -0.5)
 #' set_weights(model, w)
 #' get_weights(model)[[2]]
+#' dense <- get_layer(model, index = 1)
+#' get_weights(dense)[[2]]
 get_weights <- function(object, trainable = NA) {
   if (!(length(trainable) == 1L && is.logical(trainable))) {
     kc_abort("`trainable` must be NA, TRUE or FALSE.", "kerasconfig_error_type")
@@ -222,8 +243,13 @@ set_weights <- function(object, weights) {
   slots <- kc_slots_of(object)
   n <- sum(vapply(slots, function(s) length(s$vars), 1L))
   if (!is.list(weights) || length(weights) != n) {
-    kc_abort(sprintf("You called `set_weights(weights)` on a model with %d variables, but the provided weights list has %d elements.",
-                     n, if (is.list(weights)) length(weights) else 0L), "kerasconfig_error_weights")
+    given <- if (is.list(weights)) length(weights) else 0L
+    if (inherits(object, "keras_models")) {
+      kc_abort(sprintf("You called `set_weights(weights)` on a model with %d variables, but the provided weights list has %d elements.",
+                       n, given), "kerasconfig_error_weights")
+    }
+    kc_abort(sprintf("You called `set_weights(weights)` on layer '%s' with a weight list of length %d, but the layer was expecting %d weights.",
+                     kc_layer_name(object), given, n), "kerasconfig_error_weights")
   }
   i <- 0L
   staged <- list()

@@ -44,3 +44,34 @@ test_that("the Python-saved RNN model loads with Keras' weights (a cell named fr
   expect_identical(length(weights), length(expected))
   for (i in seq_along(expected)) expect_identical(c_order(weights[[i]]), as.numeric(unlist(expected[[i]]$values)), label = i)
 })
+
+test_that("get_weights() and set_weights() on a layer of a model: its variables (wrapped layers' included) as Keras' layer.get_weights()", {
+  model <- load_model(saving_fixture("rnn_sharing.keras"))
+  expected <- config_from_json(saving_fixture("rnn_sharing.json"))
+  # model.get_weights(): lstm 3, gru 3, srnn 3, rnn 3, bi 6 (forward then backward), out 2.
+  bi <- get_weights(get_layer(model, "bi"))
+  expect_length(bi, 6L)
+  for (i in 1:6) expect_identical(c_order(bi[[i]]), as.numeric(unlist(expected[[12L + i]]$values)), label = i)
+  expect_identical(get_weights(get_layer(model, "bi"), trainable = FALSE), list())
+  out <- get_layer(model, "out")
+  w <- get_weights(out)
+  w[[2]] <- 0.25
+  set_weights(out, w)
+  expect_identical(as.vector(get_weights(model)[[20]]), 0.25)
+  expect_identical(get_weights(model)[[19]], w[[1]])
+  expect_error(set_weights(out, w[1]), "on layer 'out' with a weight list of length 1, but the layer was expecting 2 weights",
+               class = "kerasconfig_error_weights")
+  expect_error(set_weights(out, list(w[[1]], c(1, 2))), "out/bias", class = "kerasconfig_error_weights")
+  expect_error(get_weights("out"), class = "kerasconfig_error_type")
+})
+
+test_that("a layer never built has no weights; a built layer outside any model is refused with a classed error", {
+  expect_identical(get_weights(layer_dense(units = 2)), list())
+  dense <- layer_dense(units = 2)
+  invisible(call_layer(dense, keras_input(shape = 3)))
+  expect_error(get_weights(dense), "not part of a model", class = "kerasconfig_error_weights")
+  model <- keras_model_sequential(input_shape = 3) |> layer_batch_normalization(name = "bn")
+  bn <- get_layer(model, "bn")
+  expect_identical(lengths(get_weights(bn)), c(3L, 3L, 3L, 3L))
+  expect_identical(lapply(get_weights(bn, trainable = FALSE), as.vector), list(c(0, 0, 0), c(1, 1, 1)))
+})
