@@ -125,6 +125,7 @@ kc_builtin_construct <- function(fn, call, frame, transforms = NULL, renames = N
   args <- c(args, dots)
   if (length(transforms)) args <- kc_keras3_args(args, transforms, kc_call_label(call, info))
   if (length(renames)) names(args) <- kc_rename(names(args), renames)
+  if (isTRUE(info$builtin)) args <- kc_keras2_arguments(info, args)
   transform <- kc_builtin_arguments[[info$classname]]
   if (!is.null(transform) && isTRUE(info$builtin)) args <- transform(args)
   instance <- kc_instantiate(info, args)

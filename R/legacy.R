@@ -17,6 +17,34 @@ kc_is_legacy_config <- function(config, keras_version = NULL) {
     !"compile_config" %in% names(config)
 }
 
+# Keras 2 arguments Keras 3.15.1's constructors still take (their __init__ pops them):
+# Embedding's `input_length` (dropped, with Keras' warning when not NULL), the `implementation`
+# of LSTM and GRU layers and cells (dropped silently), LeakyReLU's `alpha` (its `negative_slope`,
+# with Keras' warning; it wins over a `negative_slope` also given), and an optimizer's `decay`
+# (dropped, with Keras' warning when not NULL). `args` are constructor arguments or a config.
+kc_keras2_rename <- function(cls, args, warn = TRUE, family = NULL) {
+  note <- function(message) if (warn) kc_warn(message, "kerasconfig_warning_legacy")
+  has <- function(key) key %in% names(args)
+  if (cls == "Embedding" && has("input_length")) {
+    if (!is.null(args$input_length)) note("Argument `input_length` is deprecated. Just remove it.")
+    args$input_length <- NULL
+  }
+  if (cls %in% c("LSTM", "GRU", "LSTMCell", "GRUCell") && has("implementation")) args$implementation <- NULL
+  if (cls == "LeakyReLU" && has("alpha")) {
+    args["negative_slope"] <- list(args$alpha)
+    args$alpha <- NULL
+    note("Argument `alpha` is deprecated. Use `negative_slope` instead.")
+  }
+  if (identical(family, "optimizers") && has("decay")) {
+    if (!is.null(args$decay)) note("Argument `decay` is no longer supported and will be ignored.")
+    args$decay <- NULL
+  }
+  args
+}
+
+# For arguments typed in R: the constructor of built-in class `info`.
+kc_keras2_arguments <- function(info, args) kc_keras2_rename(info$classname, args, family = info$family)
+
 kc_legacy_abort <- function(message, path) {
   kc_abort(sprintf("%s\nLocation: %s", message, path), "kerasconfig_error_legacy", path = path)
 }
@@ -77,13 +105,9 @@ kc_legacy_layer <- function(x, path, first_in = NULL) {
     }
     c$groups <- NULL
   }
-  # Keras 2 arguments Keras 3.15.1 accepts and does not keep, or keeps under another name.
-  if (cls == "Embedding") c$input_length <- NULL
-  if (cls %in% c("LSTM", "GRU", "LSTMCell", "GRUCell")) c$implementation <- NULL
-  if (cls == "LeakyReLU" && "alpha" %in% names(c)) {
-    if (!"negative_slope" %in% names(c)) c$negative_slope <- c$alpha
-    c$alpha <- NULL
-  }
+  # Keras 2 arguments Keras 3.15.1 accepts and does not keep, or keeps under another name (a
+  # file's values are read silently: the user did not type them).
+  c <- kc_keras2_rename(cls, c, warn = FALSE)
   if (cls == "Lambda") c[intersect(names(c), c("module", "function_type", "output_shape_type", "output_shape_module"))] <- NULL
   # Nested layers.
   for (key in intersect(names(c), c("layer", "forward_layer", "backward_layer", "cell"))) {

@@ -13,6 +13,8 @@ Writes into tests/testthat/fixtures/saving/:
   0-d object array whose pickled element is the dict of the layer's variables; npz_mlp.json holds
   the model's get_weights() (shape and C-order values), and npz_mlp.load-error.txt what
   keras.saving.load_model() says of the file (it loads npz with allow_pickle=False).
+- keras2-arguments.json: Keras 2 arguments Keras 3.15.1's constructors still take: per case the
+  class, the arguments, the config serialize_keras_object() writes and the warnings raised.
 """
 import json, os
 import numpy as np
@@ -56,4 +58,28 @@ except Exception as e:
     err = f"{type(e).__name__}: {e}\n"
 with open(os.path.join(FIX, "npz_mlp.load-error.txt"), "w") as f:
     f.write(err)
+import warnings
+cases = [
+    ("Embedding", dict(input_dim=10, output_dim=3, input_length=5, name="emb")),
+    ("Embedding", dict(input_dim=10, output_dim=3, input_length=None, name="emb")),
+    ("LSTM", dict(units=2, implementation=1, name="lstm")),
+    ("GRU", dict(units=2, implementation=1, name="gru")),
+    ("LSTMCell", dict(units=2, implementation=1, name="cell")),
+    ("GRUCell", dict(units=2, implementation=2, name="cell")),
+    ("LeakyReLU", dict(alpha=0.2, name="lr")),
+    ("LeakyReLU", dict(alpha=0.2, negative_slope=0.5, name="lr")),
+    ("Adam", dict(learning_rate=0.01, decay=0.1, name="opt")),
+    ("SGD", dict(decay=0.0, name="opt")),
+]
+out = []
+for cls, args in cases:
+    ctor = getattr(keras.optimizers, cls, None) if cls in ("Adam", "SGD") else getattr(L, cls)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        obj = ctor(**args)
+    out.append({"class": cls, "args": args, "config": json.dumps(keras.saving.serialize_keras_object(obj)),
+                "warnings": [str(w.message) for w in caught if "deprecated" in str(w.message) or "decay" in str(w.message)]})
+with open(os.path.join(FIX, "keras2-arguments.json"), "w") as f:
+    json.dump(out, f, indent=1)
+
 print("keras", keras.__version__, "wrote", sorted(os.listdir(FIX)))
