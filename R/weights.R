@@ -15,6 +15,16 @@ kc_read_hdf5 <- function(bytes, label, filepath) {
   tree
 }
 
+# Keras' model.weights.npz, read into the tree kc_read_hdf5() gives (src/rust/src/npz).
+kc_read_npz <- function(bytes, label, filepath) {
+  tree <- rs_npz_read(bytes, kc_hdf5_limit)
+  if (inherits(tree, "kc_rust_error")) {
+    tree$message <- sprintf("Cannot read %s: %s.", label, tree$message)
+    kc_check(tree, file = filepath)
+  }
+  tree
+}
+
 # Keras' naming.to_snake_case().
 kc_snake_case <- function(name) {
   name <- gsub("[^[:alnum:]_]+", "", name)
