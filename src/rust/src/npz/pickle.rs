@@ -72,9 +72,33 @@ struct Machine<'a> {
     stack: Vec<V>,
     marks: Vec<usize>,
     memo: HashMap<u64, V>,
+    /// Every mutable value made, so that `clear()` can break the cycles a pickle may make
+    /// (a dict holding itself), which reference counting alone would leak.
+    made: Vec<V>,
 }
 
 impl<'a> Machine<'a> {
+    /// Pushes a new mutable value, remembered for `clear()`.
+    fn push_made(&mut self, v: V) {
+        self.made.push(v.clone());
+        self.stack.push(v);
+    }
+
+    /// Empties every mutable value made, so that all of them are freed whatever refers to what.
+    fn clear(&mut self) {
+        self.stack.clear();
+        self.memo.clear();
+        for v in std::mem::take(&mut self.made) {
+            match v {
+                V::List(l) => drop(std::mem::take(&mut *l.borrow_mut())),
+                V::Dict(d) => drop(std::mem::take(&mut *d.borrow_mut())),
+                V::Object(o) => drop(o.borrow_mut().take()),
+                V::Array(a) => drop(std::mem::take(&mut *a.borrow_mut())),
+                _ => {}
+            }
+        }
+    }
+
     fn take(&mut self, n: u64) -> Result<&'a [u8], Error> {
         let n = usize::try_from(n).map_err(|_| corrupt("is truncated"))?;
         let end = self.pos.checked_add(n).filter(|&e| e <= self.data.len()).ok_or_else(|| corrupt("is truncated"))?;
@@ -125,7 +149,7 @@ impl<'a> Machine<'a> {
         Ok(V::Global(callable))
     }
 
-    fn run(mut self) -> Result<V, Error> {
+    fn run(&mut self) -> Result<V, Error> {
         loop {
             let op = *self.take(1)?.first().expect("one byte");
             match op {
@@ -156,10 +180,10 @@ impl<'a> Machine<'a> {
                     let items = self.stack.split_off(self.stack.len() - n);
                     self.stack.push(V::Tuple(Rc::new(items)));
                 }
-                b']' => self.stack.push(V::List(Rc::new(RefCell::new(vec![])))),
+                b']' => self.push_made(V::List(Rc::new(RefCell::new(vec![])))),
                 b'l' => {
                     let items = self.pop_mark()?;
-                    self.stack.push(V::List(Rc::new(RefCell::new(items))));
+                    self.push_made(V::List(Rc::new(RefCell::new(items))));
                 }
                 b'a' => {
                     let v = self.pop()?;
@@ -171,11 +195,11 @@ impl<'a> Machine<'a> {
                     let V::List(l) = self.top()? else { return Err(corrupt("appends to what is not a list")) };
                     l.borrow_mut().extend(items);
                 }
-                b'}' => self.stack.push(V::Dict(Rc::new(RefCell::new(vec![])))),
+                b'}' => self.push_made(V::Dict(Rc::new(RefCell::new(vec![])))),
                 b'd' => {
                     let items = self.pop_mark()?;
                     let pairs = pairs(items)?;
-                    self.stack.push(V::Dict(Rc::new(RefCell::new(pairs))));
+                    self.push_made(V::Dict(Rc::new(RefCell::new(pairs))));
                 }
                 b's' => {
                     let v = self.pop()?;
@@ -277,7 +301,7 @@ impl<'a> Machine<'a> {
                     let args = self.pop()?;
                     let f = self.pop()?;
                     let v = reduce(f, args)?;
-                    self.stack.push(v);
+                    self.push_made(v);
                 }
                 0x81 => {
                     let _args = self.pop()?;
@@ -285,7 +309,7 @@ impl<'a> Machine<'a> {
                     let V::Global(Callable::Variable) = cls else {
                         return Err(corrupt("makes an object of a class it may not make"));
                     };
-                    self.stack.push(V::Object(Rc::new(RefCell::new(None))));
+                    self.push_made(V::Object(Rc::new(RefCell::new(None))));
                 }
                 b'b' => {
                     let state = self.pop()?;
@@ -438,8 +462,13 @@ fn variable(v: &V, depth: usize) -> Result<Array, Error> {
 
 /// The dict an object array of one element pickles, `{"0": variable, ...}`, as arrays by key.
 pub fn variables_dict(data: &[u8]) -> Result<Vec<(String, Array)>, Error> {
-    let machine = Machine { data, pos: 0, stack: vec![], marks: vec![], memo: HashMap::new() };
-    let top = machine.run()?;
+    let mut machine = Machine { data, pos: 0, stack: vec![], marks: vec![], memo: HashMap::new(), made: vec![] };
+    let out = machine.run().and_then(|top| read_dict(&top));
+    machine.clear();
+    out
+}
+
+fn read_dict(top: &V) -> Result<Vec<(String, Array)>, Error> {
     let V::Array(outer) = top else { return Err(corrupt("is not an object array")) };
     let outer = outer.borrow();
     let objects = outer.objects.as_ref().ok_or_else(|| corrupt("is not an object array"))?;
