@@ -193,6 +193,13 @@ kc_builtin_init <- function(self, args) {
     if (from %in% keys && is.null(args[[key]])) config <- kc_config_set(config, key, config[[from]], rules)
   }
   config <- kc_session_defaults(config, info, args)
+  # Layer.get_config() writes a set activity_regularizer right after dtype, before the class's
+  # own keys, for the layers that give it to Layer's constructor (see kc_activity_twice_classes).
+  if (info$classname %in% kc_activity_twice_classes && !is.null(config$activity_regularizer) && "dtype" %in% names(config)) {
+    keys <- setdiff(names(config), "activity_regularizer")
+    at <- match("dtype", keys)
+    config <- config[c(keys[seq_len(at)], "activity_regularizer", keys[-seq_len(at)])]
+  }
   assign(".__config__", config, envir = self)
   # Keras' Trainer.get_compile_config(): {} until the model is compiled, and written all the same.
   if (info$family == "models") assign(".__compile_config__", named_list(), envir = self)

@@ -7,7 +7,8 @@ Writes into tests/testthat/fixtures/saving/:
 - rnn_sharing.keras: a Sequential model of LSTM, GRU, SimpleRNN, RNN(LSTMCell), Bidirectional(LSTM)
   and Dense, saved by model.save(): its config.json has the shared_object_id Keras writes on the
   initializers, regularizers and constraints an RNN layer's get_config() serializes twice;
-  rnn_sharing.json, the model's get_weights() (shape and C-order values).
+  rnn_sharing.json, the model's get_weights() (shape and C-order values); convlstm_sharing.keras,
+  the same for ConvLSTM1D.
 - npz_mlp.keras: a small model saved by saving_lib.save_model(weights_format="npz"): its
   model.weights.npz holds one .npy per saveable (`layers/dense.npy`, `__root__.npy`...), each a
   0-d object array whose pickled element is the dict of the layer's variables; npz_mlp.json holds
@@ -44,6 +45,14 @@ def dump_weights(m, name):
 
 
 dump_weights(m, "rnn_sharing.json")
+
+# ConvLSTM layers share their cell's objects the same way; a regularizer on the layer itself
+# (activity_regularizer) is serialized once.
+m = keras.Sequential([keras.Input((3, 6, 1), name="frames"),
+                      L.ConvLSTM1D(2, 3, return_sequences=True, bias_regularizer="l1", activity_regularizer="l2",
+                                   name="conv_lstm"),
+                      L.Flatten(name="flat")], name="convlstm_sharing")
+m.save(os.path.join(FIX, "convlstm_sharing.keras"))
 
 m = keras.Sequential([keras.Input((3,), name="x"), L.Dense(4, activation="relu", name="hidden"),
                       L.BatchNormalization(name="bn"), L.Dense(2, name="out")], name="npz_mlp")

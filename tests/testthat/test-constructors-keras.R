@@ -41,11 +41,8 @@ kc_constructor_exceptions <- c(
   # lora_rank; input_shape kept by Identity/ELU/Layer), and nested objects Keras rebuilds
   # (Bidirectional's backward layer, MultiOptimizer's map).
   key_order = c(
-    "keras.layers.Conv1D", "keras.layers.Conv2D", "keras.layers.Conv3D", "keras.layers.ConvLSTM1D",
-    "keras.layers.ConvLSTM2D", "keras.layers.ConvLSTM3D", "keras.layers.DepthwiseConv1D",
-    "keras.layers.DepthwiseConv2D", "keras.layers.SeparableConv1D", "keras.layers.SeparableConv2D",
-    "keras.layers.GRU", "keras.layers.LSTM", "keras.layers.SimpleRNN", "keras.layers.ELU",
-    "keras.layers.Identity", "keras.layers.Layer", "keras.layers.ReversibleEmbedding", "keras.layers.Dense",
+    "keras.layers.Conv1D", "keras.layers.Conv2D", "keras.layers.Conv3D", "keras.layers.SimpleRNN", "keras.layers.ELU",
+    "keras.layers.Identity", "keras.layers.Layer", "keras.layers.Dense",
     "keras.layers.EinsumDense", "keras.layers.Bidirectional", "keras.optimizers.MultiOptimizer"
   )
 )

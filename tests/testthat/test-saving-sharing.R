@@ -35,6 +35,17 @@ test_that("RNN layers write shared_object_id on the objects their get_config() s
   expect_false(grepl("shared_object_id", config_to_json(serialize_keras_object(model$get_config()$layers[[2]]))))
 })
 
+test_that("ConvLSTM layers share their cell's objects and their activity_regularizer (written twice) as Keras does", {
+  path <- saving_fixture("convlstm_sharing.keras")
+  ref <- archive_member(path, "config.json")
+  expect_identical(ids_by_first_use(save_model_config(load_model(path))), ids_by_first_use(ref))
+  model <- keras_model_sequential(input_shape = c(3, 6, 1), input_name = "frames", name = "convlstm_sharing") |>
+    layer_conv_lstm_1d(2, 3, return_sequences = TRUE, bias_regularizer = "l1", activity_regularizer = "l2", name = "conv_lstm") |>
+    layer_flatten(name = "flat")
+  # Keras writes a given activity_regularizer right after dtype (Layer.get_config() writes it first).
+  expect_identical(ids_by_first_use(save_model_config(model)), ids_by_first_use(ref))
+})
+
 test_that("the Python-saved RNN model loads with Keras' weights (a cell named freely is the RNN's `cell`) and writes Keras' text back", {
   path <- saving_fixture("rnn_sharing.keras")
   model <- load_model(path)
