@@ -73,8 +73,12 @@ kc_legacy_layer <- function(x, path, first_in = NULL) {
     } else if (!is.null(kc_builtin_objects[[paste0("keras.layers.", cls)]])) {
       x$module <- "keras.layers"
     }
-    if (!is.null(x$module)) x <- x[c("module", setdiff(names(x), "module"))]
-    if (!"registered_name" %in% names(x)) x["registered_name"] <- list(NULL)
+    # A built-in gets Keras' module and registered_name; any other class is looked up by its
+    # class_name among the custom objects (registered_name absent defaults to it).
+    if (!is.null(x$module)) {
+      x <- x[c("module", setdiff(names(x), "module"))]
+      if (!"registered_name" %in% names(x)) x["registered_name"] <- list(NULL)
+    }
   }
   bis <- c[["batch_input_shape", exact = TRUE]]
   if (!is.null(bis)) {
@@ -198,7 +202,15 @@ kc_legacy_finish <- function(model) {
   if (inherits(model, "Sequential")) {
     kc_build_sequential(model)
   } else if (inherits(model, "Functional")) {
-    model <- kc_legacy_functional(model)
+    # A layer whose output shape kerasconfig cannot compute (a custom layer without
+    # compute_output_shape()) cannot be called again: the model keeps the nodes it was read with.
+    model <- tryCatch(kc_legacy_functional(model), kerasconfig_error_shape_unknown = function(e) {
+      kc_warn(paste("The model is written back with its Keras 2 node records, not rebuilt as Keras 3.15.1 rebuilds it:",
+                    conditionMessage(e)), "kerasconfig_warning_shape")
+      report <- tryCatch(kc_shape_report(model), kerasconfig_error = function(e) NULL)
+      if (!is.null(report)) kc_apply_report(model, report, build = TRUE)
+      model
+    })
   }
   kc_legacy_nested_finish(model)
   if (is.null(get0(".__compile_config__", envir = model, inherits = FALSE))) {

@@ -75,6 +75,23 @@ test_that("tf.keras' own .keras files load with the weights h5py reads from the 
   }
 })
 
+test_that("a module-less custom layer is found by its class name; a legacy Functional model it stops from being rebuilt keeps its nodes, with a warning", {
+  Passthrough <- Layer("Passthrough", initialize = function(...) super$initialize(...))
+  config <- config_from_json(legacy_fixture("func_compiled.to_json.json"))
+  i <- which(vapply(config$config$layers, function(l) identical(l$name, "cat"), TRUE))
+  config$config$layers[[i]] <- list(class_name = "Passthrough", config = list(name = "cat", trainable = TRUE, dtype = "float32"),
+                                    name = "cat", inbound_nodes = config$config$layers[[i]]$inbound_nodes)
+  path <- tempfile(fileext = ".json")
+  on.exit(unlink(path))
+  writeLines(config_to_json(config), path)
+  expect_warning(model <- load_model_config(path, custom_objects = list(Passthrough = Passthrough)),
+                 "Keras 2 node records.*'cat' \\(Passthrough\\)", class = "kerasconfig_warning_shape")
+  layers <- config_from_json(save_model_config(model))$config$layers
+  expect_identical(layers[[i]]$class_name, "Passthrough")
+  expect_identical(layers[[i]]$inbound_nodes, list(list(list("shared", 0L, 0L, setNames(list(), character())),
+                                                        list("pad_b", 0L, 0L, setNames(list(), character())))))
+})
+
 test_that("load_model_config() reads a .h5 file's model_config (no weights) and compile = FALSE skips its training_config", {
   model <- load_model_config(legacy_fixture("mlp_compiled.h5"))
   expect_identical(get_compile_config(model)$optimizer$get_config()$learning_rate, 0.009999999776482582)
