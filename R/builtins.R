@@ -336,13 +336,9 @@ kc_builtin_arguments <- list(
   Bidirectional = function(args) {
     layer <- args$layer
     if (kc_is_instance(layer) && is.null(args$backward_layer)) {
-      config <- serialize_keras_object(layer)
-      name <- config$config$name
-      config$config$name <- paste0("forward_", name)
-      args$layer <- kc_zero_output_for_mask(config)
-      config$config$name <- paste0("backward_", name)
-      config$config$go_backwards <- !isTRUE(config$config$go_backwards)
-      args$backward_layer <- kc_zero_output_for_mask(config)
+      halves <- kc_bidirectional_halves(serialize_keras_object(layer))
+      args$layer <- deserialize_keras_object(halves$layer)
+      args$backward_layer <- deserialize_keras_object(halves$backward_layer)
     }
     args
   },
@@ -364,15 +360,6 @@ kc_builtin_arguments <- list(
   RandomSharpness = kc_factor_range(function(f) 0L),
   RandomPosterization = kc_factor_range(function(f) 1L)
 )
-
-# Bidirectional's copies of its layer: Keras forces `zero_output_for_mask` to `return_sequences`
-# (masked steps of returned sequences are zeros), in the layers that have it.
-kc_zero_output_for_mask <- function(config) {
-  if ("zero_output_for_mask" %in% names(config$config)) {
-    config$config$zero_output_for_mask <- isTRUE(config$config$return_sequences)
-  }
-  deserialize_keras_object(config)
-}
 
 kc_param_default_is_null <- function(info, name) {
   # Defaults arrive as JSON text.

@@ -127,34 +127,48 @@ kc_legacy_layer <- function(x, path, first_in = NULL) {
   x
 }
 
-# tf.keras wrote a Bidirectional layer's `layer` alone; Keras 3's constructor makes its two halves
-# from it (bidirectional.py): `forward_<name>`, and `backward_<name>` with go_backwards = True,
-# both with `zero_output_for_mask` forced to `return_sequences` where the layer has it. Each half
-# is a new object made from the layer's config: they share none of its objects (no
-# shared_object_id carried over).
+# tf.keras wrote a Bidirectional layer's `layer` alone; Keras 3's constructor makes its two
+# halves from it (kc_bidirectional_halves()). tf.keras' backward half ran the other way from the
+# layer: a layer with go_backwards = TRUE, on which Keras 3.15.1 fails, keeps that meaning.
 kc_legacy_bidirectional <- function(c) {
+  if (!is.list(c$layer) || !is.list(c$layer$config) || !kc_is_string(c$layer$config$name)) return(c)
+  halves <- kc_bidirectional_halves(c$layer, flip = TRUE)
+  c$layer <- halves$layer
+  c$backward_layer <- halves$backward_layer
+  c
+}
+
+# Bidirectional.__init__ without a backward_layer (keras/src/layers/rnn/bidirectional.py): from
+# the layer's config, `forward_<name>` and `backward_<name>` (a prefix already there is not
+# doubled) with go_backwards = TRUE, both with `zero_output_for_mask` forced to
+# `return_sequences` where the layer has it. Each half is a new object made from the config: they
+# share none of its objects (no shared_object_id carried over). Keras refuses a layer that runs
+# backwards already (both halves would); `flip` gives the backward half the other direction instead.
+kc_bidirectional_halves <- function(inner, flip = FALSE) {
   unshare <- function(x) {
     if (!is.list(x)) return(x)
     if (!is.null(names(x))) x$shared_object_id <- NULL
     for (i in seq_along(x)) if (is.list(x[[i]])) x[[i]] <- unshare(x[[i]])
     x
   }
-  inner <- unshare(c$layer)
-  if (!is.list(inner) || !is.list(inner$config) || !kc_is_string(inner$config$name)) return(c)
+  inner <- unshare(inner)
+  backwards <- isTRUE(inner$config$go_backwards)
+  if (backwards && !flip) {
+    kc_abort(paste("Forward layer and backward layer should have different `go_backwards` value. Received:",
+                   "forward_layer.go_backwards True, backward_layer.go_backwards=True"), "kerasconfig_error_value")
+  }
   base <- inner$config$name
-  half <- function(prefix, backwards) {
+  half <- function(prefix, go_backwards) {
     x <- inner
-    x$config$name <- paste0(prefix, sub(paste0("^", prefix), "", base))
-    if (backwards) x$config$go_backwards <- TRUE
+    x$config$name <- paste0(prefix, if (startsWith(base, prefix)) substring(base, nchar(prefix) + 1L) else base)
+    if (!is.null(go_backwards)) x$config$go_backwards <- go_backwards
     cls <- kc_builtin_objects[[paste0("keras.layers.", x$class_name)]]
     if (!is.null(cls) && "zero_output_for_mask" %in% names(kc_class_info(cls)$defaults)) {
       x$config$zero_output_for_mask <- isTRUE(x$config$return_sequences)
     }
     x
   }
-  c$layer <- half("forward_", FALSE)
-  c$backward_layer <- half("backward_", TRUE)
-  c
+  list(layer = half("forward_", NULL), backward_layer = half("backward_", !(flip && backwards)))
 }
 
 kc_legacy_model_layers <- function(c, cls, cpath) {

@@ -14,6 +14,7 @@ Writes into tests/testthat/fixtures/saving/:
   0-d object array whose pickled element is the dict of the layer's variables; npz_mlp.json holds
   the model's get_weights() (shape and C-order values), and npz_mlp.load-error.txt what
   keras.saving.load_model() says of the file (it loads npz with allow_pickle=False).
+- bidirectional.json: Bidirectional layers made without a backward_layer (config, or the error).
 - keras2-arguments.json: Keras 2 arguments Keras 3.15.1's constructors still take: per case the
   class, the arguments, the config serialize_keras_object() writes and the warnings raised.
 """
@@ -90,5 +91,16 @@ for cls, args in cases:
                 "warnings": [str(w.message) for w in caught if "deprecated" in str(w.message) or "decay" in str(w.message)]})
 with open(os.path.join(FIX, "keras2-arguments.json"), "w") as f:
     json.dump(out, f, indent=1)
+
+bidi = []
+for inner in [dict(units=2, name="forward_x"), dict(units=2, name="backward_x", return_sequences=True),
+              dict(units=2, name="x", go_backwards=True)]:
+    try:
+        b = L.Bidirectional(L.LSTM(**inner), name="bi")
+        bidi.append({"inner": inner, "config": json.dumps(keras.saving.serialize_keras_object(b))})
+    except Exception as e:
+        bidi.append({"inner": inner, "error": f"{type(e).__name__}: {e}"})
+with open(os.path.join(FIX, "bidirectional.json"), "w") as f:
+    json.dump(bidi, f, indent=1)
 
 print("keras", keras.__version__, "wrote", sorted(os.listdir(FIX)))
