@@ -1,7 +1,7 @@
 # Writes .keras files with save_model() for tools/check-save-with-python.py, which loads them with
 # Python's keras.saving.load_model() and compares their weights with what R gave. Run by hand
 # (the tests never need Python), from the package directory after `make install`:
-#   R_LIBS=.rlib Rscript tools/check-save-with-python.R /tmp/kc-save-check
+#   KERASCONFIG_REFERENCE=../shared/keras-reference R_LIBS=.rlib Rscript tools/check-save-with-python.R /tmp/kc-save-check
 #   KERAS_BACKEND=numpy /work/venv-keras/bin/python tools/check-save-with-python.py /tmp/kc-save-check
 # Each model is `<dir>/<name>.keras`, with `<dir>/<name>.weights.json`: get_weights() in R, each
 # array's shape and values in C order (Python's order).
@@ -58,3 +58,10 @@ w <- get_weights(layers[[2]])
 w[[2]] <- w[[2]] + 1
 set_weights(layers[[2]], w)
 write_case(edited, "r_edited")
+
+# Read from Keras' npz weights format (which Keras 3.15.1 cannot load back itself), saved again
+# with model.weights.h5.
+from_npz <- load_model("tests/testthat/fixtures/saving/npz_mlp.keras")
+set_config(from_npz, name = "r_from_npz")
+write_case(from_npz, "r_from_npz")
+
