@@ -167,6 +167,19 @@ kc_builtin_init <- function(self, args) {
     kc_abort(sprintf("%s is missing required argument(s): %s", info$classname,
                      paste(sprintf("'%s'", missing_required), collapse = ", ")), "kerasconfig_error_missing_argument")
   }
+  # Bidirectional's constructor (which from_config runs too) makes the backward half from `layer`
+  # when none is given: never the catalog's default one.
+  # (`layer` is an object, or the config from_config gives; the halves take the same form.)
+  if (identical(info$classname, "Bidirectional") && is.null(args$backward_layer)) {
+    layer <- args$layer
+    live <- kc_is_instance(layer)
+    if (live || (is.list(layer) && is.list(layer$config) && kc_is_string(layer$config$name))) {
+      halves <- kc_bidirectional_halves(if (live) serialize_keras_object(layer) else layer)
+      args$layer <- if (live) deserialize_keras_object(halves$layer) else halves$layer
+      args$backward_layer <- if (live) deserialize_keras_object(halves$backward_layer) else halves$backward_layer
+      keys <- names(args)
+    }
+  }
   config <- kc_builtin_defaults(info, keys)
   if (!"name" %in% keys && "name" %in% names(config) && info$family %in% c("layers", "models")) {
     config$name <- kc_unique_name(config$name)
@@ -331,15 +344,6 @@ kc_builtin_arguments <- list(
     }
     args$shape <- NULL
     args$batch_size <- NULL
-    args
-  },
-  Bidirectional = function(args) {
-    layer <- args$layer
-    if (kc_is_instance(layer) && is.null(args$backward_layer)) {
-      halves <- kc_bidirectional_halves(serialize_keras_object(layer))
-      args$layer <- deserialize_keras_object(halves$layer)
-      args$backward_layer <- deserialize_keras_object(halves$backward_layer)
-    }
     args
   },
   # Keras' RNN.__init__: a list of cells runs as one StackedRNNCells.

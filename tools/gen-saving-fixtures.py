@@ -14,7 +14,8 @@ Writes into tests/testthat/fixtures/saving/:
   0-d object array whose pickled element is the dict of the layer's variables; npz_mlp.json holds
   the model's get_weights() (shape and C-order values), and npz_mlp.load-error.txt what
   keras.saving.load_model() says of the file (it loads npz with allow_pickle=False).
-- bidirectional.json: Bidirectional layers made without a backward_layer (config, or the error).
+- bidirectional.json: Bidirectional layers made without a backward_layer (config, or the error),
+  and what from_config makes of each config once its backward_layer is removed.
 - keras2-arguments.json: Keras 2 arguments Keras 3.15.1's constructors still take: per case the
   class, the arguments, the config serialize_keras_object() writes and the warnings raised.
 """
@@ -97,7 +98,13 @@ for inner in [dict(units=2, name="forward_x"), dict(units=2, name="backward_x", 
               dict(units=2, name="x", go_backwards=True)]:
     try:
         b = L.Bidirectional(L.LSTM(**inner), name="bi")
-        bidi.append({"inner": inner, "config": json.dumps(keras.saving.serialize_keras_object(b))})
+        config = keras.saving.serialize_keras_object(b)
+        # What from_config makes of the same config without its backward_layer.
+        bare = json.loads(json.dumps(config))
+        del bare["config"]["backward_layer"]
+        again = keras.saving.deserialize_keras_object(bare)
+        bidi.append({"inner": inner, "config": json.dumps(config),
+                     "without_backward": json.dumps(keras.saving.serialize_keras_object(again))})
     except Exception as e:
         bidi.append({"inner": inner, "error": f"{type(e).__name__}: {e}"})
 with open(os.path.join(FIX, "bidirectional.json"), "w") as f:

@@ -26,3 +26,13 @@ test_that("a tf.keras Bidirectional whose layer runs backwards keeps tf.keras' m
   expect_identical(c(bi$layer$config$go_backwards, bi$backward_layer$config$go_backwards), c(TRUE, FALSE))
   expect_identical(c(bi$layer$config$name, bi$backward_layer$config$name), c("forward_lstm_1", "backward_lstm_1"))
 })
+
+test_that("a Bidirectional config without backward_layer is read as Keras' from_config reads it: both halves made from its layer", {
+  cases <- config_from_json(test_path("fixtures", "saving", "bidirectional.json"))
+  for (case in Filter(function(x) is.null(x$error), cases)) {
+    config <- config_from_json(case$config)
+    config$config$backward_layer <- NULL
+    expect_identical(config_to_json(serialize_keras_object(deserialize_keras_object(config))), case$without_backward,
+                     label = case$inner$name)
+  }
+})

@@ -292,7 +292,12 @@ impl Plan {
         }
         // Required parameters: those Keras marks so (R's `info$required`); models take theirs
         // (inputs, outputs) from the layers instead, and fall back anyway.
-        let required = entry.params.iter().filter(|p| p.required).map(|p| p.name.clone()).collect();
+        let mut required: Vec<String> = entry.params.iter().filter(|p| p.required).map(|p| p.name.clone()).collect();
+        // Without a backward_layer, Bidirectional makes one from its layer (R does it), never the
+        // default config's.
+        if entry.namespace == "keras.layers" && entry.name == "Bidirectional" {
+            required.push("backward_layer".to_owned());
+        }
         Some(Plan {
             generates_name: layer_like && index.contains_key("name"),
             draws_seed: seed_may_be_drawn(entry),
