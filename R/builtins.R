@@ -128,6 +128,7 @@ kc_builtin_construct <- function(fn, call, frame, transforms = NULL, renames = N
   args <- c(args, dots)
   if (length(transforms)) args <- kc_keras3_args(args, transforms, kc_call_label(call, info))
   if (length(renames)) names(args) <- kc_rename(names(args), renames)
+  if (isTRUE(info$builtin)) args <- kc_keras2_arguments(info, args)
   transform <- kc_builtin_arguments[[info$classname]]
   if (!is.null(transform) && isTRUE(info$builtin)) args <- transform(args)
   instance <- kc_instantiate(info, args)
@@ -171,6 +172,19 @@ kc_builtin_init <- function(self, args) {
   if (length(missing_required)) {
     kc_abort(sprintf("%s is missing required argument(s): %s", info$classname,
                      paste(sprintf("'%s'", missing_required), collapse = ", ")), "kerasconfig_error_missing_argument")
+  }
+  # Bidirectional's constructor (which from_config runs too) makes the backward half from `layer`
+  # when none is given: never the catalog's default one.
+  # (`layer` is an object, or the config from_config gives; the halves take the same form.)
+  if (identical(info$classname, "Bidirectional") && is.null(args$backward_layer)) {
+    layer <- args$layer
+    live <- kc_is_instance(layer)
+    if (live || (is.list(layer) && is.list(layer$config) && kc_is_string(layer$config$name))) {
+      halves <- kc_bidirectional_halves(if (live) serialize_keras_object(layer) else layer)
+      args$layer <- if (live) deserialize_keras_object(halves$layer) else halves$layer
+      args$backward_layer <- if (live) deserialize_keras_object(halves$backward_layer) else halves$backward_layer
+      keys <- names(args)
+    }
   }
   config <- kc_builtin_defaults(info, keys)
   if (!"name" %in% keys && "name" %in% names(config) && info$family %in% c("layers", "models")) {
@@ -351,21 +365,6 @@ kc_builtin_tree <- function(tree) {
 # What some Keras constructors do with objects among their arguments, as Keras 3.15.1 writes it.
 # Only for arguments given from R: configs read from files hold the results already.
 kc_builtin_arguments <- list(
-  Bidirectional = function(args) {
-    # A layer given as its config is built first, as Keras' deserialization does.
-    layer <- args$layer
-    if (is.list(layer) && !is.object(layer)) layer <- kc_deserialize_within(layer)
-    if (kc_is_instance(layer) && is.null(args$backward_layer)) {
-      config <- serialize_keras_object(layer)
-      name <- config$config$name
-      config$config$name <- paste0("forward_", name)
-      args$layer <- kc_zero_output_for_mask(config)
-      config$config$name <- paste0("backward_", name)
-      config$config$go_backwards <- !isTRUE(config$config$go_backwards)
-      args$backward_layer <- kc_zero_output_for_mask(config)
-    }
-    args
-  },
   # Keras' RNN.__init__: a list of cells runs as one StackedRNNCells.
   RNN = function(args) {
     cell <- args$cell
@@ -376,15 +375,6 @@ kc_builtin_arguments <- list(
     args
   }
 )
-
-# Bidirectional's copies of its layer: Keras forces `zero_output_for_mask` to `return_sequences`
-# (masked steps of returned sequences are zeros), in the layers that have it.
-kc_zero_output_for_mask <- function(config) {
-  if ("zero_output_for_mask" %in% names(config$config)) {
-    config$config$zero_output_for_mask <- isTRUE(config$config$return_sequences)
-  }
-  deserialize_keras_object(config)
-}
 
 kc_param_default_is_null <- function(info, name) {
   # Defaults arrive as JSON text.

@@ -143,6 +143,10 @@ rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)
 # `kc_rust_error` list with the `path` of the element that cannot be written.
 rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 
+# Reads Keras' `model.weights.npz` from memory (`bytes`, a raw vector); its members may
+# inflate to at most `limit` bytes. Returns the root group, as `rs_hdf5_read()` does.
+rs_npz_read <- function(bytes, limit) .Call(wrap__rs_npz_read, bytes, limit)
+
 # Builds the serialized model `model` (JSON text). `overrides` (JSON text) gives the results
 # of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables",
 # "input_shape"}}`. With `build`, each layer's build_config and those of the layers nested in

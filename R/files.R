@@ -357,6 +357,7 @@ kc_model_source <- function(filepath, wanted) {
     config = result[["config.json", exact = TRUE]],
     metadata = result[["metadata.json", exact = TRUE]],
     weights = result[["model.weights.h5", exact = TRUE]],
+    npz = result[["model.weights.npz", exact = TRUE]],
     config_label = sprintf("config.json in '%s'", filepath),
     metadata_label = sprintf("metadata.json in '%s'", filepath)
   )

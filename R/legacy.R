@@ -17,6 +17,34 @@ kc_is_legacy_config <- function(config, keras_version = NULL) {
     !"compile_config" %in% names(config)
 }
 
+# Keras 2 arguments Keras 3.15.1's constructors still take (their __init__ pops them):
+# Embedding's `input_length` (dropped, with Keras' warning when not NULL), the `implementation`
+# of LSTM and GRU layers and cells (dropped silently), LeakyReLU's `alpha` (its `negative_slope`,
+# with Keras' warning; it wins over a `negative_slope` also given), and an optimizer's `decay`
+# (dropped, with Keras' warning when not NULL). `args` are constructor arguments or a config.
+kc_keras2_rename <- function(cls, args, warn = TRUE, family = NULL) {
+  note <- function(message) if (warn) kc_warn(message, "kerasconfig_warning_legacy")
+  has <- function(key) key %in% names(args)
+  if (cls == "Embedding" && has("input_length")) {
+    if (!is.null(args$input_length)) note("Argument `input_length` is deprecated. Just remove it.")
+    args$input_length <- NULL
+  }
+  if (cls %in% c("LSTM", "GRU", "LSTMCell", "GRUCell") && has("implementation")) args$implementation <- NULL
+  if (cls == "LeakyReLU" && has("alpha")) {
+    args["negative_slope"] <- list(args$alpha)
+    args$alpha <- NULL
+    note("Argument `alpha` is deprecated. Use `negative_slope` instead.")
+  }
+  if (identical(family, "optimizers") && has("decay")) {
+    if (!is.null(args$decay)) note("Argument `decay` is no longer supported and will be ignored.")
+    args$decay <- NULL
+  }
+  args
+}
+
+# For arguments typed in R: the constructor of built-in class `info`.
+kc_keras2_arguments <- function(info, args) kc_keras2_rename(info$classname, args, family = info$family)
+
 kc_legacy_abort <- function(message, path) {
   kc_abort(sprintf("%s\nLocation: %s", message, path), "kerasconfig_error_legacy", path = path)
 }
@@ -45,8 +73,12 @@ kc_legacy_layer <- function(x, path, first_in = NULL) {
     } else if (!is.null(kc_builtin_objects[[paste0("keras.layers.", cls)]])) {
       x$module <- "keras.layers"
     }
-    if (!is.null(x$module)) x <- x[c("module", setdiff(names(x), "module"))]
-    if (!"registered_name" %in% names(x)) x["registered_name"] <- list(NULL)
+    # A built-in gets Keras' module and registered_name; any other class is looked up by its
+    # class_name among the custom objects (registered_name absent defaults to it).
+    if (!is.null(x$module)) {
+      x <- x[c("module", setdiff(names(x), "module"))]
+      if (!"registered_name" %in% names(x)) x["registered_name"] <- list(NULL)
+    }
   }
   bis <- c[["batch_input_shape", exact = TRUE]]
   if (!is.null(bis)) {
@@ -77,13 +109,9 @@ kc_legacy_layer <- function(x, path, first_in = NULL) {
     }
     c$groups <- NULL
   }
-  # Keras 2 arguments Keras 3.15.1 accepts and does not keep, or keeps under another name.
-  if (cls == "Embedding") c$input_length <- NULL
-  if (cls %in% c("LSTM", "GRU", "LSTMCell", "GRUCell")) c$implementation <- NULL
-  if (cls == "LeakyReLU" && "alpha" %in% names(c)) {
-    if (!"negative_slope" %in% names(c)) c$negative_slope <- c$alpha
-    c$alpha <- NULL
-  }
+  # Keras 2 arguments Keras 3.15.1 accepts and does not keep, or keeps under another name (a
+  # file's values are read silently: the user did not type them).
+  c <- kc_keras2_rename(cls, c, warn = FALSE)
   if (cls == "Lambda") c[intersect(names(c), c("module", "function_type", "output_shape_type", "output_shape_module"))] <- NULL
   # Nested layers.
   for (key in intersect(names(c), c("layer", "forward_layer", "backward_layer", "cell"))) {
@@ -92,10 +120,55 @@ kc_legacy_layer <- function(x, path, first_in = NULL) {
   if (is.list(c$cells) && is.null(names(c$cells))) {
     for (i in seq_along(c$cells)) c$cells[[i]] <- kc_legacy_layer(c$cells[[i]], kc_path_index(kc_path_key(cpath, "cells"), i))
   }
+  if (cls == "Bidirectional" && is.null(c$backward_layer)) c <- kc_legacy_bidirectional(c)
   if (cls %in% c("Sequential", "Functional") && is.list(c$layers)) c <- kc_legacy_model_layers(c, cls, cpath)
   x$config <- c
   if (!is.null(x$build_config) && cls != "Sequential" && cls != "Functional") x$build_config <- NULL
   x
+}
+
+# tf.keras wrote a Bidirectional layer's `layer` alone; Keras 3's constructor makes its two
+# halves from it (kc_bidirectional_halves()). tf.keras' backward half ran the other way from the
+# layer: a layer with go_backwards = TRUE, on which Keras 3.15.1 fails, keeps that meaning.
+kc_legacy_bidirectional <- function(c) {
+  if (!is.list(c$layer) || !is.list(c$layer$config) || !kc_is_string(c$layer$config$name)) return(c)
+  halves <- kc_bidirectional_halves(c$layer, flip = TRUE)
+  c$layer <- halves$layer
+  c$backward_layer <- halves$backward_layer
+  c
+}
+
+# Bidirectional.__init__ without a backward_layer (keras/src/layers/rnn/bidirectional.py): from
+# the layer's config, `forward_<name>` and `backward_<name>` (a prefix already there is not
+# doubled) with go_backwards = TRUE, both with `zero_output_for_mask` forced to
+# `return_sequences` where the layer has it. Each half is a new object made from the config: they
+# share none of its objects (no shared_object_id carried over). Keras refuses a layer that runs
+# backwards already (both halves would); `flip` gives the backward half the other direction instead.
+kc_bidirectional_halves <- function(inner, flip = FALSE) {
+  unshare <- function(x) {
+    if (!is.list(x)) return(x)
+    if (!is.null(names(x))) x$shared_object_id <- NULL
+    for (i in seq_along(x)) if (is.list(x[[i]])) x[[i]] <- unshare(x[[i]])
+    x
+  }
+  inner <- unshare(inner)
+  backwards <- isTRUE(inner$config$go_backwards)
+  if (backwards && !flip) {
+    kc_abort(paste("Forward layer and backward layer should have different `go_backwards` value. Received:",
+                   "forward_layer.go_backwards True, backward_layer.go_backwards=True"), "kerasconfig_error_value")
+  }
+  base <- inner$config$name
+  half <- function(prefix, go_backwards) {
+    x <- inner
+    x$config$name <- paste0(prefix, if (startsWith(base, prefix)) substring(base, nchar(prefix) + 1L) else base)
+    if (!is.null(go_backwards)) x$config$go_backwards <- go_backwards
+    cls <- kc_builtin_objects[[paste0("keras.layers.", x$class_name)]]
+    if (!is.null(cls) && "zero_output_for_mask" %in% names(kc_class_info(cls)$defaults)) {
+      x$config$zero_output_for_mask <- isTRUE(x$config$return_sequences)
+    }
+    x
+  }
+  list(layer = half("forward_", NULL), backward_layer = half("backward_", !(flip && backwards)))
 }
 
 kc_legacy_model_layers <- function(c, cls, cpath) {
@@ -142,17 +215,69 @@ kc_legacy_finish <- function(model) {
   }
   if (inherits(model, "Sequential")) {
     kc_build_sequential(model)
-  } else {
-    if (is.null(get0(".__build_config__", envir = model, inherits = FALSE))) {
-      assign(".__build_config__", list(input_shape = NULL), envir = model)
-    }
-    report <- tryCatch(kc_shape_report(model), kerasconfig_error = function(e) NULL)
-    if (!is.null(report)) kc_apply_report(model, report, build = TRUE)
+  } else if (inherits(model, "Functional")) {
+    # A layer whose output shape kerasconfig cannot compute (a custom layer without
+    # compute_output_shape()) cannot be called again: the model keeps the nodes it was read with.
+    model <- tryCatch(kc_legacy_functional(model), kerasconfig_error_shape_unknown = function(e) {
+      kc_warn(paste("The model is written back with its Keras 2 node records, not rebuilt as Keras 3.15.1 rebuilds it:",
+                    conditionMessage(e)), "kerasconfig_warning_shape")
+      report <- tryCatch(kc_shape_report(model), kerasconfig_error = function(e) NULL)
+      if (!is.null(report)) kc_apply_report(model, report, build = TRUE)
+      model
+    })
   }
+  kc_legacy_nested_finish(model)
   if (is.null(get0(".__compile_config__", envir = model, inherits = FALSE))) {
     assign(".__compile_config__", named_list(), envir = model)
   }
   model
+}
+
+# Keras reads a Functional config by calling its layers on new inputs (functional_from_config),
+# so a model read from Keras 2 node records (`[["dense", 0, 0, {}]]`) has Keras 3 ones when it
+# is written back, and its layers are built by those calls. The same layer objects are called
+# again on new inputs; the model is made anew from them, its compile config kept.
+kc_legacy_functional <- function(model) {
+  config <- model$get_config()
+  for (i in seq_along(config$layers)) {
+    nodes <- config$layers[[i]]$inbound_nodes
+    config$layers[[i]]$inbound_nodes <- lapply(nodes, kc_legacy_node)
+  }
+  rebuilt <- kc_clone_functional(model, identity, NULL, NULL, config = config)
+  if (isFALSE(config$trainable)) {
+    rebuilt_config <- get(".__config__", envir = rebuilt)
+    rebuilt_config$trainable <- FALSE
+    assign(".__config__", rebuilt_config, envir = rebuilt)
+  }
+  compiled <- get0(".__compile_config__", envir = model, inherits = FALSE)
+  if (length(compiled)) assign(".__compile_config__", compiled, envir = rebuilt)
+  rebuilt
+}
+
+# functional.deserialize_node(), legacy case: a node `[[layer, node, tensor, kwargs], ...]` is
+# called with its tensors as one argument (a single tensor, or their list) and the kwargs of
+# its last input.
+kc_legacy_node <- function(node) {
+  if (is.list(node) && all(c("args", "kwargs") %in% names(node))) return(node)
+  if (!length(node)) return(list(args = list(), kwargs = named_list()))
+  tensors <- lapply(node, function(ref) keras_symbolic_tensor(list(), "float32", ref[1:3]))
+  last <- node[[length(node)]]
+  kwargs <- if (length(last) == 4L && length(last[[4L]])) last[[4L]] else named_list()
+  list(args = list(if (length(tensors) == 1L) tensors[[1L]] else tensors), kwargs = kwargs)
+}
+
+# Nested Sequential models Keras builds when it reads them (one that starts with an InputLayer
+# is built by its constructor), and their empty compile config.
+kc_legacy_nested_finish <- function(model) {
+  for (obj in kc_model_layer_objects(model)) {
+    if (!is.environment(obj) || !inherits(obj, "keras_models")) next
+    if (inherits(obj, "Sequential") && is.null(get(".__config__", envir = obj)$build_input_shape)) kc_build_sequential(obj)
+    kc_legacy_nested_finish(obj)
+    if (is.null(get0(".__compile_config__", envir = obj, inherits = FALSE))) {
+      assign(".__compile_config__", named_list(), envir = obj)
+    }
+  }
+  invisible(model)
 }
 
 # Reads a legacy model config (a parsed to_json text or .h5 model_config).
@@ -161,7 +286,28 @@ kc_legacy_model <- function(config, custom_objects) {
   config$compile_config <- NULL
   config <- kc_legacy_model_config(config)
   if (!is.null(compile_config)) config$compile_config <- kc_legacy_compile_config(compile_config)
-  kc_legacy_finish(deserialize_keras_object(config, custom_objects = custom_objects))
+  model <- deserialize_keras_object(config, custom_objects = custom_objects)
+  kc_legacy_finish(kc_legacy_recompile(model))
+}
+
+# Trainer.compile_from_config() is `compile(**config)`: the optimizer becomes an object (a name
+# such as "rmsprop" too), the other arguments are recorded as given (tf.keras' nulls stay null),
+# in the order compile() records them.
+kc_legacy_recompile <- function(model) {
+  cc <- if (is.environment(model)) get0(".__compile_config__", envir = model, inherits = FALSE)
+  if (!length(cc)) return(model)
+  keys <- c("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly", "steps_per_execution",
+            "jit_compile")
+  unknown <- setdiff(names(cc), keys)
+  if (length(unknown)) {
+    kc_legacy_abort(sprintf("The compile config has `%s`, which Keras 3's compile() does not take.", unknown[[1L]]),
+                    kc_path_key("config$compile_config", unknown[[1L]]))
+  }
+  out <- stats::setNames(vector("list", length(keys)), keys)
+  for (k in keys) out[k] <- list(cc[[k]])
+  out["optimizer"] <- list(kc_compile_optimizer(cc$optimizer))
+  assign(".__compile_config__", out, envir = model)
+  model
 }
 
 # A compile_config of tf.keras' .keras files: its optimizer's tf.keras keys.

@@ -2,7 +2,8 @@
 
 #' Load a model saved by Keras, weights included
 #'
-#' Reads a `.keras` archive (its `config.json` and `model.weights.h5`), a
+#' Reads a `.keras` archive (its `config.json` and `model.weights.h5`, or
+#' `model.weights.npz`, Keras' NumPy weights format), a
 #' directory holding them, or a legacy tf.keras `.h5` model file (its root
 #' attribute `model_config` and group `model_weights`), and returns the model
 #' with its weights: see [get_weights()]. No Python is involved; the HDF5
@@ -20,8 +21,14 @@
 #' `kerasconfig_error_hdf5_corrupt`, `_unsupported`, `_limit`) when the HDF5
 #' data is refused; `kerasconfig_error_weights` when the file's weights do not
 #' fit the model's variables (the message names the layer);
-#' `kerasconfig_error_unsupported` for a `.keras` file holding its weights as
-#' `model.weights.npz`, which is not read.
+#' `kerasconfig_error_npz` (subclasses `kerasconfig_error_npz_corrupt`,
+#' `_unsupported`, `_limit`) when `model.weights.npz` is refused. Keras
+#' writes each object's variables there as a pickled dict, which Keras
+#' 3.15.1 itself does not load (it reads npz files with
+#' `allow_pickle = False`); kerasconfig reads those pickles without running
+#' them, knowing only numpy arrays, dtypes and Keras variables, and refuses
+#' anything else (naming it). Every array must hold exactly the bytes its
+#' shape declares.
 #' @seealso [save_model()], [get_weights()]
 #' @export
 #' @examples
@@ -39,28 +46,27 @@ load_model <- function(model, custom_objects = NULL, compile = TRUE, safe_mode =
       (file.exists(path.expand(filepath)) && !dir.exists(path.expand(filepath)) && kc_is_hdf5_file(path.expand(filepath)))) {
     return(kc_load_h5_model(filepath, custom_objects, compile, safe_mode))
   }
-  source <- kc_model_source(filepath, c("config.json", "metadata.json", "model.weights.h5"))
+  source <- kc_model_source(filepath, c("config.json", "metadata.json", "model.weights.h5", "model.weights.npz"))
   if (is.null(source$config)) {
     kc_abort(sprintf("Cannot load '%s': the archive has no config.json.", filepath), "kerasconfig_error_archive", file = filepath)
   }
   config <- kc_parse_file_json(source$config, source$config_label, filepath)
   loaded <- with_safe_mode(safe_mode, kc_model_from_config(config, custom_objects, compile, kc_metadata_version(source)))
   weights <- source$weights
+  npz <- source$npz
   if (identical(source$kind, "directory")) {
     h5 <- file.path(path.expand(filepath), "model.weights.h5")
     if (file.exists(h5)) weights <- kc_read_file(h5, filepath)
+    np <- file.path(path.expand(filepath), "model.weights.npz")
+    if (is.null(weights) && file.exists(np)) npz <- kc_read_file(np, filepath)
   }
-  if (is.null(weights) && "model.weights.npz" %in% source$members) {
-    kc_abort(sprintf(paste("Cannot load weights from '%s': it holds them as model.weights.npz (Keras' NumPy weights",
-                           "format), which kerasconfig does not read; load_model_config() reads its config."), filepath),
-             c("kerasconfig_error_unsupported", "kerasconfig_error_archive"), file = filepath)
-  }
-  if (is.null(weights)) {
-    kc_abort(sprintf("Cannot load weights from '%s': it has no model.weights.h5.", filepath),
+  if (is.null(weights) && is.null(npz)) {
+    kc_abort(sprintf("Cannot load weights from '%s': it has no model.weights.h5 or model.weights.npz.", filepath),
              "kerasconfig_error_archive", file = filepath)
   }
   if (inherits(loaded, "keras_models")) {
-    tree <- kc_read_hdf5(weights, sprintf("model.weights.h5 in '%s'", filepath), filepath)
+    tree <- if (!is.null(weights)) kc_read_hdf5(weights, sprintf("model.weights.h5 in '%s'", filepath), filepath) else
+      kc_read_npz(npz, sprintf("model.weights.npz in '%s'", filepath), filepath)
     kc_assign_weights(loaded, tree, filepath)
     if (!compile) assign(".__optimizer_variables__", list(), envir = loaded)
   }

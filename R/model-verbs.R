@@ -367,8 +367,7 @@ kc_clone_sequential <- function(model, clone_layer, input_tensors) {
 
 # Keras' _clone_functional_model: new inputs (or the given ones), then every node of the graph
 # replayed with the cloned layers, in an order where each node's inputs exist.
-kc_clone_functional <- function(model, clone_layer, input_tensors, call_function) {
-  config <- model$get_config()
+kc_clone_functional <- function(model, clone_layer, input_tensors, call_function, config = model$get_config()) {
   entries <- config$layers
   names(entries) <- vapply(entries, `[[`, "", "name")
   produced <- new.env(parent = emptyenv())

@@ -108,6 +108,7 @@ kc_serialize_instance <- function(x, path) {
                      info$classname, kc_format_config(config)),
              "kerasconfig_error_serialize", path = path)
   }
+  kc_sharing_mark_cell_objects(info, config)
   config <- kc_as_named(kc_serialize_entries(config, paste0(path, "$config")))
   out <- list(module = x[[".__module__"]] %||% info$module, class_name = info$classname, config = config,
               registered_name = rs_registered_name(cls) %||%
@@ -118,6 +119,36 @@ kc_serialize_instance <- function(x, path) {
   if (!is.null(compile)) out$compile_config <- kc_serialize(compile, paste0(path, "$compile_config"))
   out$shared_object_id <- kc_sharing_keep(x[[".__shared_object_id__"]]) %||% kc_sharing_mark(x)
   out
+}
+
+# Objects Keras' get_config() serializes twice, so that within a saving scope both copies get a
+# shared_object_id (Keras writes it in the config it keeps even when the other copy is dropped):
+# - LSTM, GRU, SimpleRNN and ConvLSTM serialize their cell, then `del` it and serialize the same
+#   initializers, regularizers and constraints again as the layer's own (RNN(cell) keeps its cell
+#   and serializes them once);
+# - layers whose get_config() writes `activity_regularizer` and that also gave it to Layer's
+#   constructor, whose get_config() writes it first (when it is set).
+# The classes were found by serializing every built-in layer in Keras 3.15.1 (SimpleRNN and
+# MultiHeadAttention write their activity_regularizer once).
+kc_cell_config_classes <- c("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D")
+kc_cell_objects <- c("kernel_initializer", "recurrent_initializer", "bias_initializer", "kernel_regularizer",
+                     "recurrent_regularizer", "bias_regularizer", "kernel_constraint", "recurrent_constraint",
+                     "bias_constraint")
+kc_activity_twice_classes <- c("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+                               "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "DepthwiseConv1D", "DepthwiseConv2D",
+                               "SeparableConv1D", "SeparableConv2D", "EinsumDense", "Embedding", "ReversibleEmbedding",
+                               "GroupQueryAttention", "LSTM", "GRU")
+
+kc_sharing_mark_cell_objects <- function(info, config) {
+  if (is.null(kc_state$sharing)) return(invisible())
+  while (!isTRUE(info$builtin) && !is.null(info$parent)) info <- info$parent
+  if (!isTRUE(info$builtin)) return(invisible())
+  keys <- c(if (info$classname %in% kc_cell_config_classes) kc_cell_objects,
+            if (info$classname %in% kc_activity_twice_classes) "activity_regularizer")
+  for (key in intersect(keys, names(config))) {
+    if (kc_is_instance(config[[key]])) kc_sharing_mark(config[[key]])
+  }
+  invisible()
 }
 
 # A build or compile config: from the object's method if it has one, else as it was loaded.

@@ -15,6 +15,16 @@ kc_read_hdf5 <- function(bytes, label, filepath) {
   tree
 }
 
+# Keras' model.weights.npz, read into the tree kc_read_hdf5() gives (src/rust/src/npz).
+kc_read_npz <- function(bytes, label, filepath) {
+  tree <- rs_npz_read(bytes, kc_hdf5_limit)
+  if (inherits(tree, "kc_rust_error")) {
+    tree$message <- sprintf("Cannot read %s: %s.", label, tree$message)
+    kc_check(tree, file = filepath)
+  }
+  tree
+}
+
 # Keras' naming.to_snake_case().
 kc_snake_case <- function(name) {
   name <- gsub("[^[:alnum:]_]+", "", name)
@@ -22,14 +32,34 @@ kc_snake_case <- function(name) {
   tolower(gsub("([a-z])([A-Z])", "\\1_\\2", name, perl = TRUE))
 }
 
-# The attribute through which a layer holds a nested layer called `child`, for the paths of the
-# weights file: RNN cells are `cell`, Bidirectional's halves `forward_layer`/`backward_layer`,
-# other wrappers' layer `layer`.
-kc_saving_attr <- function(child) {
-  if (grepl("_cell(_[0-9]+)?$", child)) return("cell")
-  if (startsWith(child, "forward_")) return("forward_layer")
-  if (startsWith(child, "backward_")) return("backward_layer")
-  "layer"
+# The attributes through which a layer holds the nested layers of a variable's path (`chain`,
+# their names), for the paths of the weights file: RNN layers hold their cell as `cell`,
+# Bidirectional its halves as `forward_layer` (its config's `layer`) and `backward_layer`, other
+# wrappers their `layer`. Each name is looked up in the config of the layer holding it; a name
+# no config holds falls back to Keras' naming of those layers (`lstm_cell`, `forward_lstm`).
+kc_saving_attrs <- function(obj, chain) {
+  cfg <- if (is.environment(obj)) tryCatch(obj$get_config(), error = function(e) NULL)
+  cls <- if (is.environment(obj)) kc_class_info(kc_class_of(obj))$classname
+  vapply(chain, function(child) {
+    nested <- NULL
+    attr <- NULL
+    for (key in c("cell", "layer", "backward_layer", "forward_layer")) {
+      x <- if (is.list(cfg)) cfg[[key, exact = TRUE]]
+      if (is.environment(x)) x <- serialize_keras_object(x)
+      if (is.list(x) && identical(x$config$name, child)) {
+        nested <- x
+        attr <- if (key == "layer" && identical(cls, "Bidirectional")) "forward_layer" else key
+        break
+      }
+    }
+    if (is.null(attr)) {
+      attr <- if (grepl("_cell(_[0-9]+)?$", child)) "cell" else if (startsWith(child, "forward_")) "forward_layer" else
+        if (startsWith(child, "backward_")) "backward_layer" else "layer"
+    }
+    cfg <<- nested$config
+    cls <<- nested$class_name
+    attr
+  }, "", USE.NAMES = FALSE)
 }
 
 # Every place a model keeps variables, in Keras' weights order: a list of slots, each with the
@@ -54,7 +84,7 @@ kc_weight_slots <- function(model, prefix = "") {
     for (v in l$variables) {
       parts <- strsplit(v$path, "/", fixed = TRUE)[[1]]
       chain <- parts[-c(1L, length(parts))]
-      sub <- paste(c(vapply(chain, kc_saving_attr, ""), "vars"), collapse = "/")
+      sub <- paste(c(kc_saving_attrs(obj, chain), "vars"), collapse = "/")
       if (is.null(layer_slots[[sub]])) {
         layer_slots[[sub]] <- list(obj = obj, layer = l$name, key = sub, path = paste0(base, "/", sub), vars = list())
       }
@@ -150,22 +180,39 @@ kc_slot_values <- function(slot) {
 
 kc_slots_of <- function(object) {
   if (inherits(object, "keras_models")) return(kc_weight_slots(kc_refresh_variables(object)))
-  # A layer of a model: the slots of its model's report that hold it.
-  kc_abort("get_weights() and set_weights() take a model.", "kerasconfig_error_type")
+  if (!kc_is_instance(object) || !kc_is_layer(object)) {
+    kc_abort(sprintf("get_weights() and set_weights() take a model or a layer, not %s.", kc_describe(object)),
+             "kerasconfig_error_type")
+  }
+  # A layer of a model: the slots of its model's report that hold it (its variables, then those
+  # of the layers it wraps, as Keras' Layer.weights lists them).
+  at <- get0(".__shape_of__", envir = object, inherits = FALSE)
+  if (is.null(at)) {
+    # Keras: a layer that was never built has no weights yet.
+    if (!isTRUE(get0(".__kc_built__", envir = object, inherits = FALSE))) return(list())
+    kc_abort(sprintf(paste("Layer '%s' is not part of a model: kerasconfig knows a layer's variables through its model.",
+                           "Make one with keras_model() or keras_model_sequential() first."), kc_layer_name(object)),
+             "kerasconfig_error_weights")
+  }
+  slots <- kc_weight_slots(kc_refresh_variables(at[[1L]]))
+  Filter(function(s) identical(s$obj, object), slots)
 }
 
-#' Get and set the weights of a model
+#' Get and set the weights of a model or a layer
 #'
 #' `get_weights()` returns the values of a model's variables as R arrays, in
 #' Keras' `model.weights` order (each layer's trainable variables, then its
 #' non-trainable ones, layer after layer); `set_weights()` replaces them.
+#' Given a layer of a model (`get_layer(model, "dense")`), they do the same
+#' for that layer's variables (those of the layers it wraps included), as
+#' Keras' `layer.get_weights()`; a layer never built has none.
 #' Arrays have the variable's shape as `dim` (`a[i, j]` is Python's
 #' `a[i-1, j-1]`); float32 values are exact in doubles. A model loaded with
 #' [load_model()] has the file's weights; a model built in R gets its
 #' initial weights from its initializers (zeros, ones and constants exact,
 #' random ones drawn with R's RNG: use [set.seed()]).
 #'
-#' @param object A model.
+#' @param object A model, or a layer of a model.
 #' @param trainable `NA` for all weights, `TRUE` for the trainable ones only,
 #'   `FALSE` for the non-trainable ones.
 #' @param weights A list of arrays, one per variable, shapes as
@@ -174,7 +221,9 @@ kc_slots_of <- function(object) {
 #'   `object`, invisibly.
 #' @section Errors:
 #' `kerasconfig_error_weights` when `weights` has the wrong number of arrays
-#' or an array has the wrong shape (the message names the variable).
+#' or an array has the wrong shape (the message names the variable), or when
+#' a built layer belongs to no model (its variables are known through its
+#' model); `kerasconfig_error_type` for an object that is neither.
 #' @export
 #' @examples
 #' model <- keras_model_sequential(input_shape = 3) |> layer_dense(2, kernel_initializer = "ones")
@@ -183,6 +232,8 @@ kc_slots_of <- function(object) {
 #' w[[2]] <- c(0.5, -0.5)
 #' set_weights(model, w)
 #' get_weights(model)[[2]]
+#' dense <- get_layer(model, index = 1)
+#' get_weights(dense)[[2]]
 get_weights <- function(object, trainable = NA) {
   if (!(length(trainable) == 1L && is.logical(trainable))) {
     kc_abort("`trainable` must be NA, TRUE or FALSE.", "kerasconfig_error_type")
@@ -202,8 +253,13 @@ set_weights <- function(object, weights) {
   slots <- kc_slots_of(object)
   n <- sum(vapply(slots, function(s) length(s$vars), 1L))
   if (!is.list(weights) || length(weights) != n) {
-    kc_abort(sprintf("You called `set_weights(weights)` on a model with %d variables, but the provided weights list has %d elements.",
-                     n, if (is.list(weights)) length(weights) else 0L), "kerasconfig_error_weights")
+    given <- if (is.list(weights)) length(weights) else 0L
+    if (inherits(object, "keras_models")) {
+      kc_abort(sprintf("You called `set_weights(weights)` on a model with %d variables, but the provided weights list has %d elements.",
+                       n, given), "kerasconfig_error_weights")
+    }
+    kc_abort(sprintf("You called `set_weights(weights)` on layer '%s' with a weight list of length %d, but the layer was expecting %d weights.",
+                     kc_layer_name(object), given, n), "kerasconfig_error_weights")
   }
   i <- 0L
   staged <- list()

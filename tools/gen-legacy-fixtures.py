@@ -16,10 +16,11 @@ Step 2 writes, beside each file `<f>`, what Keras 3.15.1 makes of it, serialized
 text through `legacy_h5_format`'s route: `saving_utils.model_from_config` under the legacy and
 safe-mode scopes), or `<f>.k315.error.txt` (the exception's last line) when Keras refuses it; and
 `<m>.h5.k315weights.json`, the model's `get_weights()` after `load_model(<m>.h5)`.
-Where Keras 3.15.1 refuses a .h5 file or a text, `<f>.k315fixed.json` is what it makes of it once
+Where Keras 3.15.1 refuses a file or a text, `<f>.k315fixed.json` is what it makes of it once
 the tf.keras keys it fails on are given their obvious Keras 3 meaning by `fix()` below (the rules
 kerasconfig applies, written independently here): the rest (build and compile configs, weights) is
-still Keras' own doing.
+still Keras' own doing. For tf.keras' .keras files that is the config read as saving_lib reads one
+(`fixed_keras()`), weights not loaded.
 """
 import json, os, sys
 
@@ -186,6 +187,33 @@ def read():
         with saving_options.keras_option_scope(use_legacy_config=True), serialization_lib.SafeModeScope(True):
             return saving_utils.model_from_config(config)
 
+    def fixed_keras(path):
+        # tf.keras' own .keras: config.json given the same obvious meanings (plus Keras 3's module
+        # for Functional and optimizers, and the optimizer keys Keras 3 refuses), then read as
+        # saving_lib reads a config (deserialize_keras_object in a sharing scope, which compiles
+        # the model from its compile_config). The weights are not loaded: only the config is compared.
+        import zipfile
+        with zipfile.ZipFile(path) as z:
+            config = json.loads(z.read("config.json"))
+        def modules(x):
+            if isinstance(x, list):
+                return [modules(v) for v in x]
+            if not isinstance(x, dict):
+                return x
+            x = {k: modules(v) for k, v in x.items()}
+            if x.get("module") == "keras.src.engine.functional":
+                x["module"] = "keras.src.models.functional"
+            if x.get("module") in ("keras.optimizers.experimental", "keras.optimizers.legacy"):
+                x["module"] = "keras.optimizers"
+            return x
+        config = modules(fix(config))
+        opt = config.get("compile_config", {}).get("optimizer")
+        if isinstance(opt, dict):
+            for k in ("jit_compile", "is_legacy_optimizer"):
+                opt["config"].pop(k, None)
+        with serialization_lib.ObjectSharingScope():
+            return serialization_lib.deserialize_keras_object(config)
+
     for f in sorted(os.listdir(FIX)):
         p = os.path.join(FIX, f)
         if f.endswith(".to_json.json"):
@@ -195,6 +223,8 @@ def read():
             m = attempt(p + ".k315", lambda: keras.saving.load_model(p))
             if m is None and f.endswith(".h5"):
                 m = attempt(p + ".k315fixed", lambda: fixed_h5(p))
+            elif m is None:
+                attempt(p + ".k315fixed", lambda: fixed_keras(p))
             if m is not None and f.endswith(".h5"):
                 with open(p + ".k315weights.json", "w") as out:
                     json.dump([{"shape": list(w.shape), "values": [float(v) for v in w.reshape(-1)]}

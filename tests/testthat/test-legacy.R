@@ -14,20 +14,45 @@ test_that("the tf.keras 2.15 samples re-serialize exactly as Keras 3.15.1 does (
   }
 })
 
-test_that("tf.keras files re-serialize as Keras 3.15.1 writes them, or as it does once its failures get their obvious meaning", {
+# shared_object_id values are addresses in Python's text: ids are compared by the objects they group.
+shared_ids_renumbered <- function(text) {
+  ids <- unique(regmatches(text, gregexpr('"shared_object_id": [0-9]+', text))[[1]])
+  for (i in seq_along(ids)) text <- gsub(ids[[i]], sprintf('"shared_object_id": #%d', i), text, fixed = TRUE)
+  text
+}
+
+test_that("every tf.keras file re-serializes as Keras 3.15.1 writes it, or as it does once its failures get their obvious meaning", {
   # *.k315legacy.json: Keras 3.15.1 itself; *.k315fixed.json: Keras 3.15.1 after the independent
-  # Python fix() of the generator (time_major, groups, axis [3], Adam's jit_compile...).
-  cases <- c(mlp_compiled.to_json.json = "k315legacy", mlp_compiled.h5 = "k315fixed",
-             cnn_compiled.to_json.json = "k315fixed", cnn_compiled.h5 = "k315fixed")
-  for (f in names(cases)) {
-    model <- if (endsWith(f, ".h5")) load_model(legacy_fixture(f)) else load_model_config(legacy_fixture(f))
-    expect_identical(save_model_config(model), legacy_text(legacy_fixture(paste0(f, ".", cases[[f]], ".json"))), label = f)
+  # Python fix() of the generator (time_major, groups, axis [3], Adam's jit_compile, the module of
+  # tf.keras' Functional...). Functional models come back with Keras 3 node records and built
+  # layers, nested Sequential models built, Bidirectional with both halves, LSTM/GRU initializers
+  # shared as Keras' get_config() shares them.
+  n <- 0L
+  for (m in c("mlp_compiled", "cnn_compiled", "rnn", "func_compiled", "wrappers")) {
+    for (f in paste0(m, c(".to_json.json", ".h5", ".keras"))) {
+      ref <- Filter(file.exists, legacy_fixture(paste0(f, c(".k315legacy.json", ".k315fixed.json"))))
+      expect_length(ref, 1L)
+      model <- if (endsWith(f, ".json")) load_model_config(legacy_fixture(f)) else load_model(legacy_fixture(f))
+      expect_identical(shared_ids_renumbered(save_model_config(model)), shared_ids_renumbered(legacy_text(ref)), label = f)
+      n <- n + 1L
+    }
   }
+  expect_identical(n, 15L)
+})
+
+test_that("a legacy Functional model is rebuilt with Keras 3 nodes: its layers keep their weights and a nested Sequential is built", {
+  model <- load_model(legacy_fixture("func_compiled.h5"))
+  cfg <- config_from_json(save_model_config(model))
+  inner <- Filter(function(l) identical(l$name, "inner"), cfg$config$layers)[[1L]]
+  expect_identical(inner$config$build_input_shape, list(NULL, 4L))
+  expect_identical(inner$inbound_nodes[[1L]]$args[[1L]]$config$keras_history, list("shared", 1L, 0L))
+  expect_identical(get_compile_config(model)$loss_weights, list(1, 0.5))
 })
 
 test_that("legacy .h5 weights load by layer_names / weight_names: get_weights() equals h5py's arrays and Keras 3.15.1's", {
   c_order <- function(a) if (length(dim(a)) > 1L) as.numeric(aperm(a, rev(seq_along(dim(a))))) else as.numeric(a)
-  for (m in c("mlp_compiled", "cnn_compiled", "rnn", "func_compiled")) {
+  # wrappers: a Bidirectional layer tf.keras wrote without its backward_layer.
+  for (m in c("mlp_compiled", "cnn_compiled", "rnn", "func_compiled", "wrappers")) {
     weights <- get_weights(load_model(legacy_fixture(paste0(m, ".h5"))))
     for (ref in c(".h5weights.json", ".h5.k315weights.json")) {
       expected <- config_from_json(legacy_fixture(paste0(m, ref)))
@@ -38,6 +63,33 @@ test_that("legacy .h5 weights load by layer_names / weight_names: get_weights() 
       }
     }
   }
+})
+
+test_that("tf.keras' own .keras files load with the weights h5py reads from the .h5 the same model was saved to", {
+  c_order <- function(a) if (length(dim(a)) > 1L) as.numeric(aperm(a, rev(seq_along(dim(a))))) else as.numeric(a)
+  for (m in c("mlp_compiled", "cnn_compiled", "rnn", "func_compiled", "wrappers")) {
+    weights <- get_weights(load_model(legacy_fixture(paste0(m, ".keras"))))
+    expected <- config_from_json(legacy_fixture(paste0(m, ".h5.k315weights.json")))
+    expect_equal(length(weights), length(expected), label = m)
+    for (i in seq_along(expected)) expect_identical(c_order(weights[[i]]), as.numeric(unlist(expected[[i]]$values)), label = paste(m, i))
+  }
+})
+
+test_that("a module-less custom layer is found by its class name; a legacy Functional model it stops from being rebuilt keeps its nodes, with a warning", {
+  Passthrough <- Layer("Passthrough", initialize = function(...) super$initialize(...))
+  config <- config_from_json(legacy_fixture("func_compiled.to_json.json"))
+  i <- which(vapply(config$config$layers, function(l) identical(l$name, "cat"), TRUE))
+  config$config$layers[[i]] <- list(class_name = "Passthrough", config = list(name = "cat", trainable = TRUE, dtype = "float32"),
+                                    name = "cat", inbound_nodes = config$config$layers[[i]]$inbound_nodes)
+  path <- tempfile(fileext = ".json")
+  on.exit(unlink(path))
+  writeLines(config_to_json(config), path)
+  expect_warning(model <- load_model_config(path, custom_objects = list(Passthrough = Passthrough)),
+                 "Keras 2 node records.*'cat' \\(Passthrough\\)", class = "kerasconfig_warning_shape")
+  layers <- config_from_json(save_model_config(model))$config$layers
+  expect_identical(layers[[i]]$class_name, "Passthrough")
+  expect_identical(layers[[i]]$inbound_nodes, list(list(list("shared", 0L, 0L, setNames(list(), character())),
+                                                        list("pad_b", 0L, 0L, setNames(list(), character())))))
 })
 
 test_that("load_model_config() reads a .h5 file's model_config (no weights) and compile = FALSE skips its training_config", {

@@ -37,15 +37,3 @@ test_that("edits that do not change variables (learning rate, trainable, dropout
   expect_identical(again$get_config()$name, "renamed")
   expect_identical(again$get_config()$layers[[3]]$get_config()$rate, 0.5)
 })
-
-test_that("a .keras holding model.weights.npz is a clear classed error; its config still loads", {
-  src <- kerasconfig:::rs_archive_write(c("metadata.json", "config.json", "model.weights.npz"),
-                                        list(charToRaw('{"keras_version": "3.15.1"}'),
-                                             charToRaw(save_model_config(keras_model_sequential(input_shape = 2, name = "n") |> layer_dense(1))),
-                                             as.raw(c(0x50, 0x4b, 5, 6, rep(0, 18)))))
-  path <- tempfile(fileext = ".keras")
-  on.exit(unlink(path))
-  writeBin(src, path)
-  expect_error(load_model(path), "model.weights.npz", class = "kerasconfig_error_unsupported")
-  expect_identical(load_model_config(path)$get_config()$name, "n")
-})

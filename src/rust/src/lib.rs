@@ -19,6 +19,7 @@ pub mod file;
 pub mod graph;
 pub mod hdf5;
 pub mod json;
+pub mod npz;
 pub mod registry;
 pub mod resolve;
 pub mod scope;
@@ -385,6 +386,7 @@ extendr_module! {
     use graph;
     use hdf5;
     use json;
+    use npz;
     use shape;
     fn rs_identity;
     fn rs_register;

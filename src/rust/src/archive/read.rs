@@ -118,6 +118,23 @@ fn has_zip64_extra(mut extra: &[u8]) -> bool {
     false
 }
 
+/// The sizes a local header's zip64 record gives (uncompressed, then compressed, 8 bytes each),
+/// as (compressed, uncompressed) when both fit the 32-bit sizes this reader takes.
+fn local_zip64_sizes(mut extra: &[u8]) -> Option<(u32, u32)> {
+    while extra.len() >= 4 {
+        let id = u16::from_le_bytes([extra[0], extra[1]]);
+        let len = usize::from(u16::from_le_bytes([extra[2], extra[3]]));
+        let body = extra.get(4..4 + len)?;
+        if id == ZIP64_EXTRA_ID {
+            let u = u64::from_le_bytes(body.get(0..8)?.try_into().ok()?);
+            let c = u64::from_le_bytes(body.get(8..16)?.try_into().ok()?);
+            return Some((u32::try_from(c).ok()?, u32::try_from(u).ok()?));
+        }
+        extra = &extra[4 + len..];
+    }
+    None
+}
+
 /// Finds the end of central directory record: the last signature in the final 65 557 bytes
 /// whose comment length reaches exactly the end of the file.
 fn find_eocd(b: &[u8]) -> Option<usize> {
@@ -269,7 +286,21 @@ fn parse(b: &[u8]) -> Result<Vec<Entry>, Error> {
         if l16(8) != method {
             return Err(disagree("compression method"));
         }
-        if flags & FLAG_DATA_DESCRIPTOR == 0 && (l32(14) != crc || l32(18) != compressed || l32(22) != uncompressed) {
+        // A local header may give its sizes in a zip64 record even when the central directory
+        // needs none (Python's zipfile with force_zip64, which Keras' npz weights use).
+        let local_extra = &b[header + LOCAL_LEN + local_name_len..data_start];
+        let (local_compressed, local_uncompressed) = match (l32(18), l32(22)) {
+            (u32::MAX, u32::MAX) => match local_zip64_sizes(local_extra) {
+                Some((c, u)) => (u64::from(c), u64::from(u)),
+                None => return Err(disagree("zip64 sizes")),
+            },
+            (c, u) => (u64::from(c), u64::from(u)),
+        };
+        if flags & FLAG_DATA_DESCRIPTOR == 0
+            && (l32(14) != crc
+                || local_compressed != u64::from(compressed)
+                || local_uncompressed != u64::from(uncompressed))
+        {
             return Err(disagree("CRC or sizes"));
         }
         out.push(Entry { name, method, crc, uncompressed, header, data_start, data_end });
@@ -344,7 +375,6 @@ fn copied(data: &[u8]) -> Result<Vec<u8>, Inflate> {
 
 /// Reads an archive and extracts the `wanted` members that exist. Each member, and all of them
 /// together, may hold at most `limit` bytes.
-#[cfg(test)]
 pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error> {
     read_with(bytes, wanted, limit, &[])
 }

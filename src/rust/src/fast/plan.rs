@@ -75,8 +75,35 @@ pub struct KeyRule {
     pub integer: bool,
     /// One number stands for a tuple (`rules.json`): R fills it.
     pub fill: bool,
+    /// Keras writes this key elsewhere when it is set (a given `activity_regularizer` right after
+    /// `dtype`, see [`ACTIVITY_AFTER_DTYPE`]): R moves it, so a value other than NULL falls back.
+    pub moves_when_set: bool,
     pub default: DefaultKind,
 }
+
+/// The layers whose `activity_regularizer`, when set, Keras writes right after `dtype`
+/// (`kc_activity_twice_classes` in R/serialize.R, from tools/probe-shared-objects.py).
+pub const ACTIVITY_AFTER_DTYPE: [&str; 19] = [
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "Conv1DTranspose",
+    "Conv2DTranspose",
+    "Conv3DTranspose",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
+    "ConvLSTM3D",
+    "DepthwiseConv1D",
+    "DepthwiseConv2D",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "EinsumDense",
+    "Embedding",
+    "ReversibleEmbedding",
+    "GroupQueryAttention",
+    "LSTM",
+    "GRU",
+];
 
 impl KeyRule {
     pub fn new(key: &str, default: DefaultKind, rules: &Rules) -> KeyRule {
@@ -89,6 +116,7 @@ impl KeyRule {
             float32: rules.is_float32(key),
             integer: rules.is_int(key),
             fill: rules.fills(key),
+            moves_when_set: false,
             default,
         }
     }
@@ -145,6 +173,9 @@ pub enum Coerce {
 
 /// `kc_builtin_coerce()` for a value already deserialized.
 pub fn coerce(rule: &KeyRule, value: &ValueKind) -> Coerce {
+    if rule.moves_when_set && *value != ValueKind::Null {
+        return Coerce::Fallback;
+    }
     if *value == ValueKind::Null {
         return if rule.activation && rule.default == DefaultKind::Str { Coerce::Linear } else { Coerce::Keep };
     }
@@ -233,8 +264,15 @@ impl Plan {
         let defaults = entry.default_config.as_ref()?;
         let rules = rules_for(entry);
         let layer_like = entry.family == "layers" || entry.family == "models";
-        let keys: Vec<(String, KeyRule)> =
-            defaults.iter().map(|(k, v)| (k.clone(), KeyRule::new(k, DefaultKind::of(v), rules))).collect();
+        let moves = entry.namespace == "keras.layers" && ACTIVITY_AFTER_DTYPE.contains(&entry.name.as_str());
+        let keys: Vec<(String, KeyRule)> = defaults
+            .iter()
+            .map(|(k, v)| {
+                let mut rule = KeyRule::new(k, DefaultKind::of(v), rules);
+                rule.moves_when_set = moves && k == "activity_regularizer";
+                (k.clone(), rule)
+            })
+            .collect();
         let index: HashMap<String, usize> = keys.iter().enumerate().map(|(i, (k, _))| (k.clone(), i)).collect();
         let params: Vec<&str> = entry
             .params
@@ -266,11 +304,16 @@ impl Plan {
         }
         // Required parameters: those Keras marks so (R's `info$required`); models take theirs
         // (inputs, outputs) from the layers instead.
-        let required = if models {
+        let mut required: Vec<String> = if models {
             Vec::new()
         } else {
             entry.params.iter().filter(|p| p.required).map(|p| p.name.clone()).collect()
         };
+        // Without a backward_layer, Bidirectional makes one from its layer (R does it), never the
+        // default config's.
+        if entry.namespace == "keras.layers" && entry.name == "Bidirectional" {
+            required.push("backward_layer".to_owned());
+        }
         Some(Plan {
             generates_name: layer_like && index.contains_key("name"),
             draws_seed: seed_may_be_drawn(entry),
@@ -398,6 +441,17 @@ mod tests {
             first: v,
             first_missing: false,
         })
+    }
+
+    #[test]
+    fn a_set_activity_regularizer_that_keras_moves_after_dtype_falls_back() {
+        let conv = class("keras.layers", "Conv1D");
+        let (_, rule) = conv.keys.iter().find(|(k, _)| k == "activity_regularizer").expect("Conv1D has the key");
+        assert_eq!(coerce(rule, &ValueKind::Null), Coerce::Keep);
+        assert_eq!(coerce(rule, &ValueKind::Other), Coerce::Fallback);
+        let mha = class("keras.layers", "MultiHeadAttention");
+        let (_, rule) = mha.keys.iter().find(|(k, _)| k == "activity_regularizer").expect("MHA has the key");
+        assert_eq!(coerce(rule, &ValueKind::Other), Coerce::Keep);
     }
 
     #[test]

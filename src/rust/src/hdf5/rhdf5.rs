@@ -93,7 +93,7 @@ fn attrs_to_r(attrs: &[(String, Array)]) -> Robj {
     List::from_names_and_values(names, values).expect("as many names as values").into()
 }
 
-fn group_to_r(g: &Group) -> Robj {
+pub(crate) fn group_to_r(g: &Group) -> Robj {
     let names: Vec<&str> = g.members.iter().map(|(n, _)| n.as_str()).collect();
     let values: Vec<Robj> = g
         .members
