@@ -107,6 +107,13 @@ t1 <- median_s(from_configs, 100)
 add("call", sprintf("deserialize: %d reference models < 10 KB", length(texts)), nchar(all_text, "bytes"), t1, t1 / t_yard)
 t2 <- median_s(from_texts, 100)
 add("call", sprintf("JSON -> objects: %d reference models < 10 KB", length(texts)), nchar(all_text, "bytes"), t2, t2 / t_yard)
+# Each of them on its own.
+for (i in seq_along(texts)) {
+  per_call(sprintf("deserialize: %s", basename(files[[i]])), texts[[i]], local({
+    config <- configs[[i]]
+    function() deserialize_keras_object(config)
+  }))
+}
 }
 
 # ---- registry ----------------------------------------------------------------------------------
