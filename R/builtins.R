@@ -365,6 +365,23 @@ kc_builtin_tree <- function(tree) {
 # What some Keras constructors do with objects among their arguments, as Keras 3.15.1 writes it.
 # Only for arguments given from R: configs read from files hold the results already.
 kc_builtin_arguments <- list(
+  # Keras' MultiOptimizer.__init__ gives its loss_scale_factor (None included) to every optimizer
+  # of its map and to the default one, changing those objects in place.
+  MultiOptimizer = function(args) {
+    map <- args$optimizer_map
+    if (is.list(map) && !is.object(map)) map <- args$optimizer_map <- kc_deserialize_within(map)
+    if (!kc_is_instance(map)) return(args)
+    config <- map$get_config()
+    inner <- c(if (is.list(config$optimizer_map)) unname(config$optimizer_map), list(config$default_optimizer))
+    done <- list()
+    for (opt in inner) {
+      if (kc_is_instance(opt) && inherits(opt, "keras_builtin") && !any(vapply(done, identical, NA, opt))) {
+        set_config(opt, loss_scale_factor = args$loss_scale_factor)
+        done <- c(done, list(opt))
+      }
+    }
+    args
+  },
   # Keras' RNN.__init__: a list of cells runs as one StackedRNNCells.
   RNN = function(args) {
     cell <- args$cell

@@ -5,11 +5,7 @@
 
 # Classes with at least one case that still differs from Keras, each with the reason. The test
 # fails when a class outside this list differs, and when a class in it no longer does (remove it).
-kc_constructor_exceptions <- c(
-  # Nested objects Keras changes: MultiOptimizer's loss_scale_factor overrides its inner
-  # optimizers' (those of its OptimizerMap).
-  nested = c("keras.optimizers.MultiOptimizer")
-)
+kc_constructor_exceptions <- character()
 
 # Cases where we accept what Keras refuses, on purpose, known by Keras' message. We must accept
 # them (a refusal or another difference still fails the test).
@@ -187,4 +183,17 @@ test_that("an argument Keras places when set goes back to its default place when
   set_config(conv, activity_regularizer = "l1")
   keys <- names(conv$get_config())
   expect_identical(keys[match("dtype", keys) + 1L], "activity_regularizer")
+})
+
+test_that("MultiOptimizer gives its loss_scale_factor to the optimizers of its map, in place, as Keras does", {
+  sgd <- optimizer_sgd()
+  adam <- optimizer_adam(loss_scale_factor = 4)
+  map <- keras$optimizers$OptimizerMap(default_optimizer = sgd)
+  multi <- keras$optimizers$MultiOptimizer(optimizer_map = map, loss_scale_factor = 128)
+  expect_identical(sgd$get_config()$loss_scale_factor, 128)
+  # None too: Keras assigns whatever it is given.
+  map2 <- keras$optimizers$OptimizerMap(default_optimizer = adam)
+  keras$optimizers$MultiOptimizer(optimizer_map = map2)
+  expect_true("loss_scale_factor" %in% names(adam$get_config()))
+  expect_null(adam$get_config()$loss_scale_factor)
 })
