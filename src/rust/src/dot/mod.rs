@@ -7,7 +7,7 @@
 //! tools/gen-plot-fixtures.py), except where Keras' text is not valid DOT: names are escaped in
 //! the HTML-like labels (`&`, `<`, `>`) and in quoted strings (`\`).
 
-use crate::shape::{build_model, endpoints, tensor_ref, ModelReport, Overrides, Shapes};
+use crate::shape::{build_model, endpoints, node_tensors, ModelReport, Overrides, Shapes};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
@@ -399,37 +399,6 @@ impl<'a> Model<'a> {
         t.push_str("</table>>");
         t
     }
-}
-
-/// Keras' `node.input_tensors`: the tensors of a call, flattened (arguments in order, then
-/// keyword arguments by sorted key, as `tree.flatten` orders a dict).
-fn node_tensors(node: &Value) -> Vec<(String, usize, usize)> {
-    fn walk(v: &Value, out: &mut Vec<(String, usize, usize)>) {
-        if v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__") {
-            out.extend(tensor_ref(v));
-            return;
-        }
-        match v {
-            Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            Value::Object(o) => {
-                let mut keys: Vec<&String> = o.keys().collect();
-                keys.sort();
-                keys.into_iter().for_each(|k| walk(&o[k], out));
-            }
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    if node.get("args").is_some() {
-        walk(&node["args"], &mut out);
-        if let Some(k) = node.get("kwargs") {
-            walk(k, &mut out);
-        }
-    } else if let Some(refs) = node.as_array() {
-        // Keras 2: a list of `[layer, node, tensor, kwargs]`.
-        out.extend(refs.iter().filter_map(tensor_ref));
-    }
-    out
 }
 
 /// The name Keras shows for a layer's `activation`: a built-in's name, a function's

@@ -25,7 +25,7 @@ mod tests;
 mod updates;
 
 pub use model::{build_model, LayerReport, ModelReport, Overrides};
-pub(crate) use model::{endpoints, tensor_ref};
+pub(crate) use model::{endpoints, node_tensors};
 pub use rapi::overrides_from_json;
 
 /// One dimension: `None` when unknown.

@@ -236,7 +236,7 @@ enum Arg {
 
 /// A tensor reference `[layer, node, tensor]`, from a `__keras_tensor__` or a Keras 2 list (also
 /// what the DOT writer reads a graph with). Indices are whole and not negative.
-pub(crate) fn tensor_ref(v: &Value) -> Option<Ref> {
+fn tensor_ref(v: &Value) -> Option<Ref> {
     let history = if v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__") {
         v.get("config")?.get("keras_history")?
     } else {
@@ -289,9 +289,10 @@ fn node_inputs(node: &Value) -> Option<(Arg, Option<&Value>)> {
     }
 }
 
-/// Every tensor of a Keras 3 node, as Keras' `node.input_tensors` flattens them: `args` in order,
-/// then `kwargs` by sorted key. Empty for Keras 2's node lists (their `arg`s are all there is).
-fn node_tensor_refs(node: &Value, out: &mut Vec<Ref>) {
+/// Keras' `node.input_tensors`: the tensors of a call, flattened (arguments in order, then keyword
+/// arguments by sorted key, as `tree.flatten` orders a dict); a Keras 2 node's references as
+/// listed. Shared with the DOT writer.
+pub(crate) fn node_tensors(node: &Value) -> Vec<Ref> {
     fn walk(v: &Value, out: &mut Vec<Ref>) {
         if v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__") {
             out.extend(tensor_ref(v));
@@ -307,12 +308,17 @@ fn node_tensor_refs(node: &Value, out: &mut Vec<Ref>) {
             _ => {}
         }
     }
+    let mut out = Vec::new();
     if let Some(args) = node.get("args") {
-        walk(args, out);
+        walk(args, &mut out);
         if let Some(kwargs) = node.get("kwargs") {
-            walk(kwargs, out);
+            walk(kwargs, &mut out);
         }
+    } else if let Some(refs) = node.as_array() {
+        // Keras 2: a list of `[layer, node, tensor, kwargs]`.
+        out.extend(refs.iter().filter_map(tensor_ref));
     }
+    out
 }
 
 fn refs(arg: &Arg, out: &mut Vec<Ref>) {
@@ -426,8 +432,7 @@ fn functional(model: &Layer, given: Option<&Shapes>, overrides: &Overrides, top:
                 refs(&args, &mut needed);
                 // Keras' summary connects a node to every tensor it took: its arguments, then the
                 // tensors of its keyword arguments (a mask) by sorted key.
-                let mut connected = Vec::new();
-                node_tensor_refs(node, &mut connected);
+                let mut connected = node_tensors(node);
                 if connected.is_empty() {
                     connected.clone_from(&needed);
                 }
