@@ -1899,6 +1899,74 @@ kc_builtin_class("keras.src.ops.numpy.LogicalOr", function(name = NULL) NULL)
 kc_builtin_class("keras.src.ops.numpy.ExpandDims", function(axis, name = NULL) NULL)
 kc_builtin_class("keras.src.ops.numpy.ZerosLike", function(dtype = NULL, name = NULL) NULL)
 kc_builtin_class("keras.src.ops.numpy.OnesLike", function(dtype = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Subtract", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Divide", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.TrueDivide", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Power", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Maximum", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Minimum", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.FloorDivide", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Mod", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Equal", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Greater", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.GreaterEqual", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Less", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.LessEqual", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.LogicalAnd", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.LogicalXor", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.LogicalNot", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Matmul", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Negative", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Absolute", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Exp", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Log", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Sqrt", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Sign", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Floor", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Ceil", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Round", function(decimals = 0L, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Log1p", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Expm1", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Sin", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Cos", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Tan", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Tanh", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Reciprocal", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Sum", function(axis = NULL, keepdims = FALSE, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Max", function(axis = NULL, keepdims = FALSE, initial = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Min", function(axis = NULL, keepdims = FALSE, initial = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Prod", function(axis = NULL, keepdims = FALSE, dtype = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.All", function(axis = NULL, keepdims = FALSE, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Std", function(axis = NULL, keepdims = FALSE, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Var", function(axis = NULL, keepdims = FALSE, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Argmax", function(axis = NULL, keepdims = FALSE, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Argmin", function(axis = NULL, keepdims = FALSE, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Stack", function(axis = 0L, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Transpose", function(axes = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Squeeze", function(axis = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Swapaxes", function(axis1, axis2, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Moveaxis", function(source, destination, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Tile", function(repeats, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.BroadcastTo", function(shape, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Clip", function(x_min, x_max, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.math.Rsqrt", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.math.Erf", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.math.Erfinv", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Relu", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Relu6", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Sigmoid", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Softplus", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Softsign", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Silu", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Gelu", function(approximate = TRUE, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Elu", function(alpha = 1.0, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Selu", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.LeakyRelu", function(negative_slope = 0.2, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.HardSigmoid", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.HardSilu", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.Softmax", function(axis = -1L, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.LogSoftmax", function(axis = -1L, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.core.Cast", function(dtype, name = NULL) NULL)
 
 # Exported name -> key: .onLoad() makes these the objects every other reference uses.
 kc_builtin_exports <- c(
@@ -2714,7 +2782,81 @@ kc_builtin_paths <- list(
         LogicalOr = "keras.src.ops.numpy.LogicalOr",
         ExpandDims = "keras.src.ops.numpy.ExpandDims",
         ZerosLike = "keras.src.ops.numpy.ZerosLike",
-        OnesLike = "keras.src.ops.numpy.OnesLike"
+        OnesLike = "keras.src.ops.numpy.OnesLike",
+        Subtract = "keras.src.ops.numpy.Subtract",
+        Divide = "keras.src.ops.numpy.Divide",
+        TrueDivide = "keras.src.ops.numpy.TrueDivide",
+        Power = "keras.src.ops.numpy.Power",
+        Maximum = "keras.src.ops.numpy.Maximum",
+        Minimum = "keras.src.ops.numpy.Minimum",
+        FloorDivide = "keras.src.ops.numpy.FloorDivide",
+        Mod = "keras.src.ops.numpy.Mod",
+        Equal = "keras.src.ops.numpy.Equal",
+        Greater = "keras.src.ops.numpy.Greater",
+        GreaterEqual = "keras.src.ops.numpy.GreaterEqual",
+        Less = "keras.src.ops.numpy.Less",
+        LessEqual = "keras.src.ops.numpy.LessEqual",
+        LogicalAnd = "keras.src.ops.numpy.LogicalAnd",
+        LogicalXor = "keras.src.ops.numpy.LogicalXor",
+        LogicalNot = "keras.src.ops.numpy.LogicalNot",
+        Matmul = "keras.src.ops.numpy.Matmul",
+        Negative = "keras.src.ops.numpy.Negative",
+        Absolute = "keras.src.ops.numpy.Absolute",
+        Exp = "keras.src.ops.numpy.Exp",
+        Log = "keras.src.ops.numpy.Log",
+        Sqrt = "keras.src.ops.numpy.Sqrt",
+        Sign = "keras.src.ops.numpy.Sign",
+        Floor = "keras.src.ops.numpy.Floor",
+        Ceil = "keras.src.ops.numpy.Ceil",
+        Round = "keras.src.ops.numpy.Round",
+        Log1p = "keras.src.ops.numpy.Log1p",
+        Expm1 = "keras.src.ops.numpy.Expm1",
+        Sin = "keras.src.ops.numpy.Sin",
+        Cos = "keras.src.ops.numpy.Cos",
+        Tan = "keras.src.ops.numpy.Tan",
+        Tanh = "keras.src.ops.numpy.Tanh",
+        Reciprocal = "keras.src.ops.numpy.Reciprocal",
+        Sum = "keras.src.ops.numpy.Sum",
+        Max = "keras.src.ops.numpy.Max",
+        Min = "keras.src.ops.numpy.Min",
+        Prod = "keras.src.ops.numpy.Prod",
+        All = "keras.src.ops.numpy.All",
+        Std = "keras.src.ops.numpy.Std",
+        Var = "keras.src.ops.numpy.Var",
+        Argmax = "keras.src.ops.numpy.Argmax",
+        Argmin = "keras.src.ops.numpy.Argmin",
+        Stack = "keras.src.ops.numpy.Stack",
+        Transpose = "keras.src.ops.numpy.Transpose",
+        Squeeze = "keras.src.ops.numpy.Squeeze",
+        Swapaxes = "keras.src.ops.numpy.Swapaxes",
+        Moveaxis = "keras.src.ops.numpy.Moveaxis",
+        Tile = "keras.src.ops.numpy.Tile",
+        BroadcastTo = "keras.src.ops.numpy.BroadcastTo",
+        Clip = "keras.src.ops.numpy.Clip"
+      ),
+      math = list(
+        Rsqrt = "keras.src.ops.math.Rsqrt",
+        Erf = "keras.src.ops.math.Erf",
+        Erfinv = "keras.src.ops.math.Erfinv"
+      ),
+      nn = list(
+        Relu = "keras.src.ops.nn.Relu",
+        Relu6 = "keras.src.ops.nn.Relu6",
+        Sigmoid = "keras.src.ops.nn.Sigmoid",
+        Softplus = "keras.src.ops.nn.Softplus",
+        Softsign = "keras.src.ops.nn.Softsign",
+        Silu = "keras.src.ops.nn.Silu",
+        Gelu = "keras.src.ops.nn.Gelu",
+        Elu = "keras.src.ops.nn.Elu",
+        Selu = "keras.src.ops.nn.Selu",
+        LeakyRelu = "keras.src.ops.nn.LeakyRelu",
+        HardSigmoid = "keras.src.ops.nn.HardSigmoid",
+        HardSilu = "keras.src.ops.nn.HardSilu",
+        Softmax = "keras.src.ops.nn.Softmax",
+        LogSoftmax = "keras.src.ops.nn.LogSoftmax"
+      ),
+      core = list(
+        Cast = "keras.src.ops.core.Cast"
       )
     )
   )

@@ -471,7 +471,7 @@ fn functional(model: &Layer, given: Option<&Shapes>, overrides: &Overrides, top:
                         .iter()
                         .filter_map(|(l, k, t)| reports[index[l.as_str()]].nodes.get(*k)?.dtypes.get(*t).cloned())
                         .collect();
-                    super::ops::build(&layers[i], &shapes, &dtypes)
+                    super::ops::build(&layers[i], &shapes, &dtypes, node.get("args"))
                 } else {
                     call(&layers[i], node_index, &shapes, kwargs, overrides)
                 };

@@ -8,27 +8,54 @@ use serde_json::Value;
 
 use super::{as_int, BuildConfig, Built, Dim, Layer, Result, Shape, ShapeError, Shapes};
 
-/// Builds op node `op` on its tensor arguments' shapes; `dtypes` are those tensors' dtypes.
-pub fn build(op: &Layer, inputs: &Shapes, dtypes: &[String]) -> Result<Built> {
+/// Builds op node `op` on its tensor arguments' shapes; `dtypes` are those tensors' dtypes and
+/// `args` the node's `args` (Python scalars among them count in the result's dtype, as weak types).
+pub fn build(op: &Layer, inputs: &Shapes, dtypes: &[String], args: Option<&Value>) -> Result<Built> {
     let shapes: Vec<&Shape> = inputs.flatten();
     let first = *shapes.first().ok_or_else(|| op.incompatible("an op was called without tensors.".into()))?;
     let first_dtype = dtypes.first().cloned().unwrap_or_else(|| "float32".to_owned());
+    let same = |s: &Shape| (s.clone(), first_dtype.clone());
     let (shape, dtype) = match op.class {
         "NotEqual" | "Equal" | "Greater" | "GreaterEqual" | "Less" | "LessEqual" | "LogicalOr" | "LogicalAnd"
         | "LogicalXor" => (broadcast_all(op, &shapes)?, "bool".to_owned()),
         "LogicalNot" => (first.clone(), "bool".to_owned()),
-        "Add" | "Subtract" | "Multiply" | "Maximum" | "Minimum" | "Divide" | "Power" => {
-            (broadcast_all(op, &shapes)?, first_dtype)
+        "Add" | "Subtract" | "Multiply" | "Maximum" | "Minimum" | "Power" | "FloorDivide" | "Mod" => {
+            (broadcast_all(op, &shapes)?, result_type(dtypes, args))
         }
-        "Square" | "Abs" | "Negative" | "Sqrt" | "Exp" | "Log" | "Sign" => (first.clone(), first_dtype),
-        "ZerosLike" | "OnesLike" => {
+        "Divide" | "TrueDivide" => (broadcast_all(op, &shapes)?, floating(&result_type(dtypes, args))),
+        // Keras' float functions give floatx for integer and bool tensors.
+        "Sqrt" | "Exp" | "Log" | "Log1p" | "Expm1" | "Sin" | "Cos" | "Tan" | "Tanh" | "Reciprocal" | "Rsqrt"
+        | "Erf" | "Erfinv" | "Floor" | "Ceil" => (first.clone(), floating(&first_dtype)),
+        "Square" | "Abs" | "Absolute" | "Negative" | "Sign" | "Round" | "Relu" | "Relu6" | "Sigmoid" | "Softplus"
+        | "Softsign" | "Silu" | "Gelu" | "Elu" | "Selu" | "LeakyRelu" | "HardSigmoid" | "HardSilu" | "Softmax"
+        | "LogSoftmax" => same(first),
+        "Clip" => (first.clone(), if first_dtype == "bool" { "int32".to_owned() } else { first_dtype.clone() }),
+        "ZerosLike" | "OnesLike" | "Cast" => {
             let dtype = op.get("dtype").and_then(Value::as_str).map_or(first_dtype, str::to_owned);
             (first.clone(), dtype)
         }
         "Any" | "All" => (reduce(op, first)?, "bool".to_owned()),
-        "Mean" | "Sum" | "Max" | "Min" | "Prod" => (reduce(op, first)?, first_dtype),
+        "Max" | "Min" => (reduce(op, first)?, first_dtype),
+        "Sum" | "Prod" => {
+            let dtype = if first_dtype == "bool" { "int32".to_owned() } else { first_dtype.clone() };
+            (reduce(op, first)?, dtype)
+        }
+        "Mean" | "Std" | "Var" => (reduce(op, first)?, floating(&first_dtype)),
+        "Argmax" | "Argmin" => (reduce(op, first)?, "int32".to_owned()),
         "ExpandDims" => (expand_dims(op, first)?, first_dtype),
-        "Concatenate" => (concatenate(op, &shapes)?, first_dtype),
+        "Concatenate" => (concatenate(op, &shapes)?, result_type(dtypes, None)),
+        "Stack" => (stack(op, &shapes)?, result_type(dtypes, None)),
+        "Reshape" => (reshape(op, first)?, first_dtype),
+        "Transpose" => (transpose(op, first)?, first_dtype),
+        "Squeeze" => (squeeze(op, first)?, first_dtype),
+        "Swapaxes" => (swapaxes(op, first)?, first_dtype),
+        "Moveaxis" => (moveaxis(op, first)?, first_dtype),
+        "Tile" => (tile(op, first)?, first_dtype),
+        "BroadcastTo" => (int_list(op, "shape")?.into_iter().map(|d| (d >= 0).then_some(d)).collect(), first_dtype),
+        "Matmul" => {
+            let second = shapes.get(1).copied().ok_or_else(|| op.incompatible("matmul takes two tensors".into()))?;
+            (matmul(op, first, second)?, result_type(dtypes, None))
+        }
         _ => {
             return Err(ShapeError::Unknown {
                 class: op.class.to_owned(),
@@ -43,6 +70,48 @@ pub fn build(op: &Layer, inputs: &Shapes, dtypes: &[String]) -> Result<Built> {
         build_config: BuildConfig::None,
         nested: vec![],
     })
+}
+
+/// Keras' `dtypes.result_type` for the common dtypes: the tensors' dtypes promoted (bool < ints <
+/// floats, wider wins), then Python scalars as weak types (a float scalar makes an integer or bool
+/// result floatx, an int scalar makes a bool result int32).
+fn result_type(dtypes: &[String], args: Option<&Value>) -> String {
+    let rank = |d: &str| -> (u8, u32) {
+        let bits = d.trim_start_matches(|c: char| c.is_ascii_alphabetic()).parse::<u32>().unwrap_or(32);
+        let kind = if d == "bool" {
+            0
+        } else if d.starts_with("uint") || d.starts_with("int") {
+            1
+        } else {
+            2
+        };
+        (kind, bits)
+    };
+    let mut out = dtypes.first().cloned().unwrap_or_else(|| "float32".to_owned());
+    for d in dtypes.iter().skip(1) {
+        if rank(d) > rank(&out) {
+            out.clone_from(d);
+        }
+    }
+    let scalars: Vec<&Value> = args.and_then(Value::as_array).map(|a| a.iter().collect()).unwrap_or_default();
+    let has_float = scalars.iter().any(|v| v.as_f64().is_some() && !v.is_i64() && !v.is_u64());
+    let has_int = scalars.iter().any(|v| v.is_i64() || v.is_u64());
+    if has_float && rank(&out).0 < 2 {
+        return "float32".to_owned();
+    }
+    if has_int && out == "bool" {
+        return "int32".to_owned();
+    }
+    out
+}
+
+/// The dtype of a floating result: integer and bool inputs give floatx.
+fn floating(dtype: &str) -> String {
+    if dtype.starts_with("float") || dtype.starts_with("bfloat") {
+        dtype.to_owned()
+    } else {
+        "float32".to_owned()
+    }
 }
 
 /// `operation_utils.broadcast_shapes`: an unknown dimension against a known one is the known one.
@@ -157,4 +226,223 @@ fn concatenate(op: &Layer, shapes: &[&Shape]) -> Result<Shape> {
         }
     }
     Ok(out)
+}
+
+/// A config key holding an integer or a list of integers.
+fn int_list(op: &Layer, key: &str) -> Result<Vec<i64>> {
+    let bad = || op.config_error(format!("`{key}` must be an integer or a list of integers"));
+    match op.get(key) {
+        Some(Value::Array(a)) => a.iter().map(|v| as_int(v).ok_or_else(bad)).collect(),
+        Some(v) => as_int(v).map(|n| vec![n]).ok_or_else(bad),
+        None => Err(bad()),
+    }
+}
+
+/// An axis of a tensor of rank `rank`, negative ones counted from the end.
+fn axis_of(op: &Layer, a: i64, rank: usize) -> Result<usize> {
+    let k = if a < 0 { rank as i64 + a } else { a };
+    usize::try_from(k)
+        .ok()
+        .filter(|k| *k < rank)
+        .ok_or_else(|| op.incompatible(format!("axis {a} is out of bounds for a tensor of rank {rank}")))
+}
+
+/// `Stack.compute_output_spec`: the tensors' common shape with their count inserted at `axis` (of
+/// the result).
+fn stack(op: &Layer, shapes: &[&Shape]) -> Result<Shape> {
+    let rank = shapes[0].len();
+    let mut common = shapes[0].clone();
+    for s in &shapes[1..] {
+        if s.len() != rank {
+            return Err(op.incompatible("all input tensors must have the same shape".into()));
+        }
+        for (i, d) in s.iter().enumerate() {
+            match (common[i], d) {
+                (None, d) => common[i] = *d,
+                (Some(a), Some(b)) if a != *b => {
+                    return Err(op.incompatible("all input tensors must have the same shape".into()))
+                }
+                _ => {}
+            }
+        }
+    }
+    let axis = as_int(op.get("axis").unwrap_or(&Value::from(0))).unwrap_or(0);
+    let at = axis_of(op, axis, rank + 1)?;
+    common.insert(at, Some(shapes.len() as i64));
+    Ok(common)
+}
+
+/// `compute_reshape_output_shape`: a -1 takes what is left, unknown when the input has an unknown
+/// dimension; the sizes must agree when all are known.
+fn reshape(op: &Layer, shape: &Shape) -> Result<Shape> {
+    let new = int_list(op, "newshape")?;
+    if new.iter().filter(|d| **d == -1).count() > 1 {
+        return Err(op.incompatible("There must be at most one unknown dimension (-1) in newshape.".into()));
+    }
+    let known: Option<i64> = shape.iter().try_fold(1i64, |acc, d| d.map(|n| acc.saturating_mul(n)));
+    let given: i64 = new.iter().filter(|d| **d != -1).product();
+    if let (Some(total), false) = (known, new.contains(&-1)) {
+        if total != given {
+            return Err(op.incompatible(format!("cannot reshape a tensor of {total} elements into {given}")));
+        }
+    }
+    Ok(new
+        .iter()
+        .map(|&d| match (d, known) {
+            (-1, Some(total)) if given > 0 && total % given == 0 => Some(total / given),
+            (-1, _) => None,
+            (d, _) => Some(d),
+        })
+        .collect())
+}
+
+/// `Transpose.compute_output_spec`: the axes permuted (reversed when `axes` is None).
+fn transpose(op: &Layer, shape: &Shape) -> Result<Shape> {
+    if op.get("axes").is_none_or(Value::is_null) {
+        return Ok(shape.iter().rev().copied().collect());
+    }
+    let axes = int_list(op, "axes")?;
+    if axes.len() != shape.len() {
+        return Err(op.incompatible(format!(
+            "axis must be a list of the same length as the input shape, expected {}, but received {}.",
+            shape.len(),
+            axes.len()
+        )));
+    }
+    axes.iter().map(|&a| axis_of(op, a, shape.len()).map(|k| shape[k])).collect()
+}
+
+/// `Squeeze.compute_output_spec`: the given axes removed (they must be 1), or every dimension
+/// known to be 1.
+fn squeeze(op: &Layer, shape: &Shape) -> Result<Shape> {
+    if op.get("axis").is_none_or(Value::is_null) {
+        return Ok(shape.iter().copied().filter(|d| *d != Some(1)).collect());
+    }
+    let at: Vec<usize> =
+        int_list(op, "axis")?.into_iter().map(|a| axis_of(op, a, shape.len())).collect::<Result<_>>()?;
+    if let Some(k) = at.iter().find(|k| shape[**k].is_some_and(|n| n != 1)) {
+        return Err(op.incompatible(format!("Cannot squeeze axis {k}, because the dimension is not 1.")));
+    }
+    Ok(shape.iter().enumerate().filter(|(i, _)| !at.contains(i)).map(|(_, d)| *d).collect())
+}
+
+fn swapaxes(op: &Layer, shape: &Shape) -> Result<Shape> {
+    let a = axis_of(op, int_list(op, "axis1")?[0], shape.len())?;
+    let b = axis_of(op, int_list(op, "axis2")?[0], shape.len())?;
+    let mut out = shape.clone();
+    out.swap(a, b);
+    Ok(out)
+}
+
+/// NumPy's `moveaxis`: the source axes go to the destination positions, the others keep their order.
+fn moveaxis(op: &Layer, shape: &Shape) -> Result<Shape> {
+    let rank = shape.len();
+    let source: Vec<usize> =
+        int_list(op, "source")?.into_iter().map(|a| axis_of(op, a, rank)).collect::<Result<_>>()?;
+    let dest: Vec<usize> =
+        int_list(op, "destination")?.into_iter().map(|a| axis_of(op, a, rank)).collect::<Result<_>>()?;
+    if source.len() != dest.len() {
+        return Err(op.incompatible("source and destination must have the same number of axes".into()));
+    }
+    let mut order: Vec<usize> = (0..rank).filter(|i| !source.contains(i)).collect();
+    let mut moves: Vec<(usize, usize)> = dest.into_iter().zip(source).collect();
+    moves.sort_unstable();
+    for (d, s) in moves {
+        order.insert(d.min(order.len()), s);
+    }
+    Ok(order.into_iter().map(|i| shape[i]).collect())
+}
+
+/// `Tile.compute_output_spec`: shape and repeats padded with leading 1s to one length, multiplied.
+fn tile(op: &Layer, shape: &Shape) -> Result<Shape> {
+    let repeats = int_list(op, "repeats")?;
+    let n = repeats.len().max(shape.len());
+    let shape: Shape = std::iter::repeat_n(Some(1), n - shape.len()).chain(shape.iter().copied()).collect();
+    let repeats: Vec<i64> = std::iter::repeat_n(1, n - repeats.len()).chain(repeats).collect();
+    Ok(shape.iter().zip(repeats).map(|(d, r)| d.map(|d| d * r)).collect())
+}
+
+/// `Matmul.compute_output_spec`: a 1-D operand gets a dimension for the product and loses it after;
+/// batch dimensions broadcast; the contracted dimensions must agree when known.
+fn matmul(op: &Layer, a: &Shape, b: &Shape) -> Result<Shape> {
+    if a.is_empty() || b.is_empty() {
+        return Err(op.incompatible("matmul does not take scalars".into()));
+    }
+    let a2: Shape = if a.len() == 1 { vec![Some(1), a[0]] } else { a.clone() };
+    let b2: Shape = if b.len() == 1 { vec![b[0], Some(1)] } else { b.clone() };
+    let (inner_a, inner_b) = (a2[a2.len() - 1], b2[b2.len() - 2]);
+    if let (Some(x), Some(y)) = (inner_a, inner_b) {
+        if x != y {
+            return Err(op.incompatible(format!(
+                "Inner dimensions (`x1.shape[-1]` and `x2.shape[-2]`) must be equal, but received `x1.shape={}` and `x2.shape={}`.",
+                shape_text(a),
+                shape_text(b)
+            )));
+        }
+    }
+    let mut out = broadcast(op, &a2[..a2.len() - 2].to_vec(), &b2[..b2.len() - 2].to_vec())?;
+    if a.len() > 1 {
+        out.push(a2[a2.len() - 2]);
+    }
+    if b.len() > 1 {
+        out.push(b2[b2.len() - 1]);
+    }
+    Ok(out)
+}
+
+fn shape_text(s: &Shape) -> String {
+    let parts: Vec<String> = s.iter().map(|d| dim_text(*d)).collect();
+    if parts.len() == 1 {
+        format!("({},)", parts[0])
+    } else {
+        format!("({})", parts.join(", "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn run(class: &str, config: Value, shapes: Vec<Shape>, dtypes: &[&str], args: Value) -> Result<(Shape, String)> {
+        let op = Layer::new(class, &config, None);
+        let dtypes: Vec<String> = dtypes.iter().map(|d| (*d).to_owned()).collect();
+        let built = build(&op, &Shapes::Many(shapes.into_iter().map(Shapes::One).collect()), &dtypes, Some(&args))?;
+        let Shapes::One(s) = built.outputs else { panic!("one output") };
+        Ok((s, built.dtypes[0].clone()))
+    }
+
+    #[test]
+    fn python_scalars_promote_integer_tensors_as_weak_types() {
+        let int = vec![None, Some(3)];
+        let (_, d) = run("Add", json!({"name": "add"}), vec![int.clone()], &["int32"], json!([{}, 1.5])).unwrap();
+        assert_eq!(d, "float32");
+        let (_, d) = run("Add", json!({"name": "add"}), vec![int.clone()], &["int32"], json!([{}, 1])).unwrap();
+        assert_eq!(d, "int32");
+        let (_, d) = run("TrueDivide", json!({"name": "t"}), vec![int], &["int32"], json!([{}, 2])).unwrap();
+        assert_eq!(d, "float32");
+    }
+
+    #[test]
+    fn reshape_transpose_matmul_follow_keras() {
+        let x = vec![None, Some(3), Some(4)];
+        let (s, _) = run("Reshape", json!({"newshape": [-1, 12]}), vec![x.clone()], &["float32"], json!([])).unwrap();
+        assert_eq!(s, vec![None, Some(12)]);
+        let (s, _) = run("Transpose", json!({"axes": null}), vec![x.clone()], &["float32"], json!([])).unwrap();
+        assert_eq!(s, vec![Some(4), Some(3), None]);
+        let y = vec![None, Some(4), Some(5)];
+        let (s, _) = run("Matmul", json!({}), vec![x.clone(), y], &["float32", "float32"], json!([])).unwrap();
+        assert_eq!(s, vec![None, Some(3), Some(5)]);
+        assert!(run("Matmul", json!({}), vec![x.clone(), x], &["float32", "float32"], json!([])).is_err());
+    }
+
+    #[test]
+    fn moveaxis_and_stack_place_axes_as_numpy() {
+        let x = vec![None, Some(3), Some(4)];
+        let (s, _) =
+            run("Moveaxis", json!({"source": 1, "destination": -1}), vec![x.clone()], &["float32"], json!([])).unwrap();
+        assert_eq!(s, vec![None, Some(4), Some(3)]);
+        let (s, _) = run("Stack", json!({"axis": 0}), vec![x.clone(), x], &["float32", "float32"], json!([])).unwrap();
+        assert_eq!(s, vec![Some(2), None, Some(3), Some(4)]);
+    }
 }
