@@ -74,7 +74,8 @@ rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 rs_is_activation_name <- function(name) .Call(wrap__rs_is_activation_name, name)
 
 # The rules of catalog entry `id` as a named list (`int`, `float32`, `dropped`: character;
-# `after`, `copies`, `fill`, `pairs`: named lists; `derive`: how many derive rules); `NULL` for
+# `after`, `copies`, `fill`, `pairs`: named lists; `derive`: how many derive rules; `auto`:
+# whether the config follows the arguments' order, `Rules::auto`); `NULL` for
 # an id out of range.
 rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
 
