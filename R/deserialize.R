@@ -390,9 +390,10 @@ kc_restore_optional <- function(obj, config, method, stored, path = NULL) {
   if (is.null(config)) return(invisible())
   f <- obj[[method]]
   if (!is.function(f)) {
-    # A built-in model's compile config holds optimizer, loss and metrics: live objects, strings
-    # kept (as Keras does), within the loading call's options and shared objects.
-    if (method == "compile_from_config" && inherits(obj, c("Sequential", "Functional")) && inherits(obj, "keras_builtin")) {
+    # A built-in's compile config (a model's) holds optimizer, loss and metrics: live objects,
+    # strings kept (as Keras' compile_from_config() does), within the loading call's options and
+    # shared objects.
+    if (method == "compile_from_config" && inherits(obj, "keras_builtin")) {
       config <- kc_deserialize_within(config)
     }
     return(assign(stored, config, envir = obj))
