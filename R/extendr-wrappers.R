@@ -74,7 +74,8 @@ rs_catalog_symbols <- function() .Call(wrap__rs_catalog_symbols)
 rs_is_activation_name <- function(name) .Call(wrap__rs_is_activation_name, name)
 
 # The rules of catalog entry `id` as a named list (`int`, `float32`, `dropped`: character;
-# `after`, `copies`, `fill`, `pairs`: named lists; `derive`: how many derive rules); `NULL` for
+# `after`, `copies`, `fill`, `pairs`: named lists; `derive`: how many derive rules; `auto`:
+# whether the config follows the arguments' order, `Rules::auto`); `NULL` for
 # an id out of range.
 rs_builtin_rules <- function(id) .Call(wrap__rs_builtin_rules, id)
 
@@ -159,6 +160,10 @@ rs_npz_read <- function(bytes, limit) .Call(wrap__rs_npz_read, bytes, limit)
 # (JSON text), `build` (JSON text: `build_config`, `nested`, `updates`), and `model_updates`
 # (JSON text: the model's own updates; with `build` only).
 rs_shape_model <- function(model, overrides, build) .Call(wrap__rs_shape_model, model, overrides, build)
+
+# Whether Keras 3.15.1 builds a built-in layer of this class in its constructor, and so ignores
+# the build_config of its config (`super::built_at_init`).
+rs_built_at_init <- function(class) .Call(wrap__rs_built_at_init, class)
 
 # Links the layer objects of a model to it: in each layer environment of `layers` (a list
 # named by the layers' names in the model), `.__shape_of__` becomes `list(model, name)`, and
