@@ -308,6 +308,9 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L) {
     # As from_config() does: within this call's options, shared objects and depth (both values of
     # the object's dict, one level down); errors in a compile config name their path.
     build <- x[["build_config", exact = TRUE]]
+    # Keras' from_config builds a layer from its build_config only if its constructor did not
+    # (Dropout, pooling): older Keras 3 releases wrote one on those.
+    if (!is.null(build) && kc_builtin_built_at_init(obj)) build <- NULL
     compile <- x[["compile_config", exact = TRUE]]
     if (!is.null(build) || !is.null(compile)) {
       kc_with_context(list(path = path, base = path, config = x, opts = opts, depth = depth + 1L), {
@@ -322,6 +325,11 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L) {
   }
   if (!is.null(shared_key) && !is.null(kc_state$shared)) assign(shared_key, obj, envir = kc_state$shared)
   obj
+}
+
+kc_builtin_built_at_init <- function(obj) {
+  info <- kc_class_info(kc_class_of(obj))
+  isTRUE(info$builtin) && identical(info$family, "layers") && rs_built_at_init(info$classname)
 }
 
 kc_resolve <- function(x, kind, name, module, registered_name, path, opts) {

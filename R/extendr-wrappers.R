@@ -161,6 +161,10 @@ rs_npz_read <- function(bytes, limit) .Call(wrap__rs_npz_read, bytes, limit)
 # (JSON text: the model's own updates; with `build` only).
 rs_shape_model <- function(model, overrides, build) .Call(wrap__rs_shape_model, model, overrides, build)
 
+# Whether Keras 3.15.1 builds a built-in layer of this class in its constructor, and so ignores
+# the build_config of its config (`super::built_at_init`).
+rs_built_at_init <- function(class) .Call(wrap__rs_built_at_init, class)
+
 # Links the layer objects of a model to it: in each layer environment of `layers` (a list
 # named by the layers' names in the model), `.__shape_of__` becomes `list(model, name)`, and
 # `output` and `input` become active bindings whose functions have `bodies$output` and

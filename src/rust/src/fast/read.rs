@@ -294,8 +294,12 @@ impl Reader<'_> {
         };
 
         // What `kc_deserialize_object()` adds once the object is made: a model's compile config
-        // deserialized (`kc_restore_optional()`), anything else as given.
+        // deserialized (`kc_restore_optional()`), anything else as given; no build_config on a
+        // layer Keras builds in its constructor (`shape::built_at_init`).
         for (chr, sym) in [(c.chr_build_config, c.sym_build_config), (c.chr_compile_config, c.sym_compile_config)] {
+            if chr == c.chr_build_config && !model && crate::shape::built_at_init(&entry.canonical) {
+                continue;
+            }
             let mut value = element(x, names, chr);
             if model && chr == c.chr_compile_config && value != R_NilValue {
                 value = self.value(value, Level::Nested, depth + 1)?;

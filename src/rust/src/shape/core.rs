@@ -24,6 +24,18 @@ const SAME_BUILT_AT_INIT: &[&str] = &[
     "UnitNormalization",
 ];
 
+/// Whether Keras 3.15.1 builds a built-in layer of this class in its constructor
+/// (`_build_at_init()`, or `self.built = True` in `__init__`). Its from_config then skips the
+/// config's build_config (`if build_config and not instance.built`), so none is written back:
+/// Keras 3.0-3.3 wrote one on Dropout, pooling and activation layers.
+pub fn built_at_init(class: &str) -> bool {
+    let pooling = ["1D", "2D", "3D"]
+        .iter()
+        .filter_map(|s| class.strip_suffix(s))
+        .any(|base| matches!(base, "MaxPooling" | "AveragePooling" | "GlobalMaxPooling" | "GlobalAveragePooling"));
+    pooling || SAME_BUILT_AT_INIT.contains(&class) || matches!(class, "Reshape" | "InputLayer")
+}
+
 /// Layers with a build step but no variables, whose output has the input's shape.
 const SAME_BUILT_ON_CALL: &[&str] = &[
     "AugMix",

@@ -24,6 +24,7 @@ mod rnn;
 mod tests;
 mod updates;
 
+pub use self::core::built_at_init;
 pub use model::{build_model, LayerReport, ModelReport, Overrides};
 pub(crate) use model::{endpoints, node_tensors};
 pub use rapi::overrides_from_json;

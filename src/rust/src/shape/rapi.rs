@@ -309,8 +309,16 @@ pub(crate) unsafe fn bind_layers(model: SEXP, list: SEXP, names: SEXP, bodies: [
     }
 }
 
+/// Whether Keras 3.15.1 builds a built-in layer of this class in its constructor, and so ignores
+/// the build_config of its config (`super::built_at_init`).
+#[extendr]
+fn rs_built_at_init(class: &str) -> bool {
+    super::built_at_init(class)
+}
+
 extendr_module! {
     mod rapi;
     fn rs_shape_model;
+    fn rs_built_at_init;
     fn rs_bind_layers;
 }

@@ -146,6 +146,36 @@ fn functional_config(class: &str, case: &Value) -> Value {
     Value::Object(config)
 }
 
+/// A layer Keras builds in its constructor is the one kind it writes no build_config for once
+/// built: `built_at_init` (from_config's rule for old files' build_configs) agrees with Keras'
+/// own build_configs, class by class, for every class the fixtures built.
+#[test]
+fn built_at_init_is_exactly_the_classes_keras_writes_no_build_config_for() {
+    let fx = fixtures();
+    let (mut at_init, mut on_build) = (0, 0);
+    for (class, entry) in fx["classes"].as_object().unwrap() {
+        let built: Vec<&Value> = entry["cases"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c.get("output_shape").is_some() && c.get("build_config").is_some())
+            .collect();
+        if built.is_empty() {
+            continue;
+        }
+        let none = built.iter().all(|c| c["build_config"].is_null());
+        assert!(none || built.iter().all(|c| !c["build_config"].is_null()), "{class}: mixed build_configs");
+        assert_eq!(built_at_init(class), none, "{class}");
+        if none {
+            at_init += 1;
+        } else {
+            on_build += 1;
+        }
+    }
+    assert!(at_init >= 25 && on_build >= 80, "{at_init} built at init, {on_build} on build");
+    assert!(built_at_init("InputLayer") && !built_at_init("Flatten") && !built_at_init("MaxPooling4D"));
+}
+
 #[test]
 fn every_fixture_case_matches_keras() {
     let fx = fixtures();
