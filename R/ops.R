@@ -83,7 +83,7 @@ kc_op_reduce <- function(classname, x, axis, keepdims, extra = list()) {
 #' record the op Keras' tensor operators record (`x / y` is `TrueDivide`,
 #' `2 - x` is `Subtract(2.0, x)`, `0 < x` is `Greater(x, 0.0)`).
 #'
-#' @param x,x1,x2,xs,condition Symbolic tensors (`x1`/`x2` may also be single
+#' @param x,x1,x2,xs Symbolic tensors (`x1`/`x2` may also be single
 #'   numbers; `xs` is a list of tensors).
 #' @param axis,axes,axis1,axis2,source,destination Axes, 1-based.
 #' @param keepdims Whether reduced axes stay, with size one.
