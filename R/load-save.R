@@ -161,11 +161,11 @@ kc_weights_tree <- function(model, tree = kc_h5_group(), prefix = "") {
   tree <- kc_h5_put(tree, paste0(prefix, "vars"), kc_h5_group(list(name = kc_h5_text(name))))
   report <- kc_required_report(model)
   objs <- kc_model_layer_objects(model)
-  used <- integer()
-  for (l in kc_saved_layers(model, report)) {
-    key <- kc_snake_case(l$class)
-    used[[key]] <- if (is.na(used[key])) 0L else used[[key]] + 1L
-    if (used[[key]] > 0L) key <- paste0(key, "_", used[[key]])
+  layers <- kc_saved_layers(model, report)
+  keys <- kc_layer_keys(vapply(layers, function(l) l$class, ""))
+  for (k in seq_along(layers)) {
+    l <- layers[[k]]
+    key <- keys[[k]]
     obj <- objs[[l$name]]
     if (kc_has_report(obj)) {
       tree <- kc_weights_tree(obj, tree, paste0(prefix, "layers/", key, "/"))

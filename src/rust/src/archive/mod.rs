@@ -61,7 +61,7 @@ fn rs_archive_read(bytes: Robj, members: Robj, limit: f64, #[extendr(default = "
             own.push((name, value.floor() as u64));
         }
     }
-    match read::read_with(data, &wanted, limit, &own) {
+    match read::read_borrowed(data, &wanted, limit, &own) {
         Err(e) => rust_error(&e.0),
         Ok(archive) => {
             let mut names: Vec<String> = Vec::with_capacity(archive.members.len() + 1);
@@ -89,21 +89,17 @@ fn rs_archive_read(bytes: Robj, members: Robj, limit: f64, #[extendr(default = "
 /// A raw vector holding `bytes`; `None` when R cannot allocate it (large ones are allocated
 /// guarded, so that the failure cannot leak the archive's buffers).
 fn raw_robj(bytes: &[u8]) -> Option<Robj> {
-    // SAFETY: on R's main thread; the vector is protected (by `Robj`) before anything else
-    // allocates, and filled within its length.
-    unsafe {
-        let mut make = || extendr_ffi::Rf_allocVector(extendr_ffi::SEXPTYPE::RAWSXP, bytes.len() as isize);
-        let made = if bytes.len() < crate::json::GUARDED_ALLOCATION {
-            make()
-        } else {
-            crate::json::rapi::guarded_alloc(&mut make)?
-        };
-        let robj = Robj::from_sexp(made);
-        if !bytes.is_empty() {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), extendr_ffi::RAW(made), bytes.len());
-        }
-        Some(robj)
+    let robj = alloc_raw(bytes.len())?;
+    if !bytes.is_empty() {
+        // SAFETY: the vector holds `bytes.len()` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), extendr_ffi::RAW(robj.get()), bytes.len()) };
     }
+    Some(robj)
+}
+
+/// A new raw vector of `len` bytes (contents unset); `None` when R cannot allocate it.
+fn alloc_raw(len: usize) -> Option<Robj> {
+    crate::hdf5::rhdf5::alloc_vector(extendr_ffi::SEXPTYPE::RAWSXP, len)
 }
 
 /// Writes a zip archive in memory, members stored uncompressed as Keras writes them.
@@ -138,8 +134,18 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
         };
         entries.push((name, bytes));
     }
-    match write::write(&entries) {
-        Ok(bytes) => Raw::from_bytes(&bytes).into(),
+    let size = match write::size(&entries) {
+        Ok(size) => size,
+        Err(e) => return rust_error(&e.0),
+    };
+    // Written straight into the R vector: the archive is as large as the model's weights.
+    let Some(out) = alloc_raw(size) else {
+        return rust_error(&format!("R could not allocate the {size} bytes of the archive"));
+    };
+    // SAFETY: `out` is a raw vector of `size` bytes that nothing else references yet.
+    let buf = unsafe { std::slice::from_raw_parts_mut(extendr_ffi::RAW(out.get()), size) };
+    match write::write_into(&entries, buf) {
+        Ok(()) => out,
         Err(e) => rust_error(&e.0),
     }
 }

@@ -4,7 +4,9 @@
 //! `kerasconfig_error_hdf5`.
 
 use extendr_api::prelude::*;
+use extendr_ffi::SEXPTYPE;
 
+use super::order::permute;
 use super::read::{read, Limits};
 use super::tree::{Array, Dataset, Dtype, Group, Node, Values};
 use super::write::write;
@@ -23,90 +25,103 @@ fn rust_error(kind: Kind, message: &str) -> Robj {
     list.into()
 }
 
-/// Element order from row-major (HDF5) to column-major (R), or back with `to_c`.
-fn reorder<T: Clone>(data: &[T], shape: &[u64], to_c: bool) -> Vec<T> {
-    if shape.len() < 2 {
-        return data.to_vec();
-    }
-    let rank = shape.len();
-    let mut cstride = vec![1usize; rank];
-    for k in (0..rank - 1).rev() {
-        cstride[k] = cstride[k + 1] * shape[k + 1] as usize;
-    }
-    // `offsets[f]`: the row-major offset of the element at column-major position `f`.
-    let mut offsets = Vec::with_capacity(data.len());
-    let mut idx = vec![0usize; rank];
-    let mut c = 0usize;
-    for _ in 0..data.len() {
-        offsets.push(c);
-        for k in 0..rank {
-            idx[k] += 1;
-            c += cstride[k];
-            if idx[k] < shape[k] as usize {
-                break;
-            }
-            c -= cstride[k] * idx[k];
-            idx[k] = 0;
-        }
-    }
-    if to_c {
-        let mut out = data.to_vec();
-        for (f, &c) in offsets.iter().enumerate() {
-            out[c] = data[f].clone();
-        }
-        out
-    } else {
-        offsets.iter().map(|&c| data[c].clone()).collect()
+/// A new R vector of type `ty` and length `len` (contents unset), or `None` when R cannot
+/// allocate it (large ones are allocated guarded, so that the failure cannot leak Rust's buffers).
+pub(crate) fn alloc_vector(ty: SEXPTYPE, len: usize) -> Option<Robj> {
+    let elem = match ty {
+        SEXPTYPE::RAWSXP => 1,
+        SEXPTYPE::INTSXP | SEXPTYPE::LGLSXP => 4,
+        _ => 8,
+    };
+    let len_r = isize::try_from(len).ok()?;
+    // SAFETY: on R's main thread; the vector is protected (by `Robj`) before anything else allocates.
+    unsafe {
+        let mut make = || extendr_ffi::Rf_allocVector(ty, len_r);
+        let made = if len.saturating_mul(elem) < crate::json::GUARDED_ALLOCATION {
+            make()
+        } else {
+            crate::json::rapi::guarded_alloc(&mut make)?
+        };
+        Some(Robj::from_sexp(made))
     }
 }
 
-fn array_to_r(a: &Array) -> Robj {
+/// A new R vector of `len` elements filled by `fill` (given its data as a slice).
+fn filled<T>(ty: SEXPTYPE, len: usize, fill: impl FnOnce(&mut [T]) -> Option<()>) -> Option<Robj> {
+    let robj = alloc_vector(ty, len)?;
+    if len > 0 {
+        // SAFETY: `robj` is a new vector of `len` elements of `T`'s size (the caller pairs `ty`
+        // and `T`) that nothing else references.
+        let data = unsafe { std::slice::from_raw_parts_mut(extendr_ffi::DATAPTR(robj.get()) as *mut T, len) };
+        fill(data)?;
+    }
+    Some(robj)
+}
+
+fn usize_shape(shape: &[u64]) -> Vec<usize> {
+    shape.iter().map(|&d| usize::try_from(d).unwrap_or(usize::MAX)).collect()
+}
+
+/// An array as an R vector in R's order, or `None` when R cannot allocate it.
+fn array_to_r(a: &Array) -> Option<Robj> {
+    let shape = usize_shape(&a.shape);
+    let n = a.values.len();
     let mut value: Robj = match &a.values {
-        Values::Float(v) => reorder(v, &a.shape, false).into(),
+        Values::Float(v) => filled(SEXPTYPE::REALSXP, n, |d: &mut [f64]| permute(v, d, &shape, false, |&x| x))?,
         Values::Int(v) => {
             let small = matches!(a.dtype, Dtype::Int { size: 1 | 2, .. } | Dtype::Int { size: 4, signed: true });
-            let v = reorder(v, &a.shape, false);
             if small {
-                v.iter().map(|&x| x as i32).collect::<Vec<i32>>().into()
+                filled(SEXPTYPE::INTSXP, n, |d: &mut [i32]| permute(v, d, &shape, false, |&x| x as i32))?
             } else {
-                v.iter().map(|&x| x as f64).collect::<Vec<f64>>().into()
+                filled(SEXPTYPE::REALSXP, n, |d: &mut [f64]| permute(v, d, &shape, false, |&x| x as f64))?
             }
         }
-        Values::Bool(v) => reorder(v, &a.shape, false).into_iter().map(Rbool::from).collect::<Logicals>().into(),
-        Values::Str(v) => reorder(v, &a.shape, false).into(),
+        Values::Bool(v) => {
+            filled(SEXPTYPE::LGLSXP, n, |d: &mut [i32]| permute(v, d, &shape, false, |&x| i32::from(x)))?
+        }
+        Values::Str(v) => {
+            let mut out = vec![String::new(); n];
+            permute(v, &mut out, &shape, false, Clone::clone)?;
+            out.into()
+        }
     };
     if !a.shape.is_empty() {
-        let dims: Vec<f64> = a.shape.iter().map(|&d| d as f64).collect();
         let dims: Robj = if a.shape.iter().all(|&d| d <= i32::MAX as u64) {
             a.shape.iter().map(|&d| d as i32).collect::<Vec<i32>>().into()
         } else {
-            dims.into()
+            a.shape.iter().map(|&d| d as f64).collect::<Vec<f64>>().into()
         };
         let _ = value.set_attrib("dim", dims);
     }
-    list!(dtype = a.dtype.name(), value = value).into()
+    Some(list!(dtype = a.dtype.name(), value = value).into())
 }
 
-fn attrs_to_r(attrs: &[(String, Array)]) -> Robj {
+fn attrs_to_r(attrs: &[(String, Array)]) -> Option<Robj> {
     let names: Vec<&str> = attrs.iter().map(|(n, _)| n.as_str()).collect();
-    let values: Vec<Robj> = attrs.iter().map(|(_, a)| array_to_r(a)).collect();
-    List::from_names_and_values(names, values).expect("as many names as values").into()
+    let values: Vec<Robj> = attrs.iter().map(|(_, a)| array_to_r(a)).collect::<Option<_>>()?;
+    Some(List::from_names_and_values(names, values).expect("as many names as values").into())
 }
 
-pub(crate) fn group_to_r(g: &Group) -> Robj {
+fn group_to_r_or_none(g: &Group) -> Option<Robj> {
     let names: Vec<&str> = g.members.iter().map(|(n, _)| n.as_str()).collect();
     let values: Vec<Robj> = g
         .members
         .iter()
         .map(|(_, m)| match m {
-            Node::Group(c) => group_to_r(c),
+            Node::Group(c) => group_to_r_or_none(c),
             Node::Dataset(d) => {
-                list!(kind = "dataset", attrs = attrs_to_r(&d.attrs), data = array_to_r(&d.data)).into()
+                Some(list!(kind = "dataset", attrs = attrs_to_r(&d.attrs)?, data = array_to_r(&d.data)?).into())
             }
         })
-        .collect();
+        .collect::<Option<_>>()?;
     let members: Robj = List::from_names_and_values(names, values).expect("as many names as values").into();
-    list!(kind = "group", attrs = attrs_to_r(&g.attrs), members = members).into()
+    Some(list!(kind = "group", attrs = attrs_to_r(&g.attrs)?, members = members).into())
+}
+
+/// The tree as nested R lists (see `rs_hdf5_read()`), or a `kc_rust_error` when R cannot
+/// allocate an array.
+pub(crate) fn group_to_r(g: &Group) -> Robj {
+    group_to_r_or_none(g).unwrap_or_else(|| rust_error(Kind::Limit, "R could not allocate the memory the arrays need"))
 }
 
 /// Reads an HDF5 file from memory (`bytes`, a raw vector). Decoded arrays may take at most
@@ -141,30 +156,45 @@ fn r_array(x: &Robj, what: &str) -> std::result::Result<Array, String> {
         None if value.len() == 1 && !value.is_list() => vec![],
         None => vec![value.len() as u64],
     };
+    let n = value.len();
+    let count = shape.iter().try_fold(1u64, |a, &d| a.checked_mul(d));
+    if count != Some(n as u64) {
+        return Err(format!("{what}: {n} values for shape {shape:?}"));
+    }
+    let ushape = usize_shape(&shape);
+    // The values are read where R holds them (borrowed, not copied) and put in HDF5's order.
+    fn row_major<S, D: Default + Clone>(src: &[S], shape: &[usize], f: impl Fn(&S) -> D) -> Vec<D> {
+        let mut out = vec![D::default(); src.len()];
+        // Lengths were checked against the shape.
+        let _ = permute(src, &mut out, shape, true, f);
+        out
+    }
     let values = match dtype {
         Dtype::Float { .. } | Dtype::Bfloat16 => {
-            let v = value
-                .as_real_vector()
-                .or_else(|| value.as_integer_vector().map(|v| v.iter().map(|&x| x as f64).collect()));
-            Values::Float(reorder(&v.ok_or_else(|| format!("{what} must be numeric"))?, &shape, true))
-        }
-        Dtype::Int { .. } => {
-            let v: Vec<i64> = if let Some(v) = value.as_integer_vector() {
-                v.iter().map(|&x| x as i64).collect()
-            } else if let Some(v) = value.as_real_vector() {
-                v.iter().map(|&x| x as i64).collect()
+            if let Some(v) = value.as_real_slice() {
+                Values::Float(row_major(v, &ushape, |&x| x))
+            } else if let Some(v) = value.as_integer_slice() {
+                Values::Float(row_major(v, &ushape, |&x| x as f64))
             } else {
                 return Err(format!("{what} must be numeric"));
-            };
-            Values::Int(reorder(&v, &shape, true))
+            }
+        }
+        Dtype::Int { .. } => {
+            if let Some(v) = value.as_integer_slice() {
+                Values::Int(row_major(v, &ushape, |&x| x as i64))
+            } else if let Some(v) = value.as_real_slice() {
+                Values::Int(row_major(v, &ushape, |&x| x as i64))
+            } else {
+                return Err(format!("{what} must be numeric"));
+            }
         }
         Dtype::Bool => {
-            let v = value.as_logical_vector().ok_or_else(|| format!("{what} must be logical"))?;
-            Values::Bool(reorder(&v.iter().map(|b| b.is_true()).collect::<Vec<_>>(), &shape, true))
+            let v = value.as_logical_slice().ok_or_else(|| format!("{what} must be logical"))?;
+            Values::Bool(row_major(v, &ushape, |b| b.is_true()))
         }
         Dtype::Str => {
             let v = value.as_string_vector().ok_or_else(|| format!("{what} must be character"))?;
-            Values::Str(reorder(&v, &shape, true))
+            Values::Str(row_major(&v, &ushape, Clone::clone))
         }
     };
     Ok(Array { dtype, shape, values })
@@ -211,7 +241,13 @@ fn rs_hdf5_write(root: Robj) -> Robj {
     match r_group(&root, "", 0) {
         Err(m) => rust_error(Kind::Corrupt, &m),
         Ok(g) => match write(&g) {
-            Ok(bytes) => Raw::from_bytes(&bytes).into(),
+            Ok(bytes) => filled(SEXPTYPE::RAWSXP, bytes.len(), |d: &mut [u8]| {
+                d.copy_from_slice(&bytes);
+                Some(())
+            })
+            .unwrap_or_else(|| {
+                rust_error(Kind::Limit, &format!("R could not allocate the {} bytes of the file", bytes.len()))
+            }),
             Err(e) => rust_error(e.kind, &e.message),
         },
     }

@@ -13,7 +13,9 @@ const HEAP_OBJECTS: usize = 60_000;
 
 /// The bytes of an HDF5 file holding `root`.
 pub fn write(root: &Group) -> Result<Vec<u8>> {
-    let mut w = Writer { buf: vec![0; SUPERBLOCK], heap: Vec::new(), strings: Vec::new() };
+    let mut buf = Vec::with_capacity(SUPERBLOCK + estimate(root));
+    buf.resize(SUPERBLOCK, 0);
+    let mut w = Writer { buf, heap: Vec::new(), strings: Vec::new() };
     w.collect_group(root)?;
     w.write_heaps();
     let root_addr = w.group(root)?;
@@ -33,6 +35,23 @@ pub fn write(root: &Group) -> Result<Vec<u8>> {
     sb.extend_from_slice(&[0; 24]);
     w.buf[..SUPERBLOCK].copy_from_slice(&sb);
     Ok(w.buf)
+}
+
+/// About the bytes `g` takes: its arrays' data and a little for each header (the buffer then
+/// grows rarely, if at all, instead of being copied as it doubles).
+fn estimate(g: &Group) -> usize {
+    let array = |a: &Array| a.values.len().saturating_mul(8) + 64;
+    let attrs = |attrs: &[(String, Array)]| attrs.iter().map(|(n, a)| n.len() + array(a)).sum::<usize>();
+    let mut total = 256 + attrs(&g.attrs);
+    for (name, m) in &g.members {
+        total += name.len()
+            + 32
+            + match m {
+                Node::Group(c) => estimate(c),
+                Node::Dataset(d) => 256 + attrs(&d.attrs) + array(&d.data),
+            };
+    }
+    total
 }
 
 struct Writer {
@@ -153,14 +172,19 @@ impl Writer {
     }
 
     fn dataset(&mut self, a: &Array, attrs: Vec<(u16, Vec<u8>)>) -> Result<u64> {
-        let data = self.encode(a)?;
-        let addr = if data.is_empty() { UNDEF } else { self.buf.len() as u64 };
-        self.buf.extend_from_slice(&data);
+        // Encoded straight into the file: weights are most of it.
+        let start = self.buf.len();
+        let mut buf = std::mem::take(&mut self.buf);
+        let encoded = self.encode_into(a, &mut buf);
+        self.buf = buf;
+        encoded?;
+        let len = self.buf.len() - start;
+        let addr = if len == 0 { UNDEF } else { start as u64 };
         let mut messages = vec![(1u16, dataspace(&a.shape)), (3, datatype(a.dtype)?)];
         messages.push((5, vec![2, 2, 2, 0])); // fill value: late allocation, none defined
         let mut layout = vec![3u8, 1];
         layout.extend_from_slice(&addr.to_le_bytes());
-        layout.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        layout.extend_from_slice(&(len as u64).to_le_bytes());
         messages.push((8, layout));
         messages.extend(attrs);
         self.header(messages)
@@ -197,28 +221,40 @@ impl Writer {
     }
 
     fn encode(&mut self, a: &Array) -> Result<Vec<u8>> {
-        let n: u64 = a.shape.iter().product();
-        if n != a.values.len() as u64 {
+        let mut out = Vec::new();
+        self.encode_into(a, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the stored bytes of `a` to `out`.
+    fn encode_into(&mut self, a: &Array, out: &mut Vec<u8>) -> Result<()> {
+        let n = a.shape.iter().try_fold(1u64, |p, &d| p.checked_mul(d));
+        if n != Some(a.values.len() as u64) {
             return Err(Error::corrupt(format!("{} values for shape {:?}", a.values.len(), a.shape)));
         }
-        let mut out = Vec::new();
+        /// Each value's `W` bytes, in a tight loop over the room made for them.
+        fn put<T, const W: usize>(out: &mut Vec<u8>, v: &[T], f: impl Fn(&T) -> [u8; W]) {
+            let start = out.len();
+            out.resize(start + v.len() * W, 0);
+            for (o, x) in out[start..].chunks_exact_mut(W).zip(v) {
+                o.copy_from_slice(&f(x));
+            }
+        }
         match (&a.values, a.dtype) {
-            (Values::Float(v), Dtype::Float { size: 4 }) => {
-                v.iter().for_each(|x| out.extend_from_slice(&(*x as f32).to_le_bytes()))
-            }
-            (Values::Float(v), Dtype::Float { size: 8 }) => {
-                v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()))
-            }
-            (Values::Float(v), Dtype::Float { size: 2 }) => {
-                v.iter().for_each(|x| out.extend_from_slice(&f64_to_half(*x).to_le_bytes()))
-            }
+            (Values::Float(v), Dtype::Float { size: 4 }) => put(out, v, |x| (*x as f32).to_le_bytes()),
+            (Values::Float(v), Dtype::Float { size: 8 }) => put(out, v, |x| x.to_le_bytes()),
+            (Values::Float(v), Dtype::Float { size: 2 }) => put(out, v, |x| f64_to_half(*x).to_le_bytes()),
             (Values::Float(v), Dtype::Bfloat16) => {
-                v.iter().for_each(|x| out.extend_from_slice(&(((*x as f32).to_bits() >> 16) as u16).to_le_bytes()))
+                put(out, v, |x| (((*x as f32).to_bits() >> 16) as u16).to_le_bytes())
             }
+            (Values::Int(v), Dtype::Int { size: 1, .. }) => put(out, v, |x| (*x as u8).to_le_bytes()),
+            (Values::Int(v), Dtype::Int { size: 2, .. }) => put(out, v, |x| (*x as u16).to_le_bytes()),
+            (Values::Int(v), Dtype::Int { size: 4, .. }) => put(out, v, |x| (*x as u32).to_le_bytes()),
+            (Values::Int(v), Dtype::Int { size: 8, .. }) => put(out, v, |x| x.to_le_bytes()),
             (Values::Int(v), Dtype::Int { size, .. }) => {
-                v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()[..size as usize]))
+                v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()[..(size as usize).min(8)]))
             }
-            (Values::Bool(v), Dtype::Bool) => v.iter().for_each(|x| out.push(u8::from(*x))),
+            (Values::Bool(v), Dtype::Bool) => put(out, v, |x| [u8::from(*x)]),
             (Values::Str(v), Dtype::Str) => {
                 for s in v {
                     let (coll, index) = self.next_string();
@@ -229,7 +265,7 @@ impl Writer {
             }
             _ => return Err(Error::unsupported(format!("values that do not match dtype {}", a.dtype.name()))),
         }
-        Ok(out)
+        Ok(())
     }
 
     fn header(&mut self, messages: Vec<(u16, Vec<u8>)>) -> Result<u64> {
