@@ -117,9 +117,9 @@ save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL,
     kc_abort(sprintf("`model` must be a model, not %s.", kc_describe(model)), "kerasconfig_error_type")
   }
   kc_check_stale_weights(model)
-  weights <- rs_hdf5_write(kc_weights_tree(model))
-  kc_check(weights)
-  # save_model_config() checks the path and writes config and metadata; the weights join them.
+  weights <- kc_weights_tree(model)
+  # save_model_config() checks the path and writes config and metadata; the weights join them
+  # (the archive writer writes their HDF5 file itself, from the arrays where R holds them).
   text <- save_model_config(model)
   if (file.exists(filepath) && !isTRUE(overwrite)) {
     kc_abort(sprintf("File '%s' already exists (pass overwrite = TRUE to force save).", filepath),

@@ -104,7 +104,9 @@ fn alloc_raw(len: usize) -> Option<Robj> {
 
 /// Writes a zip archive in memory, members stored uncompressed as Keras writes them.
 /// `names`: entry names (character); `contents`: a list of raw vectors (or single strings,
-/// written as UTF-8), one per name. Returns the archive as a raw vector, or a `kc_rust_error`.
+/// written as UTF-8, or HDF5 groups as `rs_hdf5_write()` takes them, written as HDF5 files), one
+/// per name. Returns the archive as a raw vector, or a `kc_rust_error` (of the HDF5 classes
+/// when a group is refused).
 #[extendr]
 fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
     let Some(names) = names.as_str_vector() else {
@@ -123,14 +125,31 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
     for (_, item) in contents.iter() {
         items.push(item);
     }
+    // The HDF5 files, made first: entries borrow them.
+    let mut files: Vec<Option<Vec<u8>>> = Vec::with_capacity(items.len());
+    for item in &items {
+        files.push(if item.is_list() {
+            match crate::hdf5::rhdf5::hdf5_bytes(item) {
+                Ok(bytes) => Some(bytes),
+                Err(e) => return e,
+            }
+        } else {
+            None
+        });
+    }
     let mut entries: Vec<(&str, &[u8])> = Vec::with_capacity(names.len());
-    for (name, item) in names.iter().zip(items.iter()) {
-        let bytes: &[u8] = if let Some(raw) = item.as_raw_slice() {
+    for ((name, item), file) in names.iter().zip(items.iter()).zip(files.iter()) {
+        let bytes: &[u8] = if let Some(file) = file {
+            file
+        } else if let Some(raw) = item.as_raw_slice() {
             raw
         } else if let Some(text) = item.as_str().filter(|s| item.len() == 1 && !s.is_na()) {
             text.as_bytes()
         } else {
-            return rust_error(&format!("the content of entry {} must be a raw vector or a single string", show(name)));
+            return rust_error(&format!(
+                "the content of entry {} must be a raw vector, a single string or an HDF5 group",
+                show(name)
+            ));
         };
         entries.push((name, bytes));
     }

@@ -740,9 +740,12 @@ impl<'a> Reader<'a> {
             ),
             Type::Bool { size, big } => Values::Bool(raw.chunks_exact(*size).map(|b| word(b, *big) != 0).collect()),
             // The common cases in loops of their own, for speed.
-            Type::Float { size: 4, big: false, bf16: false } => Values::Float(
-                raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64).collect(),
-            ),
+            Type::Float { size: 4, big: false, bf16: false } => {
+                Values::F32(raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+            }
+            Type::Float { size: 4, big: true, bf16: false } => {
+                Values::F32(raw.chunks_exact(4).map(|b| f32::from_be_bytes([b[0], b[1], b[2], b[3]])).collect())
+            }
             Type::Float { size: 8, big: false, .. } => Values::Float(
                 raw.chunks_exact(8)
                     .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))

@@ -9,7 +9,7 @@ use extendr_ffi::SEXPTYPE;
 use super::order::permute;
 use super::read::{read, Limits};
 use super::tree::{Array, Dataset, Dtype, Group, Node, Values};
-use super::write::write;
+use super::write::write_with;
 use super::Kind;
 
 const HDF5_ERROR: &str = "kerasconfig_error_hdf5";
@@ -68,6 +68,9 @@ fn array_to_r(a: &Array) -> Option<Robj> {
     let n = a.values.len();
     let mut value: Robj = match &a.values {
         Values::Float(v) => filled(SEXPTYPE::REALSXP, n, |d: &mut [f64]| permute(v, d, &shape, false, |&x| x))?,
+        Values::F32(v) => {
+            filled(SEXPTYPE::REALSXP, n, |d: &mut [f64]| permute(v, d, &shape, false, |&x| f64::from(x)))?
+        }
         Values::Int(v) => {
             let small = matches!(a.dtype, Dtype::Int { size: 1 | 2, .. } | Dtype::Int { size: 4, signed: true });
             if small {
@@ -79,6 +82,8 @@ fn array_to_r(a: &Array) -> Option<Robj> {
         Values::Bool(v) => {
             filled(SEXPTYPE::LGLSXP, n, |d: &mut [i32]| permute(v, d, &shape, false, |&x| i32::from(x)))?
         }
+        // Only written, never read.
+        Values::External { .. } => return None,
         Values::Str(v) => {
             let mut out = vec![String::new(); n];
             permute(v, &mut out, &shape, false, Clone::clone)?;
@@ -140,7 +145,10 @@ fn rs_hdf5_read(bytes: Robj, limit: f64) -> Robj {
     }
 }
 
-fn r_array(x: &Robj, what: &str) -> std::result::Result<Array, String> {
+/// An R array whose values the writer encodes from R's memory: the vector and its shape.
+type Sources = Vec<(Robj, Vec<usize>)>;
+
+fn r_array(x: &Robj, what: &str, sources: &mut Sources) -> std::result::Result<Array, String> {
     let l = x.as_list().ok_or_else(|| format!("{what} must be list(dtype, value)"))?;
     let dtype_name = l.dollar("dtype").ok().and_then(|d| d.as_str().map(str::to_owned)).unwrap_or_default();
     let dtype = Dtype::from_name(&dtype_name).ok_or_else(|| format!("{what} has an unknown dtype '{dtype_name}'"))?;
@@ -170,6 +178,18 @@ fn r_array(x: &Robj, what: &str) -> std::result::Result<Array, String> {
         out
     }
     let values = match dtype {
+        // float32 rounded once, on the way into HDF5's order.
+        Dtype::Float { size: 4 } => {
+            if value.as_real_slice().is_some() {
+                // Encoded by the writer from R's memory, without a copy in between.
+                sources.push((value, ushape));
+                Values::External { source: sources.len() - 1, len: n }
+            } else if let Some(v) = value.as_integer_slice() {
+                Values::F32(row_major(v, &ushape, |&x| x as f32))
+            } else {
+                return Err(format!("{what} must be numeric"));
+            }
+        }
         Dtype::Float { .. } | Dtype::Bfloat16 => {
             if let Some(v) = value.as_real_slice() {
                 Values::Float(row_major(v, &ushape, |&x| x))
@@ -200,20 +220,20 @@ fn r_array(x: &Robj, what: &str) -> std::result::Result<Array, String> {
     Ok(Array { dtype, shape, values })
 }
 
-fn r_attrs(x: Robj, what: &str) -> std::result::Result<Vec<(String, Array)>, String> {
+fn r_attrs(x: Robj, what: &str, sources: &mut Sources) -> std::result::Result<Vec<(String, Array)>, String> {
     if x.is_null() {
         return Ok(vec![]);
     }
     let l = x.as_list().ok_or_else(|| format!("{what}: attrs must be a list"))?;
-    l.iter().map(|(n, a)| Ok((n.to_owned(), r_array(&a, &format!("{what}@{n}"))?))).collect()
+    l.iter().map(|(n, a)| Ok((n.to_owned(), r_array(&a, &format!("{what}@{n}"), sources)?))).collect()
 }
 
-fn r_group(x: &Robj, path: &str, depth: usize) -> std::result::Result<Group, String> {
+fn r_group(x: &Robj, path: &str, depth: usize, sources: &mut Sources) -> std::result::Result<Group, String> {
     if depth > 64 {
         return Err("groups nested too deep".into());
     }
     let l = x.as_list().ok_or_else(|| format!("{path}: a group must be a list"))?;
-    let attrs = r_attrs(l.dollar("attrs").unwrap_or(().into()), path)?;
+    let attrs = r_attrs(l.dollar("attrs").unwrap_or(().into()), path, sources)?;
     let mut members = Vec::new();
     if let Ok(m) = l.dollar("members") {
         if let Some(m) = m.as_list() {
@@ -222,11 +242,11 @@ fn r_group(x: &Robj, path: &str, depth: usize) -> std::result::Result<Group, Str
                 let nl = node.as_list().ok_or_else(|| format!("{p}: a member must be a list"))?;
                 let ty = nl.dollar("kind").ok().and_then(|t| t.as_str().map(str::to_owned)).unwrap_or_default();
                 let node = if ty == "dataset" {
-                    let attrs = r_attrs(nl.dollar("attrs").unwrap_or(().into()), &p)?;
-                    let data = r_array(&nl.dollar("data").map_err(|_| format!("{p}: no data"))?, &p)?;
+                    let attrs = r_attrs(nl.dollar("attrs").unwrap_or(().into()), &p, sources)?;
+                    let data = r_array(&nl.dollar("data").map_err(|_| format!("{p}: no data"))?, &p, sources)?;
                     Node::Dataset(Dataset { attrs, data })
                 } else {
-                    Node::Group(r_group(&node, &p, depth + 1)?)
+                    Node::Group(r_group(&node, &p, depth + 1, sources)?)
                 };
                 members.push((name.to_owned(), node));
             }
@@ -235,22 +255,41 @@ fn r_group(x: &Robj, path: &str, depth: usize) -> std::result::Result<Group, Str
     Ok(Group { attrs, members })
 }
 
+/// Puts source `i` (doubles, R's order) into `out` as HDF5 stores float32: row-major,
+/// little-endian, each value rounded once.
+fn encode_f32(sources: &Sources, i: usize, out: &mut [u8]) -> bool {
+    let Some((robj, shape)) = sources.get(i) else { return false };
+    let Some(values) = robj.as_real_slice() else { return false };
+    if out.len() != values.len() * 4 {
+        return false;
+    }
+    // SAFETY: `[u8; 4]` has the size of four bytes and alignment 1: `out` is exactly
+    // `values.len()` of them.
+    let words = unsafe { std::slice::from_raw_parts_mut(out.as_mut_ptr() as *mut [u8; 4], values.len()) };
+    permute(values, words, shape, true, |&x| (x as f32).to_le_bytes()).is_some()
+}
+
 /// Writes the group `root` (the form `rs_hdf5_read()` returns) as HDF5 bytes, or a `kc_rust_error`.
 #[extendr]
 fn rs_hdf5_write(root: Robj) -> Robj {
-    match r_group(&root, "", 0) {
-        Err(m) => rust_error(Kind::Corrupt, &m),
-        Ok(g) => match write(&g) {
-            Ok(bytes) => filled(SEXPTYPE::RAWSXP, bytes.len(), |d: &mut [u8]| {
-                d.copy_from_slice(&bytes);
-                Some(())
-            })
-            .unwrap_or_else(|| {
-                rust_error(Kind::Limit, &format!("R could not allocate the {} bytes of the file", bytes.len()))
-            }),
-            Err(e) => rust_error(e.kind, &e.message),
-        },
+    match hdf5_bytes(&root) {
+        Ok(bytes) => filled(SEXPTYPE::RAWSXP, bytes.len(), |d: &mut [u8]| {
+            d.copy_from_slice(&bytes);
+            Some(())
+        })
+        .unwrap_or_else(|| {
+            rust_error(Kind::Limit, &format!("R could not allocate the {} bytes of the file", bytes.len()))
+        }),
+        Err(e) => e,
     }
+}
+
+/// The HDF5 bytes of the group `root` (as `rs_hdf5_write()` takes it), or a `kc_rust_error`;
+/// `rs_archive_write()` stores them as a member without a copy in R between.
+pub(crate) fn hdf5_bytes(root: &Robj) -> std::result::Result<Vec<u8>, Robj> {
+    let mut sources = Sources::new();
+    let g = r_group(root, "", 0, &mut sources).map_err(|m| rust_error(Kind::Corrupt, &m))?;
+    write_with(&g, &mut |i, out| encode_f32(&sources, i, out)).map_err(|e| rust_error(e.kind, &e.message))
 }
 
 /// Each value rounded to the nearest float32 (as Keras stores float32 variables).

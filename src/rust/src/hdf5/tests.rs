@@ -21,7 +21,7 @@ fn h5py() -> Value {
 fn le_bytes(a: &Array) -> Vec<u8> {
     let mut out = Vec::new();
     match (&a.values, a.dtype) {
-        (Values::Float(v), Dtype::Float { size: 4 }) => v.iter().for_each(|x| out.extend((*x as f32).to_le_bytes())),
+        (Values::F32(v), Dtype::Float { size: 4 }) => v.iter().for_each(|x| out.extend(x.to_le_bytes())),
         (Values::Float(v), Dtype::Float { size: 8 }) => v.iter().for_each(|x| out.extend(x.to_le_bytes())),
         (Values::Float(_), Dtype::Float { size: 2 }) => {
             let bytes = super::write::write(&Group {
@@ -277,4 +277,33 @@ fn random_mutations_never_panic() {
         }
         let _ = read(&b, limits(b.len()));
     }
+}
+
+#[test]
+fn external_values_are_written_as_the_same_float32_values_would_be_and_refused_without_their_source() {
+    let tree = |values: Values| Group {
+        attrs: vec![],
+        members: vec![(
+            "w".into(),
+            Node::Dataset(super::tree::Dataset {
+                attrs: vec![],
+                data: Array { dtype: Dtype::Float { size: 4 }, shape: vec![2, 3], values },
+            }),
+        )],
+    };
+    let values: Vec<f32> = vec![0.5, -1.0, 2.25, 1e-3, 7.0, -0.0];
+    let expected = write(&tree(Values::F32(values.clone()))).unwrap();
+    let mut asked = Vec::new();
+    let got = super::write::write_with(&tree(Values::External { source: 3, len: 6 }), &mut |source, out| {
+        asked.push((source, out.len()));
+        for (o, v) in out.chunks_exact_mut(4).zip(&values) {
+            o.copy_from_slice(&v.to_le_bytes());
+        }
+        true
+    })
+    .unwrap();
+    assert_eq!(asked, vec![(3, 24)]);
+    assert_eq!(got, expected);
+    let err = write(&tree(Values::External { source: 0, len: 6 })).unwrap_err();
+    assert_eq!(err.kind, Kind::Corrupt);
 }

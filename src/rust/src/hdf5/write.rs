@@ -13,9 +13,18 @@ const HEAP_OBJECTS: usize = 60_000;
 
 /// The bytes of an HDF5 file holding `root`.
 pub fn write(root: &Group) -> Result<Vec<u8>> {
+    write_with(root, &mut |_, _| false)
+}
+
+/// Encodes the values of an `External` array (its `source`) as little-endian float32 into the
+/// bytes given, which have room for exactly its values; `false` when it cannot.
+pub type Fill<'f> = dyn FnMut(usize, &mut [u8]) -> bool + 'f;
+
+/// [`write`], `fill` encoding the `External` arrays.
+pub fn write_with(root: &Group, fill: &mut Fill) -> Result<Vec<u8>> {
     let mut buf = Vec::with_capacity(SUPERBLOCK + estimate(root));
     buf.resize(SUPERBLOCK, 0);
-    let mut w = Writer { buf, heap: Vec::new(), strings: Vec::new() };
+    let mut w = Writer { buf, heap: Vec::new(), strings: Vec::new(), fill };
     w.collect_group(root)?;
     w.write_heaps();
     let root_addr = w.group(root)?;
@@ -54,8 +63,9 @@ fn estimate(g: &Group) -> usize {
     total
 }
 
-struct Writer {
+struct Writer<'f, 'g> {
     buf: Vec<u8>,
+    fill: &'g mut Fill<'f>,
     /// (collection address, index) of each string, in collection order.
     heap: Vec<(u64, u32)>,
     strings: Vec<String>,
@@ -67,7 +77,7 @@ fn pad8(v: &mut Vec<u8>) {
     }
 }
 
-impl Writer {
+impl Writer<'_, '_> {
     /// First pass: every string value, in the order the second pass meets them.
     fn collect_group(&mut self, g: &Group) -> Result<()> {
         self.collect_attrs(&g.attrs);
@@ -241,6 +251,17 @@ impl Writer {
             }
         }
         match (&a.values, a.dtype) {
+            (Values::F32(v), Dtype::Float { size: 4 }) => put(out, v, |x| x.to_le_bytes()),
+            (Values::F32(v), Dtype::Float { size: 8 }) => put(out, v, |x| f64::from(*x).to_le_bytes()),
+            (Values::F32(v), Dtype::Float { size: 2 }) => put(out, v, |x| f64_to_half(f64::from(*x)).to_le_bytes()),
+            (Values::F32(v), Dtype::Bfloat16) => put(out, v, |x| ((x.to_bits() >> 16) as u16).to_le_bytes()),
+            (Values::External { source, len }, Dtype::Float { size: 4 }) => {
+                let start = out.len();
+                out.resize(start + len * 4, 0);
+                if !(self.fill)(*source, &mut out[start..]) {
+                    return Err(Error::corrupt(format!("the values of array {source} could not be encoded")));
+                }
+            }
             (Values::Float(v), Dtype::Float { size: 4 }) => put(out, v, |x| (*x as f32).to_le_bytes()),
             (Values::Float(v), Dtype::Float { size: 8 }) => put(out, v, |x| x.to_le_bytes()),
             (Values::Float(v), Dtype::Float { size: 2 }) => put(out, v, |x| f64_to_half(*x).to_le_bytes()),
