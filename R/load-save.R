@@ -118,8 +118,7 @@ save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL,
   }
   kc_check_stale_weights(model)
   weights <- kc_weights_tree(model)
-  # save_model_config() checks the path and writes config and metadata; the weights join them
-  # (the archive writer writes their HDF5 file itself, from the arrays where R holds them).
+  # save_model_config() checks the path and writes config and metadata; the weights join them.
   text <- save_model_config(model)
   if (file.exists(filepath) && !isTRUE(overwrite)) {
     kc_abort(sprintf("File '%s' already exists (pass overwrite = TRUE to force save).", filepath),
@@ -127,9 +126,14 @@ save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL,
   }
   kc_check_filepath(filepath)
   metadata <- config_to_json(list(keras_version = kc_keras_version, date_saved = format(Sys.time(), "%Y-%m-%d@%H:%M:%S")))
-  bytes <- kc_check(rs_archive_write(c("metadata.json", "config.json", "model.weights.h5"),
-                                     list(charToRaw(metadata), charToRaw(text), weights)))
-  kc_write_file(bytes, filepath)
+  # The archive is written to the file as it is made, the weights' HDF5 file with it, each
+  # float32 weight encoded from the array where R holds it: no copy of either in memory.
+  result <- rs_archive_save(enc2native(path.expand(filepath)), c("metadata.json", "config.json", "model.weights.h5"),
+                            list(charToRaw(metadata), charToRaw(text), weights))
+  if (inherits(result, "kc_rust_error") && identical(result$class, "kerasconfig_error_file")) {
+    result$message <- sprintf("Cannot write '%s': %s", filepath, result$message)
+  }
+  kc_check(result, file = filepath)
   invisible(filepath)
 }
 

@@ -104,9 +104,7 @@ fn alloc_raw(len: usize) -> Option<Robj> {
 
 /// Writes a zip archive in memory, members stored uncompressed as Keras writes them.
 /// `names`: entry names (character); `contents`: a list of raw vectors (or single strings,
-/// written as UTF-8, or HDF5 groups as `rs_hdf5_write()` takes them, written as HDF5 files), one
-/// per name. Returns the archive as a raw vector, or a `kc_rust_error` (of the HDF5 classes
-/// when a group is refused).
+/// written as UTF-8), one per name. Returns the archive as a raw vector, or a `kc_rust_error`.
 #[extendr]
 fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
     let Some(names) = names.as_str_vector() else {
@@ -125,31 +123,14 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
     for (_, item) in contents.iter() {
         items.push(item);
     }
-    // The HDF5 files, made first: entries borrow them.
-    let mut files: Vec<Option<Vec<u8>>> = Vec::with_capacity(items.len());
-    for item in &items {
-        files.push(if item.is_list() {
-            match crate::hdf5::rhdf5::hdf5_bytes(item) {
-                Ok(bytes) => Some(bytes),
-                Err(e) => return e,
-            }
-        } else {
-            None
-        });
-    }
     let mut entries: Vec<(&str, &[u8])> = Vec::with_capacity(names.len());
-    for ((name, item), file) in names.iter().zip(items.iter()).zip(files.iter()) {
-        let bytes: &[u8] = if let Some(file) = file {
-            file
-        } else if let Some(raw) = item.as_raw_slice() {
+    for (name, item) in names.iter().zip(items.iter()) {
+        let bytes: &[u8] = if let Some(raw) = item.as_raw_slice() {
             raw
         } else if let Some(text) = item.as_str().filter(|s| item.len() == 1 && !s.is_na()) {
             text.as_bytes()
         } else {
-            return rust_error(&format!(
-                "the content of entry {} must be a raw vector, a single string or an HDF5 group",
-                show(name)
-            ));
+            return rust_error(&format!("the content of entry {} must be a raw vector or a single string", show(name)));
         };
         entries.push((name, bytes));
     }
@@ -169,8 +150,80 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
     }
 }
 
+/// Writes a zip archive to the file `path` as it is made, members stored uncompressed as Keras
+/// writes them; `names` and `contents` as for `rs_archive_write()`. HDF5 groups are written
+/// with their float32 weights encoded from R's memory straight into the file: no copy of the
+/// archive, or of the weights file, is made in memory. Returns NULL, or a `kc_rust_error`
+/// (class `kerasconfig_error_file` when the file system refuses).
+#[extendr]
+fn rs_archive_save(path: &str, names: Robj, contents: Robj) -> Robj {
+    let Some(names) = names.as_str_vector() else {
+        return rust_error("`names` must be a character vector");
+    };
+    if names.iter().any(|s| s.is_na()) {
+        return rust_error("`names` must not contain NA");
+    }
+    let Some(contents) = contents.as_list() else {
+        return rust_error("`contents` must be a list of raw vectors");
+    };
+    if contents.len() != names.len() {
+        return rust_error("`names` and `contents` must have the same length");
+    }
+    let items: Vec<Robj> = contents.iter().map(|(_, item)| item).collect();
+    let mut hdf5: Vec<Option<crate::hdf5::rhdf5::Hdf5Content>> = Vec::with_capacity(items.len());
+    let mut raw: Vec<&[u8]> = Vec::with_capacity(items.len());
+    for (name, item) in names.iter().zip(items.iter()) {
+        if item.is_list() {
+            match crate::hdf5::rhdf5::hdf5_content(item) {
+                Ok(c) => hdf5.push(Some(c)),
+                Err(e) => return e,
+            }
+            raw.push(&[]);
+        } else if let Some(bytes) = item.as_raw_slice() {
+            hdf5.push(None);
+            raw.push(bytes);
+        } else if let Some(text) = item.as_str().filter(|s| item.len() == 1 && !s.is_na()) {
+            hdf5.push(None);
+            raw.push(text.as_bytes());
+        } else {
+            return rust_error(&format!(
+                "the content of entry {} must be a raw vector, a single string or an HDF5 group",
+                show(name)
+            ));
+        }
+    }
+    let entries: Vec<(&str, &dyn write::Content)> = names
+        .iter()
+        .zip(hdf5.iter().zip(raw.iter()))
+        .map(|(&name, (h, r))| match h {
+            Some(h) => (name, h as &dyn write::Content),
+            None => (name, r as &dyn write::Content),
+        })
+        .collect();
+    let file = match std::fs::File::create(path) {
+        Ok(f) => f,
+        Err(e) => return file_error(&e),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+    match write::write_to(&entries, &mut out) {
+        Ok(()) => match out.into_inner() {
+            Ok(_) => ().into(),
+            Err(e) => file_error(e.error()),
+        },
+        Err(write::StreamError::Io(e)) => file_error(&e),
+        Err(write::StreamError::Archive(e)) => rust_error(&e.0),
+    }
+}
+
+fn file_error(e: &std::io::Error) -> Robj {
+    let mut list = list!(class = "kerasconfig_error_file", message = e.to_string());
+    list.set_class(&["kc_rust_error"]).expect("a list takes a class");
+    list.into()
+}
+
 extendr_module! {
     mod archive;
     fn rs_archive_read;
     fn rs_archive_write;
+    fn rs_archive_save;
 }

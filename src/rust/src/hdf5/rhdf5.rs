@@ -6,11 +6,12 @@
 use extendr_api::prelude::*;
 use extendr_ffi::SEXPTYPE;
 
-use super::order::permute;
+use super::order::{permute, permute_cloned};
 use super::read::{read, Limits};
 use super::tree::{Array, Dataset, Dtype, Group, Node, Values};
-use super::write::write_with;
+use super::write::{write_pieces, write_with, Piece};
 use super::Kind;
+use crate::archive::write::{Content, StreamError};
 
 const HDF5_ERROR: &str = "kerasconfig_error_hdf5";
 
@@ -84,11 +85,7 @@ fn array_to_r(a: &Array) -> Option<Robj> {
         }
         // Only written, never read.
         Values::External { .. } => return None,
-        Values::Str(v) => {
-            let mut out = vec![String::new(); n];
-            permute(v, &mut out, &shape, false, Clone::clone)?;
-            out.into()
-        }
+        Values::Str(v) => permute_cloned(v, &shape, false)?.into(),
     };
     if !a.shape.is_empty() {
         let dims: Robj = if a.shape.iter().all(|&d| d <= i32::MAX as u64) {
@@ -171,7 +168,7 @@ fn r_array(x: &Robj, what: &str, sources: &mut Sources) -> std::result::Result<A
     }
     let ushape = usize_shape(&shape);
     // The values are read where R holds them (borrowed, not copied) and put in HDF5's order.
-    fn row_major<S, D: Default + Clone>(src: &[S], shape: &[usize], f: impl Fn(&S) -> D) -> Vec<D> {
+    fn row_major<S: Copy, D: Default + Clone>(src: &[S], shape: &[usize], f: impl Fn(&S) -> D) -> Vec<D> {
         let mut out = vec![D::default(); src.len()];
         // Lengths were checked against the shape.
         let _ = permute(src, &mut out, shape, true, f);
@@ -214,7 +211,9 @@ fn r_array(x: &Robj, what: &str, sources: &mut Sources) -> std::result::Result<A
         }
         Dtype::Str => {
             let v = value.as_string_vector().ok_or_else(|| format!("{what} must be character"))?;
-            Values::Str(row_major(&v, &ushape, Clone::clone))
+            Values::Str(
+                permute_cloned(&v, &ushape, true).ok_or_else(|| format!("{what}: {n} values for shape {shape:?}"))?,
+            )
         }
     };
     Ok(Array { dtype, shape, values })
@@ -284,9 +283,50 @@ fn rs_hdf5_write(root: Robj) -> Robj {
     }
 }
 
-/// The HDF5 bytes of the group `root` (as `rs_hdf5_write()` takes it), or a `kc_rust_error`;
-/// `rs_archive_write()` stores them as a member without a copy in R between.
-pub(crate) fn hdf5_bytes(root: &Robj) -> std::result::Result<Vec<u8>, Robj> {
+/// An HDF5 file made from an R group, as an archive member: its pieces, the float32 weights
+/// encoded from R's memory as the archive writer takes them (through one buffer, reused).
+pub(crate) struct Hdf5Content {
+    pieces: Vec<Piece>,
+    sources: Sources,
+    scratch: std::cell::RefCell<Vec<u8>>,
+}
+
+/// The HDF5 file of the group `root` (as `rs_hdf5_write()` takes it), or a `kc_rust_error`.
+pub(crate) fn hdf5_content(root: &Robj) -> std::result::Result<Hdf5Content, Robj> {
+    let mut sources = Sources::new();
+    let g = r_group(root, "", 0, &mut sources).map_err(|m| rust_error(Kind::Corrupt, &m))?;
+    let pieces =
+        write_pieces(&g, &mut |i, out| encode_f32(&sources, i, out)).map_err(|e| rust_error(e.kind, &e.message))?;
+    Ok(Hdf5Content { pieces, sources, scratch: Default::default() })
+}
+
+impl Content for Hdf5Content {
+    fn len(&self) -> usize {
+        self.pieces.iter().map(Piece::len).sum()
+    }
+    fn emit(&self, sink: &mut dyn FnMut(&[u8]) -> std::io::Result<()>) -> std::result::Result<(), StreamError> {
+        let mut scratch = self.scratch.borrow_mut();
+        for piece in &self.pieces {
+            match piece {
+                Piece::Bytes(b) => sink(b).map_err(StreamError::Io)?,
+                &Piece::External { source, len } => {
+                    scratch.clear();
+                    scratch.resize(len * 4, 0);
+                    if !encode_f32(&self.sources, source, &mut scratch) {
+                        return Err(StreamError::Archive(crate::archive::Error::new(format!(
+                            "the values of array {source} could not be encoded"
+                        ))));
+                    }
+                    sink(&scratch).map_err(StreamError::Io)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The HDF5 bytes of the group `root` (as `rs_hdf5_write()` takes it), or a `kc_rust_error`.
+fn hdf5_bytes(root: &Robj) -> std::result::Result<Vec<u8>, Robj> {
     let mut sources = Sources::new();
     let g = r_group(root, "", 0, &mut sources).map_err(|m| rust_error(Kind::Corrupt, &m))?;
     write_with(&g, &mut |i, out| encode_f32(&sources, i, out)).map_err(|e| rust_error(e.kind, &e.message))
