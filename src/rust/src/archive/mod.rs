@@ -200,6 +200,11 @@ fn rs_archive_save(path: &str, names: Robj, contents: Robj) -> Robj {
             None => (name, r as &dyn write::Content),
         })
         .collect();
+    // Refused before the file is touched (too large, bad or repeated names).
+    let lens: Vec<(&str, usize)> = entries.iter().map(|&(n, c)| (n, c.len())).collect();
+    if let Err(e) = write::size_of(&lens) {
+        return rust_error(&e.0);
+    }
     let file = match std::fs::File::create(path) {
         Ok(f) => f,
         Err(e) => return file_error(&e),

@@ -63,8 +63,9 @@ fn usize_shape(shape: &[u64]) -> Vec<usize> {
     shape.iter().map(|&d| usize::try_from(d).unwrap_or(usize::MAX)).collect()
 }
 
-/// An array as an R vector in R's order, or `None` when R cannot allocate it.
-fn array_to_r(a: &Array) -> Option<Robj> {
+/// An array as an R vector in R's order, or `None` when R cannot allocate it. `file`: the bytes
+/// `Values::Stored` arrays lie in.
+fn array_to_r(a: &Array, file: &[u8]) -> Option<Robj> {
     let shape = usize_shape(&a.shape);
     let n = a.values.len();
     let mut value: Robj = match &a.values {
@@ -85,6 +86,14 @@ fn array_to_r(a: &Array) -> Option<Robj> {
         }
         // Only written, never read.
         Values::External { .. } => return None,
+        &Values::Stored { offset, len } => {
+            let bytes = file.get(offset..offset.checked_add(len.checked_mul(4)?)?)?;
+            // SAFETY: `[u8; 4]` has size 4 and alignment 1: `bytes` is exactly `len` of them.
+            let words = unsafe { std::slice::from_raw_parts(bytes.as_ptr() as *const [u8; 4], len) };
+            filled(SEXPTYPE::REALSXP, n, |d: &mut [f64]| {
+                permute(words, d, &shape, false, |&w| f64::from(f32::from_le_bytes(w)))
+            })?
+        }
         Values::Str(v) => permute_cloned(v, &shape, false)?.into(),
     };
     if !a.shape.is_empty() {
@@ -98,32 +107,38 @@ fn array_to_r(a: &Array) -> Option<Robj> {
     Some(list!(dtype = a.dtype.name(), value = value).into())
 }
 
-fn attrs_to_r(attrs: &[(String, Array)]) -> Option<Robj> {
+fn attrs_to_r(attrs: &[(String, Array)], file: &[u8]) -> Option<Robj> {
     let names: Vec<&str> = attrs.iter().map(|(n, _)| n.as_str()).collect();
-    let values: Vec<Robj> = attrs.iter().map(|(_, a)| array_to_r(a)).collect::<Option<_>>()?;
+    let values: Vec<Robj> = attrs.iter().map(|(_, a)| array_to_r(a, file)).collect::<Option<_>>()?;
     Some(List::from_names_and_values(names, values).expect("as many names as values").into())
 }
 
-fn group_to_r_or_none(g: &Group) -> Option<Robj> {
+fn group_to_r_or_none(g: &Group, file: &[u8]) -> Option<Robj> {
     let names: Vec<&str> = g.members.iter().map(|(n, _)| n.as_str()).collect();
     let values: Vec<Robj> = g
         .members
         .iter()
         .map(|(_, m)| match m {
-            Node::Group(c) => group_to_r_or_none(c),
-            Node::Dataset(d) => {
-                Some(list!(kind = "dataset", attrs = attrs_to_r(&d.attrs)?, data = array_to_r(&d.data)?).into())
-            }
+            Node::Group(c) => group_to_r_or_none(c, file),
+            Node::Dataset(d) => Some(
+                list!(kind = "dataset", attrs = attrs_to_r(&d.attrs, file)?, data = array_to_r(&d.data, file)?).into(),
+            ),
         })
         .collect::<Option<_>>()?;
     let members: Robj = List::from_names_and_values(names, values).expect("as many names as values").into();
-    Some(list!(kind = "group", attrs = attrs_to_r(&g.attrs)?, members = members).into())
+    Some(list!(kind = "group", attrs = attrs_to_r(&g.attrs, file)?, members = members).into())
 }
 
 /// The tree as nested R lists (see `rs_hdf5_read()`), or a `kc_rust_error` when R cannot
 /// allocate an array.
 pub(crate) fn group_to_r(g: &Group) -> Robj {
-    group_to_r_or_none(g).unwrap_or_else(|| rust_error(Kind::Limit, "R could not allocate the memory the arrays need"))
+    group_to_r_in(g, &[])
+}
+
+/// [`group_to_r`] for a tree read from `file` (with `Values::Stored` arrays).
+fn group_to_r_in(g: &Group, file: &[u8]) -> Robj {
+    group_to_r_or_none(g, file)
+        .unwrap_or_else(|| rust_error(Kind::Limit, "R could not allocate the memory the arrays need"))
 }
 
 /// Reads an HDF5 file from memory (`bytes`, a raw vector). Decoded arrays may take at most
@@ -136,8 +151,10 @@ fn rs_hdf5_read(bytes: Robj, limit: f64) -> Robj {
         return rust_error(Kind::Corrupt, "`bytes` must be a raw vector");
     };
     let cap = if limit.is_finite() && limit >= 0.0 { limit as u64 } else { u64::MAX };
-    match read(data, Limits::for_file(data.len(), cap)) {
-        Ok(root) => group_to_r(&root),
+    // float32 weights go from the file's bytes to R's doubles in one pass.
+    let limits = Limits { stored: true, ..Limits::for_file(data.len(), cap) };
+    match read(data, limits) {
+        Ok(root) => group_to_r_in(&root, data),
         Err(e) => rust_error(e.kind, &e.message),
     }
 }

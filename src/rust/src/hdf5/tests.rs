@@ -307,3 +307,50 @@ fn external_values_are_written_as_the_same_float32_values_would_be_and_refused_w
     let err = write(&tree(Values::External { source: 0, len: 6 })).unwrap_err();
     assert_eq!(err.kind, Kind::Corrupt);
 }
+
+#[test]
+fn stored_float32_datasets_point_at_the_bytes_that_decode_to_their_values() {
+    let values: Vec<f32> = (0..600).map(|i| i as f32 * 0.25 - 7.0).collect();
+    let tree = Group {
+        attrs: vec![],
+        members: vec![
+            (
+                "w".into(),
+                Node::Dataset(super::tree::Dataset {
+                    attrs: vec![],
+                    data: Array {
+                        dtype: Dtype::Float { size: 4 },
+                        shape: vec![20, 30],
+                        values: Values::F32(values.clone()),
+                    },
+                }),
+            ),
+            (
+                "d".into(),
+                Node::Dataset(super::tree::Dataset {
+                    attrs: vec![],
+                    data: Array {
+                        dtype: Dtype::Float { size: 8 },
+                        shape: vec![2],
+                        values: Values::Float(vec![1.5, 2.5]),
+                    },
+                }),
+            ),
+        ],
+    };
+    let bytes = write(&tree).unwrap();
+    let stored = read(&bytes, Limits { stored: true, ..limits(bytes.len()) }).unwrap();
+    let Some(Node::Dataset(w)) = stored.member("w") else { panic!() };
+    let Values::Stored { offset, len } = w.data.values else { panic!("{:?}", w.data.values) };
+    assert_eq!(len, 600);
+    let decoded: Vec<f32> =
+        bytes[offset..offset + 4 * len].chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    assert_eq!(decoded, values);
+    // Other types are decoded as usual, and the budget still counts stored data.
+    let plain = read(&bytes, limits(bytes.len())).unwrap();
+    assert_eq!(plain.member("w"), tree.member("w"));
+    let Some(Node::Dataset(d)) = stored.member("d") else { panic!() };
+    assert_eq!(d.data.values, Values::Float(vec![1.5, 2.5]));
+    let small = Limits { max_bytes: 600 * 8 - 1, stored: true };
+    assert_eq!(read(&bytes, small).unwrap_err().kind, Kind::Limit);
+}

@@ -73,6 +73,12 @@ pub enum Values {
         source: usize,
         len: usize,
     },
+    /// `len` little-endian float32 values at `offset` in the file read (`Limits::stored`),
+    /// converted by the caller straight from the file's bytes. The writer never takes these.
+    Stored {
+        offset: usize,
+        len: usize,
+    },
     Int(Vec<i64>),
     Bool(Vec<bool>),
     Str(Vec<String>),
@@ -83,7 +89,7 @@ impl Values {
         match self {
             Values::Float(v) => v.len(),
             Values::F32(v) => v.len(),
-            Values::External { len, .. } => *len,
+            Values::External { len, .. } | Values::Stored { len, .. } => *len,
             Values::Int(v) => v.len(),
             Values::Bool(v) => v.len(),
             Values::Str(v) => v.len(),
