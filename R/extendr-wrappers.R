@@ -60,6 +60,13 @@ rs_archive_read <- function(bytes, members, limit, own_limits = NULL) .Call(wrap
 # written as UTF-8), one per name. Returns the archive as a raw vector, or a `kc_rust_error`.
 rs_archive_write <- function(names, contents) .Call(wrap__rs_archive_write, names, contents)
 
+# Writes a zip archive to the file `path` as it is made, members stored uncompressed as Keras
+# writes them; `names` and `contents` as for `rs_archive_write()`. HDF5 groups are written
+# with their float32 weights encoded from R's memory straight into the file: no copy of the
+# archive, or of the weights file, is made in memory. Returns NULL, or a `kc_rust_error`
+# (class `kerasconfig_error_file` when the file system refuses).
+rs_archive_save <- function(path, names, contents) .Call(wrap__rs_archive_save, path, names, contents)
+
 # R: the call() signature of a built-in class as JSON text, or NULL.
 rs_call_signature <- function(class) .Call(wrap__rs_call_signature, class)
 

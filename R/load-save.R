@@ -117,8 +117,7 @@ save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL,
     kc_abort(sprintf("`model` must be a model, not %s.", kc_describe(model)), "kerasconfig_error_type")
   }
   kc_check_stale_weights(model)
-  weights <- rs_hdf5_write(kc_weights_tree(model))
-  kc_check(weights)
+  weights <- kc_weights_tree(model)
   # save_model_config() checks the path and writes config and metadata; the weights join them.
   text <- save_model_config(model)
   if (file.exists(filepath) && !isTRUE(overwrite)) {
@@ -127,9 +126,14 @@ save_model <- function(model, filepath = NULL, overwrite = FALSE, zipped = NULL,
   }
   kc_check_filepath(filepath)
   metadata <- config_to_json(list(keras_version = kc_keras_version, date_saved = format(Sys.time(), "%Y-%m-%d@%H:%M:%S")))
-  bytes <- kc_check(rs_archive_write(c("metadata.json", "config.json", "model.weights.h5"),
-                                     list(charToRaw(metadata), charToRaw(text), weights)))
-  kc_write_file(bytes, filepath)
+  # The archive is written to the file as it is made, the weights' HDF5 file with it, each
+  # float32 weight encoded from the array where R holds it: no copy of either in memory.
+  result <- rs_archive_save(enc2native(path.expand(filepath)), c("metadata.json", "config.json", "model.weights.h5"),
+                            list(charToRaw(metadata), charToRaw(text), weights))
+  if (inherits(result, "kc_rust_error") && identical(result$class, "kerasconfig_error_file")) {
+    result$message <- sprintf("Cannot write '%s': %s", filepath, result$message)
+  }
+  kc_check(result, file = filepath)
   invisible(filepath)
 }
 
@@ -161,11 +165,11 @@ kc_weights_tree <- function(model, tree = kc_h5_group(), prefix = "") {
   tree <- kc_h5_put(tree, paste0(prefix, "vars"), kc_h5_group(list(name = kc_h5_text(name))))
   report <- kc_required_report(model)
   objs <- kc_model_layer_objects(model)
-  used <- integer()
-  for (l in kc_saved_layers(model, report)) {
-    key <- kc_snake_case(l$class)
-    used[[key]] <- if (is.na(used[key])) 0L else used[[key]] + 1L
-    if (used[[key]] > 0L) key <- paste0(key, "_", used[[key]])
+  layers <- kc_saved_layers(model, report)
+  keys <- kc_layer_keys(vapply(layers, function(l) l$class, ""))
+  for (k in seq_along(layers)) {
+    l <- layers[[k]]
+    key <- keys[[k]]
     obj <- objs[[l$name]]
     if (kc_has_report(obj)) {
       tree <- kc_weights_tree(obj, tree, paste0(prefix, "layers/", key, "/"))

@@ -5,10 +5,21 @@
 # are given with set_weights().
 
 # The model's variables as its current config makes them.
+# The engine's report is a function of the config's JSON text: a report made from the text the
+# config has now is kept (get_weights() and set_weights() refresh at every call), unless custom
+# layers answered for themselves in it (their R methods may answer otherwise now).
 kc_refresh_variables <- function(model) {
-  if (!is.null(get0(".__shape_report__", envir = model, inherits = FALSE))) {
-    report <- tryCatch(kc_shape_report(model), kerasconfig_error = function(e) NULL)
-    if (!is.null(report)) kc_apply_report(model, report)
+  current <- get0(".__shape_report__", envir = model, inherits = FALSE)
+  if (!is.null(current)) {
+    text <- tryCatch(config_to_json(serialize_keras_object(model)), kerasconfig_error = function(e) NULL)
+    if (!is.null(text) && identical(attr(current, "kc_text"), text) && !length(attr(current, "overrides"))) {
+      return(invisible(model))
+    }
+    report <- tryCatch(kc_shape_report(model, text), kerasconfig_error = function(e) NULL)
+    if (!is.null(report)) {
+      attr(report, "kc_text") <- text
+      kc_apply_report(model, report)
+    }
   }
   invisible(model)
 }

@@ -65,17 +65,29 @@ kc_saving_attrs <- function(obj, chain) {
 # Every place a model keeps variables, in Keras' weights order: a list of slots, each with the
 # layer object (`obj`), its name, `key` (the slot's path inside the layer), `path` (in the
 # weights file) and `vars` (the shape engine's variables: path, shape, dtype, trainable).
+# A model's slots are kept with the report they were made from and made again only when the
+# report changes: get_weights() and set_weights() ask for them at every call.
 kc_weight_slots <- function(model, prefix = "") {
   report <- kc_required_report(model)
+  top <- !nzchar(prefix)
+  if (top) {
+    cached <- get0(".__weight_slots__", envir = model, inherits = FALSE)
+    if (!is.null(cached) && identical(cached$report, report)) return(cached$slots)
+  }
+  slots <- kc_make_weight_slots(model, report, prefix)
+  if (top) assign(".__weight_slots__", list(report = report, slots = slots), envir = model)
+  slots
+}
+
+kc_make_weight_slots <- function(model, report, prefix) {
   objs <- kc_model_layer_objects(model)
-  used <- integer()
+  layers <- kc_saved_layers(model, report)
+  keys <- kc_layer_keys(vapply(layers, function(l) l$class, ""))
   slots <- list()
-  for (l in kc_saved_layers(model, report)) {
+  for (k in seq_along(layers)) {
+    l <- layers[[k]]
     obj <- objs[[l$name]]
-    key <- kc_snake_case(l$class)
-    used[[key]] <- if (is.na(used[key])) 0L else used[[key]] + 1L
-    if (used[[key]] > 0L) key <- paste0(key, "_", used[[key]])
-    base <- paste0(prefix, "layers/", key)
+    base <- paste0(prefix, "layers/", keys[[k]])
     if (kc_has_report(obj)) {
       slots <- c(slots, kc_weight_slots(obj, paste0(base, "/")))
       next
@@ -84,7 +96,7 @@ kc_weight_slots <- function(model, prefix = "") {
     for (v in l$variables) {
       parts <- strsplit(v$path, "/", fixed = TRUE)[[1]]
       chain <- parts[-c(1L, length(parts))]
-      sub <- paste(c(kc_saving_attrs(obj, chain), "vars"), collapse = "/")
+      sub <- if (length(chain)) paste(c(kc_saving_attrs(obj, chain), "vars"), collapse = "/") else "vars"
       if (is.null(layer_slots[[sub]])) {
         layer_slots[[sub]] <- list(obj = obj, layer = l$name, key = sub, path = paste0(base, "/", sub), vars = list())
       }
@@ -100,12 +112,32 @@ kc_weight_slots <- function(model, prefix = "") {
   slots
 }
 
+# The keys of a model's layers in the weights file, from their classes: `dense`, `dense_1`, ...
+# (Keras' snake_case of the class, numbered from the second layer of a class on).
+kc_layer_keys <- function(classes) {
+  keys <- kc_snake_case(classes)
+  used <- integer()
+  for (k in seq_along(keys)) {
+    key <- keys[[k]]
+    used[[key]] <- if (is.na(used[key])) 0L else used[[key]] + 1L
+    if (used[[key]] > 0L) keys[[k]] <- paste0(key, "_", used[[key]])
+  }
+  keys
+}
+
 # The layers Keras walks when saving (`model.layers`, which for a Sequential model leaves out its
-# InputLayer), as rows of the model's report (kc_report_layer()).
+# InputLayer): each its `name`, `class` and `variables` (the report's `weights` column, read in
+# one parse for all layers).
 kc_saved_layers <- function(model, report) {
   keep <- seq_along(report$name)
   if (inherits(model, "Sequential")) keep <- keep[report$class[keep] != "InputLayer"]
-  lapply(keep, kc_report_layer, report = report)
+  texts <- report$weights[keep]
+  has <- !is.na(texts) & texts != "[]"
+  variables <- rep(list(list()), length(keep))
+  if (any(has)) variables[has] <- config_from_json(paste0("[", paste(texts[has], collapse = ","), "]"))
+  lapply(seq_along(keep), function(k) {
+    list(name = report$name[[keep[[k]]]], class = report$class[[keep[[k]]]], variables = variables[[k]] %||% list())
+  })
 }
 
 # A nested model that has its own report (or can make one): its weights are walked as a model's.
@@ -238,20 +270,19 @@ get_weights <- function(object, trainable = NA) {
   if (!(length(trainable) == 1L && is.logical(trainable))) {
     kc_abort("`trainable` must be NA, TRUE or FALSE.", "kerasconfig_error_type")
   }
-  out <- list()
-  for (s in kc_slots_of(object)) {
+  out <- lapply(kc_slots_of(object), function(s) {
     values <- kc_slot_values(s)
-    keep <- vapply(s$vars, function(v) is.na(trainable) || identical(isTRUE(v$trainable), trainable), TRUE)
-    out <- c(out, values[keep])
-  }
-  unname(out)
+    if (is.na(trainable)) return(values)
+    values[vapply(s$vars, function(v) identical(isTRUE(v$trainable), trainable), TRUE)]
+  })
+  unname(do.call(c, out) %||% list())
 }
 
 #' @rdname get_weights
 #' @export
 set_weights <- function(object, weights) {
   slots <- kc_slots_of(object)
-  n <- sum(vapply(slots, function(s) length(s$vars), 1L))
+  n <- sum(lengths(lapply(slots, function(s) s$vars)))
   if (!is.list(weights) || length(weights) != n) {
     given <- if (is.list(weights)) length(weights) else 0L
     if (inherits(object, "keras_models")) {
@@ -275,6 +306,8 @@ set_weights <- function(object, weights) {
         kc_abort(sprintf("Variable '%s' has shape %s, but weight %d has shape %s.", v$path, kc_shape_label(want), i,
                          kc_shape_label(kc_array_dims(w))), "kerasconfig_error_weights")
       }
+      # Kept as given (not copied) when it is already what is stored: doubles with the dims.
+      if (is.double(w) && identical(attributes(w), if (length(want)) list(dim = want))) return(w)
       w <- array(as.double(w), dim = if (length(want)) want)
       if (!length(want)) w <- as.vector(w)
       w

@@ -7,7 +7,8 @@
 # Writes bench/WEIGHTS.md. No R package reads HDF5 here (no hdf5r: CRAN is unreachable), so the
 # comparison is Python Keras 3.15.1: with KERASCONFIG_PYTHON=/path/to/venv/bin/python it is timed
 # in the same run, on the very files this script writes; without it, the figures
-# bench/python-keras.py recorded last are used. Ratios matter, not absolute times.
+# bench/python-keras.py recorded last are used. Ratios matter, not absolute times. With
+# KERASCONFIG_WEIGHTS_BEFORE=<a WEIGHTS.md from another build>, a before/after table is added.
 suppressPackageStartupMessages({
   library(kerasconfig)
   library(bench)
@@ -164,6 +165,28 @@ lines <- c(
   sprintf("| %s | %s | %s | %s s | %s | %s | %s |", results$input, results$task, fmt(results$mb, 2),
           fmt(results$median_s, 4), fmt(results$mb_s), ifelse(is.na(results$python), "-", fmt(results$python, 1)),
           ifelse(is.na(results$python), "-", paste0(fmt(results$mb_s / results$python), "x"))))
+# With KERASCONFIG_WEIGHTS_BEFORE naming a WEIGHTS.md this script wrote with another build (run
+# just before, on the same machine), a table sets the two side by side.
+before_path <- Sys.getenv("KERASCONFIG_WEIGHTS_BEFORE")
+if (nzchar(before_path)) {
+  rows_of <- function(text) {
+    cells <- strsplit(sub("^[|] ", "", grep("^[|] [^-]", text, value = TRUE)[-1L]), " [|] ?")
+    data.frame(key = vapply(cells, function(x) paste(x[[1]], x[[2]], sep = "\r"), ""),
+               mb_s = as.numeric(vapply(cells, `[[`, "", 5L)),
+               ratio = vapply(cells, function(x) sub(" [|]$", "", x[[7]]), ""))
+  }
+  old <- rows_of(readLines(before_path))
+  now <- rows_of(lines)
+  hit <- match(now$key, old$key)
+  keys <- strsplit(now$key, "\r", fixed = TRUE)
+  lines <- c(lines, "", "## Before and after",
+             "", sprintf("The same script with the build before this one, run just before this run (%s).", basename(before_path)),
+             "Speed-up is MB/s after over MB/s before; each ratio is to Python Keras timed in its own run.", "",
+             "| input | task | MB/s before | MB/s after | speed-up | ratio to Python before | after |",
+             "|---|---|---:|---:|---:|---:|---:|",
+             sprintf("| %s | %s | %s | %s | %s | %s | %s |", vapply(keys, `[[`, "", 1L), vapply(keys, `[[`, "", 2L),
+                     fmt(old$mb_s[hit]), fmt(now$mb_s), paste0(fmt(now$mb_s / old$mb_s[hit]), "x"), old$ratio[hit], now$ratio))
+}
 unlink(scratch, recursive = TRUE)
 writeLines(lines, "bench/WEIGHTS.md")
 cat(lines, sep = "\n")

@@ -123,3 +123,26 @@ test_that("variables whose initializer is not <name>_initializer start as Keras 
   on.exit(unlink(path), add = TRUE)
   expect_no_error(save_model(m, path))
 })
+
+test_that("save_model() that cannot write its file gives a classed error naming the file, and writes nothing elsewhere", {
+  model <- keras_model_sequential(input_shape = 3) |> layer_dense(2)
+  dir <- tempfile(fileext = ".keras")
+  dir.create(dir)
+  on.exit(unlink(dir, recursive = TRUE))
+  expect_error(save_model(model, dir, overwrite = TRUE), "Cannot write '.*[.]keras': ", class = "kerasconfig_error_file")
+  missing <- file.path(tempfile(), "m.keras")
+  expect_error(save_model(model, missing), "Cannot write '.*m[.]keras'", class = "kerasconfig_error_file")
+  expect_false(file.exists(missing))
+})
+
+test_that("save_model() writes large float32 weights of any rank in Keras' order, read back exactly", {
+  model <- keras_model_sequential(input_shape = c(9, 9, 40)) |>
+    layer_conv_2d(33, c(3, 3)) |> layer_flatten() |> layer_dense(70)
+  set.seed(3)
+  w <- lapply(get_weights(model), function(a) array(kerasconfig:::rs_round_f32(rnorm(length(a))), dim = dim(a)))
+  set_weights(model, w)
+  path <- tempfile(fileext = ".keras")
+  on.exit(unlink(path), add = TRUE)
+  save_model(model, path)
+  expect_identical(get_weights(load_model(path)), w)
+})

@@ -61,7 +61,7 @@ fn rs_archive_read(bytes: Robj, members: Robj, limit: f64, #[extendr(default = "
             own.push((name, value.floor() as u64));
         }
     }
-    match read::read_with(data, &wanted, limit, &own) {
+    match read::read_borrowed(data, &wanted, limit, &own) {
         Err(e) => rust_error(&e.0),
         Ok(archive) => {
             let mut names: Vec<String> = Vec::with_capacity(archive.members.len() + 1);
@@ -89,21 +89,17 @@ fn rs_archive_read(bytes: Robj, members: Robj, limit: f64, #[extendr(default = "
 /// A raw vector holding `bytes`; `None` when R cannot allocate it (large ones are allocated
 /// guarded, so that the failure cannot leak the archive's buffers).
 fn raw_robj(bytes: &[u8]) -> Option<Robj> {
-    // SAFETY: on R's main thread; the vector is protected (by `Robj`) before anything else
-    // allocates, and filled within its length.
-    unsafe {
-        let mut make = || extendr_ffi::Rf_allocVector(extendr_ffi::SEXPTYPE::RAWSXP, bytes.len() as isize);
-        let made = if bytes.len() < crate::json::GUARDED_ALLOCATION {
-            make()
-        } else {
-            crate::json::rapi::guarded_alloc(&mut make)?
-        };
-        let robj = Robj::from_sexp(made);
-        if !bytes.is_empty() {
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), extendr_ffi::RAW(made), bytes.len());
-        }
-        Some(robj)
+    let robj = alloc_raw(bytes.len())?;
+    if !bytes.is_empty() {
+        // SAFETY: the vector holds `bytes.len()` bytes.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), extendr_ffi::RAW(robj.get()), bytes.len()) };
     }
+    Some(robj)
+}
+
+/// A new raw vector of `len` bytes (contents unset); `None` when R cannot allocate it.
+fn alloc_raw(len: usize) -> Option<Robj> {
+    crate::hdf5::rhdf5::alloc_vector(extendr_ffi::SEXPTYPE::RAWSXP, len)
 }
 
 /// Writes a zip archive in memory, members stored uncompressed as Keras writes them.
@@ -138,14 +134,101 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
         };
         entries.push((name, bytes));
     }
-    match write::write(&entries) {
-        Ok(bytes) => Raw::from_bytes(&bytes).into(),
+    let size = match write::size(&entries) {
+        Ok(size) => size,
+        Err(e) => return rust_error(&e.0),
+    };
+    // Written straight into the R vector: the archive is as large as the model's weights.
+    let Some(out) = alloc_raw(size) else {
+        return rust_error(&format!("R could not allocate the {size} bytes of the archive"));
+    };
+    // SAFETY: `out` is a raw vector of `size` bytes that nothing else references yet.
+    let buf = unsafe { std::slice::from_raw_parts_mut(extendr_ffi::RAW(out.get()), size) };
+    match write::write_into(&entries, buf) {
+        Ok(()) => out,
         Err(e) => rust_error(&e.0),
     }
+}
+
+/// Writes a zip archive to the file `path` as it is made, members stored uncompressed as Keras
+/// writes them; `names` and `contents` as for `rs_archive_write()`. HDF5 groups are written
+/// with their float32 weights encoded from R's memory straight into the file: no copy of the
+/// archive, or of the weights file, is made in memory. Returns NULL, or a `kc_rust_error`
+/// (class `kerasconfig_error_file` when the file system refuses).
+#[extendr]
+fn rs_archive_save(path: &str, names: Robj, contents: Robj) -> Robj {
+    let Some(names) = names.as_str_vector() else {
+        return rust_error("`names` must be a character vector");
+    };
+    if names.iter().any(|s| s.is_na()) {
+        return rust_error("`names` must not contain NA");
+    }
+    let Some(contents) = contents.as_list() else {
+        return rust_error("`contents` must be a list of raw vectors");
+    };
+    if contents.len() != names.len() {
+        return rust_error("`names` and `contents` must have the same length");
+    }
+    let items: Vec<Robj> = contents.iter().map(|(_, item)| item).collect();
+    let mut hdf5: Vec<Option<crate::hdf5::rhdf5::Hdf5Content>> = Vec::with_capacity(items.len());
+    let mut raw: Vec<&[u8]> = Vec::with_capacity(items.len());
+    for (name, item) in names.iter().zip(items.iter()) {
+        if item.is_list() {
+            match crate::hdf5::rhdf5::hdf5_content(item) {
+                Ok(c) => hdf5.push(Some(c)),
+                Err(e) => return e,
+            }
+            raw.push(&[]);
+        } else if let Some(bytes) = item.as_raw_slice() {
+            hdf5.push(None);
+            raw.push(bytes);
+        } else if let Some(text) = item.as_str().filter(|s| item.len() == 1 && !s.is_na()) {
+            hdf5.push(None);
+            raw.push(text.as_bytes());
+        } else {
+            return rust_error(&format!(
+                "the content of entry {} must be a raw vector, a single string or an HDF5 group",
+                show(name)
+            ));
+        }
+    }
+    let entries: Vec<(&str, &dyn write::Content)> = names
+        .iter()
+        .zip(hdf5.iter().zip(raw.iter()))
+        .map(|(&name, (h, r))| match h {
+            Some(h) => (name, h as &dyn write::Content),
+            None => (name, r as &dyn write::Content),
+        })
+        .collect();
+    // Refused before the file is touched (too large, bad or repeated names).
+    let lens: Vec<(&str, usize)> = entries.iter().map(|&(n, c)| (n, c.len())).collect();
+    if let Err(e) = write::size_of(&lens) {
+        return rust_error(&e.0);
+    }
+    let file = match std::fs::File::create(path) {
+        Ok(f) => f,
+        Err(e) => return file_error(&e),
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
+    match write::write_to(&entries, &mut out) {
+        Ok(()) => match out.into_inner() {
+            Ok(_) => ().into(),
+            Err(e) => file_error(e.error()),
+        },
+        Err(write::StreamError::Io(e)) => file_error(&e),
+        Err(write::StreamError::Archive(e)) => rust_error(&e.0),
+    }
+}
+
+fn file_error(e: &std::io::Error) -> Robj {
+    let mut list = list!(class = "kerasconfig_error_file", message = e.to_string());
+    list.set_class(&["kc_rust_error"]).expect("a list takes a class");
+    list.into()
 }
 
 extendr_module! {
     mod archive;
     fn rs_archive_read;
     fn rs_archive_write;
+    fn rs_archive_save;
 }

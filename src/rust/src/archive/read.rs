@@ -11,6 +11,7 @@ use super::crc32::crc32;
 use super::{show, Error};
 use miniz_oxide::inflate::core::{decompress, inflate_flags, DecompressorOxide};
 use miniz_oxide::inflate::TINFLStatus;
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 pub(crate) const LOCAL_SIG: u32 = 0x0403_4b50;
@@ -40,6 +41,13 @@ const DEFLATE_MAX_RATIO: u64 = 1032;
 pub struct Archive {
     pub names: Vec<String>,
     pub members: Vec<(String, Vec<u8>)>,
+}
+
+/// [`Archive`] with stored members borrowed from the archive's bytes (checked, not copied).
+#[derive(Debug)]
+pub struct ArchiveRef<'a> {
+    pub names: Vec<String>,
+    pub members: Vec<(String, Cow<'a, [u8]>)>,
 }
 
 #[derive(Debug)]
@@ -365,14 +373,6 @@ fn inflate(data: &[u8], max: usize) -> Result<Vec<u8>, Inflate> {
     }
 }
 
-/// A copy of `data`, or an error when the system refuses the memory.
-fn copied(data: &[u8]) -> Result<Vec<u8>, Inflate> {
-    let mut out = Vec::new();
-    out.try_reserve_exact(data.len()).map_err(|_| Inflate::OutOfMemory(data.len()))?;
-    out.extend_from_slice(data);
-    Ok(out)
-}
-
 /// Reads an archive and extracts the `wanted` members that exist. Each member, and all of them
 /// together, may hold at most `limit` bytes.
 pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error> {
@@ -382,10 +382,21 @@ pub fn read(bytes: &[u8], wanted: &[&str], limit: u64) -> Result<Archive, Error>
 /// [`read`], where the members named in `own` each have a limit of their own, outside the
 /// shared one: weights are far larger than any config.
 pub fn read_with(bytes: &[u8], wanted: &[&str], limit: u64, own: &[(&str, u64)]) -> Result<Archive, Error> {
+    let a = read_borrowed(bytes, wanted, limit, own)?;
+    Ok(Archive { names: a.names, members: a.members.into_iter().map(|(n, c)| (n, c.into_owned())).collect() })
+}
+
+/// [`read_with`], stored members borrowed from `bytes`: the caller makes the one copy it needs.
+pub fn read_borrowed<'a>(
+    bytes: &'a [u8],
+    wanted: &[&str],
+    limit: u64,
+    own: &[(&str, u64)],
+) -> Result<ArchiveRef<'a>, Error> {
     let entries = parse(bytes)?;
     let by_name: HashMap<&str, &Entry> = entries.iter().map(|e| (e.name.as_str(), e)).collect();
     let shared_limit = usize::try_from(limit).unwrap_or(usize::MAX - 1).min(usize::MAX - 1);
-    let mut members: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut members: Vec<(String, Cow<'a, [u8]>)> = Vec::new();
     let mut total = 0usize;
     let mut done: HashSet<&str> = HashSet::new();
     for &name in wanted {
@@ -414,11 +425,11 @@ pub fn read_with(bytes: &[u8], wanted: &[&str], limit: u64, own: &[(&str, u64)])
         }
         let data = &bytes[entry.data_start..entry.data_end];
         let content = if entry.method == METHOD_STORED {
-            copied(data)
+            Ok(Cow::Borrowed(data))
         } else {
             // Never more than declared: the declared size was checked against the limit, and
             // inflating stops as soon as the output passes it.
-            inflate(data, declared)
+            inflate(data, declared).map(Cow::Owned)
         };
         let content = {
             match content {
@@ -463,5 +474,5 @@ pub fn read_with(bytes: &[u8], wanted: &[&str], limit: u64, own: &[(&str, u64)])
         }
         members.push((name.to_owned(), content));
     }
-    Ok(Archive { names: entries.into_iter().map(|e| e.name).collect(), members })
+    Ok(ArchiveRef { names: entries.into_iter().map(|e| e.name).collect(), members })
 }

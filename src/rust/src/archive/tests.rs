@@ -580,3 +580,21 @@ fn weights_have_a_limit_of_their_own_outside_the_configs_shared_one() {
     let own = read_with(&archive, &wanted, 1000, &[("model.weights.h5", 4999)]).map(|_| ()).unwrap_err().0;
     assert!(own.contains("inflates to more than 4999 bytes"), "{own}");
 }
+
+#[test]
+fn streaming_to_a_file_writes_the_same_bytes_as_writing_in_memory() {
+    use super::write::{write_to, Content};
+    let big: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+    let entries: Vec<(&str, &[u8])> =
+        vec![("metadata.json", META), ("config.json", CONFIG), ("model.weights.h5", &big)];
+    let expected = write(&entries).unwrap();
+    let contents: Vec<(&str, &dyn Content)> = entries.iter().map(|(n, c)| (*n, c as &dyn Content)).collect();
+    let mut out = std::io::Cursor::new(Vec::new());
+    write_to(&contents, &mut out).unwrap();
+    assert_eq!(out.into_inner(), expected);
+    let twice: Vec<(&str, &dyn Content)> = vec![("a", contents[0].1), ("a", contents[1].1)];
+    assert!(matches!(
+        write_to(&twice, &mut std::io::Cursor::new(Vec::new())),
+        Err(super::write::StreamError::Archive(_))
+    ));
+}

@@ -3,6 +3,7 @@
 //! is in `rapi`; the fuzz target includes the rest by path, without R.
 
 pub mod error;
+pub mod order;
 pub mod read;
 pub mod rhdf5;
 pub mod tree;

@@ -25,13 +25,16 @@ const MAX_RANK: usize = 32;
 pub struct Limits {
     /// Most bytes all arrays together may occupy once decoded.
     pub max_bytes: u64,
+    /// Contiguous little-endian float32 datasets as `Values::Stored` (where they lie in the
+    /// file, checked) rather than decoded: the caller converts them from the file's bytes.
+    pub stored: bool,
 }
 
 impl Limits {
     /// Decoded arrays may take at most what the file could hold inflated (deflate's 1032:1 ratio),
     /// and never more than `cap`.
     pub fn for_file(len: usize, cap: u64) -> Limits {
-        Limits { max_bytes: (len as u64).saturating_mul(1032).min(cap) }
+        Limits { max_bytes: (len as u64).saturating_mul(1032).min(cap), stored: false }
     }
 }
 
@@ -43,6 +46,7 @@ pub fn read(data: &[u8], limits: Limits) -> Result<Group> {
         length_size: 8,
         base: 0,
         budget: limits.max_bytes,
+        stored: limits.stored,
         objects: 0,
         stack: Vec::new(),
         heaps: HashMap::new(),
@@ -57,6 +61,7 @@ struct Reader<'a> {
     length_size: u8,
     base: u64,
     budget: u64,
+    stored: bool,
     objects: usize,
     /// Object header addresses of the groups being read, to refuse cycles.
     stack: Vec<u64>,
@@ -739,6 +744,18 @@ impl<'a> Reader<'a> {
                     .collect(),
             ),
             Type::Bool { size, big } => Values::Bool(raw.chunks_exact(*size).map(|b| word(b, *big) != 0).collect()),
+            // The common cases in loops of their own, for speed.
+            Type::Float { size: 4, big: false, bf16: false } => {
+                Values::F32(raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect())
+            }
+            Type::Float { size: 4, big: true, bf16: false } => {
+                Values::F32(raw.chunks_exact(4).map(|b| f32::from_be_bytes([b[0], b[1], b[2], b[3]])).collect())
+            }
+            Type::Float { size: 8, big: false, .. } => Values::Float(
+                raw.chunks_exact(8)
+                    .map(|b| f64::from_le_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]))
+                    .collect(),
+            ),
             Type::Float { size, big, bf16 } => Values::Float(
                 raw.chunks_exact(*size)
                     .map(|b| {
@@ -867,7 +884,15 @@ impl<'a> Reader<'a> {
         if (raw.len() as u64) < bytes {
             return Err(Error::corrupt("a dataset holds less data than its shape"));
         }
-        let values = self.decode(&ty, &raw[..bytes as usize], n)?;
+        let le_f32 = matches!(ty, Type::Float { size: 4, big: false, bf16: false });
+        let values = match raw {
+            std::borrow::Cow::Borrowed(b) if self.stored && le_f32 && n > 0 => {
+                self.spend(n.saturating_mul(8))?;
+                // `b` is a slice of `self.data` (contiguous layout), at least `bytes` long.
+                Values::Stored { offset: b.as_ptr() as usize - self.data.as_ptr() as usize, len: n as usize }
+            }
+            _ => self.decode(&ty, &raw[..bytes as usize], n)?,
+        };
         Ok(Dataset { attrs, data: Array { dtype: ty.dtype(), shape, values } })
     }
 

@@ -21,7 +21,7 @@ fn h5py() -> Value {
 fn le_bytes(a: &Array) -> Vec<u8> {
     let mut out = Vec::new();
     match (&a.values, a.dtype) {
-        (Values::Float(v), Dtype::Float { size: 4 }) => v.iter().for_each(|x| out.extend((*x as f32).to_le_bytes())),
+        (Values::F32(v), Dtype::Float { size: 4 }) => v.iter().for_each(|x| out.extend(x.to_le_bytes())),
         (Values::Float(v), Dtype::Float { size: 8 }) => v.iter().for_each(|x| out.extend(x.to_le_bytes())),
         (Values::Float(_), Dtype::Float { size: 2 }) => {
             let bytes = super::write::write(&Group {
@@ -277,4 +277,80 @@ fn random_mutations_never_panic() {
         }
         let _ = read(&b, limits(b.len()));
     }
+}
+
+#[test]
+fn external_values_are_written_as_the_same_float32_values_would_be_and_refused_without_their_source() {
+    let tree = |values: Values| Group {
+        attrs: vec![],
+        members: vec![(
+            "w".into(),
+            Node::Dataset(super::tree::Dataset {
+                attrs: vec![],
+                data: Array { dtype: Dtype::Float { size: 4 }, shape: vec![2, 3], values },
+            }),
+        )],
+    };
+    let values: Vec<f32> = vec![0.5, -1.0, 2.25, 1e-3, 7.0, -0.0];
+    let expected = write(&tree(Values::F32(values.clone()))).unwrap();
+    let mut asked = Vec::new();
+    let got = super::write::write_with(&tree(Values::External { source: 3, len: 6 }), &mut |source, out| {
+        asked.push((source, out.len()));
+        for (o, v) in out.chunks_exact_mut(4).zip(&values) {
+            o.copy_from_slice(&v.to_le_bytes());
+        }
+        true
+    })
+    .unwrap();
+    assert_eq!(asked, vec![(3, 24)]);
+    assert_eq!(got, expected);
+    let err = write(&tree(Values::External { source: 0, len: 6 })).unwrap_err();
+    assert_eq!(err.kind, Kind::Corrupt);
+}
+
+#[test]
+fn stored_float32_datasets_point_at_the_bytes_that_decode_to_their_values() {
+    let values: Vec<f32> = (0..600).map(|i| i as f32 * 0.25 - 7.0).collect();
+    let tree = Group {
+        attrs: vec![],
+        members: vec![
+            (
+                "w".into(),
+                Node::Dataset(super::tree::Dataset {
+                    attrs: vec![],
+                    data: Array {
+                        dtype: Dtype::Float { size: 4 },
+                        shape: vec![20, 30],
+                        values: Values::F32(values.clone()),
+                    },
+                }),
+            ),
+            (
+                "d".into(),
+                Node::Dataset(super::tree::Dataset {
+                    attrs: vec![],
+                    data: Array {
+                        dtype: Dtype::Float { size: 8 },
+                        shape: vec![2],
+                        values: Values::Float(vec![1.5, 2.5]),
+                    },
+                }),
+            ),
+        ],
+    };
+    let bytes = write(&tree).unwrap();
+    let stored = read(&bytes, Limits { stored: true, ..limits(bytes.len()) }).unwrap();
+    let Some(Node::Dataset(w)) = stored.member("w") else { panic!() };
+    let Values::Stored { offset, len } = w.data.values else { panic!("{:?}", w.data.values) };
+    assert_eq!(len, 600);
+    let decoded: Vec<f32> =
+        bytes[offset..offset + 4 * len].chunks_exact(4).map(|b| f32::from_le_bytes(b.try_into().unwrap())).collect();
+    assert_eq!(decoded, values);
+    // Other types are decoded as usual, and the budget still counts stored data.
+    let plain = read(&bytes, limits(bytes.len())).unwrap();
+    assert_eq!(plain.member("w"), tree.member("w"));
+    let Some(Node::Dataset(d)) = stored.member("d") else { panic!() };
+    assert_eq!(d.data.values, Values::Float(vec![1.5, 2.5]));
+    let small = Limits { max_bytes: 600 * 8 - 1, stored: true };
+    assert_eq!(read(&bytes, small).unwrap_err().kind, Kind::Limit);
 }

@@ -63,6 +63,22 @@ impl Dtype {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Values {
     Float(Vec<f64>),
+    /// float32 values (most weights) in their own precision: half the memory of `Float`, and
+    /// no conversion between the file and R's doubles but the one into R's memory.
+    F32(Vec<f32>),
+    /// `len` float32 values the writer's caller encodes itself, straight into the file
+    /// (`write::write_with`): R's weights go from R's memory to the file in one pass. The
+    /// reader never makes these.
+    External {
+        source: usize,
+        len: usize,
+    },
+    /// `len` little-endian float32 values at `offset` in the file read (`Limits::stored`),
+    /// converted by the caller straight from the file's bytes. The writer never takes these.
+    Stored {
+        offset: usize,
+        len: usize,
+    },
     Int(Vec<i64>),
     Bool(Vec<bool>),
     Str(Vec<String>),
@@ -72,6 +88,8 @@ impl Values {
     pub fn len(&self) -> usize {
         match self {
             Values::Float(v) => v.len(),
+            Values::F32(v) => v.len(),
+            Values::External { len, .. } | Values::Stored { len, .. } => *len,
             Values::Int(v) => v.len(),
             Values::Bool(v) => v.len(),
             Values::Str(v) => v.len(),

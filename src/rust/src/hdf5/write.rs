@@ -13,11 +13,63 @@ const HEAP_OBJECTS: usize = 60_000;
 
 /// The bytes of an HDF5 file holding `root`.
 pub fn write(root: &Group) -> Result<Vec<u8>> {
-    let mut w = Writer { buf: vec![0; SUPERBLOCK], heap: Vec::new(), strings: Vec::new() };
+    write_with(root, &mut |_, _| false)
+}
+
+/// Encodes the values of an `External` array (its `source`) as little-endian float32 into the
+/// bytes given, which have room for exactly its values; `false` when it cannot.
+pub type Fill<'f> = dyn FnMut(usize, &mut [u8]) -> bool + 'f;
+
+/// [`write`], `fill` encoding the `External` arrays.
+pub fn write_with(root: &Group, fill: &mut Fill) -> Result<Vec<u8>> {
+    let pieces = write_pieces(root, fill)?;
+    let mut out = Vec::with_capacity(pieces.iter().map(Piece::len).sum());
+    for piece in &pieces {
+        match piece {
+            Piece::Bytes(b) => out.extend_from_slice(b),
+            &Piece::External { source, len } => {
+                let start = out.len();
+                out.resize(start + len * 4, 0);
+                if !fill(source, &mut out[start..]) {
+                    return Err(Error::corrupt(format!("the values of array {source} could not be encoded")));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A stretch of a written file: bytes, or the `len` float32 values of an `External` dataset,
+/// which the caller encodes where they go (a file, an archive) without a copy in between.
+#[derive(Debug)]
+pub enum Piece {
+    Bytes(Vec<u8>),
+    External { source: usize, len: usize },
+}
+
+impl Piece {
+    /// Its size in the file.
+    pub fn len(&self) -> usize {
+        match self {
+            Piece::Bytes(b) => b.len(),
+            Piece::External { len, .. } => len * 4,
+        }
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The file holding `root` as pieces, in order: the data of `External` datasets left to the
+/// caller (`fill` encodes only `External` attributes, which live inside object headers).
+pub fn write_pieces(root: &Group, fill: &mut Fill) -> Result<Vec<Piece>> {
+    let mut buf = Vec::with_capacity(SUPERBLOCK + estimate(root));
+    buf.resize(SUPERBLOCK, 0);
+    let mut w = Writer { buf, base: 0, pieces: Vec::new(), heap: Vec::new(), strings: Vec::new(), fill };
     w.collect_group(root)?;
     w.write_heaps();
     let root_addr = w.group(root)?;
-    let eof = w.buf.len() as u64;
+    let eof = w.pos() as u64;
     let mut sb = Vec::with_capacity(SUPERBLOCK);
     sb.extend_from_slice(b"\x89HDF\r\n\x1a\n");
     sb.extend_from_slice(&[0, 0, 0, 0, 0, 8, 8, 0]);
@@ -31,12 +83,45 @@ pub fn write(root: &Group) -> Result<Vec<u8>> {
     sb.extend_from_slice(&0u64.to_le_bytes());
     sb.extend_from_slice(&root_addr.to_le_bytes());
     sb.extend_from_slice(&[0; 24]);
-    w.buf[..SUPERBLOCK].copy_from_slice(&sb);
-    Ok(w.buf)
+    let mut pieces = w.pieces;
+    pieces.push(Piece::Bytes(w.buf));
+    // The first piece holds the superblock: data never comes before it.
+    if let Some(Piece::Bytes(first)) = pieces.first_mut() {
+        first[..SUPERBLOCK].copy_from_slice(&sb);
+    }
+    Ok(pieces)
 }
 
-struct Writer {
+/// About the bytes `g` takes: its arrays' data and a little for each header (the buffer then
+/// grows rarely, if at all, instead of being copied as it doubles).
+fn estimate(g: &Group) -> usize {
+    // External values go to the caller, not into the buffer.
+    let array = |a: &Array| {
+        if matches!(a.values, Values::External { .. }) {
+            64
+        } else {
+            a.values.len().saturating_mul(8) + 64
+        }
+    };
+    let attrs = |attrs: &[(String, Array)]| attrs.iter().map(|(n, a)| n.len() + array(a)).sum::<usize>();
+    let mut total = 256 + attrs(&g.attrs);
+    for (name, m) in &g.members {
+        total += name.len()
+            + 32
+            + match m {
+                Node::Group(c) => estimate(c),
+                Node::Dataset(d) => 256 + attrs(&d.attrs) + array(&d.data),
+            };
+    }
+    total
+}
+
+struct Writer<'f, 'g> {
+    /// The bytes since the last `External` piece, which starts at `base` in the file.
     buf: Vec<u8>,
+    base: usize,
+    pieces: Vec<Piece>,
+    fill: &'g mut Fill<'f>,
     /// (collection address, index) of each string, in collection order.
     heap: Vec<(u64, u32)>,
     strings: Vec<String>,
@@ -48,7 +133,19 @@ fn pad8(v: &mut Vec<u8>) {
     }
 }
 
-impl Writer {
+impl Writer<'_, '_> {
+    /// Where the next byte goes in the file.
+    fn pos(&self) -> usize {
+        self.base + self.buf.len()
+    }
+
+    /// Zeros up to the next multiple of 8 in the file.
+    fn align8(&mut self) {
+        while self.pos() % 8 != 0 {
+            self.buf.push(0);
+        }
+    }
+
     /// First pass: every string value, in the order the second pass meets them.
     fn collect_group(&mut self, g: &Group) -> Result<()> {
         self.collect_attrs(&g.attrs);
@@ -79,7 +176,7 @@ impl Writer {
     fn write_heaps(&mut self) {
         let strings = std::mem::take(&mut self.strings);
         for batch in strings.chunks(HEAP_OBJECTS) {
-            let addr = self.buf.len() as u64;
+            let addr = self.pos() as u64;
             let mut c = Vec::new();
             c.extend_from_slice(b"GCOL");
             c.extend_from_slice(&[1, 0, 0, 0]);
@@ -153,14 +250,31 @@ impl Writer {
     }
 
     fn dataset(&mut self, a: &Array, attrs: Vec<(u16, Vec<u8>)>) -> Result<u64> {
-        let data = self.encode(a)?;
-        let addr = if data.is_empty() { UNDEF } else { self.buf.len() as u64 };
-        self.buf.extend_from_slice(&data);
+        // Encoded straight into the file: weights are most of it.
+        let start = self.pos();
+        if let (&Values::External { source, len }, Dtype::Float { size: 4 }) = (&a.values, a.dtype) {
+            // Left to the caller: a piece of its own.
+            if a.shape.iter().try_fold(1u64, |p, &d| p.checked_mul(d)) != Some(len as u64) {
+                return Err(Error::corrupt(format!("{len} values for shape {:?}", a.shape)));
+            }
+            let done = std::mem::take(&mut self.buf);
+            self.base += done.len() + len * 4;
+            self.pieces.push(Piece::Bytes(done));
+            self.pieces.push(Piece::External { source, len });
+        } else {
+            // Encoded straight into the file.
+            let mut buf = std::mem::take(&mut self.buf);
+            let encoded = self.encode_into(a, &mut buf);
+            self.buf = buf;
+            encoded?;
+        }
+        let len = self.pos() - start;
+        let addr = if len == 0 { UNDEF } else { start as u64 };
         let mut messages = vec![(1u16, dataspace(&a.shape)), (3, datatype(a.dtype)?)];
         messages.push((5, vec![2, 2, 2, 0])); // fill value: late allocation, none defined
         let mut layout = vec![3u8, 1];
         layout.extend_from_slice(&addr.to_le_bytes());
-        layout.extend_from_slice(&(data.len() as u64).to_le_bytes());
+        layout.extend_from_slice(&(len as u64).to_le_bytes());
         messages.push((8, layout));
         messages.extend(attrs);
         self.header(messages)
@@ -197,28 +311,51 @@ impl Writer {
     }
 
     fn encode(&mut self, a: &Array) -> Result<Vec<u8>> {
-        let n: u64 = a.shape.iter().product();
-        if n != a.values.len() as u64 {
+        let mut out = Vec::new();
+        self.encode_into(a, &mut out)?;
+        Ok(out)
+    }
+
+    /// Appends the stored bytes of `a` to `out`.
+    fn encode_into(&mut self, a: &Array, out: &mut Vec<u8>) -> Result<()> {
+        let n = a.shape.iter().try_fold(1u64, |p, &d| p.checked_mul(d));
+        if n != Some(a.values.len() as u64) {
             return Err(Error::corrupt(format!("{} values for shape {:?}", a.values.len(), a.shape)));
         }
-        let mut out = Vec::new();
+        /// Each value's `W` bytes, in a tight loop over the room made for them.
+        fn put<T, const W: usize>(out: &mut Vec<u8>, v: &[T], f: impl Fn(&T) -> [u8; W]) {
+            let start = out.len();
+            out.resize(start + v.len() * W, 0);
+            for (o, x) in out[start..].chunks_exact_mut(W).zip(v) {
+                o.copy_from_slice(&f(x));
+            }
+        }
         match (&a.values, a.dtype) {
-            (Values::Float(v), Dtype::Float { size: 4 }) => {
-                v.iter().for_each(|x| out.extend_from_slice(&(*x as f32).to_le_bytes()))
+            (Values::F32(v), Dtype::Float { size: 4 }) => put(out, v, |x| x.to_le_bytes()),
+            (Values::F32(v), Dtype::Float { size: 8 }) => put(out, v, |x| f64::from(*x).to_le_bytes()),
+            (Values::F32(v), Dtype::Float { size: 2 }) => put(out, v, |x| f64_to_half(f64::from(*x)).to_le_bytes()),
+            (Values::F32(v), Dtype::Bfloat16) => put(out, v, |x| ((x.to_bits() >> 16) as u16).to_le_bytes()),
+            (Values::External { source, len }, Dtype::Float { size: 4 }) => {
+                let start = out.len();
+                out.resize(start + len * 4, 0);
+                if !(self.fill)(*source, &mut out[start..]) {
+                    return Err(Error::corrupt(format!("the values of array {source} could not be encoded")));
+                }
             }
-            (Values::Float(v), Dtype::Float { size: 8 }) => {
-                v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()))
-            }
-            (Values::Float(v), Dtype::Float { size: 2 }) => {
-                v.iter().for_each(|x| out.extend_from_slice(&f64_to_half(*x).to_le_bytes()))
-            }
+            (Values::Float(v), Dtype::Float { size: 4 }) => put(out, v, |x| (*x as f32).to_le_bytes()),
+            (Values::Float(v), Dtype::Float { size: 8 }) => put(out, v, |x| x.to_le_bytes()),
+            (Values::Float(v), Dtype::Float { size: 2 }) => put(out, v, |x| f64_to_half(*x).to_le_bytes()),
             (Values::Float(v), Dtype::Bfloat16) => {
-                v.iter().for_each(|x| out.extend_from_slice(&(((*x as f32).to_bits() >> 16) as u16).to_le_bytes()))
+                put(out, v, |x| (((*x as f32).to_bits() >> 16) as u16).to_le_bytes())
             }
+            (Values::Int(v), Dtype::Int { size: 1, .. }) => put(out, v, |x| (*x as u8).to_le_bytes()),
+            (Values::Int(v), Dtype::Int { size: 2, .. }) => put(out, v, |x| (*x as u16).to_le_bytes()),
+            (Values::Int(v), Dtype::Int { size: 4, .. }) => put(out, v, |x| (*x as u32).to_le_bytes()),
+            (Values::Int(v), Dtype::Int { size: 8, .. }) => put(out, v, |x| x.to_le_bytes()),
             (Values::Int(v), Dtype::Int { size, .. }) => {
-                v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()[..size as usize]))
+                v.iter().for_each(|x| out.extend_from_slice(&x.to_le_bytes()[..(size as usize).min(8)]))
             }
-            (Values::Bool(v), Dtype::Bool) => v.iter().for_each(|x| out.push(u8::from(*x))),
+            (Values::Bool(v), Dtype::Bool) => put(out, v, |x| [u8::from(*x)]),
             (Values::Str(v), Dtype::Str) => {
                 for s in v {
                     let (coll, index) = self.next_string();
@@ -229,7 +366,7 @@ impl Writer {
             }
             _ => return Err(Error::unsupported(format!("values that do not match dtype {}", a.dtype.name()))),
         }
-        Ok(out)
+        Ok(())
     }
 
     fn header(&mut self, messages: Vec<(u16, Vec<u8>)>) -> Result<u64> {
@@ -252,8 +389,8 @@ impl Writer {
             }
             n
         };
-        pad8(&mut self.buf);
-        let addr = self.buf.len() as u64;
+        self.align8();
+        let addr = self.pos() as u64;
         self.buf.push(1);
         self.buf.push(0);
         self.buf.extend_from_slice(&nmsgs.to_le_bytes());
