@@ -66,7 +66,7 @@ load_model <- function(model, custom_objects = NULL, compile = TRUE, safe_mode =
   }
   if (inherits(loaded, "keras_models")) {
     tree <- if (!is.null(weights)) kc_read_hdf5(weights, sprintf("model.weights.h5 in '%s'", filepath), filepath) else
-      kc_read_npz(npz, sprintf("model.weights.npz in '%s'", filepath), filepath)
+      kc_read_hdf5(npz, sprintf("model.weights.npz in '%s'", filepath), filepath, reader = rs_npz_read)
     kc_assign_weights(loaded, tree, filepath)
     if (!compile) assign(".__optimizer_variables__", list(), envir = loaded)
   }

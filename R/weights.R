@@ -6,18 +6,10 @@
 # Decoded HDF5 arrays may take at most this many bytes (and never more than the file inflates to).
 kc_hdf5_limit <- 2^34
 
-kc_read_hdf5 <- function(bytes, label, filepath) {
-  tree <- rs_hdf5_read(bytes, kc_hdf5_limit)
-  if (inherits(tree, "kc_rust_error")) {
-    tree$message <- sprintf("Cannot read %s: %s.", label, tree$message)
-    kc_check(tree, file = filepath)
-  }
-  tree
-}
-
-# Keras' model.weights.npz, read into the tree kc_read_hdf5() gives (src/rust/src/npz).
-kc_read_npz <- function(bytes, label, filepath) {
-  tree <- rs_npz_read(bytes, kc_hdf5_limit)
+# A weights file read into a tree of groups and arrays: HDF5 (`model.weights.h5`, legacy `.h5`),
+# or, with `reader = rs_npz_read`, Keras' model.weights.npz (src/rust/src/npz) into the same tree.
+kc_read_hdf5 <- function(bytes, label, filepath, reader = rs_hdf5_read) {
+  tree <- reader(bytes, kc_hdf5_limit)
   if (inherits(tree, "kc_rust_error")) {
     tree$message <- sprintf("Cannot read %s: %s.", label, tree$message)
     kc_check(tree, file = filepath)
