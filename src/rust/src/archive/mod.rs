@@ -102,27 +102,32 @@ fn alloc_raw(len: usize) -> Option<Robj> {
     crate::hdf5::rhdf5::alloc_vector(extendr_ffi::SEXPTYPE::RAWSXP, len)
 }
 
+/// The members an archive is written from: entry names (no `NA`) and one content per name.
+fn members<'a>(names: &'a Robj, contents: &Robj) -> std::result::Result<(Vec<&'a str>, Vec<Robj>), Robj> {
+    let Some(names) = names.as_str_vector() else {
+        return Err(rust_error("`names` must be a character vector"));
+    };
+    if names.iter().any(|s| s.is_na()) {
+        return Err(rust_error("`names` must not contain NA"));
+    }
+    let Some(contents) = contents.as_list() else {
+        return Err(rust_error("`contents` must be a list of raw vectors"));
+    };
+    if contents.len() != names.len() {
+        return Err(rust_error("`names` and `contents` must have the same length"));
+    }
+    Ok((names, contents.iter().map(|(_, item)| item).collect()))
+}
+
 /// Writes a zip archive in memory, members stored uncompressed as Keras writes them.
 /// `names`: entry names (character); `contents`: a list of raw vectors (or single strings,
 /// written as UTF-8), one per name. Returns the archive as a raw vector, or a `kc_rust_error`.
 #[extendr]
 fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
-    let Some(names) = names.as_str_vector() else {
-        return rust_error("`names` must be a character vector");
+    let (names, items) = match members(&names, &contents) {
+        Ok(m) => m,
+        Err(e) => return e,
     };
-    if names.iter().any(|s| s.is_na()) {
-        return rust_error("`names` must not contain NA");
-    }
-    let Some(contents) = contents.as_list() else {
-        return rust_error("`contents` must be a list of raw vectors");
-    };
-    if contents.len() != names.len() {
-        return rust_error("`names` and `contents` must have the same length");
-    }
-    let mut items: Vec<Robj> = Vec::with_capacity(names.len());
-    for (_, item) in contents.iter() {
-        items.push(item);
-    }
     let mut entries: Vec<(&str, &[u8])> = Vec::with_capacity(names.len());
     for (name, item) in names.iter().zip(items.iter()) {
         let bytes: &[u8] = if let Some(raw) = item.as_raw_slice() {
@@ -157,19 +162,10 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
 /// (class `kerasconfig_error_file` when the file system refuses).
 #[extendr]
 fn rs_archive_save(path: &str, names: Robj, contents: Robj) -> Robj {
-    let Some(names) = names.as_str_vector() else {
-        return rust_error("`names` must be a character vector");
+    let (names, items) = match members(&names, &contents) {
+        Ok(m) => m,
+        Err(e) => return e,
     };
-    if names.iter().any(|s| s.is_na()) {
-        return rust_error("`names` must not contain NA");
-    }
-    let Some(contents) = contents.as_list() else {
-        return rust_error("`contents` must be a list of raw vectors");
-    };
-    if contents.len() != names.len() {
-        return rust_error("`names` and `contents` must have the same length");
-    }
-    let items: Vec<Robj> = contents.iter().map(|(_, item)| item).collect();
     let mut hdf5: Vec<Option<crate::hdf5::rhdf5::Hdf5Content>> = Vec::with_capacity(items.len());
     let mut raw: Vec<&[u8]> = Vec::with_capacity(items.len());
     for (name, item) in names.iter().zip(items.iter()) {
