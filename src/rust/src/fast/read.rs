@@ -108,12 +108,7 @@ pub unsafe fn model_from_layers(
     ensure(XLENGTH(names) == XLENGTH(layers))?;
     run(env, |reader| {
         let c = reader.c;
-        ensure(TYPEOF(cls) == SEXPTYPE::CLOSXP && has_class(cls, c.chr_keras_class))?;
-        let class_env = CLOENV(cls);
-        ensure(TYPEOF(class_env) == SEXPTYPE::ENVSXP)?;
-        let key = binding(class_env, c.sym_key)?.ok_or(Fallback)?;
-        let entry = entry_for_key(string_text(key).ok_or(Fallback)?).ok_or(Fallback)?;
-        let generator = binding(class_env, c.sym_generator)?.ok_or(Fallback)?;
+        let (entry, generator) = builtin_class(c, cls)?;
         let plan = plan::plan(entry.id).ok_or(Fallback)?;
         reader.model(entry, plan, generator, Some(config), depth, Some(Built { layers, names }))
     })
@@ -279,12 +274,7 @@ impl Reader<'_> {
         };
         // The R object of the built-in, and the catalog entry its class info comes from.
         let class_object = binding(self.builtins, key_symbol(resolved))?.ok_or(Fallback)?;
-        ensure(TYPEOF(class_object) == SEXPTYPE::CLOSXP && has_class(class_object, c.chr_keras_class))?;
-        let class_env = CLOENV(class_object);
-        ensure(TYPEOF(class_env) == SEXPTYPE::ENVSXP)?;
-        let key = binding(class_env, c.sym_key)?.ok_or(Fallback)?;
-        let entry = entry_for_key(string_text(key).ok_or(Fallback)?).ok_or(Fallback)?;
-        let generator = binding(class_env, c.sym_generator)?.ok_or(Fallback)?;
+        let (entry, generator) = builtin_class(c, class_object)?;
         let plan = plan::plan(entry.id).ok_or(Fallback)?;
         let model = entry.family == "models";
         let obj = if model {
@@ -727,11 +717,19 @@ impl Reader<'_> {
 unsafe fn builtin_entry_of(c: &Consts, obj: SEXP) -> Fast<&'static Entry> {
     ensure(TYPEOF(obj) == SEXPTYPE::ENVSXP)?;
     let class_object = binding(obj, c.sym_class)?.ok_or(Fallback)?;
+    Ok(builtin_class(c, class_object)?.0)
+}
+
+/// The catalog entry and the generator of a built-in class object (a `keras_class` closure whose
+/// environment holds its `key`); a fallback for anything else.
+unsafe fn builtin_class(c: &Consts, class_object: SEXP) -> Fast<(&'static Entry, SEXP)> {
     ensure(TYPEOF(class_object) == SEXPTYPE::CLOSXP && has_class(class_object, c.chr_keras_class))?;
     let class_env = CLOENV(class_object);
     ensure(TYPEOF(class_env) == SEXPTYPE::ENVSXP)?;
     let key = binding(class_env, c.sym_key)?.ok_or(Fallback)?;
-    entry_for_key(string_text(key).ok_or(Fallback)?).ok_or(Fallback)
+    let entry = entry_for_key(string_text(key).ok_or(Fallback)?).ok_or(Fallback)?;
+    let generator = binding(class_env, c.sym_generator)?.ok_or(Fallback)?;
+    Ok((entry, generator))
 }
 
 /// `kc_optional_string()`: `NULL`, or a string the fast path can read.
