@@ -3,7 +3,6 @@
 //! `Layer.__call__` adds to a call (`training` from the signature's default, `mask` or
 //! `<argument>_mask`), and which it adds depends on the signature.
 
-use extendr_api::prelude::*;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -36,20 +35,6 @@ pub fn signature(class: &str) -> Option<String> {
     let keeps = KEEPS_ARGUMENTS.contains(&canonical);
     let masking = entry.get("masking").cloned().unwrap_or(Value::Null);
     Some(serde_json::json!({ "params": params, "keeps_arguments": keeps, "masking": masking }).to_string())
-}
-
-/// R: the call() signature of a built-in class as JSON text, or NULL.
-#[extendr]
-fn rs_call_signature(class: &str) -> Robj {
-    match signature(class) {
-        Some(s) => r!(s),
-        None => r!(NULL),
-    }
-}
-
-extendr_module! {
-    mod callsig;
-    fn rs_call_signature;
 }
 
 #[cfg(test)]

@@ -13,7 +13,6 @@
 //! Lookup rules are in `index.rs` (the `resolve::Builtins` implementation) and `legacy.rs`.
 
 use crate::resolve::Kind;
-use extendr_api::prelude::*;
 use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
@@ -160,92 +159,6 @@ pub fn by_id(id: usize) -> Option<&'static Entry> {
     catalog().by_id(id)
 }
 
-fn null() -> Robj {
-    ().into()
-}
-
-fn string_or_null(s: Option<&str>) -> Robj {
-    s.map_or_else(null, Robj::from)
-}
-
-/// JSON as text, for R to parse with the package's JSON codec.
-fn json_or_null(v: Option<Value>) -> Robj {
-    v.map_or_else(null, |v| Robj::from(v.to_string()))
-}
-
-fn strings(v: &[String]) -> Robj {
-    Robj::from(v.iter().map(String::as_str).collect::<Vec<_>>())
-}
-
-/// One entry as a named list; `default_config`, `required_args_used` and parameter defaults are
-/// JSON text (`NULL` when absent). `NULL` for an id out of range.
-#[extendr]
-fn rs_catalog_entry(id: i32) -> Robj {
-    let Some(e) = usize::try_from(id).ok().and_then(by_id) else {
-        return null();
-    };
-    let params = List::from_values(e.params.iter().map(|p| {
-        list!(
-            name = p.name.as_str(),
-            kind = p.kind.as_str(),
-            required = p.required,
-            has_default = p.default.is_some(),
-            default = json_or_null(p.default.clone())
-        )
-    }));
-    list!(
-        id = e.id as i32,
-        namespace = e.namespace.as_str(),
-        module = e.module.as_str(),
-        name = e.name.as_str(),
-        canonical = e.canonical.as_str(),
-        canonical_id = e.canonical_id as i32,
-        kind = kind_word(e.kind),
-        family = e.family.as_str(),
-        python_path = e.python_path.as_str(),
-        bases = e.bases.as_deref().map_or_else(null, strings),
-        params = params,
-        default_config = json_or_null(e.default_config.clone().map(Value::Object)),
-        config_keys = e.config_keys.as_deref().map_or_else(null, strings),
-        serialized_as = list!(
-            module = string_or_null(e.serialized_as.module.as_deref()),
-            registered_name = string_or_null(e.serialized_as.registered_name.as_deref())
-        ),
-        required_args_used = json_or_null(e.required_args_used.clone().map(Value::Object)),
-        is_alias = e.is_alias,
-        aliases = strings(&e.aliases)
-    )
-    .into()
-}
-
-fn kind_word(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Class => "class",
-        Kind::Function => "function",
-    }
-}
-
-/// Every entry, as a named list of equal-length columns for a data frame.
-#[extendr]
-fn rs_catalog_symbols() -> Robj {
-    let es = catalog().entries();
-    let ints = |f: fn(&Entry) -> usize| Robj::from(es.iter().map(|e| f(e) as i32).collect::<Vec<_>>());
-    let texts = |f: fn(&Entry) -> &str| Robj::from(es.iter().map(f).collect::<Vec<_>>());
-    list!(
-        id = ints(|e| e.id),
-        namespace = texts(|e| &e.namespace),
-        module = texts(|e| &e.module),
-        name = texts(|e| &e.name),
-        canonical = texts(|e| &e.canonical),
-        canonical_id = ints(|e| e.canonical_id),
-        kind = texts(|e| kind_word(e.kind)),
-        family = texts(|e| &e.family),
-        python_path = texts(|e| &e.python_path),
-        is_alias = Robj::from(es.iter().map(|e| e.is_alias).collect::<Vec<_>>())
-    )
-    .into()
-}
-
 /// The names Keras' `activations.get()` takes: its activation functions, exported names (the
 /// aliases `swish` and `hard_swish`) included, but not the namespace helpers.
 static ACTIVATION_NAMES: LazyLock<std::collections::HashSet<&'static str>> = LazyLock::new(|| {
@@ -260,18 +173,4 @@ static ACTIVATION_NAMES: LazyLock<std::collections::HashSet<&'static str>> = Laz
 
 pub fn is_activation_name(name: &str) -> bool {
     ACTIVATION_NAMES.contains(name)
-}
-
-/// Whether `name` is a built-in activation's name (`activations.get()`).
-#[extendr]
-fn rs_is_activation_name(name: &str) -> bool {
-    is_activation_name(name)
-}
-
-extendr_module! {
-    mod catalog;
-    use rules;
-    fn rs_catalog_entry;
-    fn rs_catalog_symbols;
-    fn rs_is_activation_name;
 }

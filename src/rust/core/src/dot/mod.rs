@@ -11,7 +11,6 @@ use crate::shape::{build_model, endpoints, node_tensors, ModelReport, Overrides,
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
-mod dotapi;
 #[cfg(test)]
 mod tests;
 
@@ -513,9 +512,4 @@ fn quote_attr(s: &str) -> String {
     } else {
         make_quoted(s)
     }
-}
-
-extendr_api::extendr_module! {
-    mod dot;
-    use dotapi;
 }

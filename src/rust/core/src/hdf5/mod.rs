@@ -1,11 +1,10 @@
 //! HDF5 files as Keras writes them (`model.weights.h5`, legacy `.h5` models): a strict reader
 //! (`read`) and a writer (`write`) of our own, in plain Rust, over the tree in `tree`. The R seam
-//! is in `rapi`; the fuzz target includes the rest by path, without R.
+//! is the package crate's `hdf5::rhdf5`; the fuzz target includes these files by path.
 
 pub mod error;
 pub mod order;
 pub mod read;
-pub mod rhdf5;
 pub mod tree;
 pub mod write;
 
@@ -13,8 +12,3 @@ pub mod write;
 mod tests;
 
 pub use error::{Error, Kind};
-
-extendr_api::extendr_module! {
-    mod hdf5;
-    use rhdf5;
-}

@@ -6,11 +6,10 @@
 //! (`pickle`). Every array holds exactly the bytes its header declares, so nothing allocates
 //! more than the file holds (Keras' own guard only compares declared and compressed sizes).
 //! The result is the tree the HDF5 reader gives for `model.weights.h5` (`<path>/vars/<i>`), so
-//! that weights load the same way from both. The R seam is in `rnpz`.
+//! that weights load the same way from both. The R seam is the package crate's `npz::rnpz`.
 
 pub mod npy;
 pub mod pickle;
-pub mod rnpz;
 
 #[cfg(test)]
 mod tests;
@@ -92,9 +91,4 @@ fn insert(root: &mut Group, path: &str, group: Group) -> Result<(), Error> {
         };
     }
     Ok(())
-}
-
-extendr_api::extendr_module! {
-    mod npz;
-    use rnpz;
 }

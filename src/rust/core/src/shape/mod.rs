@@ -17,7 +17,6 @@ mod merge;
 mod model;
 mod ops;
 mod preprocessing;
-pub(crate) mod rapi;
 mod reshape;
 mod rnn;
 #[cfg(test)]
@@ -27,7 +26,7 @@ mod updates;
 pub use self::core::built_at_init;
 pub use model::{build_model, LayerReport, ModelReport, Overrides};
 pub(crate) use model::{endpoints, node_tensors};
-pub use rapi::overrides_from_json;
+pub use updates::{layer_updates, updates};
 
 /// One dimension: `None` when unknown.
 pub type Dim = Option<i64>;
@@ -308,10 +307,6 @@ impl<'a> Layer<'a> {
         }
     }
 
-    pub fn float_or(&self, key: &str, default: f64) -> f64 {
-        self.get(key).and_then(Value::as_f64).unwrap_or(default)
-    }
-
     /// An int or a list of `n` ints (Keras' `standardize_tuple`).
     pub fn tuple(&self, key: &str, n: usize) -> Result<Vec<i64>> {
         let v = self.get(key).ok_or_else(|| self.config_error(format!("`{key}` is missing")))?;
@@ -454,6 +449,7 @@ pub fn single<'s>(layer: &Layer, inputs: &'s Shapes) -> Result<&'s Shape> {
 
 /// Builds a built-in layer of class `class` (Keras' canonical class name) with config `config`
 /// on inputs of shapes `inputs`.
+#[cfg(test)]
 pub fn build(class: &str, config: &Value, inputs: &Shapes) -> Result<Built> {
     build_in(&Layer::new(class, config, None), inputs)
 }
@@ -496,9 +492,4 @@ fn unknown_reason(class: &str) -> &'static str {
         "Wrapper" => "it is an abstract base class",
         _ => "not a Keras built-in layer kerasconfig knows",
     }
-}
-
-extendr_api::extendr_module! {
-    mod shape;
-    use rapi;
 }
