@@ -30,9 +30,10 @@ demo: install
 	R_LIBS=$(LIB) Rscript tools/demo.R
 
 # Formatting (src/rust/rustfmt.toml) and lints are part of the tests: a change that breaks them fails.
+# Both crates: the package's R glue (src/rust) and the R-free core (src/rust/core).
 cargo-test: deps
-	cd src/rust && cargo fmt --check && cargo clippy --locked --all-targets --quiet -- -D warnings
-	cd src/rust && cargo test --locked 2>&1
+	cd src/rust && cargo fmt --all --check && cargo clippy --workspace --locked --all-targets --quiet -- -D warnings
+	cd src/rust && cargo test --workspace --locked 2>&1
 
 r-test: install
 	R_LIBS=$(LIB) Rscript tools/run-tests.R

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generates src/rust/src/catalog/catalog.json, the catalog of Keras built-ins, from keras_api.json.
+"""Generates src/rust/core/src/catalog/catalog.json, the catalog of Keras built-ins, from keras_api.json.
 
 Usage (from anywhere): python3 tools/gen-catalog.py [path/to/keras_api.json]
 The default input is ../shared/keras-reference/keras_api.json relative to the repository root.
@@ -16,7 +16,7 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_INPUT = os.path.join(REPO, "..", "shared", "keras-reference", "keras_api.json")
-OUTPUT = os.path.join(REPO, "src", "rust", "src", "catalog", "catalog.json")
+OUTPUT = os.path.join(REPO, "src", "rust", "core", "src", "catalog", "catalog.json")
 # Default configs of the classes that need TensorFlow to be built, which keras_api.json lacks
 # (made by tools/gen-tf-defaults.py with Keras 3.15.1 and TensorFlow).
 TF_DEFAULTS = os.path.join(REPO, "tools", "tf-default-configs.json")

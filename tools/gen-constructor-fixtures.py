@@ -46,7 +46,7 @@ from keras.saving import deserialize_keras_object, serialize_keras_object  # noq
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 API = os.path.join(REPO, "..", "shared", "keras-reference", "keras_api.json")
 OUTPUT = os.path.join(REPO, "tests", "testthat", "fixtures", "constructors.json")
-RULES = os.path.join(REPO, "src", "rust", "src", "catalog", "rules.json")
+RULES = os.path.join(REPO, "src", "rust", "core", "src", "catalog", "rules.json")
 
 NAMESPACES = [
     "keras.layers", "keras.initializers", "keras.regularizers", "keras.constraints", "keras.losses",
@@ -151,7 +151,7 @@ ISSUE_CASES = [
 ]
 
 
-# Keras' __init__ argument checks (src/rust/src/catalog/checks.rs), as `checks` in rules.json.
+# Keras' __init__ argument checks (src/rust/core/src/catalog/checks.rs), as `checks` in rules.json.
 # PROBES are found by asking Keras: a class taking the parameter gets the check when Keras refuses
 # the bad value, with Keras' message (the value replaced by `{value}`) and, for factor-like
 # ranges, the bounds its message states. CHECKS are the class-specific ones, with Keras' messages.
@@ -256,7 +256,7 @@ for _cls in ("keras.metrics.F1Score", "keras.metrics.FBetaScore"):
                       "'weighted'}. Received: average={value}", values=[None, "micro", "macro", "weighted"], strict=True)]
 
 
-# Values Keras' __init__ derives that one argument at a time does not show (src/rust/src/catalog/derive.rs):
+# Values Keras' __init__ derives that one argument at a time does not show (src/rust/core/src/catalog/derive.rs):
 # InputLayer's, from its source (the old names of `shape` and `batch_shape`, and `batch_shape` from `shape`
 # and `batch_size`). The others are learned from Keras' output (`learn_rules()`).
 DERIVES = {
@@ -465,7 +465,7 @@ def outcome(base_cfg, result):
 
 def learn_rules(base_cfg, int_params, observed, auto=False):
     """What Keras' __init__ does to single arguments, read off its output: the rules table the R and
-    Rust code apply (src/rust/src/catalog/rules.rs). `auto`: the class writes Keras' automatic config,
+    Rust code apply (src/rust/core/src/catalog/rules.rs). `auto`: the class writes Keras' automatic config,
     whose key order follows the arguments' (no `after` rules then)."""
     rules = {"int": sorted(int_params), "float32": [], "dropped": [], "after": {}, "copies": {}, "fill": {},
              "pairs": {}}
@@ -532,7 +532,7 @@ def is_num(x):
 
 
 def learn_derive(base_cfg, observed):
-    """Values Keras derives from single arguments (src/rust/src/catalog/derive.rs), read off its output."""
+    """Values Keras derives from single arguments (src/rust/core/src/catalog/derive.rs), read off its output."""
     out = []
 
     def add(rule):

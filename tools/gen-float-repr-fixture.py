@@ -1,10 +1,10 @@
 """Python's repr() of about 30 000 doubles, the spec of the codec's float printing
-(src/rust/src/json/codec/float.rs; Keras writes floats with json.dumps, which uses float.__repr__).
+(src/rust/core/src/codec/float.rs; Keras writes floats with json.dumps, which uses float.__repr__).
 Run by hand (any Python 3; the venv's is the one Keras runs on):
 
     /work/venv-keras/bin/python tools/gen-float-repr-fixture.py
 
-Writes src/rust/testdata/float-repr.txt: `#` comment lines, then one repr per line. A repr reads back
+Writes src/rust/core/testdata/float-repr.txt: `#` comment lines, then one repr per line. A repr reads back
 to its double exactly (Python guarantees it and this script checks it), so the file holds only the
 text and the cargo test parses each line to get its double back. Sections, from a fixed seed:
 - edge cases: zero, subnormals, extremes, the notation thresholds, powers of ten and their neighbours,
@@ -22,7 +22,7 @@ import struct
 import sys
 from decimal import Decimal
 
-OUT = pathlib.Path(__file__).resolve().parent.parent / "src" / "rust" / "testdata" / "float-repr.txt"
+OUT = pathlib.Path(__file__).resolve().parent.parent / "src" / "rust" / "core" / "testdata" / "float-repr.txt"
 rng = random.Random(20261202)
 
 

@@ -7,7 +7,7 @@ Not run by the tests (they must not need Python). Run by hand:
 
     KERAS_BACKEND=numpy /work/venv-keras/bin/python tools/gen-functional-fixtures.py
 
-Writes tests/testthat/fixtures/functional-graphs.json and src/rust/src/callsig.json.
+Writes tests/testthat/fixtures/functional-graphs.json and src/rust/core/src/callsig.json.
 """
 import inspect
 import json
@@ -279,7 +279,7 @@ def main():
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     with open(os.path.join(root, "tests", "testthat", "fixtures", "functional-graphs.json"), "w") as f:
         json.dump({"keras_version": keras.__version__, "cases": fixtures}, f, indent=0, sort_keys=True)
-    with open(os.path.join(root, "src", "rust", "src", "callsig.json"), "w") as f:
+    with open(os.path.join(root, "src", "rust", "core", "src", "callsig.json"), "w") as f:
         sigs = call_signatures()
         # One class a line, so a new Keras release shows as a readable diff.
         f.write("{\n" + ",\n".join(f"{json.dumps(k)}: {json.dumps(v)}" for k, v in sorted(sigs.items())) + "\n}\n")

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Differential fixtures for model_to_dot() (src/rust/src/dot.rs), run by hand:
+"""Differential fixtures for model_to_dot() (src/rust/core/src/dot/), run by hand:
 
     python3 -m venv /work/venv-keras
     /work/venv-keras/bin/pip install keras==3.15.1 jax scipy h5py pydot==4.0.1

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Differential fixtures for the shape engine (src/rust/src/shape/), run by hand:
+"""Differential fixtures for the shape engine (src/rust/core/src/shape/), run by hand:
 
     python3 -m venv /work/venv-keras
     /work/venv-keras/bin/pip install keras==3.15.1 jax scipy h5py

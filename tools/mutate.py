@@ -38,7 +38,7 @@ MUTANTS = [
      '    return(getExportedValue(module, name))\n'),
     ("depth-r-off-by-one", "R/deserialize.R",
      "kc_max_depth <- 100L", "kc_max_depth <- 101L"),
-    ("depth-json-off-by-one", "src/rust/src/json/codec/mod.rs",
+    ("depth-json-off-by-one", "src/rust/core/src/codec/mod.rs",
      "pub const MAX_DEPTH: usize = 100;", "pub const MAX_DEPTH: usize = 101;"),
     ("safe-mode-default-off", "R/deserialize.R",
      "deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = TRUE, ...) {",
@@ -46,23 +46,23 @@ MUTANTS = [
     ("key-order-class-name-first", "R/serialize.R",
      "  out <- list(module = x[[\".__module__\"]] %||% info$module, class_name = info$classname, config = config,",
      "  out <- list(class_name = info$classname, module = x[[\".__module__\"]] %||% info$module, config = config,"),
-    ("float-repr-exponent-threshold", "src/rust/src/json/codec/float.rs",
+    ("float-repr-exponent-threshold", "src/rust/core/src/codec/float.rs",
      "    if (-4..16).contains(&exponent) {", "    if (-4..17).contains(&exponent) {"),
-    ("archive-dotdot-allowed", "src/rust/src/archive/read.rs",
+    ("archive-dotdot-allowed", "src/rust/core/src/archive/read.rs",
      "    if name.split('/').any(|part| part == \"..\") {", "    if name.split('/').any(|part| part == \"...\") {"),
-    ("archive-declared-size-unchecked", "src/rust/src/archive/read.rs",
+    ("archive-declared-size-unchecked", "src/rust/core/src/archive/read.rs",
      "        if declared > limit {", "        if declared > limit.saturating_mul(2) {"),
-    ("registered-name-check-skipped", "src/rust/src/resolve.rs",
+    ("registered-name-check-skipped", "src/rust/core/src/resolve.rs",
      "                    if !rn.is_empty() && rn != req.name && rn != builtins.class_name(&b) {",
      "                    if rn.is_empty() && rn != req.name && rn != builtins.class_name(&b) {"),
-    ("non-modeling-apis-allowed", "src/rust/src/resolve.rs",
+    ("non-modeling-apis-allowed", "src/rust/core/src/resolve.rs",
      "        if builtins.is_non_modeling(&path) {", "        if builtins.is_non_modeling(&path) && path.is_empty() {"),
 ]
 
 
 # The suites without the format and lint checks of `make cargo-test`: a mutant must be caught by
 # a test, not by clippy.
-SUITES = ["bash", "-c", "cd src/rust && cargo test --locked -q && cd ../.. && make -s r-test"]
+SUITES = ["bash", "-c", "cd src/rust && cargo test --workspace --locked -q && cd ../.. && make -s r-test"]
 
 
 def run(cmd, cwd, log):

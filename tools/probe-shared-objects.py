@@ -16,7 +16,7 @@ import json, os, warnings
 import keras
 warnings.simplefilter("ignore")
 from keras.src.saving import serialization_lib as sl
-cat = [json.loads(l.rstrip(",\n")) for l in open(os.path.join(os.path.dirname(__file__), "..", "src", "rust", "src", "catalog", "catalog.json")) if l.startswith('{"id"')]
+cat = [json.loads(l.rstrip(",\n")) for l in open(os.path.join(os.path.dirname(__file__), "..", "src", "rust", "core", "src", "catalog", "catalog.json")) if l.startswith('{"id"')]
 res = {}
 for e in cat:
     if e["namespace"] != "keras.layers" or e["kind"] != "class" or e["is_alias"]: continue

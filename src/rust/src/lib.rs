@@ -1,6 +1,8 @@
-//! kerasconfig's Rust core. The logic lives in plain modules with their own tests; this file is
-//! the extendr seam: it converts R values, holds the process-wide state, and hands results back
-//! to R. It never calls R functions: R code calls R methods with what these return.
+//! kerasconfig's R glue. The logic lives in the `kerasconfig-core` crate (core/), plain Rust with
+//! its own tests; this crate is the extendr seam: it converts R values, holds the process-wide
+//! state, and hands results back to R. It never calls R functions: R code calls R methods with what
+//! these return. Each module holds the R functions of one part of the core; `fast` builds and reads
+//! R objects directly.
 //!
 //! Failures a user can cause come back as a list of class `kc_rust_error` (`class`, `message`)
 //! that the R side turns into a classed condition; extendr's own errors are unclassed.
@@ -9,28 +11,20 @@ use extendr_api::prelude::*;
 use parking_lot::Mutex;
 use std::sync::LazyLock;
 
-pub mod archive;
-pub mod callsig;
-pub mod catalog;
-pub mod depth;
-pub mod dot;
-pub mod fast;
-pub mod file;
-pub mod graph;
-pub mod hdf5;
-pub mod json;
-pub mod npz;
-pub mod registry;
-pub mod resolve;
-pub mod scope;
-pub mod shape;
-pub mod suggest;
-#[cfg(test)]
-mod testing;
+mod archive;
+mod callsig;
+mod catalog;
+mod depth;
+mod dot;
+mod fast;
+mod file;
+mod graph;
+mod hdf5;
+mod json;
+mod npz;
+mod shape;
 
-use registry::{Id, Registered, Registry};
-use resolve::{Kind, Request, Resolved, Sources};
-use scope::{Objects, ScopeStack};
+use kerasconfig_core::{Id, Kind, Objects, Registered, Registry, Request, Resolved, ScopeStack, Sources};
 
 /// An R object held by the registry or a scope. Holding the `Robj` keeps it protected from R's
 /// garbage collector; dropping it releases it.
@@ -361,7 +355,7 @@ fn rs_resolve(
         let global = REGISTRY.lock();
         let sources =
             Sources { scope: scopes.visible(), global: &global, custom_objects: &custom, module_objects: &module_objs };
-        match resolve::resolve_suggesting(&req, &sources, catalog::catalog()) {
+        match kerasconfig_core::resolve_suggesting(&req, &sources, catalog::catalog()) {
             Ok(Resolved::Custom(o)) => Ok(Ok(o.sexp())),
             Ok(Resolved::Builtin(e)) => Ok(Err(e)),
             Err(e) => Err(e),

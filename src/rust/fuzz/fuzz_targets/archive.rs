@@ -9,14 +9,14 @@ use libfuzzer_sys::fuzz_target;
 
 // The archive modules without their R seam, at the crate root: `read` and `write` find
 // `crc32`, `Error` and `show` through `super`, as in the main crate.
-#[path = "../../src/archive/crc32.rs"]
+#[path = "../../core/src/archive/crc32.rs"]
 mod crc32;
-#[path = "../../src/archive/error.rs"]
+#[path = "../../core/src/archive/error.rs"]
 mod error;
 #[allow(dead_code)]
-#[path = "../../src/archive/read.rs"]
+#[path = "../../core/src/archive/read.rs"]
 mod read;
-#[path = "../../src/archive/write.rs"]
+#[path = "../../core/src/archive/write.rs"]
 mod write;
 use error::{show, Error};
 

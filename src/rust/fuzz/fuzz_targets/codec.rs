@@ -10,11 +10,11 @@ use libfuzzer_sys::fuzz_target;
 
 // The R side uses parts of the printer (repeating text) that these properties do not.
 #[allow(dead_code)]
-#[path = "../../src/json/codec/mod.rs"]
+#[path = "../../core/src/codec/mod.rs"]
 mod codec;
 // The value model is compiled into the main crate for tests only; `tree` finds `read` and
 // `write` through these imports.
-#[path = "../../src/json/codec/tree.rs"]
+#[path = "../../core/src/codec/tree.rs"]
 mod tree;
 use codec::{float, read, write};
 

@@ -7,14 +7,14 @@ use libfuzzer_sys::fuzz_target;
 
 // The HDF5 modules without their R seam, at the crate root: `read` and `write` find `error`
 // and `tree` through `super`, as in the main crate.
-#[path = "../../src/hdf5/error.rs"]
+#[path = "../../core/src/hdf5/error.rs"]
 mod error;
-#[path = "../../src/hdf5/read.rs"]
+#[path = "../../core/src/hdf5/read.rs"]
 mod read;
 #[allow(dead_code)]
-#[path = "../../src/hdf5/tree.rs"]
+#[path = "../../core/src/hdf5/tree.rs"]
 mod tree;
-#[path = "../../src/hdf5/write.rs"]
+#[path = "../../core/src/hdf5/write.rs"]
 mod write;
 
 fuzz_target!(|data: &[u8]| {

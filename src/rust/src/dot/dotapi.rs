@@ -1,8 +1,8 @@
 //! The extendr seam of `model_to_dot`: JSON text in, DOT text out, failures as `kc_rust_error`.
 
-use super::{model_to_dot, Options, Reports};
-use crate::shape::overrides_from_json;
+use crate::shape::rapi::overrides_from_json;
 use extendr_api::prelude::*;
+use kerasconfig_core::{model_to_dot, DotOptions as Options, Reports};
 use serde_json::Value;
 
 /// Bounds what is parsed: configs are bounded by R's side too.

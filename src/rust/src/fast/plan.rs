@@ -256,7 +256,7 @@ impl Plan {
     /// without a default config.
     pub fn new(entry: &'static Entry) -> Option<Plan> {
         let models = entry.family == "models";
-        if entry.kind != crate::resolve::Kind::Class
+        if entry.kind != kerasconfig_core::Kind::Class
             || (models && !matches!(entry.canonical.as_str(), "Sequential" | "Functional"))
         {
             return None;

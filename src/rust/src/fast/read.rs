@@ -19,11 +19,11 @@ use super::rapi::{
 use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
 use super::sources::{Found, Level, Lookup};
 use crate::catalog::Entry;
-use crate::resolve::{Kind, Request};
 use extendr_ffi::{
     R_ClassSymbol, R_EmptyEnv, R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib,
     INTEGER_ELT, REAL_ELT, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
 };
+use kerasconfig_core::{Kind, Request};
 
 /// Configs nest a few dozen levels; deeper input goes to R, which reports it properly. Kept low
 /// because this recursion and R's own share the C stack R checks.

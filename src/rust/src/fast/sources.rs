@@ -14,10 +14,10 @@
 
 use super::rapi::{char_str, ensure, Fallback, Fast};
 use crate::catalog::{catalog, Entry};
-use crate::resolve::{resolve, Request, Resolved, Sources};
 use crate::{registry, scopes, RObj};
 use extendr_api::{GetSexp, Robj};
 use extendr_ffi::{R_NamesSymbol, R_NilValue, Rf_getAttrib, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH};
+use kerasconfig_core::{resolve, Request, Resolved, Sources};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {

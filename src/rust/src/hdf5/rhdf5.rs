@@ -6,12 +6,10 @@
 use extendr_api::prelude::*;
 use extendr_ffi::SEXPTYPE;
 
-use super::order::{permute, permute_cloned};
-use super::read::{read, Limits};
-use super::tree::{Array, Dataset, Dtype, Group, Node, Values};
-use super::write::{write_pieces, write_with, Piece};
-use super::Kind;
-use crate::archive::write::{Content, StreamError};
+use kerasconfig_core::{permute, permute_cloned, read_hdf5 as read, Hdf5Limits as Limits};
+use kerasconfig_core::{write_hdf5_pieces as write_pieces, write_hdf5_with as write_with, Hdf5Piece as Piece};
+use kerasconfig_core::{ArchiveContent as Content, ArchiveError, ArchiveStreamError as StreamError};
+use kerasconfig_core::{Array, Dataset, Dtype, ErrorKind as Kind, Group, Node, Values};
 
 const HDF5_ERROR: &str = "kerasconfig_error_hdf5";
 
@@ -330,7 +328,7 @@ impl Content for Hdf5Content {
                     scratch.clear();
                     scratch.resize(len * 4, 0);
                     if !encode_f32(&self.sources, source, &mut scratch) {
-                        return Err(StreamError::Archive(crate::archive::Error::new(format!(
+                        return Err(StreamError::Archive(ArchiveError::new(format!(
                             "the values of array {source} could not be encoded"
                         ))));
                     }

@@ -1,20 +1,18 @@
 //! The config codec: JSON text ↔ R values, byte-exact with Python's `json.dumps`.
 //!
-//! `codec` is the pure parser and printer (tested and fuzzed without R); `rbuild` builds R values
-//! from the parser, `rwalk` feeds R values to the printer; this file is the extendr seam. Failures
+//! The core's codec is the pure parser and printer (tested and fuzzed without R); `rbuild` builds R
+//! values from the parser, `rwalk` feeds R values to the printer; this file is the extendr seam. Failures
 //! a user can cause come back as `kc_rust_error` lists (see lib.rs), never as panics.
 
 use extendr_api::prelude::*;
 use extendr_ffi::{cetype_t, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, RAW, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
 use std::os::raw::{c_char, c_int};
 
-mod bycontent;
-pub(crate) mod codec;
 pub(crate) mod rapi;
 mod rbuild;
 mod rwalk;
 
-use codec::{read, write};
+use kerasconfig_core::{parse_json, to_json};
 use rbuild::RBuilder;
 use rwalk::RValue;
 
@@ -33,7 +31,7 @@ fn rs_json_parse(x: Robj) -> Robj {
     // SAFETY: on R's main thread (inside `.Call`); `builder` is the last thing to unprotect, as
     // it is dropped at the end of this function, after its result is in extendr's keeping.
     let mut builder = unsafe { RBuilder::new(input.len()) };
-    match read::parse(input, &mut builder) {
+    match parse_json(input, &mut builder) {
         Ok(()) => unsafe { Robj::from_sexp(builder.finish()) },
         Err(e) => {
             let (line, column) = e.location(input);
@@ -49,7 +47,7 @@ fn rs_json_parse(x: Robj) -> Robj {
 fn rs_json_write(x: Robj, pretty: bool) -> Robj {
     // SAFETY: on R's main thread; `x` is a `.Call` argument, protected for the whole call.
     let source = unsafe { RValue::new(x.get()) };
-    match write::to_json(&source, pretty) {
+    match to_json(&source, pretty) {
         Ok(text) => string_robj(&text),
         Err(e) => {
             let path = e.path();

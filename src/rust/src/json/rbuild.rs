@@ -31,13 +31,12 @@
 //! refuses first ([`Sink::ACCEPTS_NUL`], [`Sink::MAX_STRING_BYTES`]). On such a jump the Rust
 //! frames above are skipped and their buffers leak; R resets its protection stack itself.
 
-use super::bycontent::ByContent;
-use super::codec::read::Sink;
 use super::rapi::{ProtectIndex, R_ProtectWithIndex, R_Reprotect, Rf_ScalarLogical, Rf_ScalarReal, Rf_ScalarString};
 use extendr_ffi::{
     cetype_t, R_ClassSymbol, R_NilValue, Rf_ScalarInteger, Rf_allocVector, Rf_install, Rf_mkCharLenCE, Rf_namesgets,
     Rf_protect, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, VECTOR_ELT,
 };
+use kerasconfig_core::{ByContent, Sink};
 use std::cell::Cell;
 use std::os::raw::{c_char, c_int};
 

@@ -5,14 +5,13 @@
 //! objects and other types are refused with the path to the offending element, because writing
 //! them silently would produce a config Keras reads differently.
 
-use super::codec::write::{is_integer_text, OutOfMemory, Printer, Source, TooDeep};
-use super::codec::MAX_DEPTH;
 use super::rapi::{char_utf8, vmaxget, vmaxset, Rf_getCharCE, Rf_inherits, REFCNT};
 use extendr_ffi::{
     cetype_t, R_IsNA, R_LevelsSymbol, R_NaString, R_NamesSymbol, R_NilValue, Rf_getAttrib, Rf_install, Rf_isObject,
     Rf_isS4, DATAPTR_OR_NULL, INTEGER_ELT, LENGTH, LOGICAL_ELT, REAL_ELT, R_CHAR, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
     VECTOR_ELT, XLENGTH,
 };
+use kerasconfig_core::{is_integer_text, OutOfMemory, Printer, Source, TooDeep, MAX_DEPTH};
 use std::borrow::Cow;
 use std::ops::Range;
 

@@ -4,7 +4,7 @@
 use extendr_api::prelude::*;
 
 use crate::hdf5::rhdf5::group_to_r;
-use crate::hdf5::Kind;
+use kerasconfig_core::{read_npz, ErrorKind as Kind};
 
 fn rust_error(kind: Kind, message: &str) -> Robj {
     let subclass = match kind {
@@ -25,7 +25,7 @@ fn rs_npz_read(bytes: Robj, limit: f64) -> Robj {
         return rust_error(Kind::Corrupt, "`bytes` must be a raw vector");
     };
     let cap = if limit.is_finite() && limit >= 0.0 { limit as u64 } else { u64::MAX };
-    match super::read(data, cap) {
+    match read_npz(data, cap) {
         Ok(root) => group_to_r(&root),
         Err(e) => rust_error(e.kind, &e.message),
     }

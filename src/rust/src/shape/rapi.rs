@@ -3,15 +3,14 @@
 //! only on demand (a layer's tensors, build_configs) comes as small JSON texts per layer.
 //! Failures are `kc_rust_error` lists.
 
-use super::model::{build_model, LayerReport, ModelReport, Overrides};
-use super::updates::{layer_updates, updates};
-use super::{nested_layer, BuildConfig, Built, Init, Nested, Shapes, Variable};
 use crate::fast::rapi::{closure, R_existsVarInFrame};
 use extendr_api::prelude::*;
 use extendr_ffi::{
     R_NamesSymbol, Rboolean, Rf_allocVector, Rf_defineVar, Rf_getAttrib, Rf_install, Rf_protect, Rf_unprotect,
     SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
 };
+use kerasconfig_core::{build_model, built_at_init, layer_updates, nested_layer, shape_text, updates};
+use kerasconfig_core::{BuildConfig, Built, Init, LayerReport, ModelReport, Nested, Overrides, Shapes, Variable};
 use serde_json::{json, Value};
 
 // `SEXP` points to a struct extendr-ffi declares opaque; only the pointer crosses the boundary.
@@ -125,7 +124,7 @@ fn dtype_bits(dtype: &str) -> f64 {
 /// Keras' text for one call's outputs: `(None, 4)`, or `[(None, 4), (None, 4)]` for several.
 fn shapes_text(s: &Shapes) -> String {
     match s {
-        Shapes::One(shape) => super::shape_text(shape),
+        Shapes::One(shape) => shape_text(shape),
         Shapes::Many(v) => format!("[{}]", v.iter().map(shapes_text).collect::<Vec<_>>().join(", ")),
     }
 }
@@ -313,7 +312,7 @@ pub(crate) unsafe fn bind_layers(model: SEXP, list: SEXP, names: SEXP, bodies: [
 /// the build_config of its config (`super::built_at_init`).
 #[extendr]
 fn rs_built_at_init(class: &str) -> bool {
-    super::built_at_init(class)
+    built_at_init(class)
 }
 
 extendr_module! {

@@ -1,5 +1,5 @@
-//! Archive errors and how entry names appear in them: plain Rust, shared by the R seam
-//! (`mod.rs`) and the fuzz target, which includes the reader without R.
+//! Archive errors and how entry names appear in them, shared by the R glue and the fuzz target,
+//! which includes the reader by path.
 
 /// Why an archive was refused (or could not be written).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //! literal (`{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`), then the data. The
 //! data must be exactly what the header declares; object arrays (`|O`) hold a pickle instead.
 
-use crate::hdf5::tree::{Array, Dtype, Values};
+use crate::hdf5::tree::{Dtype, Values};
 use crate::hdf5::Error;
 
 /// Headers longer than this are refused (numpy writes a few hundred bytes).
@@ -11,8 +11,8 @@ const MAX_RANK: usize = 32;
 
 #[derive(Debug)]
 pub enum Content<'a> {
-    /// Numbers or booleans, row-major.
-    Numeric(Array),
+    /// Numbers or booleans: checked against the header, not decoded, as npz weights never hold one.
+    Numeric,
     /// The pickle an object array is stored as.
     Object(&'a [u8]),
 }
@@ -53,12 +53,18 @@ pub fn numeric_type(descr: &str) -> Option<(Dtype, usize, bool)> {
     Some((dtype, size, big))
 }
 
-/// The elements of `data` (exactly `count` of them, row-major) as values of `dtype`.
-pub fn decode(data: &[u8], dtype: Dtype, size: usize, big: bool, count: u64) -> Result<Values, Error> {
+/// Whether `data` is exactly `count` elements of `size` bytes.
+fn check_stored(data: &[u8], size: usize, count: u64) -> Result<(), Error> {
     let want = count.checked_mul(size as u64).ok_or_else(|| Error::limit("an array larger than memory can address"))?;
     if want != data.len() as u64 {
         return Err(Error::corrupt(format!("the array declares {want} bytes of data but {} are stored", data.len())));
     }
+    Ok(())
+}
+
+/// The elements of `data` (exactly `count` of them, row-major) as values of `dtype`.
+pub fn decode(data: &[u8], dtype: Dtype, size: usize, big: bool, count: u64) -> Result<Values, Error> {
+    check_stored(data, size, count)?;
     let word = |chunk: &[u8]| -> u64 {
         let mut b = [0u8; 8];
         if big {
@@ -127,14 +133,13 @@ pub fn parse(bytes: &[u8]) -> Result<Npy<'_>, Error> {
     if h.descr == "|O" || h.descr == "O" {
         return Ok(Npy { shape: h.shape, content: Content::Object(data) });
     }
-    let (dtype, size, big) =
+    let (_, size, _) =
         numeric_type(&h.descr).ok_or_else(|| Error::unsupported(format!("arrays of numpy type '{}'", h.descr)))?;
     if h.fortran_order && h.shape.len() > 1 {
         return Err(Error::unsupported("arrays in Fortran order"));
     }
-    let count = element_count(&h.shape)?;
-    let values = decode(data, dtype, size, big, count)?;
-    Ok(Npy { shape: h.shape.clone(), content: Content::Numeric(Array { dtype, shape: h.shape, values }) })
+    check_stored(data, size, element_count(&h.shape)?)?;
+    Ok(Npy { shape: h.shape, content: Content::Numeric })
 }
 
 struct Header {

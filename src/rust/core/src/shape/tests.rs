@@ -7,7 +7,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn fixtures() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/testthat/fixtures/layer-shapes.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/testthat/fixtures/layer-shapes.json");
     serde_json::from_str(&std::fs::read_to_string(path).expect("fixture file")).expect("fixture JSON")
 }
 

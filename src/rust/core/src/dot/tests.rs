@@ -6,7 +6,7 @@ use super::*;
 use std::path::PathBuf;
 
 fn fixtures() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/testthat/fixtures/model-dot.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/testthat/fixtures/model-dot.json");
     serde_json::from_str(&std::fs::read_to_string(path).expect("fixture file")).expect("fixture JSON")
 }
 

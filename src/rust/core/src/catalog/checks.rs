@@ -8,7 +8,7 @@
 //! filled), not at the raw arguments, so the three paths agree. Messages are Keras' own, from
 //! `tools/gen-constructor-fixtures.py`, with `{value}` and `{other}` standing for the values.
 
-use crate::json::codec::float::write_repr;
+use crate::codec::float::write_repr;
 use serde_json::{Map, Value};
 
 /// A config value, as far as the checks care.

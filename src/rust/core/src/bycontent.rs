@@ -21,6 +21,12 @@ struct Slot<V> {
     value: V,
 }
 
+impl<T: Copy + Eq + Hash, V> Default for ByContent<T, V> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: Copy + Eq + Hash, V> ByContent<T, V> {
     pub fn new() -> Self {
         ByContent { table: HashTable::new(), arena: Vec::new(), hasher: foldhash::fast::RandomState::default() }

@@ -1,6 +1,6 @@
 //! The pure JSON codec, with no R in it: a parser that pushes values into a [`read::Sink`], and a
 //! [`write::Printer`] that a [`write::Source`] drives, producing Python's `json.dumps` text byte
-//! for byte. The R side (`super::rbuild`, `super::rwalk`) plugs into these traits; the fuzz
+//! for byte. The R glue (the package crate's `json::rbuild`, `json::rwalk`) plugs into these traits; the fuzz
 //! target includes this directory by path, so nothing here may depend on extendr.
 
 pub mod float;

@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/testthat/fixtures/weights")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/testthat/fixtures/weights")
 }
 
 fn limits(len: usize) -> Limits {

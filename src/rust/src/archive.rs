@@ -1,22 +1,15 @@
-//! `.keras` archives: a strict in-memory zip reader (`read`) and a writer of stored archives
-//! (`write`), exposed to R as `rs_archive_read()` and `rs_archive_write()`. Nothing here touches
-//! the file system: R reads and writes the bytes. Problems come back as `kc_rust_error` lists of
-//! class `kerasconfig_error_archive`; no input makes these functions panic.
+//! `.keras` archives for R: `rs_archive_read()`, `rs_archive_write()` and `rs_archive_save()` over
+//! the core's zip reader and writer. Nothing here touches the file system but `rs_archive_save()`:
+//! R reads and writes the bytes. Problems come back as `kc_rust_error` lists of class
+//! `kerasconfig_error_archive`; no input makes these functions panic.
 
 use extendr_api::prelude::*;
-
-pub mod crc32;
-pub mod read;
-pub mod write;
-
-#[cfg(test)]
-mod tests;
+use kerasconfig_core::{
+    archive_size, archive_size_of, read_archive, show_entry as show, write_archive_into, write_archive_to,
+};
+use kerasconfig_core::{ArchiveContent, ArchiveStreamError};
 
 const ARCHIVE_ERROR: &str = "kerasconfig_error_archive";
-
-mod error;
-pub(crate) use error::show;
-pub use error::Error;
 
 fn rust_error(message: &str) -> Robj {
     let mut list = list!(class = ARCHIVE_ERROR, message = message);
@@ -61,7 +54,7 @@ fn rs_archive_read(bytes: Robj, members: Robj, limit: f64, #[extendr(default = "
             own.push((name, value.floor() as u64));
         }
     }
-    match read::read_borrowed(data, &wanted, limit, &own) {
+    match read_archive(data, &wanted, limit, &own) {
         Err(e) => rust_error(&e.0),
         Ok(archive) => {
             let mut names: Vec<String> = Vec::with_capacity(archive.members.len() + 1);
@@ -139,7 +132,7 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
         };
         entries.push((name, bytes));
     }
-    let size = match write::size(&entries) {
+    let size = match archive_size(&entries) {
         Ok(size) => size,
         Err(e) => return rust_error(&e.0),
     };
@@ -149,7 +142,7 @@ fn rs_archive_write(names: Robj, contents: Robj) -> Robj {
     };
     // SAFETY: `out` is a raw vector of `size` bytes that nothing else references yet.
     let buf = unsafe { std::slice::from_raw_parts_mut(extendr_ffi::RAW(out.get()), size) };
-    match write::write_into(&entries, buf) {
+    match write_archive_into(&entries, buf) {
         Ok(()) => out,
         Err(e) => rust_error(&e.0),
     }
@@ -188,17 +181,17 @@ fn rs_archive_save(path: &str, names: Robj, contents: Robj) -> Robj {
             ));
         }
     }
-    let entries: Vec<(&str, &dyn write::Content)> = names
+    let entries: Vec<(&str, &dyn ArchiveContent)> = names
         .iter()
         .zip(hdf5.iter().zip(raw.iter()))
         .map(|(&name, (h, r))| match h {
-            Some(h) => (name, h as &dyn write::Content),
-            None => (name, r as &dyn write::Content),
+            Some(h) => (name, h as &dyn ArchiveContent),
+            None => (name, r as &dyn ArchiveContent),
         })
         .collect();
     // Refused before the file is touched (too large, bad or repeated names).
     let lens: Vec<(&str, usize)> = entries.iter().map(|&(n, c)| (n, c.len())).collect();
-    if let Err(e) = write::size_of(&lens) {
+    if let Err(e) = archive_size_of(&lens) {
         return rust_error(&e.0);
     }
     let file = match std::fs::File::create(path) {
@@ -206,13 +199,13 @@ fn rs_archive_save(path: &str, names: Robj, contents: Robj) -> Robj {
         Err(e) => return file_error(&e),
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 16, file);
-    match write::write_to(&entries, &mut out) {
+    match write_archive_to(&entries, &mut out) {
         Ok(()) => match out.into_inner() {
             Ok(_) => ().into(),
             Err(e) => file_error(e.error()),
         },
-        Err(write::StreamError::Io(e)) => file_error(&e),
-        Err(write::StreamError::Archive(e)) => rust_error(&e.0),
+        Err(ArchiveStreamError::Io(e)) => file_error(&e),
+        Err(ArchiveStreamError::Archive(e)) => rust_error(&e.0),
     }
 }
 

@@ -85,28 +85,6 @@ pub enum ClassLookup<B> {
     UnknownModule,
 }
 
-/// No built-ins at all.
-pub struct NoBuiltins;
-
-impl Builtins for NoBuiltins {
-    type Ref = ();
-    fn class(&self, _: &str, _: &str) -> ClassLookup<()> {
-        ClassLookup::UnknownModule
-    }
-    fn function(&self, _: &str) -> Option<()> {
-        None
-    }
-    fn is_non_modeling(&self, _: &str) -> bool {
-        false
-    }
-    fn names(&self, _: Option<&str>) -> Vec<&str> {
-        Vec::new()
-    }
-    fn class_name<'r>(&self, _: &'r ()) -> &'r str {
-        ""
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Class,
@@ -114,7 +92,7 @@ pub enum Kind {
 }
 
 impl Kind {
-    fn word(self) -> &'static str {
+    pub fn word(self) -> &'static str {
         match self {
             Kind::Class => "class",
             Kind::Function => "function",
@@ -298,6 +276,28 @@ pub fn resolve_suggesting<'a, T: Clone, C: Builtins>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// No built-ins at all.
+    struct NoBuiltins;
+
+    impl Builtins for NoBuiltins {
+        type Ref = ();
+        fn class(&self, _: &str, _: &str) -> ClassLookup<()> {
+            ClassLookup::UnknownModule
+        }
+        fn function(&self, _: &str) -> Option<()> {
+            None
+        }
+        fn is_non_modeling(&self, _: &str) -> bool {
+            false
+        }
+        fn names(&self, _: Option<&str>) -> Vec<&str> {
+            Vec::new()
+        }
+        fn class_name<'r>(&self, _: &'r ()) -> &'r str {
+            ""
+        }
+    }
 
     fn objs(pairs: &[(&str, i32)]) -> Vec<(String, i32)> {
         pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect()

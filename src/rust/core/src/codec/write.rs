@@ -108,7 +108,9 @@ impl Printer {
         self.room(HEADROOM.saturating_add(self.depth.saturating_mul(2)))
     }
 
-    /// How long the text is so far: where the value just written ends.
+    /// How long the text is so far: where the value just written ends. (A position, not a
+    /// container: an `is_empty()` would have no use.)
+    #[allow(clippy::len_without_is_empty)]
     pub fn len(&self) -> usize {
         self.out.len()
     }

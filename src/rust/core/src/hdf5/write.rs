@@ -11,7 +11,9 @@ const SUPERBLOCK: usize = 96;
 const HEAP_MIN: usize = 4096;
 const HEAP_OBJECTS: usize = 60_000;
 
-/// The bytes of an HDF5 file holding `root`.
+/// The bytes of an HDF5 file holding `root` (for the tests and the fuzz target; R's files are
+/// written with [`write_with`] or [`write_pieces`]).
+#[cfg(any(test, fuzzing))]
 pub fn write(root: &Group) -> Result<Vec<u8>> {
     write_with(root, &mut |_, _| false)
 }

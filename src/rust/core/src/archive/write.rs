@@ -123,7 +123,9 @@ fn directory(members: &[(&str, usize, u32, usize)], cd_offset: usize) -> Vec<u8>
     out
 }
 
-/// An archive holding `entries` (name, content), stored, in the order given.
+/// An archive holding `entries` (name, content), stored, in the order given (for the tests and the
+/// fuzz target; R's archives are written into R's memory or a file).
+#[cfg(any(test, fuzzing))]
 pub fn write(entries: &[(&str, &[u8])]) -> Result<Vec<u8>, Error> {
     let mut out = vec![0; size(entries)?];
     write_into(entries, &mut out)?;

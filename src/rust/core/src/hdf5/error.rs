@@ -1,5 +1,5 @@
-//! HDF5 errors: plain Rust, shared by the R seam (`mod.rs`) and the fuzz target, which includes
-//! the reader and writer without R.
+//! HDF5 errors, shared by the R glue and the fuzz target, which includes the reader and writer by
+//! path.
 
 /// What kind of problem made a file unreadable; the R seam turns it into a condition subclass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
