@@ -59,7 +59,7 @@ kc_model_auto_config <- function(self, base) {
                      paste(sprintf("'%s'", missing_default), collapse = ", ")), "kerasconfig_error_serialize")
   }
   defaults <- lapply(f, eval, envir = environment(init))
-  given <- get(".__args__", envir = self, inherits = FALSE)
+  given <- get(".__args__", envir = kc_env(self), inherits = FALSE)
   differs <- Filter(function(n) n %in% names(given) && !identical(given[[n]], defaults[[n]]), names(defaults))
   if (length(differs)) {
     kc_warn(sprintf(paste("Model '%s' (%s) has no get_config(): as Keras does for subclassed models, its config",
