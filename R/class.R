@@ -5,7 +5,10 @@
 #' print method. The result is a *class generator*: call it to make an
 #' instance (`my_class(...)`). The keras3-named families [Layer()], [Loss()],
 #' [Metric()], [Regularizer()], [Constraint()], [Initializer()],
-#' [Optimizer()] and [LearningRateSchedule()] are built on it.
+#' [Optimizer()] and [LearningRateSchedule()] are built on it. Instances of
+#' layer and model classes ([Layer()], [Model()]) are functions as well:
+#' `layer(x)` calls the layer on a tensor (see [call_layer()]), while `$`
+#' reaches their fields and methods as for other instances.
 #'
 #' Methods passed in `...` see `self` (the instance) and `super` (the parent
 #' class's methods, bound to the same instance). `initialize` runs when an

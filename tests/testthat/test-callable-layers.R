@@ -193,3 +193,33 @@ test_that("calling a layer wrongly is a classed error, as with call_layer()", {
   err <- expect_error(layer_concatenate(name = "joined")(list(a, b)), class = "kerasconfig_error_shape")
   expect_match(conditionMessage(err), "joined")
 })
+
+test_that("a layer is called as any R function is: lapply(), do.call(), the pipe", {
+  clear_session()
+  a <- keras_input(shape = 3, name = "a")
+  b <- keras_input(shape = 3, name = "b")
+  shared <- layer_dense(units = 2, name = "s")
+  outs <- lapply(list(a, b), shared)
+  expect_identical(lapply(outs, function(t) t$keras_history), list(list("s", 0L, 0L), list("s", 1L, 0L)))
+  expect_identical(do.call(shared, list(a))$keras_history, list("s", 2L, 0L))
+  expect_identical((a |> shared())$keras_history, list("s", 3L, 0L))
+})
+
+test_that("models the R path builds (the fast path stubbed out) are callable and write the same config", {
+  clear_session()
+  x <- keras_input(shape = 4, name = "x")
+  model <- keras_model(x, layer_dense(units = 2, name = "out")(x), name = "small")
+  text <- save_model_config(model)
+  ns <- asNamespace("kerasconfig")
+  saved <- list(rs_fast_deserialize = ns$rs_fast_deserialize, rs_fast_model = ns$rs_fast_model)
+  fallback <- function(...) structure(list(), class = "kc_fallback")
+  for (name in names(saved)) utils::assignInNamespace(name, fallback, "kerasconfig")
+  slow <- tryCatch(deserialize_keras_object(config_from_json(text)),
+                   finally = for (name in names(saved)) utils::assignInNamespace(name, saved[[name]], "kerasconfig"))
+  fast <- deserialize_keras_object(config_from_json(text))
+  expect_identical(class(slow), class(fast))
+  expect_true(is.function(slow) && is.function(get_layer(slow, "out")))
+  expect_identical(save_model_config(slow), text)
+  z <- keras_input(shape = 4, name = "z")
+  expect_identical(slow(z)$shape, fast(z)$shape)
+})
