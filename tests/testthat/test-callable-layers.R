@@ -142,6 +142,7 @@ test_that("a custom Layer() instance is callable, and its methods' self is the c
   s <- Scale(factor = 3, name = "scale")
   expect_true(is.function(s))
   expect_true(is.function(s$whoami()))
+  expect_identical(s$whoami(), s)
   expect_identical(s$whoami()$factor, 3)
   expect_true(is.function(s$inner))
   x <- keras_input(shape = 4, name = "x")
