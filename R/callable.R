@@ -30,8 +30,9 @@ kc_callable <- function(env, class) {
 # An instance's environment (the instance itself when it is one); anything else unchanged.
 kc_env <- function(x) if (is.function(x) && inherits(x, "kc_callable")) environment(x) else x
 
-# Whether instances of the class `info` describes are layers or models (and so callable):
-# built-ins of those families, and classes made with Layer() or Model().
+# Whether instances of the class `info` describes are layers (models included, and so callable):
+# built-ins whose Keras bases hold Layer (not InputSpec, listed with the layers; the layers of
+# keras.applications, listed apart), and classes made with Layer() or Model().
 kc_is_callable_info <- function(info) {
   cached <- info$callable
   if (!is.null(cached)) return(cached)
@@ -39,7 +40,7 @@ kc_is_callable_info <- function(info) {
   out <- FALSE
   while (!is.null(i)) {
     if (isTRUE(i$builtin)) {
-      out <- i$family %in% c("layers", "models")
+      out <- "Layer" %in% c(i$entry$name, unlist(i$entry$bases))
       break
     }
     if (isTRUE(i$root)) {

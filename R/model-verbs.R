@@ -64,7 +64,13 @@ from_config <- function(config, custom_objects = NULL) {
 }
 
 # Layers and models: built-in ones, and instances of Layer() and Model() classes.
-kc_is_layer <- function(x) kc_is_instance(x) && inherits(x, c("keras_layers", "keras_models", "Layer"))
+# A layer or a model: an instance of a class that descends from Keras' Layer (by its class
+# chain, never by the S3 class an instance carries).
+kc_is_layer <- function(x) {
+  if (!kc_is_instance(x)) return(FALSE)
+  cls <- kc_class_of(x)
+  inherits(cls, "keras_class") && kc_is_callable_info(kc_class_info(cls))
+}
 
 # ---- pop_layer ---------------------------------------------------------------------------------
 

@@ -165,11 +165,21 @@ test_that("a custom Model() instance is callable", {
   expect_identical(m(x)$keras_history, list("twice", 0L, 0L))
 })
 
-test_that("objects that are not layers stay environments", {
+test_that("objects that are not layers stay environments; whatever descends from Layer is callable", {
   expect_true(is.environment(loss_huber()))
   expect_true(is.environment(initializer_glorot_uniform()))
   expect_true(is.environment(optimizer_adam()))
   expect_false(is.function(deserialize_keras_object(serialize_keras_object(regularizer_l2(0.1)))))
+  # InputSpec is listed with the layers but is no Layer; built in R or natively, it is no function.
+  spec <- kerasconfig:::kc_builtin_objects[["keras.InputSpec"]]()
+  expect_true(is.environment(spec))
+  expect_true(is.environment(deserialize_keras_object(serialize_keras_object(spec))))
+  # The layers keras.applications defines are layers, though not listed with them.
+  layer_scale <- kerasconfig:::kc_builtin_objects[["keras.src.applications.convnext.LayerScale"]]
+  scale <- layer_scale(init_values = 1e-6, projection_dim = 4, name = "ls")
+  expect_true(is.function(scale))
+  expect_identical(scale(keras_input(shape = c(3, 4)))$keras_history, list("ls", 0L, 0L))
+  expect_true(is.function(deserialize_keras_object(serialize_keras_object(scale))))
 })
 
 test_that("a layer is never taken for a plain R function", {

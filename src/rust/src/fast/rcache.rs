@@ -242,8 +242,8 @@ pub unsafe fn key_symbol(entry: &Entry) -> SEXP {
 pub struct EntryR {
     /// `c(canonical, "keras_<family>", "keras_builtin", "keras_object")`.
     pub class: SEXP,
-    /// For layers and models, whose instances are callable (`kc_callable()` in R/callable.R):
-    /// `c("kc_callable", <class>)`; `NULL` for other families.
+    /// For layers (models included: classes whose Keras bases hold `Layer`), whose instances are
+    /// callable (`kc_callable()` in R/callable.R): `c("kc_callable", <class>)`; else `NULL`.
     pub callable_class: SEXP,
     /// The default config as R values (a named list, in key order).
     pub defaults: SEXP,
@@ -269,7 +269,8 @@ pub unsafe fn entry_r(entry: &'static Entry) -> &'static EntryR {
 unsafe fn make_entry_r(entry: &Entry) -> EntryR {
     let family = format!("keras_{}", entry.family);
     let class = preserved_strings(&[&entry.canonical, &family, "keras_builtin", "keras_object"]);
-    let callable_class = if matches!(entry.family.as_str(), "layers" | "models") {
+    let layer = entry.name == "Layer" || entry.bases.as_deref().unwrap_or(&[]).iter().any(|b| b == "Layer");
+    let callable_class = if layer {
         preserved_strings(&["kc_callable", &entry.canonical, &family, "keras_builtin", "keras_object"])
     } else {
         R_NilValue
