@@ -91,7 +91,7 @@ kc_builtin_info <- function(env) {
   info$id <- res
   info$methods <- list(
     initialize = function(...) kc_builtin_init(self, list(...)),
-    get_config = function() get(".__config__", envir = self, inherits = FALSE)
+    get_config = function() get(".__config__", envir = kc_env(self), inherits = FALSE)
   )
   # Configs from files skip R's argument matching: they are the constructor's arguments already.
   # Models validate and rebuild their layer graphs first.
@@ -197,7 +197,7 @@ kc_builtin_init <- function(self, args) {
   rules <- info$rules
   for (key in keys) {
     if (key %in% kc_input_kwargs && !key %in% c(names(defaults), info$params)) {
-      assign(paste0(".__", key, "__"), args[[key]], envir = self)
+      assign(paste0(".__", key, "__"), args[[key]], envir = kc_env(self))
       # Keras' automatic config keeps every argument given (ELU's `input_shape`).
       if (!isTRUE(rules$auto)) next
     }
@@ -215,9 +215,9 @@ kc_builtin_init <- function(self, args) {
   if (isTRUE(rules$auto)) config <- kc_auto_config_order(config, info$params, keys)
   config <- kc_session_defaults(config, info, args)
   kc_builtin_check(info, config, keys)
-  assign(".__config__", config, envir = self)
+  assign(".__config__", config, envir = kc_env(self))
   # Keras' Trainer.get_compile_config(): {} until the model is compiled, and written all the same.
-  if (info$family == "models") assign(".__compile_config__", named_list(), envir = self)
+  if (info$family == "models") assign(".__compile_config__", named_list(), envir = kc_env(self))
   invisible(self)
 }
 

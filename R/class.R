@@ -5,7 +5,10 @@
 #' print method. The result is a *class generator*: call it to make an
 #' instance (`my_class(...)`). The keras3-named families [Layer()], [Loss()],
 #' [Metric()], [Regularizer()], [Constraint()], [Initializer()],
-#' [Optimizer()] and [LearningRateSchedule()] are built on it.
+#' [Optimizer()] and [LearningRateSchedule()] are built on it. Instances of
+#' layer and model classes ([Layer()], [Model()]) are functions as well:
+#' `layer(x)` calls the layer on a tensor (see [call_layer()]), while `$`
+#' reaches their fields and methods as for other instances.
 #'
 #' Methods passed in `...` see `self` (the instance) and `super` (the parent
 #' class's methods, bound to the same instance). `initialize` runs when an
@@ -53,7 +56,8 @@ kc_new_class <- function(classname, members, inherit, parent_env, module = NULL,
     kc_abort("`inherit` must be a class made by new_keras_class() (or a family such as Layer()).",
              "kerasconfig_error_type")
   }
-  is_method <- vapply(members, is.function, logical(1))
+  # (A layer instance is a function too, but a field.)
+  is_method <- vapply(members, function(m) is.function(m) && !kc_is_instance(m), logical(1))
   methods <- members[is_method]
   parent <- if (is.null(inherit)) NULL else kc_class_info(inherit)
 
@@ -136,13 +140,15 @@ kc_fields <- function(info) {
 }
 
 kc_instantiate <- function(info, args) {
-  self <- new.env(parent = emptyenv())
-  list2env(kc_fields(info), self)
-  list2env(kc_bind_methods(info, self), self)
-  init <- self$initialize
-  self$.__class__ <- info$generator
-  self$.__args__ <- if (is.null(init)) args else kc_name_args(init, args)
-  class(self) <- info$s3
+  env <- new.env(parent = emptyenv())
+  # Methods see the user-visible object as `self`: a layer's or a model's is callable.
+  self <- if (kc_is_callable_info(info)) kc_callable(env, info$s3) else env
+  list2env(kc_fields(info), env)
+  list2env(kc_bind_methods(info, self), env)
+  init <- env$initialize
+  env$.__class__ <- info$generator
+  env$.__args__ <- if (is.null(init)) args else kc_name_args(init, args)
+  class(env) <- info$s3
   if (!is.null(init)) do.call(init, args, quote = TRUE)
   self
 }
@@ -158,17 +164,18 @@ kc_name_args <- function(f, args) {
 # An environment that claims to be a Keras object without the class binding instances have is
 # not one (it would fail wherever its class is looked up).
 kc_is_instance <- function(x) {
+  x <- kc_env(x)
   is.environment(x) && inherits(x, "keras_object") && exists(".__class__", envir = x, inherits = FALSE) &&
     !bindingIsActive(".__class__", x)
 }
 
-kc_class_of <- function(obj) get(".__class__", envir = obj, inherits = FALSE)
+kc_class_of <- function(obj) get(".__class__", envir = kc_env(obj), inherits = FALSE)
 
 # Auto-config: what the base class records, plus the constructor's other named arguments.
 kc_auto_config <- function(self, base) {
   info <- kc_class_info(kc_class_of(self))
   if (info$own_get_config) return(base)
-  args <- get(".__args__", envir = self, inherits = FALSE)
+  args <- get(".__args__", envir = kc_env(self), inherits = FALSE)
   if (length(args)) {
     nm <- names(args)
     if (is.null(nm) || any(!nzchar(nm))) {

@@ -56,7 +56,7 @@ compile <- function(object, optimizer = "rmsprop", loss = NULL, metrics = NULL, 
     steps_per_execution = as.integer(steps_per_execution),
     jit_compile = jit
   )
-  assign(".__compile_config__", config, envir = object)
+  assign(".__compile_config__", config, envir = kc_env(object))
   invisible(object)
 }
 

@@ -27,7 +27,7 @@ set_config <- function(object, ...) {
     kc_abort("Every value passed to set_config() must be named.", "kerasconfig_error_type")
   }
   info <- kc_builtin_info_of(object)
-  config <- get(".__config__", envir = object)
+  config <- get(".__config__", envir = kc_env(object))
   unknown <- setdiff(names(values), union(names(info$defaults), info$params))
   if (length(unknown)) {
     kc_abort(sprintf("Unrecognized keyword arguments passed to %s: %s", info$classname,
@@ -51,7 +51,7 @@ set_config <- function(object, ...) {
     }
   }
   kc_builtin_check(info, config, names(values))
-  assign(".__config__", config, envir = object)
+  assign(".__config__", config, envir = kc_env(object))
   invisible(object)
 }
 

@@ -319,7 +319,7 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L) {
       })
     }
     # Remembered, so an unchanged object serializes back with the same id.
-    if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = obj)
+    if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = kc_env(obj))
     # A custom class loaded from a config written elsewhere (a Python module) keeps that module.
     kc_remember_module(obj, module)
   }
@@ -404,7 +404,7 @@ kc_restore_optional <- function(obj, config, method, stored, path = NULL) {
     if (method == "compile_from_config" && inherits(obj, "keras_builtin")) {
       config <- kc_deserialize_within(config)
     }
-    return(assign(stored, config, envir = obj))
+    return(assign(stored, config, envir = kc_env(obj)))
   }
   if (is.null(path)) return(f(config))
   tryCatch(f(config), kerasconfig_error = function(e) stop(kc_rebase_error(e, path)))
@@ -413,7 +413,7 @@ kc_restore_optional <- function(obj, config, method, stored, path = NULL) {
 kc_remember_module <- function(obj, module) {
   info <- kc_class_info(kc_class_of(obj))
   if (!isTRUE(info$builtin) && !is.null(module) && !identical(module, info$module)) {
-    assign(".__module__", module, envir = obj)
+    assign(".__module__", module, envir = kc_env(obj))
   }
 }
 

@@ -65,7 +65,7 @@ kc_tensor <- function(layer, node, index, shape, dtype) {
   t
 }
 
-kc_is_graph_tensor <- function(x) inherits(x, "keras_tensor") && is.environment(attr(x, "kc_layer"))
+kc_is_graph_tensor <- function(x) inherits(x, "keras_tensor") && kc_is_instance(attr(x, "kc_layer"))
 
 # Every tensor in a nested structure, in the order of Keras' tree.flatten: lists in order, named
 # lists (dicts) by sorted name.
@@ -91,22 +91,22 @@ kc_map_tensors <- function(x, f) {
 }
 
 kc_layer_id <- function(layer) {
-  id <- get0(".__kc_id__", envir = layer, inherits = FALSE)
+  id <- get0(".__kc_id__", envir = kc_env(layer), inherits = FALSE)
   if (is.null(id)) {
     kc_state$layer_ids <- (kc_state$layer_ids %||% 0) + 1
     id <- sprintf("L%.0f", kc_state$layer_ids)
-    assign(".__kc_id__", id, envir = layer)
+    assign(".__kc_id__", id, envir = kc_env(layer))
   }
   id
 }
 
-kc_layer_nodes <- function(layer) get0(".__nodes__", envir = layer, inherits = FALSE) %||% list()
+kc_layer_nodes <- function(layer) get0(".__nodes__", envir = kc_env(layer), inherits = FALSE) %||% list()
 
 kc_add_node <- function(layer, node) {
   nodes <- kc_layer_nodes(layer)
   node$layer <- layer
   node$key <- paste0(kc_layer_id(layer), "#", length(nodes))
-  assign(".__nodes__", c(nodes, list(node)), envir = layer)
+  assign(".__nodes__", c(nodes, list(node)), envir = kc_env(layer))
   invisible(length(nodes))
 }
 
@@ -117,13 +117,16 @@ kc_tensor_key <- function(t) paste0(kc_layer_id(attr(t, "kc_layer")), "#", attr(
 
 #' Call a layer on symbolic tensors
 #'
-#' Calls `layer` on the tensors in `...` (positional arguments of Keras'
-#' `call()`, and named ones such as `key =`, `training =`,
-#' `return_attention_scores =`), records the call as a node of the graph,
-#' builds the layer on its first call, and returns the output tensor(s).
+#' Layers and models are functions: `layer(x, ...)` calls `layer` on the
+#' tensors in `...`, exactly as `call_layer(layer, x, ...)` does (positional
+#' arguments of Keras' `call()`, and named ones such as `key =`,
+#' `training =`, `return_attention_scores =`). The call is recorded as a node
+#' of the graph (a layer called several times is shared: one node per call),
+#' the layer is built on its first call, and the output tensor(s) returned.
 #' `layer_*()` constructors given a tensor or a list of tensors first do the
 #' same with the layer they make (`x |> layer_dense(4)`). Models (Sequential
-#' or Functional) are layers too.
+#' or Functional) and instances of [Layer()] and [Model()] classes are called
+#' the same way.
 #'
 #' @param layer A layer or a model.
 #' @param ... The call's arguments: tensors, lists of tensors, options.
@@ -134,13 +137,19 @@ kc_tensor_key <- function(t) paste0(kc_layer_id(attr(t, "kc_layer")), "#", attr(
 #' a <- keras_input(shape = 4, name = "a")
 #' b <- keras_input(shape = 4, name = "b")
 #' shared <- layer_dense(units = 2, name = "shared")
-#' ya <- call_layer(shared, a)
-#' yb <- call_layer(shared, b)
+#' ya <- shared(a)
+#' yb <- shared(b)
 #' out <- layer_add(list(ya, yb))
 #' model <- keras_model(list(a, b), out)
 #' model
-call_layer <- function(layer, ...) {
-  args <- list(...)
+#'
+#' # The same call, spelled as a function of the layer:
+#' d <- keras_input(shape = 4, name = "d")
+#' call_layer(shared, d)
+call_layer <- function(layer, ...) kc_call_dots(layer, list(...))
+
+# A call's arguments as given in `...`: the unnamed ones positional, the named ones keywords.
+kc_call_dots <- function(layer, args) {
   named <- if (is.null(names(args))) rep(FALSE, length(args)) else nzchar(names(args))
   kc_call_layer(layer, unname(args[!named]), args[named])
 }
@@ -285,10 +294,10 @@ kc_call_shapes <- function(layer, args, kwargs) {
   }
   if (!is.null(l$error)) kc_abort(l$error$message, l$error$class)
   node <- l$nodes[[length(l$nodes)]]
-  if (!isTRUE(get0(".__kc_built__", envir = layer, inherits = FALSE))) {
-    if (is.null(get0(".__build_config__", envir = layer, inherits = FALSE))) kc_apply_build(layer, l$build)
+  if (!isTRUE(get0(".__kc_built__", envir = kc_env(layer), inherits = FALSE))) {
+    if (is.null(get0(".__build_config__", envir = kc_env(layer), inherits = FALSE))) kc_apply_build(layer, l$build)
     kc_build_changes(layer, lapply(tensors, `[[`, "shape"))
-    assign(".__kc_built__", TRUE, envir = layer)
+    assign(".__kc_built__", TRUE, envir = kc_env(layer))
   }
   list(outputs = node$outputs, dtypes = node$dtypes %||% list("float32"))
 }
@@ -315,8 +324,8 @@ kc_call_constructed <- function(layer, object) {
 # between batch and features; negative axes counted from the end).
 kc_build_changes <- function(layer, shapes) {
   change <- kc_build_config_changes[[kc_class_info(kc_class_of(layer))$classname %||% ""]]
-  if (is.null(change) || !exists(".__config__", envir = layer, inherits = FALSE)) return(invisible())
-  assign(".__config__", change(get(".__config__", envir = layer), shapes), envir = layer)
+  if (is.null(change) || !exists(".__config__", envir = kc_env(layer), inherits = FALSE)) return(invisible())
+  assign(".__config__", change(get(".__config__", envir = kc_env(layer)), shapes), envir = kc_env(layer))
 }
 
 kc_build_config_changes <- list(

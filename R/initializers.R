@@ -5,7 +5,7 @@
 # The config of the (sub)layer holding a slot's variables: wrappers' layers are nested configs;
 # RNN cells share their layer's config unless it has a `cell` entry.
 kc_slot_config <- function(slot) {
-  cfg <- if (is.environment(slot$obj)) slot$obj$get_config() else list()
+  cfg <- if (is.environment(kc_env(slot$obj))) slot$obj$get_config() else list()
   for (attr in head(strsplit(slot$key, "/", fixed = TRUE)[[1]], -1L)) {
     nested <- switch(attr,
       forward_layer = , layer = cfg$layer,
@@ -13,7 +13,7 @@ kc_slot_config <- function(slot) {
       cell = cfg$cell
     )
     if (!is.null(nested)) {
-      if (is.environment(nested)) nested <- serialize_keras_object(nested)
+      if (is.environment(kc_env(nested))) nested <- serialize_keras_object(nested)
       cfg <- nested$config %||% nested
     }
   }
@@ -51,7 +51,7 @@ kc_fans <- function(dims) {
 # Values of shape `dims` from an initializer (a live object, a config, or a name).
 kc_draw <- function(init, dims, what = "a variable") {
   spec <- if (is.character(init)) list(class_name = init, config = list()) else
-    if (is.environment(init)) serialize_keras_object(init) else init
+    if (is.environment(kc_env(init))) serialize_keras_object(init) else init
   class <- sub("^.*>", "", spec$class_name %||% "")
   cfg <- spec$config %||% list()
   n <- prod(dims)

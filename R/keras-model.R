@@ -54,8 +54,8 @@ keras_model <- function(inputs = NULL, outputs = NULL, name = NULL, ...) {
                                  if (is.null(dots$trainable)) TRUE else isTRUE(dots$trainable))
   cls <- kc_builtin_objects[["keras.src.models.functional.Functional"]]
   model <- kc_model_instance(cls, config)
-  assign(".__build_config__", list(input_shape = NULL), envir = model)
-  assign(".__compile_config__", named_list(), envir = model)
+  assign(".__build_config__", list(input_shape = NULL), envir = kc_env(model))
+  assign(".__compile_config__", named_list(), envir = kc_env(model))
   kc_with_shapes(model, list(class_name = "Functional", config = serialize_keras_object(model)$config),
                  kc_model_layer_objects(model))
 }

@@ -209,8 +209,8 @@ kc_legacy_model_layers <- function(c, cls, cpath) {
 kc_legacy_finish <- function(model) {
   if (!inherits(model, "keras_models")) return(model)
   for (obj in kc_model_layer_objects(model)) {
-    if (is.environment(obj) && exists(".__build_config__", envir = obj, inherits = FALSE)) {
-      rm(".__build_config__", envir = obj)
+    if (is.environment(kc_env(obj)) && exists(".__build_config__", envir = kc_env(obj), inherits = FALSE)) {
+      rm(".__build_config__", envir = kc_env(obj))
     }
   }
   if (inherits(model, "Sequential")) {
@@ -227,8 +227,8 @@ kc_legacy_finish <- function(model) {
     })
   }
   kc_legacy_nested_finish(model)
-  if (is.null(get0(".__compile_config__", envir = model, inherits = FALSE))) {
-    assign(".__compile_config__", named_list(), envir = model)
+  if (is.null(get0(".__compile_config__", envir = kc_env(model), inherits = FALSE))) {
+    assign(".__compile_config__", named_list(), envir = kc_env(model))
   }
   model
 }
@@ -245,12 +245,12 @@ kc_legacy_functional <- function(model) {
   }
   rebuilt <- kc_clone_functional(model, identity, NULL, NULL, config = config)
   if (isFALSE(config$trainable)) {
-    rebuilt_config <- get(".__config__", envir = rebuilt)
+    rebuilt_config <- get(".__config__", envir = kc_env(rebuilt))
     rebuilt_config$trainable <- FALSE
-    assign(".__config__", rebuilt_config, envir = rebuilt)
+    assign(".__config__", rebuilt_config, envir = kc_env(rebuilt))
   }
-  compiled <- get0(".__compile_config__", envir = model, inherits = FALSE)
-  if (length(compiled)) assign(".__compile_config__", compiled, envir = rebuilt)
+  compiled <- get0(".__compile_config__", envir = kc_env(model), inherits = FALSE)
+  if (length(compiled)) assign(".__compile_config__", compiled, envir = kc_env(rebuilt))
   rebuilt
 }
 
@@ -270,11 +270,11 @@ kc_legacy_node <- function(node) {
 # is built by its constructor), and their empty compile config.
 kc_legacy_nested_finish <- function(model) {
   for (obj in kc_model_layer_objects(model)) {
-    if (!is.environment(obj) || !inherits(obj, "keras_models")) next
-    if (inherits(obj, "Sequential") && is.null(get(".__config__", envir = obj)$build_input_shape)) kc_build_sequential(obj)
+    if (!is.environment(kc_env(obj)) || !inherits(obj, "keras_models")) next
+    if (inherits(obj, "Sequential") && is.null(get(".__config__", envir = kc_env(obj))$build_input_shape)) kc_build_sequential(obj)
     kc_legacy_nested_finish(obj)
-    if (is.null(get0(".__compile_config__", envir = obj, inherits = FALSE))) {
-      assign(".__compile_config__", named_list(), envir = obj)
+    if (is.null(get0(".__compile_config__", envir = kc_env(obj), inherits = FALSE))) {
+      assign(".__compile_config__", named_list(), envir = kc_env(obj))
     }
   }
   invisible(model)
@@ -294,7 +294,7 @@ kc_legacy_model <- function(config, custom_objects) {
 # such as "rmsprop" too), the other arguments are recorded as given (tf.keras' nulls stay null),
 # in the order compile() records them.
 kc_legacy_recompile <- function(model) {
-  cc <- if (is.environment(model)) get0(".__compile_config__", envir = model, inherits = FALSE)
+  cc <- if (is.environment(kc_env(model))) get0(".__compile_config__", envir = kc_env(model), inherits = FALSE)
   if (!length(cc)) return(model)
   keys <- c("optimizer", "loss", "loss_weights", "metrics", "weighted_metrics", "run_eagerly", "steps_per_execution",
             "jit_compile")
@@ -306,7 +306,7 @@ kc_legacy_recompile <- function(model) {
   out <- stats::setNames(vector("list", length(keys)), keys)
   for (k in keys) out[k] <- list(cc[[k]])
   out["optimizer"] <- list(kc_compile_optimizer(cc$optimizer))
-  assign(".__compile_config__", out, envir = model)
+  assign(".__compile_config__", out, envir = kc_env(model))
   model
 }
 

@@ -68,7 +68,7 @@ load_model <- function(model, custom_objects = NULL, compile = TRUE, safe_mode =
     tree <- if (!is.null(weights)) kc_read_hdf5(weights, sprintf("model.weights.h5 in '%s'", filepath), filepath) else
       kc_read_hdf5(npz, sprintf("model.weights.npz in '%s'", filepath), filepath, reader = rs_npz_read)
     kc_assign_weights(loaded, tree, filepath)
-    if (!compile) assign(".__optimizer_variables__", list(), envir = loaded)
+    if (!compile) assign(".__optimizer_variables__", list(), envir = kc_env(loaded))
   }
   loaded
 }
@@ -187,18 +187,18 @@ kc_weights_tree <- function(model, tree = kc_h5_group(), prefix = "") {
     }
     tree <- kc_h5_put(tree, s$path, group)
   }
-  if (!nzchar(prefix) && !is.null(get0(".__compile_config__", envir = model, inherits = FALSE)$optimizer)) {
+  if (!nzchar(prefix) && !is.null(get0(".__compile_config__", envir = kc_env(model), inherits = FALSE)$optimizer)) {
     tree <- kc_h5_put(tree, "optimizer/vars", kc_optimizer_group(model))
   }
   tree
 }
 
 kc_optimizer_group <- function(model) {
-  cc <- get0(".__compile_config__", envir = model, inherits = FALSE)
+  cc <- get0(".__compile_config__", envir = kc_env(model), inherits = FALSE)
   opt <- cc$optimizer
-  if (is.environment(opt)) opt <- serialize_keras_object(opt)
+  if (is.environment(kc_env(opt))) opt <- serialize_keras_object(opt)
   name <- opt$config$name %||% kc_snake_case(opt$class_name %||% "optimizer")
-  stored <- get0(".__optimizer_variables__", envir = model, inherits = FALSE)
+  stored <- get0(".__optimizer_variables__", envir = kc_env(model), inherits = FALSE)
   if (is.null(stored)) {
     # A new optimizer: iterations, and the learning rate when it is a number (not a schedule).
     stored <- list(list(dtype = "int32", value = 0L))

@@ -59,7 +59,7 @@ kc_model_auto_config <- function(self, base) {
                      paste(sprintf("'%s'", missing_default), collapse = ", ")), "kerasconfig_error_serialize")
   }
   defaults <- lapply(f, eval, envir = environment(init))
-  given <- get(".__args__", envir = self, inherits = FALSE)
+  given <- get(".__args__", envir = kc_env(self), inherits = FALSE)
   differs <- Filter(function(n) n %in% names(given) && !identical(given[[n]], defaults[[n]]), names(defaults))
   if (length(differs)) {
     kc_warn(sprintf(paste("Model '%s' (%s) has no get_config(): as Keras does for subclassed models, its config",
@@ -77,7 +77,7 @@ kc_model_auto_config <- function(self, base) {
 #' instances are models. Like [Layer()], methods see `self` and `super`; an
 #' instance records `name`, `trainable` and `dtype`, a `compile_config`
 #' (see [compile()]) and, once built (called on a tensor with
-#' [call_layer()], through its `compute_output_shape()` method), a
+#' `model(x)` or [call_layer()], through its `compute_output_shape()` method), a
 #' `build_config`. A class without `get_config()` gets Keras' auto-config for
 #' subclassed models: the defaults of its `initialize()` arguments (Keras does
 #' not record the values given; a warning says so when they differ).

@@ -55,16 +55,22 @@ from_config <- function(config, custom_objects = NULL) {
   # A model always has a compile config in Keras (empty until compiled); a Functional model is
   # built as it is made.
   if (inherits(obj, "keras_models") && is.null(obj[[".__compile_config__"]])) {
-    assign(".__compile_config__", named_list(), envir = obj)
+    assign(".__compile_config__", named_list(), envir = kc_env(obj))
   }
   if (inherits(obj, "Functional") && is.null(obj[[".__build_config__"]])) {
-    assign(".__build_config__", list(input_shape = NULL), envir = obj)
+    assign(".__build_config__", list(input_shape = NULL), envir = kc_env(obj))
   }
   obj
 }
 
 # Layers and models: built-in ones, and instances of Layer() and Model() classes.
-kc_is_layer <- function(x) kc_is_instance(x) && inherits(x, c("keras_layers", "keras_models", "Layer"))
+# A layer or a model: an instance of a class that descends from Keras' Layer (by its class
+# chain, never by the S3 class an instance carries).
+kc_is_layer <- function(x) {
+  if (!kc_is_instance(x)) return(FALSE)
+  cls <- kc_class_of(x)
+  inherits(cls, "keras_class") && kc_is_callable_info(kc_class_info(cls))
+}
 
 # ---- pop_layer ---------------------------------------------------------------------------------
 
@@ -92,7 +98,7 @@ pop_layer <- function(object, rebuild = TRUE) {
   if (!is.logical(rebuild) || length(rebuild) != 1L || is.na(rebuild)) {
     kc_abort("`rebuild` must be TRUE or FALSE.", "kerasconfig_error_type")
   }
-  config <- get(".__config__", envir = object)
+  config <- get(".__config__", envir = kc_env(object))
   n <- length(config$layers)
   if (!n) {
     kc_abort(sprintf("Sequential model '%s' has no layers to remove.", config$name), "kerasconfig_error_value")
@@ -101,7 +107,7 @@ pop_layer <- function(object, rebuild = TRUE) {
   config$layers[[n]] <- NULL
   # Keras: no longer built; the build config it had stays.
   config["build_input_shape"] <- NULL
-  assign(".__config__", config, envir = object)
+  assign(".__config__", config, envir = kc_env(object))
   if (rebuild && n > 2L && inherits(config$layers[[1L]], "InputLayer")) kc_build_sequential(object)
   layer
 }
@@ -173,15 +179,15 @@ kc_freeze <- function(object, from, to, which, trainable) {
 # layers, a wrapper's wrapped layers, layers a custom layer holds in its fields).
 kc_set_trainable <- function(object, value) {
   if (inherits(object, "keras_builtin")) {
-    config <- get(".__config__", envir = object)
+    config <- get(".__config__", envir = kc_env(object))
     if ("trainable" %in% names(config)) {
       config$trainable <- value
-      assign(".__config__", config, envir = object)
+      assign(".__config__", config, envir = kc_env(object))
     }
     children <- config
   } else {
-    if (exists("trainable", envir = object, inherits = FALSE)) assign("trainable", value, envir = object)
-    children <- mget(setdiff(ls(object, all.names = FALSE), "trainable"), envir = object)
+    if (exists("trainable", envir = kc_env(object), inherits = FALSE)) assign("trainable", value, envir = kc_env(object))
+    children <- mget(setdiff(ls(kc_env(object), all.names = FALSE), "trainable"), envir = kc_env(object))
   }
   for (child in kc_tracked_layers(children)) kc_set_trainable(child, value)
   invisible(object)
@@ -229,7 +235,7 @@ kc_layer_position <- function(layers, x, what) {
 
 kc_which_layers <- function(layers, which) {
   n <- length(layers)
-  if (is.function(which)) {
+  if (is.function(which) && !kc_is_instance(which)) {
     which <- lapply(layers, which)
     if (!all(vapply(which, function(w) is.logical(w) && length(w) == 1L && !is.na(w), TRUE))) {
       kc_abort("A `which` function must return TRUE or FALSE for each layer.", "kerasconfig_error_type")
@@ -329,7 +335,7 @@ kc_clone_model <- function(model, input_tensors, clone_function, call_function, 
     kc_clone_layer(model)
   }
   compiled <- model[[".__compile_config__"]]
-  if (length(compiled)) assign(".__compile_config__", deserialize_keras_object(serialize_keras_object(compiled)), envir = clone)
+  if (length(compiled)) assign(".__compile_config__", deserialize_keras_object(serialize_keras_object(compiled)), envir = kc_env(clone))
   clone
 }
 
@@ -337,7 +343,7 @@ kc_clone_model <- function(model, input_tensors, clone_function, call_function, 
 kc_clone_layer <- function(layer) from_config(get_config(layer))
 
 kc_clone_sequential <- function(model, clone_layer, input_tensors) {
-  config <- get(".__config__", envir = model)
+  config <- get(".__config__", envir = kc_env(model))
   layers <- config$layers
   first <- if (length(layers)) layers[[1L]] else NULL
   has_input <- inherits(first, "InputLayer")

@@ -92,8 +92,8 @@ kc_model_instance <- function(cls, config) {
 # A Sequential model's `build(input_shape)` method (the fast path binds the same one).
 kc_bind_build <- function(model) {
   build <- kc_bound_bodies$build
-  environment(build) <- model
-  assign("build", build, envir = model)
+  environment(build) <- kc_env(model)
+  assign("build", build, envir = kc_env(model))
 }
 
 # Keras: "Unexpected object from deserialization, expected a layer or operation" (a Sequential
@@ -134,6 +134,7 @@ kc_is_layer_class <- function(cls, operations = TRUE) {
 
 # A plain binding of an environment, or NULL (an active binding would run code).
 kc_binding <- function(env, name) {
+  env <- kc_env(env)
   if (!exists(name, envir = env, inherits = FALSE) || bindingIsActive(name, env)) return(NULL)
   get(name, envir = env, inherits = FALSE)
 }
@@ -220,7 +221,7 @@ keras_model_sequential <- function(input_shape = NULL, name = NULL, ..., input_d
   if (!missing(trainable)) model_args$trainable <- trainable
   model <- do.call(sequential, model_args)
   # Keras writes a model's compile_config even before it is compiled.
-  assign(".__compile_config__", named_list(), envir = model)
+  assign(".__compile_config__", named_list(), envir = kc_env(model))
   kc_bind_build(model)
   input_args <- list(shape = if (!is.null(input_shape)) kc_input_shape(input_shape),
                      batch_shape = if (!is.null(input_batch_shape)) kc_input_shape(input_batch_shape),
@@ -239,10 +240,10 @@ keras_model_sequential <- function(input_shape = NULL, name = NULL, ..., input_d
 
 # The `input_dim`/`input_shape` a layer was given (Keras' `_input_shape_arg`), or NULL.
 kc_layer_input_shape_arg <- function(layer) {
-  if (!is.environment(layer)) return(NULL)
-  dim <- get0(".__input_dim__", envir = layer, inherits = FALSE)
+  if (!is.environment(kc_env(layer))) return(NULL)
+  dim <- get0(".__input_dim__", envir = kc_env(layer), inherits = FALSE)
   if (!is.null(dim)) return(list(dim))
-  get0(".__input_shape__", envir = layer, inherits = FALSE)
+  get0(".__input_shape__", envir = kc_env(layer), inherits = FALSE)
 }
 
 # A shape argument: numbers, with NA (or NULL in a list) for unknown dimensions.
@@ -269,12 +270,12 @@ kc_compose <- function(object, layer) {
     kc_abort(sprintf("Cannot add a layer to %s: only Sequential models take layers this way.", kc_describe(object)),
              "kerasconfig_error_type")
   }
-  config <- get(".__config__", envir = object)
+  config <- get(".__config__", envir = kc_env(object))
   # Keras' Sequential.add(): a first layer given `input_shape`/`input_dim` brings its input layer.
   shape <- if (!length(config$layers)) kc_layer_input_shape_arg(layer)
   if (!is.null(shape)) {
     kc_compose(object, kc_builtin_objects[["keras.layers.InputLayer"]](shape = kc_input_shape(shape)))
-    config <- get(".__config__", envir = object)
+    config <- get(".__config__", envir = kc_env(object))
   }
   name <- kc_layer_name(layer)
   if (name %in% vapply(config$layers, kc_layer_name, "")) {
@@ -282,11 +283,11 @@ kc_compose <- function(object, layer) {
              "kerasconfig_error_graph")
   }
   config$layers[[length(config$layers) + 1L]] <- layer
-  assign(".__config__", config, envir = object)
+  assign(".__config__", config, envir = kc_env(object))
   # Keras refuses a layer whose input does not fit it: the model stays as it was.
   tryCatch(kc_build_sequential(object), kerasconfig_error_shape = function(e) {
     config$layers[[length(config$layers)]] <- NULL
-    assign(".__config__", config, envir = object)
+    assign(".__config__", config, envir = kc_env(object))
     stop(e)
   })
   object

@@ -37,7 +37,7 @@ register_keras_serializable <- function(object, name = NULL, package = NULL) {
                "kerasconfig_error_no_get_config")
     }
     name <- name %||% info$classname
-  } else if (is.function(object)) {
+  } else if (is.function(object) && !kc_is_instance(object)) {
     if (is.null(name)) {
       sym <- substitute(object)
       if (!is.symbol(sym)) {
@@ -158,7 +158,7 @@ kc_as_named <- function(x) {
 # registered functions their key; a lone class or function may be given bare.
 kc_as_objects <- function(objects, what) {
   if (is.null(objects)) return(NULL)
-  if (is.function(objects)) objects <- list(objects)
+  if (is.function(objects) && !kc_is_instance(objects)) objects <- list(objects)
   if (!is.list(objects) || is.object(objects)) {
     kc_abort(sprintf("`%s` must be a named list, not %s.", what, kc_describe(objects)), "kerasconfig_error_type")
   }

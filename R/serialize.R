@@ -30,7 +30,7 @@
 #' str(serialize_keras_object(halve))
 serialize_keras_object <- function(obj) {
   sym <- substitute(obj)
-  if (is.function(obj) && !inherits(obj, "keras_class") && is.symbol(sym)) {
+  if (is.function(obj) && !inherits(obj, "keras_class") && !kc_is_instance(obj) && is.symbol(sym)) {
     return(kc_serialize_function(obj, "obj", as.character(sym)))
   }
   # Inside a sharing scope, the outermost call settles the ids (get_config methods may call
@@ -87,7 +87,7 @@ kc_serialize_entries <- function(x, path, depth = 0L) {
 
 kc_serialize_instance <- function(x, path) {
   # An object whose config holds itself would recurse without end (Keras' too): refuse it.
-  id <- sprintf("%.0f", rs_identity(x))
+  id <- sprintf("%.0f", rs_identity(kc_env(x)))
   if (!is.null(kc_state$serializing[[id]])) {
     kc_abort(sprintf("The object at %s holds itself in its config: it cannot be serialized.", path),
              "kerasconfig_error_serialize", path = path)

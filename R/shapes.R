@@ -66,15 +66,15 @@ kc_custom_build <- function(layer, inputs) {
   built <- list()
   build_config <- list(input_shape = first)
   if (is.function(layer$build)) {
-    assign(".__build_weights__", list(), envir = layer)
-    assign(".__building__", TRUE, envir = layer)
-    on.exit(assign(".__building__", FALSE, envir = layer))
+    assign(".__build_weights__", list(), envir = kc_env(layer))
+    assign(".__building__", TRUE, envir = kc_env(layer))
+    on.exit(assign(".__building__", FALSE, envir = kc_env(layer)))
     build_args <- kc_target_shapes(layer$build, shapes, first)
     do.call(layer$build, build_args)
     if (length(build_args) > 1L) build_config <- list(shapes_dict = build_args)
-    built <- get(".__build_weights__", envir = layer)
+    built <- get(".__build_weights__", envir = kc_env(layer))
   }
-  weights <- c(get0(".__weights__", envir = layer, inherits = FALSE), built)
+  weights <- c(get0(".__weights__", envir = kc_env(layer), inherits = FALSE), built)
   frozen <- isFALSE(layer$trainable)
   variables <- lapply(weights, function(w) {
     list(path = paste0(name, "/", w$name), shape = as.list(w$shape), dtype = w$dtype, trainable = w$trainable && !frozen)
@@ -131,9 +131,9 @@ kc_add_weight <- function(self, shape, initializer, dtype, trainable, autocast, 
     kc_abort(sprintf("Cannot convert '%s' to a shape (layer '%s').", paste(format(shape), collapse = ", "), layer),
              "kerasconfig_error_value")
   }
-  building <- isTRUE(get0(".__building__", envir = self, inherits = FALSE))
+  building <- isTRUE(get0(".__building__", envir = kc_env(self), inherits = FALSE))
   store <- if (building) ".__build_weights__" else ".__weights__"
-  weights <- get0(store, envir = self, inherits = FALSE) %||% list()
+  weights <- get0(store, envir = kc_env(self), inherits = FALSE) %||% list()
   name <- name %||% kc_unique_weight_name(self)
   if (anyNA(shape)) {
     kc_abort(sprintf("Shapes used to initialize variables must be fully-defined (no `None` dimensions). Received: shape=%s for variable path='%s/%s'",
@@ -147,14 +147,14 @@ kc_add_weight <- function(self, shape, initializer, dtype, trainable, autocast, 
                              aggregation = aggregation, overwrite_with_gradient = overwrite_with_gradient),
                         class = "keras_variable")
   weights[[length(weights) + 1L]] <- variable
-  assign(store, weights, envir = self)
+  assign(store, weights, envir = kc_env(self))
   invisible(variable)
 }
 
 # Keras names unnamed variables `variable`, `variable_1`, ... (here: in each layer).
 kc_unique_weight_name <- function(self) {
-  taken <- vapply(c(get0(".__weights__", envir = self, inherits = FALSE),
-                    get0(".__build_weights__", envir = self, inherits = FALSE)), `[[`, "", "name")
+  taken <- vapply(c(get0(".__weights__", envir = kc_env(self), inherits = FALSE),
+                    get0(".__build_weights__", envir = kc_env(self), inherits = FALSE)), `[[`, "", "name")
   n <- sum(taken == "variable" | grepl("^variable_[0-9]+$", taken))
   if (n == 0L) "variable" else paste0("variable_", n)
 }
@@ -162,7 +162,7 @@ kc_unique_weight_name <- function(self) {
 # A layer's variable dtype from its `dtype` (a policy name, a DTypePolicy, or NULL): mixed
 # policies keep float32 variables; quantized ones (`int8_from_float32`) their source dtype.
 kc_variable_dtype <- function(dtype) {
-  name <- if (is.environment(dtype)) dtype$get_config()$name else if (is.list(dtype)) dtype$config$name else dtype
+  name <- if (is.environment(kc_env(dtype))) dtype$get_config()$name else if (is.list(dtype)) dtype$config$name else dtype
   if (!kc_is_string(name)) return("float32")
   if (startsWith(name, "mixed_")) return("float32")
   if (grepl("_from_", name, fixed = TRUE)) return(sub(".*_from_", "", name))
@@ -181,7 +181,7 @@ kc_dtype_name <- function(dtype) {
 # cannot follow (shapes Keras itself would refuse) leaves the model without them, not failing.
 # `layers`: the model's layer objects (named by their names in the model, or unnamed).
 kc_with_shapes <- function(model, source, layers) {
-  assign(".__shape_source__", source, envir = model)
+  assign(".__shape_source__", source, envir = kc_env(model))
   if (is.null(names(layers))) names(layers) <- vapply(layers, kc_layer_name, "")
   kc_bind_layers(model, layers)
   model
@@ -189,15 +189,15 @@ kc_with_shapes <- function(model, source, layers) {
 
 # The model's report: computed now if the model has a config waiting for it; NULL when unknown.
 kc_model_report <- function(model) {
-  report <- get0(".__shape_report__", envir = model, inherits = FALSE)
+  report <- get0(".__shape_report__", envir = kc_env(model), inherits = FALSE)
   if (!is.null(report)) return(report)
-  source <- get0(".__shape_source__", envir = model, inherits = FALSE)
+  source <- get0(".__shape_source__", envir = kc_env(model), inherits = FALSE)
   if (is.null(source)) return(NULL)
-  rm(".__shape_source__", envir = model)
+  rm(".__shape_source__", envir = kc_env(model))
   text <- tryCatch(config_to_json(source), error = function(e) NULL)
   if (is.null(text)) return(NULL)
   report <- tryCatch(kc_shape_report(model, text), kerasconfig_error = function(e) NULL)
-  if (!is.null(report)) assign(".__shape_report__", report, envir = model)
+  if (!is.null(report)) assign(".__shape_report__", report, envir = kc_env(model))
   report
 }
 
@@ -211,18 +211,23 @@ kc_bind_layers <- function(model, layers) {
   invisible(model)
 }
 
-# The bodies of those functions, and a Sequential model's `build(input_shape)` method (a template
-# whose environment becomes the model): R binds them into the objects it builds, and the fast path
-# (src/rust/src/fast/read.rs) into the models it builds, in this order. Objects have the empty
-# environment as parent, so a body holds the functions it calls rather than their names: it passes
-# its environment's parent (the object) on.
+# The bodies of those functions, a Sequential model's `build(input_shape)` method (a template
+# whose environment becomes the model), and the callable a layer or a model is (kc_callable()):
+# R binds them into the objects it builds, and the fast path (src/rust/src/fast/read.rs) into the
+# objects it builds, in this order. Objects have the empty environment as parent, so a body holds
+# the functions it calls rather than their names: it passes its environment's parent (the object)
+# on.
 kc_bound_bodies <- local({
   object <- as.call(list(parent.env, as.call(list(environment))))
   call_for <- function(side) as.call(list(function(obj, side) kc_layer_tensor(obj, side), object, side))
   build <- function(input_shape) NULL
-  body(build) <- as.call(list(function(model, input_shape) kc_sequential_build(model, input_shape), object,
-                              quote(input_shape)))
-  list(output = call_for("output"), input = call_for("input"), build = build)
+  # Keras' build() returns None (and the object here is the environment, not the model).
+  sequential_build <- function(model, input_shape) {
+    kc_sequential_build(model, input_shape)
+    invisible()
+  }
+  body(build) <- as.call(list(sequential_build, object, quote(input_shape)))
+  list(output = call_for("output"), input = call_for("input"), build = build, call = kc_callable_template)
 })
 
 # The model's report for what cannot do without one (weights, saving): the lazy one, else
@@ -249,7 +254,7 @@ kc_report_layer <- function(report, i) {
 
 # The report and row of a layer of a model: `list(report, i)`, or NULL.
 kc_layer_row <- function(obj) {
-  at <- get0(".__shape_of__", envir = obj, inherits = FALSE)
+  at <- get0(".__shape_of__", envir = kc_env(obj), inherits = FALSE)
   if (is.null(at)) return(NULL)
   report <- kc_model_report(at[[1L]])
   i <- match(at[[2L]], report$name)
@@ -261,14 +266,14 @@ kc_layer_row <- function(obj) {
 # config changes building makes (`updates`, src/rust/src/shape/updates.rs), applied after the
 # build_configs as their paths index the layer lists as they were.
 kc_apply_report <- function(model, report, build = FALSE) {
-  if (exists(".__shape_source__", envir = model, inherits = FALSE)) rm(".__shape_source__", envir = model)
-  assign(".__shape_report__", report, envir = model)
+  if (exists(".__shape_source__", envir = kc_env(model), inherits = FALSE)) rm(".__shape_source__", envir = kc_env(model))
+  assign(".__shape_report__", report, envir = kc_env(model))
   layers <- kc_model_layer_objects(model)
   kc_bind_layers(model, layers)
   if (build) {
     for (i in which(!is.na(report$build))) {
       obj <- layers[[report$name[[i]]]]
-      if (is.environment(obj)) kc_apply_build(obj, kc_report_layer(report, i)$build)
+      if (is.environment(kc_env(obj))) kc_apply_build(obj, kc_report_layer(report, i)$build)
     }
   }
   invisible(model)
@@ -277,10 +282,10 @@ kc_apply_report <- function(model, report, build = FALSE) {
 # What building a layer records on it and the layers nested in it (a report row's `build`):
 # build_configs, then the config changes (their paths index the layer lists as they were).
 kc_apply_build <- function(obj, build) {
-  if (!is.null(build$build_config)) assign(".__build_config__", build$build_config, envir = obj)
+  if (!is.null(build$build_config)) assign(".__build_config__", build$build_config, envir = kc_env(obj))
   for (n in build$nested) {
     target <- kc_nested_object(obj, n$path)
-    if (is.environment(target) && !is.null(n$build_config)) assign(".__build_config__", n$build_config, envir = target)
+    if (is.environment(kc_env(target)) && !is.null(n$build_config)) assign(".__build_config__", n$build_config, envir = kc_env(target))
   }
   for (u in build$updates) kc_apply_update(kc_nested_object(obj, u$path), u)
   invisible(obj)
@@ -291,7 +296,7 @@ kc_nested_object <- function(obj, path) {
   for (key in path) {
     index <- suppressWarnings(as.integer(key))
     obj <- if (is.na(index)) {
-      cfg <- if (is.environment(obj)) obj$get_config() else obj
+      cfg <- if (is.environment(kc_env(obj))) obj$get_config() else obj
       cfg[[key]]
     } else if (index < length(obj)) {
       obj[[index + 1L]]
@@ -304,8 +309,8 @@ kc_nested_object <- function(obj, path) {
 # One config change of a built layer: a config entry set, or (a Sequential model built without
 # an InputLayer) an InputLayer put first, as Keras' Sequential.build() does.
 kc_apply_update <- function(obj, update) {
-  if (!is.environment(obj) || !exists(".__config__", envir = obj, inherits = FALSE)) return(invisible())
-  config <- get(".__config__", envir = obj)
+  if (!is.environment(kc_env(obj)) || !exists(".__config__", envir = kc_env(obj), inherits = FALSE)) return(invisible())
+  config <- get(".__config__", envir = kc_env(obj))
   if (!is.null(update$input_layer)) {
     input_layer <- kc_builtin_objects[["keras.layers.InputLayer"]]
     spec <- update$input_layer
@@ -314,7 +319,7 @@ kc_apply_update <- function(obj, update) {
   } else {
     config[update$key] <- list(update$value)
   }
-  assign(".__config__", config, envir = obj)
+  assign(".__config__", config, envir = kc_env(obj))
   invisible()
 }
 
@@ -346,14 +351,14 @@ kc_is_flat_shape <- function(shape) {
 # build_config, the model's build_input_shape. Layers after one whose shapes are unknown (a custom
 # layer without compute_output_shape()) stay unbuilt, with a warning.
 kc_build_sequential <- function(model) {
-  config <- get(".__config__", envir = model)
+  config <- get(".__config__", envir = kc_env(model))
   layers <- config$layers
   has_input <- length(layers) && inherits(layers[[1L]], "InputLayer")
   shape <- if (has_input) layers[[1L]]$get_config()$batch_shape else config$build_input_shape
   if (is.null(shape) || !length(layers)) return(invisible(model))
   config["build_input_shape"] <- list(shape)
-  assign(".__config__", config, envir = model)
-  assign(".__build_config__", list(input_shape = shape), envir = model)
+  assign(".__config__", config, envir = kc_env(model))
+  assign(".__build_config__", list(input_shape = shape), envir = kc_env(model))
   report <- kc_shape_report(model, build = TRUE)
   bad <- which(report$error_class %in% "kerasconfig_error_shape")
   if (length(bad)) kc_abort(report$error_message[[bad[[1L]]]], "kerasconfig_error_shape")
@@ -379,7 +384,7 @@ kc_build_sequential <- function(model) {
 # the batch shape (NA or NULL for unknown dimensions), as keras3's `shape(NA, 4)`.
 kc_sequential_build <- function(model, input_shape) {
   shape <- kc_input_shape(input_shape)
-  config <- get(".__config__", envir = model)
+  config <- get(".__config__", envir = kc_env(model))
   if (!length(config$layers)) {
     kc_abort(sprintf("Sequential model %s cannot be built because it has no layers.", config$name),
              "kerasconfig_error_shape")
@@ -391,7 +396,7 @@ kc_sequential_build <- function(model, input_shape) {
              "kerasconfig_error_shape")
   }
   config["build_input_shape"] <- list(shape)
-  assign(".__config__", config, envir = model)
+  assign(".__config__", config, envir = kc_env(model))
   kc_build_sequential(model)
   invisible(model)
 }

@@ -20,7 +20,7 @@ kc_sharing_state <- function() {
 kc_sharing_mark <- function(x) {
   state <- kc_state$sharing
   if (is.null(state)) return(NULL)
-  key <- sprintf("%.0f", rs_identity(x))
+  key <- sprintf("%.0f", rs_identity(kc_env(x)))
   state$counts[[key]] <- (state$counts[[key]] %||% 0L) + 1L
   structure(key, class = "kc_provisional_id")
 }

@@ -16,7 +16,7 @@
 #' count_params(model)
 #' count_params(get_layer(model, index = 1))
 count_params <- function(object) {
-  row <- if (is.environment(object)) kc_layer_row(object)
+  row <- if (is.environment(kc_env(object))) kc_layer_row(object)
   if (inherits(object, "keras_models") && (is.null(row) || !row$report$built[[row$i]])) {
     report <- kc_model_report(object)
     layers <- names(kc_visible_layers(object))

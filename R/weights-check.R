@@ -9,7 +9,7 @@
 # config has now is kept (get_weights() and set_weights() refresh at every call), unless custom
 # layers answered for themselves in it (their R methods may answer otherwise now).
 kc_refresh_variables <- function(model) {
-  current <- get0(".__shape_report__", envir = model, inherits = FALSE)
+  current <- get0(".__shape_report__", envir = kc_env(model), inherits = FALSE)
   if (!is.null(current)) {
     text <- tryCatch(config_to_json(serialize_keras_object(model)), kerasconfig_error = function(e) NULL)
     if (!is.null(text) && identical(attr(current, "kc_text"), text) && !length(attr(current, "overrides"))) {
@@ -28,7 +28,7 @@ kc_refresh_variables <- function(model) {
 kc_check_stale_weights <- function(model) {
   kc_refresh_variables(model)
   for (s in kc_weight_slots(model)) {
-    stored <- if (is.environment(s$obj)) get0(".__weight_values__", envir = s$obj, inherits = FALSE)[[s$key]]
+    stored <- if (is.environment(kc_env(s$obj))) get0(".__weight_values__", envir = kc_env(s$obj), inherits = FALSE)[[s$key]]
     if (is.null(stored)) next
     fits <- length(stored) == length(s$vars) &&
       all(mapply(function(v, a) identical(kc_array_dims(a), kc_var_dims(v)), s$vars, stored))

@@ -30,14 +30,14 @@ kc_snake_case <- function(name) {
 # wrappers their `layer`. Each name is looked up in the config of the layer holding it; a name
 # no config holds falls back to Keras' naming of those layers (`lstm_cell`, `forward_lstm`).
 kc_saving_attrs <- function(obj, chain) {
-  cfg <- if (is.environment(obj)) tryCatch(obj$get_config(), error = function(e) NULL)
-  cls <- if (is.environment(obj)) kc_class_info(kc_class_of(obj))$classname
+  cfg <- if (is.environment(kc_env(obj))) tryCatch(obj$get_config(), error = function(e) NULL)
+  cls <- if (is.environment(kc_env(obj))) kc_class_info(kc_class_of(obj))$classname
   vapply(chain, function(child) {
     nested <- NULL
     attr <- NULL
     for (key in c("cell", "layer", "backward_layer", "forward_layer")) {
       x <- if (is.list(cfg)) cfg[[key, exact = TRUE]]
-      if (is.environment(x)) x <- serialize_keras_object(x)
+      if (is.environment(kc_env(x))) x <- serialize_keras_object(x)
       if (is.list(x) && identical(x$config$name, child)) {
         nested <- x
         attr <- if (key == "layer" && identical(cls, "Bidirectional")) "forward_layer" else key
@@ -63,11 +63,11 @@ kc_weight_slots <- function(model, prefix = "") {
   report <- kc_required_report(model)
   top <- !nzchar(prefix)
   if (top) {
-    cached <- get0(".__weight_slots__", envir = model, inherits = FALSE)
+    cached <- get0(".__weight_slots__", envir = kc_env(model), inherits = FALSE)
     if (!is.null(cached) && identical(cached$report, report)) return(cached$slots)
   }
   slots <- kc_make_weight_slots(model, report, prefix)
-  if (top) assign(".__weight_slots__", list(report = report, slots = slots), envir = model)
+  if (top) assign(".__weight_slots__", list(report = report, slots = slots), envir = kc_env(model))
   slots
 }
 
@@ -134,7 +134,7 @@ kc_saved_layers <- function(model, report) {
 
 # A nested model that has its own report (or can make one): its weights are walked as a model's.
 kc_has_report <- function(obj) {
-  is.environment(obj) && inherits(obj, "keras_models") && !is.null(kc_model_report(obj))
+  is.environment(kc_env(obj)) && inherits(obj, "keras_models") && !is.null(kc_model_report(obj))
 }
 
 kc_var_dims <- function(v) as.integer(unlist(v$shape))
@@ -182,20 +182,20 @@ kc_assign_weights <- function(model, tree, filepath) {
     kc_store_values(s, unname(values))
   }
   opt <- kc_h5_vars(kc_h5_at(tree, "optimizer/vars"))
-  assign(".__optimizer_variables__", opt, envir = model)
+  assign(".__optimizer_variables__", opt, envir = kc_env(model))
   invisible(model)
 }
 
 kc_store_values <- function(slot, values) {
-  if (!is.environment(slot$obj)) return(invisible())
-  current <- get0(".__weight_values__", envir = slot$obj, inherits = FALSE) %||% list()
+  if (!is.environment(kc_env(slot$obj))) return(invisible())
+  current <- get0(".__weight_values__", envir = kc_env(slot$obj), inherits = FALSE) %||% list()
   current[[slot$key]] <- values
-  assign(".__weight_values__", current, envir = slot$obj)
+  assign(".__weight_values__", current, envir = kc_env(slot$obj))
 }
 
 # The values of a slot: stored ones, or new ones from the initializers.
 kc_slot_values <- function(slot) {
-  stored <- if (is.environment(slot$obj)) get0(".__weight_values__", envir = slot$obj, inherits = FALSE)[[slot$key]]
+  stored <- if (is.environment(kc_env(slot$obj))) get0(".__weight_values__", envir = kc_env(slot$obj), inherits = FALSE)[[slot$key]]
   if (length(stored) == length(slot$vars)) return(stored)
   values <- lapply(slot$vars, kc_initial_value, slot = slot)
   kc_store_values(slot, values)
@@ -210,16 +210,16 @@ kc_slots_of <- function(object) {
   }
   # A layer of a model: the slots of its model's report that hold it (its variables, then those
   # of the layers it wraps, as Keras' Layer.weights lists them).
-  at <- get0(".__shape_of__", envir = object, inherits = FALSE)
+  at <- get0(".__shape_of__", envir = kc_env(object), inherits = FALSE)
   if (is.null(at)) {
     # Keras: a layer that was never built has no weights yet.
-    if (!isTRUE(get0(".__kc_built__", envir = object, inherits = FALSE))) return(list())
+    if (!isTRUE(get0(".__kc_built__", envir = kc_env(object), inherits = FALSE))) return(list())
     kc_abort(sprintf(paste("Layer '%s' is not part of a model: kerasconfig knows a layer's variables through its model.",
                            "Make one with keras_model() or keras_model_sequential() first."), kc_layer_name(object)),
              "kerasconfig_error_weights")
   }
   slots <- kc_weight_slots(kc_refresh_variables(at[[1L]]))
-  Filter(function(s) identical(s$obj, object), slots)
+  Filter(function(s) identical(kc_env(s$obj), kc_env(object)), slots)
 }
 
 #' Get and set the weights of a model or a layer

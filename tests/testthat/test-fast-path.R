@@ -29,10 +29,12 @@ is_fallback <- function(x) inherits(x, "kc_fallback")
 # bindings by their code, not run.
 describe <- function(x) {
   if (kerasconfig:::kc_is_instance(x)) {
-    bindings <- setdiff(ls(x, all.names = TRUE), c("initialize", ".__args__", "get_config"))
+    # (A layer or a model is the callable its environment encloses.)
+    env <- kerasconfig:::kc_env(x)
+    bindings <- setdiff(ls(env, all.names = TRUE), c("initialize", ".__args__", "get_config"))
     values <- lapply(bindings, function(b) {
-      if (bindingIsActive(b, x)) return(list(active = deparse(body(activeBindingFunction(b, x)))))
-      value <- get(b, envir = x)
+      if (bindingIsActive(b, env)) return(list(active = deparse(body(activeBindingFunction(b, env)))))
+      value <- get(b, envir = env)
       if (b == ".__shape_of__") return(list(model = class(value[[1]]), name = value[[2]]))
       describe(value)
     })
@@ -198,7 +200,7 @@ test_that("the fast path builds built-ins, and its instances behave as R-built o
   cfg <- serialize_keras_object(layer_dense(units = 3, name = "d", activation = "relu"))
   obj <- fast_deserialize(cfg)
   expect_false(is_fallback(obj))
-  expect_s3_class(obj, c("Dense", "keras_layers", "keras_builtin", "keras_object"), exact = TRUE)
+  expect_s3_class(obj, c("kc_callable", "Dense", "keras_layers", "keras_builtin", "keras_object"), exact = TRUE)
   expect_identical(obj$get_config()$units, 3L)
   expect_identical(obj$get_config()$activation, "relu")
   expect_identical(serialize_keras_object(obj), cfg)

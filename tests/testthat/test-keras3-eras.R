@@ -68,7 +68,7 @@ test_that("get_weights() of every older Keras 3 file equals h5py's arrays, eleme
       expect_identical(c_order(weights[[i]]), as.numeric(unlist(e$values)), label = paste(f, e$path))
       compared <- compared + 1L
     }
-    opt <- get(".__optimizer_variables__", envir = model)
+    opt <- get(".__optimizer_variables__", envir = kerasconfig:::kc_env(model))
     expect_identical(length(opt), length(expected$optimizer), label = f)
     for (i in seq_along(expected$optimizer)) {
       expect_identical(as.numeric(c_order(opt[[i]]$value)), as.numeric(unlist(expected$optimizer[[i]]$values)),
@@ -103,7 +103,7 @@ test_that("load_model() then save_model() of an older Keras 3 file keeps every w
     save_model(model, out, overwrite = TRUE)
     again <- load_model(out)
     expect_identical(get_weights(again), get_weights(model), label = f)
-    expect_identical(get(".__optimizer_variables__", envir = again), get(".__optimizer_variables__", envir = model), label = f)
+    expect_identical(get(".__optimizer_variables__", envir = kerasconfig:::kc_env(again)), get(".__optimizer_variables__", envir = kerasconfig:::kc_env(model)), label = f)
     expect_identical(save_model_config(again), save_model_config(model), label = f)
   }
 })

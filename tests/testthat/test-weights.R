@@ -31,8 +31,8 @@ test_that("load_model() then save_model() keeps every weight and the optimizer v
   save_model(model, out)
   again <- load_model(out)
   expect_identical(get_weights(again), get_weights(model))
-  expect_identical(get(".__optimizer_variables__", envir = again), get(".__optimizer_variables__", envir = model))
-  expect_length(get(".__optimizer_variables__", envir = load_model(out, compile = FALSE)), 0L)
+  expect_identical(get(".__optimizer_variables__", envir = kerasconfig:::kc_env(again)), get(".__optimizer_variables__", envir = kerasconfig:::kc_env(model)))
+  expect_length(get(".__optimizer_variables__", envir = kerasconfig:::kc_env(load_model(out, compile = FALSE))), 0L)
 })
 
 test_that("trainable = TRUE/FALSE split BatchNormalization's moving statistics off", {

@@ -17,6 +17,15 @@ mod read;
 mod sources;
 mod write;
 
+/// The environment of an instance, callable (a layer or a model, R/callable.R) or not; `None`
+/// for anything else.
+///
+/// # Safety
+/// On R's main thread, with `x` alive.
+pub(crate) unsafe fn instance_env(x: extendr_api::SEXP) -> Option<extendr_api::SEXP> {
+    rapi::instance_env(x, rcache::consts().chr_kc_callable)
+}
+
 fn fallback() -> Robj {
     // SAFETY: on R's main thread (inside `.Call`); the marker is preserved for the session.
     unsafe { Robj::from_sexp(rcache::consts().fallback) }

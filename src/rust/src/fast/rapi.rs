@@ -127,6 +127,19 @@ pub unsafe fn has_class(x: SEXP, class: SEXP) -> bool {
     (0..XLENGTH(cls)).any(|i| STRING_ELT(cls, i) == class)
 }
 
+/// The environment of an instance: `x` itself, or the environment of a callable one (a layer or
+/// a model: a closure of class `callable`, see R/callable.R); `None` for anything else.
+pub unsafe fn instance_env(x: SEXP, callable: SEXP) -> Option<SEXP> {
+    match TYPEOF(x) {
+        SEXPTYPE::ENVSXP => Some(x),
+        SEXPTYPE::CLOSXP if has_class(x, callable) => {
+            let env = CLOENV(x);
+            (TYPEOF(env) == SEXPTYPE::ENVSXP).then_some(env)
+        }
+        _ => None,
+    }
+}
+
 /// The value bound to `symbol` in the frame of `env`, when it can be read without evaluating:
 /// `Ok(None)` when unbound, a fallback for active bindings and promises.
 pub unsafe fn binding(env: SEXP, symbol: SEXP) -> Fast<Option<SEXP>> {

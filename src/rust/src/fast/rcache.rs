@@ -52,6 +52,8 @@ pub struct Consts {
     pub chr_keras_class: SEXP,
     pub chr_keras_object: SEXP,
     pub chr_dot_config: SEXP,
+    /// The marker class of callable instances (layers and models: R/callable.R).
+    pub chr_kc_callable: SEXP,
 
     /// `"linear"`, `"builtins"`, `"function"` as character(1).
     pub linear: SEXP,
@@ -180,6 +182,7 @@ unsafe fn make_consts() -> Consts {
         chr_keras_class: preserved_char("keras_class"),
         chr_keras_object: preserved_char("keras_object"),
         chr_dot_config: preserved_char(".__config__"),
+        chr_kc_callable: preserved_char("kc_callable"),
         linear: preserved_strings(&["linear"]),
         builtins: preserved_strings(&["builtins"]),
         function: preserved_strings(&["function"]),
@@ -239,6 +242,9 @@ pub unsafe fn key_symbol(entry: &Entry) -> SEXP {
 pub struct EntryR {
     /// `c(canonical, "keras_<family>", "keras_builtin", "keras_object")`.
     pub class: SEXP,
+    /// For layers (models included: classes whose Keras bases hold `Layer`), whose instances are
+    /// callable (`kc_callable()` in R/callable.R): `c("kc_callable", <class>)`; else `NULL`.
+    pub callable_class: SEXP,
     /// The default config as R values (a named list, in key order).
     pub defaults: SEXP,
     /// Its names.
@@ -263,6 +269,12 @@ pub unsafe fn entry_r(entry: &'static Entry) -> &'static EntryR {
 unsafe fn make_entry_r(entry: &Entry) -> EntryR {
     let family = format!("keras_{}", entry.family);
     let class = preserved_strings(&[&entry.canonical, &family, "keras_builtin", "keras_object"]);
+    let layer = entry.name == "Layer" || entry.bases.as_deref().unwrap_or(&[]).iter().any(|b| b == "Layer");
+    let callable_class = if layer {
+        preserved_strings(&["kc_callable", &entry.canonical, &family, "keras_builtin", "keras_object"])
+    } else {
+        R_NilValue
+    };
     let empty = Map::new();
     let defaults = Rf_protect(object_from_json(entry.default_config.as_ref().unwrap_or(&empty)));
     preserve(defaults);
@@ -272,6 +284,7 @@ unsafe fn make_entry_r(entry: &Entry) -> EntryR {
     let module = entry.serialized_as.module.as_deref().unwrap_or(&entry.module);
     EntryR {
         class,
+        callable_class,
         defaults,
         default_names,
         module: preserved_strings(&[module]),

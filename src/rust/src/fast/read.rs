@@ -12,9 +12,9 @@
 
 use super::plan::{self, coerce, entry_for_key, Coerce, KeyClass, Numeric, NumericClass, Plan, ValueKind};
 use super::rapi::{
-    binding, char_str, closure, element, ensure, find_name, has_class, install, is_object, is_only_class, only_names,
-    rebound, rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal, Rf_ScalarString,
-    Rf_defineVar, Rf_shallow_duplicate, ATTRIB, CLOENV,
+    binding, char_str, closure, element, ensure, find_name, has_class, install, instance_env, is_object, is_only_class,
+    only_names, rebound, rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal,
+    Rf_ScalarString, Rf_defineVar, Rf_shallow_duplicate, ATTRIB, CLOENV,
 };
 use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
 use super::sources::{Found, Level, Lookup};
@@ -136,21 +136,23 @@ struct Reader<'k> {
     stack: Vec<SEXP>,
 }
 
-/// `kc_bound_bodies` (R/shapes.R): the bodies of a layer's `output` and `input` bindings, and
-/// the template of a Sequential model's `build` method.
+/// `kc_bound_bodies` (R/shapes.R): the bodies of a layer's `output` and `input` bindings, the
+/// template of a Sequential model's `build` method, and the template of the callable a layer or
+/// a model is (`kc_callable()` in R/callable.R).
 #[derive(Clone, Copy)]
 struct Bodies {
     output: SEXP,
     input: SEXP,
     build: SEXP,
+    call: SEXP,
 }
 
 impl Bodies {
     unsafe fn of(x: SEXP) -> Fast<Bodies> {
-        ensure(TYPEOF(x) == SEXPTYPE::VECSXP && XLENGTH(x) == 3)?;
-        let build = VECTOR_ELT(x, 2);
-        ensure(TYPEOF(build) == SEXPTYPE::CLOSXP)?;
-        Ok(Bodies { output: VECTOR_ELT(x, 0), input: VECTOR_ELT(x, 1), build })
+        ensure(TYPEOF(x) == SEXPTYPE::VECSXP && XLENGTH(x) == 4)?;
+        let (build, call) = (VECTOR_ELT(x, 2), VECTOR_ELT(x, 3));
+        ensure(TYPEOF(build) == SEXPTYPE::CLOSXP && TYPEOF(call) == SEXPTYPE::CLOSXP)?;
+        Ok(Bodies { output: VECTOR_ELT(x, 0), input: VECTOR_ELT(x, 1), build, call })
     }
 }
 
@@ -282,6 +284,8 @@ impl Reader<'_> {
         } else {
             self.instance(plan, entry_r(entry), generator, inner, depth, None)?
         };
+        // Where its fields go (the environment of a layer or a model, which are callables).
+        let env = instance_env(obj, c.chr_kc_callable).ok_or(Fallback)?;
 
         // What `kc_deserialize_object()` adds once the object is made: a model's compile config
         // deserialized (`kc_restore_optional()`), anything else as given; no build_config on a
@@ -295,11 +299,11 @@ impl Reader<'_> {
                 value = self.value(value, Level::Nested, depth + 1)?;
             }
             if value != R_NilValue {
-                Rf_defineVar(sym, value, obj);
+                Rf_defineVar(sym, value, env);
             }
         }
         if let Some(key) = shared_key {
-            Rf_defineVar(c.sym_shared_id, shared_id, obj);
+            Rf_defineVar(c.sym_shared_id, shared_id, env);
             if self.shared.is_some() {
                 self.pending.push((key, obj));
             }
@@ -522,7 +526,13 @@ impl Reader<'_> {
         let get_config = self.keep(closure(c.sym_config, env));
         Rf_defineVar(c.sym_get_config, get_config, env);
         Rf_setAttrib(env, R_ClassSymbol, er.class);
-        Ok(env)
+        if er.callable_class == R_NilValue {
+            return Ok(env);
+        }
+        // A layer or a model is the callable enclosed by its environment, as R makes it.
+        let callable = self.keep(rebound(self.bodies.call, env));
+        Rf_setAttrib(callable, R_ClassSymbol, er.callable_class);
+        Ok(callable)
     }
 
     /// A built-in Sequential or Functional model, as `kc_sequential_from_config()` and
@@ -598,7 +608,8 @@ impl Reader<'_> {
             } else if let Some(b) = built {
                 self.keep(Rf_ScalarString(STRING_ELT(b.names, i)))
             } else {
-                let config = binding(layer, c.sym_config)?.ok_or(Fallback)?;
+                let config =
+                    binding(instance_env(layer, c.chr_kc_callable).ok_or(Fallback)?, c.sym_config)?.ok_or(Fallback)?;
                 element(config, Rf_getAttrib(config, R_NamesSymbol), c.chr_name)
             };
             let text = string_text(name).ok_or(Fallback)?;
@@ -627,17 +638,18 @@ impl Reader<'_> {
 
         let er = entry_r(entry);
         let obj = self.instance(plan, er, generator, Some(inner), depth, Some((at, entries)))?;
+        let env = instance_env(obj, c.chr_kc_callable).ok_or(Fallback)?;
         // Keras' Trainer.get_compile_config(): {} until the model is compiled.
-        Rf_defineVar(c.sym_compile_config, c.empty_named_list, obj);
+        Rf_defineVar(c.sym_compile_config, c.empty_named_list, env);
         // The config as loaded, for the shape engine (`kc_with_shapes()`).
         let source = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 2));
         SET_VECTOR_ELT(source, 0, er.class_name);
         SET_VECTOR_ELT(source, 1, inner);
         Rf_setAttrib(source, R_NamesSymbol, c.special_names);
-        Rf_defineVar(c.sym_shape_source, source, obj);
+        Rf_defineVar(c.sym_shape_source, source, env);
         if !functional {
-            let build = self.keep(rebound(self.bodies.build, obj));
-            Rf_defineVar(c.sym_build, build, obj);
+            let build = self.keep(rebound(self.bodies.build, env));
+            Rf_defineVar(c.sym_build, build, env);
         }
         crate::shape::rapi::bind_layers(obj, layers, layer_names, [self.bodies.output, self.bodies.input]);
         Ok(obj)
@@ -715,8 +727,8 @@ impl Reader<'_> {
 /// The catalog entry of a built-in instance (its class's `key`); a fallback for anything else
 /// (custom classes keep their class info, not a key).
 unsafe fn builtin_entry_of(c: &Consts, obj: SEXP) -> Fast<&'static Entry> {
-    ensure(TYPEOF(obj) == SEXPTYPE::ENVSXP)?;
-    let class_object = binding(obj, c.sym_class)?.ok_or(Fallback)?;
+    let env = instance_env(obj, c.chr_kc_callable).ok_or(Fallback)?;
+    let class_object = binding(env, c.sym_class)?.ok_or(Fallback)?;
     Ok(builtin_class(c, class_object)?.0)
 }
 

@@ -9,8 +9,9 @@
 
 use super::plan::entry_for_key;
 use super::rapi::{
-    binding, binding_or_null, closure_expr, ensure, find_name, first_arg, has_class, is_object, is_only_class, mkchar,
-    only_names, rebuilt, string_text, Fallback, Fast, Keep, Rf_ScalarString, ATTRIB, CLOENV, FORMALS,
+    binding, binding_or_null, closure_expr, ensure, find_name, first_arg, has_class, instance_env, is_object,
+    is_only_class, mkchar, only_names, rebuilt, string_text, Fallback, Fast, Keep, Rf_ScalarString, ATTRIB, CLOENV,
+    FORMALS,
 };
 use super::rcache::{consts, entry_r, Consts};
 use super::sources::registered_name;
@@ -59,6 +60,10 @@ impl Writer<'_> {
             SEXPTYPE::VECSXP if !is_object(x) => self.list(x, depth),
             SEXPTYPE::VECSXP => self.special(x, depth),
             SEXPTYPE::ENVSXP => self.instance(x, depth),
+            // A layer or a model: the callable enclosed by its environment (R/callable.R).
+            SEXPTYPE::CLOSXP if has_class(x, self.c.chr_kc_callable) => {
+                self.instance(instance_env(x, self.c.chr_kc_callable).ok_or(Fallback)?, depth)
+            }
             SEXPTYPE::CLOSXP | SEXPTYPE::BUILTINSXP | SEXPTYPE::SPECIALSXP => self.function(x),
             _ => Err(Fallback),
         }
@@ -204,7 +209,8 @@ impl Writer<'_> {
 
     /// Whether `f` is a `get_config()` that returns the instance's `.__config__`: the fast path's
     /// own (`function() .__config__`, enclosed by the instance) or the method R binds for
-    /// built-ins (`function() get(".__config__", envir = self, inherits = FALSE)`).
+    /// built-ins (`function() get(".__config__", envir = self, inherits = FALSE)`), whose `self`
+    /// is the instance or, for a layer or a model, the callable it encloses.
     unsafe fn returns_stored_config(&self, f: SEXP, x: SEXP) -> Fast<bool> {
         let c = self.c;
         if TYPEOF(f) != SEXPTYPE::CLOSXP || FORMALS(f) != R_NilValue {
@@ -221,6 +227,7 @@ impl Writer<'_> {
         let Some(what) = first_arg(body) else { return Ok(false) };
         let reads_config =
             TYPEOF(what) == SEXPTYPE::STRSXP && XLENGTH(what) == 1 && STRING_ELT(what, 0) == c.chr_dot_config;
-        Ok(reads_config && binding(env, c.sym_self)? == Some(x))
+        let Some(this) = binding(env, c.sym_self)? else { return Ok(false) };
+        Ok(reads_config && instance_env(this, c.chr_kc_callable) == Some(x))
     }
 }

@@ -252,7 +252,7 @@ fn columns(r: &ModelReport, build: Option<&Value>) -> Robj {
     out.into()
 }
 
-/// Links the layer objects of a model to it: in each layer environment of `layers` (a list
+/// Links the layer objects of a model to it: in the environment of each layer of `layers` (a list
 /// named by the layers' names in the model), `.__shape_of__` becomes `list(model, name)`, and
 /// `output` and `input` become active bindings whose functions have `bodies$output` and
 /// `bodies$input` as bodies and the layer as environment (unless the layer has bindings of those
@@ -287,8 +287,9 @@ pub(crate) unsafe fn bind_layers(model: SEXP, list: SEXP, names: SEXP, bodies: [
     let shape_of = Rf_install(c".__shape_of__".as_ptr());
     let sides = [(Rf_install(c"output".as_ptr()), bodies[0]), (Rf_install(c"input".as_ptr()), bodies[1])];
     for i in 0..XLENGTH(list) {
-        let env = VECTOR_ELT(list, i);
-        if TYPEOF(env) != SEXPTYPE::ENVSXP || R_EnvironmentIsLocked(env) != Rboolean::FALSE {
+        // A layer is the callable its environment encloses (R/callable.R).
+        let Some(env) = crate::fast::instance_env(VECTOR_ELT(list, i)) else { continue };
+        if R_EnvironmentIsLocked(env) != Rboolean::FALSE {
             continue;
         }
         let link = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, 2));
