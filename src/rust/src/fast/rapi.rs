@@ -143,6 +143,9 @@ pub unsafe fn instance_env(x: SEXP, callable: SEXP) -> Option<SEXP> {
 /// The value bound to `symbol` in the frame of `env`, when it can be read without evaluating:
 /// `Ok(None)` when unbound, a fallback for active bindings and promises.
 pub unsafe fn binding(env: SEXP, symbol: SEXP) -> Fast<Option<SEXP>> {
+    // R reads a frame's fields without checking the type: a closure (a callable layer) given
+    // for its environment would be read as garbage.
+    ensure(TYPEOF(env) == SEXPTYPE::ENVSXP)?;
     if !bool::from(R_existsVarInFrame(env, symbol)) {
         return Ok(None);
     }
