@@ -14,12 +14,14 @@ kc_op_py_index <- function(x, what) {
                    what), "kerasconfig_error_unsupported")
 }
 
+# zero_indexed = TRUE: keras3's as_integer_array, which passes tensors and integers as they are and
+# makes a double (even one number) a constant array.
 kc_op_zero_indexed <- function(x, zero_indexed, what) {
-  if (isTRUE(zero_indexed)) {
-    if (is.numeric(x) && length(x) == 1L) return(kc_op_int(x, "indices"))
-    return(x)
-  }
-  kc_op_py_index(x, what)
+  if (!isTRUE(zero_indexed)) return(kc_op_py_index(x, what))
+  if (inherits(x, "keras_tensor") || (is.integer(x) && length(x) == 1L && is.null(dim(x)) && !is.na(x))) return(x)
+  kc_abort(sprintf(paste("op_%s(zero_indexed = TRUE) takes a symbolic tensor or a single integer (`2L`) as indices;",
+                         "keras3 makes %s a constant array, which kerasconfig does not write."), what, kc_describe(x)),
+           "kerasconfig_error_unsupported")
 }
 
 #' Keras ops that select, sort, split and contract tensors

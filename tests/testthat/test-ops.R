@@ -140,6 +140,9 @@ test_that("selecting ops refuse R vectors and data-dependent shapes", {
   clear_session()
   x <- keras_input(shape = c(3, 4))
   expect_error(op_take(x, c(1, 2)), "constant array", class = "kerasconfig_error_unsupported")
+  # keras3's as_integer_array makes a double an array of length one: a dimension more than an integer.
+  expect_error(op_take(x, 2, axis = 2, zero_indexed = TRUE), "constant array", class = "kerasconfig_error_unsupported")
+  expect_identical(op_take(x, 1L, axis = 2, zero_indexed = TRUE)$shape, list(NULL, 4L))
   expect_error(op_where(x > 0), class = "kerasconfig_error_unsupported")
   expect_error(op_split(x, 1.5), class = "kerasconfig_error_value")
   expect_error(op_einsum(1, x), class = "kerasconfig_error_value")
