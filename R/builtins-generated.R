@@ -1967,6 +1967,18 @@ kc_builtin_class("keras.src.ops.nn.HardSilu", function(name = NULL) NULL)
 kc_builtin_class("keras.src.ops.nn.Softmax", function(axis = -1L, name = NULL) NULL)
 kc_builtin_class("keras.src.ops.nn.LogSoftmax", function(axis = -1L, name = NULL) NULL)
 kc_builtin_class("keras.src.ops.core.Cast", function(dtype, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Dot", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Einsum", function(subscripts, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Take", function(axis = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.TakeAlongAxis", function(axis = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Split", function(indices_or_sections, axis = 0L, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Where", function(name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Cumsum", function(axis = NULL, dtype = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Cumprod", function(axis = NULL, dtype = NULL, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Sort", function(axis = -1L, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.numpy.Argsort", function(axis = -1L, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.nn.OneHot", function(num_classes, axis = -1L, dtype = NULL, sparse = FALSE, name = NULL) NULL)
+kc_builtin_class("keras.src.ops.math.TopK", function(k, sorted = TRUE, name = NULL) NULL)
 
 # Exported name -> key: .onLoad() makes these the objects every other reference uses.
 kc_builtin_exports <- c(
@@ -2832,12 +2844,23 @@ kc_builtin_paths <- list(
         Moveaxis = "keras.src.ops.numpy.Moveaxis",
         Tile = "keras.src.ops.numpy.Tile",
         BroadcastTo = "keras.src.ops.numpy.BroadcastTo",
-        Clip = "keras.src.ops.numpy.Clip"
+        Clip = "keras.src.ops.numpy.Clip",
+        Dot = "keras.src.ops.numpy.Dot",
+        Einsum = "keras.src.ops.numpy.Einsum",
+        Take = "keras.src.ops.numpy.Take",
+        TakeAlongAxis = "keras.src.ops.numpy.TakeAlongAxis",
+        Split = "keras.src.ops.numpy.Split",
+        Where = "keras.src.ops.numpy.Where",
+        Cumsum = "keras.src.ops.numpy.Cumsum",
+        Cumprod = "keras.src.ops.numpy.Cumprod",
+        Sort = "keras.src.ops.numpy.Sort",
+        Argsort = "keras.src.ops.numpy.Argsort"
       ),
       math = list(
         Rsqrt = "keras.src.ops.math.Rsqrt",
         Erf = "keras.src.ops.math.Erf",
-        Erfinv = "keras.src.ops.math.Erfinv"
+        Erfinv = "keras.src.ops.math.Erfinv",
+        TopK = "keras.src.ops.math.TopK"
       ),
       nn = list(
         Relu = "keras.src.ops.nn.Relu",
@@ -2853,7 +2876,8 @@ kc_builtin_paths <- list(
         HardSigmoid = "keras.src.ops.nn.HardSigmoid",
         HardSilu = "keras.src.ops.nn.HardSilu",
         Softmax = "keras.src.ops.nn.Softmax",
-        LogSoftmax = "keras.src.ops.nn.LogSoftmax"
+        LogSoftmax = "keras.src.ops.nn.LogSoftmax",
+        OneHot = "keras.src.ops.nn.OneHot"
       ),
       core = list(
         Cast = "keras.src.ops.core.Cast"

@@ -23,16 +23,21 @@ kc_op <- function(classname, args, config = list(), module = "numpy", what = kc_
   generator <- kc_builtin_objects[[paste0("keras.src.ops.", module, ".", classname)]]
   op <- do.call(generator, c(list(name = kc_unique_name(kc_snake_case(classname))), config))
   built <- kc_call_shapes(op, args, named_list())
-  out <- kc_tensor(op, 0L, 0L, built$outputs, built$dtypes[[1L]] %||% "float32")
-  kc_add_node(op, list(args = args, kwargs = named_list(), inputs = tensors, outputs = list(out), is_input = FALSE))
-  out
+  # Ops with several outputs (Split, TopK) give a list of tensors, as Keras gives a list or tuple.
+  single <- kc_is_flat_shape(built$outputs)
+  flat <- if (single) list(built$outputs) else kc_flat_shapes(built$outputs)
+  outs <- lapply(seq_along(flat), function(i) {
+    kc_tensor(op, 0L, i - 1L, flat[[i]], built$dtypes[[min(i, length(built$dtypes))]] %||% "float32")
+  })
+  kc_add_node(op, list(args = args, kwargs = named_list(), inputs = tensors, outputs = outs, is_input = FALSE))
+  if (single) outs[[1L]] else outs
 }
 
 # What R values become in Python (reticulate): a number, an integer, a logical of length one is a
-# Python float, int, bool; tensors and lists of tensors stay. Longer vectors would be constant
+# Python float, int, bool; tensors, lists of tensors and slices stay. Longer vectors would be constant
 # arrays, which kerasconfig does not write.
 kc_op_constant <- function(x, what) {
-  if (inherits(x, "keras_tensor") || (is.list(x) && !is.object(x))) return(x)
+  if (inherits(x, c("keras_tensor", "keras_slice", "keras_ellipsis")) || (is.list(x) && !is.object(x))) return(x)
   if ((is.numeric(x) || is.logical(x)) && length(x) == 1L && !is.na(x) && is.null(dim(x))) return(x)
   kc_abort(sprintf("op_%s() takes tensors and single numbers; got %s.", what, kc_describe(x)),
            "kerasconfig_error_unsupported")

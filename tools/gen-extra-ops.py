@@ -36,7 +36,13 @@ NN_OPS = {name: {} for name in [
     "Relu", "Relu6", "Sigmoid", "Softplus", "Softsign", "Silu", "Gelu", "Elu", "Selu", "LeakyRelu", "HardSigmoid",
     "HardSilu", "Softmax", "LogSoftmax"]}
 CORE_OPS = {"Cast": {"dtype": "float32"}}
-OPS = [(knp, MASK_OPS), (knp, NUMPY_OPS), (math, MATH_OPS), (nn, NN_OPS), (core, CORE_OPS)]
+# Added later (appended, so the ids above stay): products, indexing, splitting, sorting.
+MORE_NUMPY_OPS = {"Dot": {}, "Einsum": {"subscripts": "ij->i"}, "Take": {}, "TakeAlongAxis": {}, "Split": {
+    "indices_or_sections": 2}, "Where": {}, "Cumsum": {}, "Cumprod": {}, "Sort": {}, "Argsort": {}}
+MORE_NN_OPS = {"OneHot": {"num_classes": 2}}
+MORE_MATH_OPS = {"TopK": {"k": 1}}
+OPS = [(knp, MASK_OPS), (knp, NUMPY_OPS), (math, MATH_OPS), (nn, NN_OPS), (core, CORE_OPS), (knp, MORE_NUMPY_OPS),
+       (nn, MORE_NN_OPS), (math, MORE_MATH_OPS)]
 
 KINDS = {
     inspect.Parameter.POSITIONAL_ONLY: "positional_only",

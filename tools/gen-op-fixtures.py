@@ -128,6 +128,92 @@ def preprocess_head():
     return keras.Model(img, L.Dense(1, name="out")(x), name="preprocess_head")
 
 
+# keras3 gives a tensor of 1-based indices to Python as `ops.where(i > 0, i - 1, i)` (as_py_index).
+def py_index(i):
+    return ops.where(i > 0, i - 1, i)
+
+
+@case
+def products():
+    x = keras.Input((3, 4), name="x")
+    y = keras.Input((4, 5), name="y")
+    v = keras.Input((4,), name="v")
+    z = keras.Input((None, 4), name="z")
+    outs = [ops.dot(x, y), ops.dot(x, v), ops.dot(z, y), ops.einsum("bij,bjk->bik", x, y), ops.einsum("bij,bkj", x, x),
+            ops.einsum("...j->...", x), ops.einsum("bij->bji", z), ops.einsum("bi,bi->b", v, v)]
+    return keras.Model([x, y, v, z], outs, name="products")
+
+
+@case
+def indexing():
+    x = keras.Input((3, 4), name="x")
+    i = keras.Input((2,), dtype="int32", name="i")
+    j = keras.Input((3, 1), dtype="int32", name="j")
+    outs = [ops.take(x, py_index(i), axis=1), ops.take(x, i, axis=-1), ops.take(x, py_index(i)), ops.take(x, 1, axis=2),
+            ops.take_along_axis(x, py_index(j), axis=1), ops.take_along_axis(x, j, axis=-1),
+            ops.take(x, ops.argmax(x, axis=-1), axis=1)]
+    return keras.Model([x, i, j], outs, name="indexing")
+
+
+@case
+def where_one_hot():
+    x = keras.Input((3, 4), name="x")
+    y = keras.Input((3, 4), name="y")
+    k = keras.Input((3, 4), dtype="int32", name="k")
+    n = keras.Input((3,), dtype="int32", name="n")
+    outs = [ops.where(x > 0.0, x, 0.0), ops.where(x > y, x, y), ops.where(x > 0.0, k, 0), ops.where(x > 0.0, k, 0.5),
+            ops.where(x > 0.0, 1.0, y), ops.one_hot(py_index(n), 5), ops.one_hot(n, 4, axis=1),
+            ops.one_hot(n, 3, dtype="int32")]
+    return keras.Model([x, y, k, n], outs, name="where_one_hot")
+
+
+@case
+def sorting():
+    x = keras.Input((3, 4), name="x")
+    b = keras.Input((3, 4), dtype="bool", name="b")
+    values, indices = ops.top_k(x, 2)
+    indices = indices + 1
+    outs = [ops.cumsum(x, axis=1), ops.cumsum(x), ops.cumprod(x, axis=-1), ops.cumsum(b, axis=0), ops.cumprod(x, axis=1, dtype="float16"),
+            ops.sort(x), ops.sort(x, axis=1), ops.argsort(x) + 1, ops.argsort(x, axis=1), values, indices]
+    outs += list(ops.top_k(x, 3, sorted=False))
+    return keras.Model([x, b], outs, name="sorting")
+
+
+@case
+def splitting():
+    x = keras.Input((6, 4), name="x")
+    z = keras.Input((None, 4), name="z")
+    halves = ops.split(x, 2, axis=1)
+    outs = list(halves) + list(ops.split(x, [1, 4], axis=1)) + list(ops.split(x, 2, axis=-1)) + list(ops.split(z, 3, axis=1))
+    outs.append(L.Dense(2, name="dense")(halves[1]))
+    return keras.Model([x, z], outs, name="splitting")
+
+
+@case
+def subsetting():
+    # x[...] in keras3 is reticulate's: the key goes to Python as written. op_subset() applies
+    # keras3's R rules first (1-based, inclusive ends); the keys below are what it sends.
+    x = keras.Input((3, 4), name="x")
+    outs = [x[:, 1:3], x[:, 2], x[:, -1], x[..., 1], x[:, None], x[2], x[:, :2], x[:, 1:3:2],
+            x[(slice(None), 1)], x[(slice(None), -1)], x[(slice(None), slice(None, 2))], x[(slice(None), slice(1, None))],
+            x[(slice(None), slice(None), slice(1, None))], x[(Ellipsis, 0)], x[(None,)], x[(slice(None), slice(None, None, 2))],
+            x[(slice(None), slice(None, 2))], x[(1,)]]
+    return keras.Model(x, outs, name="subsetting")
+
+
+@case
+def gather_head():
+    # A classifier head that picks the last time step and the top classes.
+    tokens = keras.Input((5, 8), name="tokens")
+    h = L.Dense(8, name="encode")(tokens)
+    last = h[:, -1]
+    first, rest = ops.split(h, [1], axis=1)
+    pooled = ops.einsum("btd,bd->bt", rest, last)
+    probs = ops.softmax(L.Dense(6, name="classes")(last))
+    values, indices = ops.top_k(probs, 3)
+    return keras.Model(tokens, [values, indices + 1, pooled, ops.squeeze(first, axis=1)], name="gather_head")
+
+
 def describe(model):
     outs = model.outputs
     return {

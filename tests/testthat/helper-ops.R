@@ -94,3 +94,74 @@ op_builders <- list(
     op_model(img, layer_dense(x, 1, name = "out"), name = "preprocess_head")
   }
 )
+
+# Selecting, sorting, splitting and contracting ops, and subsetting (R/ops-select.R). keras3 turns
+# 1-based index tensors into `op_where(i > 0, i - 1, i)`, which the Python side writes as
+# py_index(); `x[...]` passes its key as written, op_subset() applies R's rules.
+op_builders <- c(op_builders, list(
+  products = function() {
+    x <- keras_input(shape = c(3, 4), name = "x")
+    y <- keras_input(shape = c(4, 5), name = "y")
+    v <- keras_input(shape = 4, name = "v")
+    z <- keras_input(shape = list(NULL, 4), name = "z")
+    outs <- list(op_dot(x, y), op_dot(x, v), op_dot(z, y), op_einsum("bij,bjk->bik", x, y), op_einsum("bij,bkj", x, x),
+                 op_einsum("...j->...", x), op_einsum("bij->bji", z), op_einsum("bi,bi->b", v, v))
+    op_model(list(x, y, v, z), outs, name = "products")
+  },
+  indexing = function() {
+    x <- keras_input(shape = c(3, 4), name = "x")
+    i <- keras_input(shape = 2, dtype = "int32", name = "i")
+    j <- keras_input(shape = c(3, 1), dtype = "int32", name = "j")
+    outs <- list(op_take(x, i, axis = 2), op_take(x, i, axis = -1, zero_indexed = TRUE), op_take(x, i),
+                 op_take(x, 2, axis = 3), op_take_along_axis(x, j, axis = 2),
+                 op_take_along_axis(x, j, axis = -1, zero_indexed = TRUE),
+                 op_take(x, op_argmax(x, axis = -1, zero_indexed = TRUE), axis = 2, zero_indexed = TRUE))
+    op_model(list(x, i, j), outs, name = "indexing")
+  },
+  where_one_hot = function() {
+    x <- keras_input(shape = c(3, 4), name = "x")
+    y <- keras_input(shape = c(3, 4), name = "y")
+    k <- keras_input(shape = c(3, 4), dtype = "int32", name = "k")
+    n <- keras_input(shape = 3, dtype = "int32", name = "n")
+    outs <- list(op_where(x > 0, x, 0), op_where(x > y, x, y), op_where(x > 0, k, 0L), op_where(x > 0, k, 0.5),
+                 op_where(x > 0, 1, y), op_one_hot(n, 5), op_one_hot(n, 4, axis = 2, zero_indexed = TRUE),
+                 op_one_hot(n, 3, dtype = "int32", zero_indexed = TRUE))
+    op_model(list(x, y, k, n), outs, name = "where_one_hot")
+  },
+  sorting = function() {
+    x <- keras_input(shape = c(3, 4), name = "x")
+    b <- keras_input(shape = c(3, 4), dtype = "bool", name = "b")
+    top <- op_top_k(x, 2)
+    outs <- c(list(op_cumsum(x, axis = 2), op_cumsum(x), op_cumprod(x, axis = -1), op_cumsum(b, axis = 1),
+                   op_cumprod(x, axis = 2, dtype = "float16"), op_sort(x), op_sort(x, axis = 2), op_argsort(x),
+                   op_argsort(x, axis = 2, zero_indexed = TRUE)),
+              top, op_top_k(x, 3, sorted = FALSE, zero_indexed = TRUE))
+    op_model(list(x, b), outs, name = "sorting")
+  },
+  splitting = function() {
+    x <- keras_input(shape = c(6, 4), name = "x")
+    z <- keras_input(shape = list(NULL, 4), name = "z")
+    halves <- op_split(x, 2, axis = 2)
+    outs <- c(halves, op_split(x, c(2, 5), axis = 2), op_split(x, 2, axis = -1), op_split(z, 3, axis = 2))
+    outs <- c(outs, list(layer_dense(halves[[2]], 2, name = "dense")))
+    op_model(list(x, z), outs, name = "splitting")
+  },
+  subsetting = function() {
+    x <- keras_input(shape = c(3, 4), name = "x")
+    outs <- list(x[, 1:3], x[, 2], x[, -1], x[.., 1], x[, NULL], x[2], x[, NA:2], x[, 1:3:2],
+                 op_subset(x, , 2), op_subset(x, , -1), op_subset(x, , 1:2), op_subset(x, , 2:3),
+                 op_subset(x, , , 2:-1), op_subset(x, .., 1), op_subset(x, NULL), op_subset(x, , c(1, 3)),
+                 op_subset(x, , NA:2), op_subset(x, 2))
+    op_model(x, outs, name = "subsetting")
+  },
+  gather_head = function() {
+    tokens <- keras_input(shape = c(5, 8), name = "tokens")
+    h <- layer_dense(tokens, 8, name = "encode")
+    last <- h[, -1]
+    parts <- op_split(h, array(2), axis = 2)
+    pooled <- op_einsum("btd,bd->bt", parts[[2]], last)
+    probs <- op_softmax(layer_dense(last, 6, name = "classes"))
+    top <- op_top_k(probs, 3)
+    op_model(tokens, list(top[[1]], top[[2]], pooled, op_squeeze(parts[[1]], axis = 2)), name = "gather_head")
+  }
+))

@@ -16,6 +16,7 @@ mod core;
 mod merge;
 mod model;
 mod ops;
+mod ops_select;
 mod preprocessing;
 mod reshape;
 mod rnn;

@@ -6,6 +6,7 @@
 
 use serde_json::Value;
 
+use super::ops_select as select;
 use super::{as_int, BuildConfig, Built, Dim, Layer, Result, Shape, ShapeError, Shapes};
 
 /// Builds op node `op` on its tensor arguments' shapes; `dtypes` are those tensors' dtypes and
@@ -15,6 +16,10 @@ pub fn build(op: &Layer, inputs: &Shapes, dtypes: &[String], args: Option<&Value
     let first = *shapes.first().ok_or_else(|| op.incompatible("an op was called without tensors.".into()))?;
     let first_dtype = dtypes.first().cloned().unwrap_or_else(|| "float32".to_owned());
     let same = |s: &Shape| (s.clone(), first_dtype.clone());
+    let second = || shapes.get(1).copied().ok_or_else(|| op.incompatible(format!("{} takes two tensors", op.class)));
+    if let Some((outputs, dtypes)) = select::several(op, first, &first_dtype)? {
+        return Ok(Built { outputs, dtypes, variables: vec![], build_config: BuildConfig::None, nested: vec![] });
+    }
     let (shape, dtype) = match op.class {
         "NotEqual" | "Equal" | "Greater" | "GreaterEqual" | "Less" | "LessEqual" | "LogicalOr" | "LogicalAnd"
         | "LogicalXor" => (broadcast_all(op, &shapes)?, "bool".to_owned()),
@@ -52,10 +57,28 @@ pub fn build(op: &Layer, inputs: &Shapes, dtypes: &[String], args: Option<&Value
         "Moveaxis" => (moveaxis(op, first)?, first_dtype),
         "Tile" => (tile(op, first)?, first_dtype),
         "BroadcastTo" => (int_list(op, "shape")?.into_iter().map(|d| (d >= 0).then_some(d)).collect(), first_dtype),
-        "Matmul" => {
-            let second = shapes.get(1).copied().ok_or_else(|| op.incompatible("matmul takes two tensors".into()))?;
-            (matmul(op, first, second)?, result_type(dtypes, None))
+        "Matmul" => (matmul(op, first, second()?)?, result_type(dtypes, None)),
+        "Dot" => (select::dot(op, first, second()?)?, result_type(dtypes, None)),
+        "Einsum" => {
+            let dtype = result_type(dtypes, None);
+            let all_int8 = dtypes.iter().all(|d| d == "int8");
+            (select::einsum(op, &shapes)?, if all_int8 { "int32".to_owned() } else { dtype })
         }
+        "GetItem" => (select::get_item(op, first, args.and_then(|a| a.get(1)))?, first_dtype),
+        // Indices may be a Python int (a scalar), not a tensor.
+        "Take" => (select::take(op, first, shapes.get(1).copied().unwrap_or(&Vec::new()))?, first_dtype),
+        "TakeAlongAxis" => (select::take_along_axis(op, first, second()?)?, first_dtype),
+        "Where" => select::where_(op, &shapes, dtypes, args)?,
+        "OneHot" => {
+            let dtype = op.get("dtype").and_then(Value::as_str).unwrap_or("float32").to_owned();
+            (select::one_hot(op, first)?, dtype)
+        }
+        "Cumsum" | "Cumprod" => {
+            let dtype = op.get("dtype").and_then(Value::as_str).map_or(first_dtype.clone(), str::to_owned);
+            (select::along_axis(op, first)?, if dtype == "bool" { "int32".to_owned() } else { dtype })
+        }
+        "Sort" => (select::along_axis(op, first)?, first_dtype),
+        "Argsort" => (select::along_axis(op, first)?, "int32".to_owned()),
         _ => {
             return Err(ShapeError::Unknown {
                 class: op.class.to_owned(),
@@ -75,7 +98,7 @@ pub fn build(op: &Layer, inputs: &Shapes, dtypes: &[String], args: Option<&Value
 /// Keras' `dtypes.result_type` for the common dtypes: the tensors' dtypes promoted (bool < ints <
 /// floats, wider wins), then Python scalars as weak types (a float scalar makes an integer or bool
 /// result floatx, an int scalar makes a bool result int32).
-fn result_type(dtypes: &[String], args: Option<&Value>) -> String {
+pub(super) fn result_type(dtypes: &[String], args: Option<&Value>) -> String {
     let rank = |d: &str| -> (u8, u32) {
         let bits = d.trim_start_matches(|c: char| c.is_ascii_alphabetic()).parse::<u32>().unwrap_or(32);
         let kind = if d == "bool" {
@@ -115,7 +138,7 @@ fn floating(dtype: &str) -> String {
 }
 
 /// `operation_utils.broadcast_shapes`: an unknown dimension against a known one is the known one.
-fn broadcast(op: &Layer, a: &Shape, b: &Shape) -> Result<Shape> {
+pub(super) fn broadcast(op: &Layer, a: &Shape, b: &Shape) -> Result<Shape> {
     let n = a.len().max(b.len());
     let pad = |s: &Shape| -> Shape { std::iter::repeat_n(Some(1), n - s.len()).chain(s.iter().copied()).collect() };
     let (a, b) = (pad(a), pad(b));
@@ -239,7 +262,7 @@ fn int_list(op: &Layer, key: &str) -> Result<Vec<i64>> {
 }
 
 /// An axis of a tensor of rank `rank`, negative ones counted from the end.
-fn axis_of(op: &Layer, a: i64, rank: usize) -> Result<usize> {
+pub(super) fn axis_of(op: &Layer, a: i64, rank: usize) -> Result<usize> {
     let k = if a < 0 { rank as i64 + a } else { a };
     usize::try_from(k)
         .ok()
@@ -390,7 +413,7 @@ fn matmul(op: &Layer, a: &Shape, b: &Shape) -> Result<Shape> {
     Ok(out)
 }
 
-fn shape_text(s: &Shape) -> String {
+pub(super) fn shape_text(s: &Shape) -> String {
     let parts: Vec<String> = s.iter().map(|d| dim_text(*d)).collect();
     if parts.len() == 1 {
         format!("({},)", parts[0])
