@@ -199,3 +199,44 @@ test_that("R lists nested beyond the limit are classed errors, not stack overflo
   expect_error(deserialize_keras_object(deep), class = "kerasconfig_error_config", regexp = "deeper than 100 levels")
   expect_error(serialize_keras_object(deep), class = "kerasconfig_error_serialize", regexp = "deeper than 100 levels")
 })
+
+test_that("a registered class's config with keys that are not valid text is refused where it is, on every route", {
+  local_empty_registry()
+  register_keras_serializable(Regularizer("Keyed", initialize = function(...) NULL), package = "T")
+  bytes <- "\xff\xfe"
+  Encoding(bytes) <- "bytes"
+  cfg <- list(module = "m", class_name = "Keyed", config = setNames(list(1), bytes), registered_name = "T>Keyed")
+  expect_error(deserialize_keras_object(cfg), class = "kerasconfig_error_config",
+               regexp = "keys of the config at config\\$config must be valid text")
+  expect_error(deserialize_keras_object(list(a = list(cfg))), class = "kerasconfig_error_config",
+               regexp = "keys of the config at config\\$a\\[\\[1\\]\\]\\$config must be valid text")
+  outer <- c(list(module = "m", class_name = "Keyed", config = list(), registered_name = "T>Keyed"),
+             setNames(list(1), bytes))
+  expect_error(deserialize_keras_object(outer), class = "kerasconfig_error_config",
+               regexp = "keys of the config at config must be valid text")
+  expect_error(deserialize_keras_object(list(a = outer)), class = "kerasconfig_error_config",
+               regexp = "keys of the config at config\\$a must be valid text")
+})
+
+test_that("a build_config goes to the object's build_from_config() in the call's context, else is kept as given", {
+  local_empty_registry()
+  f <- function(x) x
+  seen <- NULL
+  register_keras_serializable(Layer("Builds", build_from_config = function(config) {
+    # Nested deserializations see the call's custom objects and report their own path.
+    seen <<- list(config = config, f = deserialize_keras_object(config$fn))
+    self$built_from <- config$input_shape
+  }), package = "T")
+  register_keras_serializable(Layer("Keeps"), package = "T")
+  build <- list(input_shape = list(NULL, 3L), fn = "g")
+  cfg <- list(module = "m", class_name = "Builds", config = list(name = "b"), registered_name = "T>Builds",
+              build_config = build)
+  obj <- deserialize_keras_object(list(cfg), custom_objects = list(g = f))[[1]]
+  expect_identical(obj$built_from, list(NULL, 3L))
+  expect_identical(seen, list(config = build, f = f))
+  cfg$class_name <- "Keeps"
+  cfg$registered_name <- "T>Keeps"
+  kept <- deserialize_keras_object(cfg)
+  expect_identical(serialize_keras_object(kept)$build_config, build)
+  expect_false(exists("built_from", envir = kept, inherits = FALSE))
+})

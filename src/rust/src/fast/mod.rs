@@ -22,7 +22,8 @@ fn fallback() -> Robj {
     unsafe { Robj::from_sexp(rcache::consts().fallback) }
 }
 
-/// Deserializes `x` natively, or returns `kc_fallback`. `bodies`: `kc_bound_bodies` (R/shapes.R),
+/// Deserializes `x` natively, or returns `kc_fallback`: a list holding the class to build `x`
+/// with when `x` is a valid object config of a custom class (R/deserialize.R), else empty. `bodies`: `kc_bound_bodies` (R/shapes.R),
 /// the functions R binds into the models and layers it builds, which native models get too.
 #[extendr]
 fn rs_fast_deserialize(
@@ -35,7 +36,12 @@ fn rs_fast_deserialize(
 ) -> Robj {
     // SAFETY: on R's main thread; the arguments are alive for the whole call.
     let env = unsafe { env(&custom_objects, &module_objects, &shared, &builtins, &bodies) };
-    unsafe { read::deserialize(x.get(), &env) }.unwrap_or_else(|_| fallback())
+    match unsafe { read::deserialize(x.get(), &env) } {
+        Ok(value) => value,
+        Err(None) => fallback(),
+        // SAFETY: the class is held by the registry, a scope or `custom_objects` while R runs.
+        Err(Some(cls)) => unsafe { rcache::fallback_with(cls) },
+    }
 }
 
 /// A built-in model of class `cls` from its `config` and its layers built already (by R, when

@@ -65,6 +65,7 @@ unsafe fn run(env: &Env, walk: impl FnOnce(&mut Reader) -> Fast<SEXP>) -> Fast<e
         lookup,
         pending: Vec::new(),
         stack: Vec::new(),
+        custom_class: None,
     };
     let value = walk(&mut reader)?;
     if let Some(shared) = shared {
@@ -79,13 +80,24 @@ unsafe fn run(env: &Env, walk: impl FnOnce(&mut Reader) -> Fast<SEXP>) -> Fast<e
     Ok(result)
 }
 
-/// Deserializes the plain list `x` as `kc_deserialize()` would, or falls back.
+/// Deserializes the plain list `x` as `kc_deserialize()` would, or falls back: with the class
+/// `x` names when `x` is an object config of a custom class that `kc_deserialize_object()` would
+/// accept as it is (what it checks is checked, the class resolved, in the same sources), so R
+/// goes straight to building it.
 ///
 /// # Safety
 /// On R's main thread, with `.Call` arguments (alive for the whole call).
-pub unsafe fn deserialize(x: SEXP, env: &Env) -> Fast<extendr_api::Robj> {
-    ensure(TYPEOF(x) == SEXPTYPE::VECSXP && !is_object(x))?;
-    run(env, |reader| reader.value(x, Level::Top, 0))
+pub unsafe fn deserialize(x: SEXP, env: &Env) -> Result<extendr_api::Robj, Option<SEXP>> {
+    if TYPEOF(x) != SEXPTYPE::VECSXP || is_object(x) {
+        return Err(None);
+    }
+    let mut custom = None;
+    let result = run(env, |reader| {
+        let value = reader.value(x, Level::Top, 0);
+        custom = reader.custom_class;
+        value
+    });
+    result.map_err(|_| custom)
 }
 
 /// A built-in model of class `cls` (its generator) from its `config` and its `layers` built
@@ -134,6 +146,8 @@ struct Reader<'k> {
     pending: Vec<(String, SEXP)>,
     /// Values waiting for their list.
     stack: Vec<SEXP>,
+    /// The custom class of the walk's own object config, found valid (see [`deserialize`]).
+    custom_class: Option<SEXP>,
 }
 
 /// `kc_bound_bodies` (R/shapes.R): the bodies of a layer's `output` and `input` bindings, and
@@ -212,7 +226,7 @@ impl Reader<'_> {
         if changed {
             let names = Rf_getAttrib(x, R_NamesSymbol);
             if names != R_NilValue {
-                ensure((0..XLENGTH(names)).all(|i| char_str(STRING_ELT(names, i)).is_some()))?;
+                ensure(all_text(names))?;
             }
         }
         let out = if changed { rebuilt(self.keep, x, &self.stack[base..]) } else { x };
@@ -268,8 +282,20 @@ impl Reader<'_> {
 
         let req = Request { kind: Kind::Class, name: class_name, module, registered_name };
         let resolved = match self.lookup.resolve(level, &req)? {
-            // A custom class is built by its own R code.
-            Found::Custom(_) => return Err(Fallback),
+            // A custom class is built by its own R code; R builds the walk's own object with
+            // the class found here when nothing else in its dict is R's to report.
+            Found::Custom(cls) => {
+                if depth == 0 && level == Level::Top && shared_key.is_none() && all_text(names) {
+                    if let Some(inner) = inner {
+                        let inner_names = Rf_getAttrib(inner, R_NamesSymbol);
+                        if inner_names != R_NilValue && !all_text(inner_names) {
+                            return Err(Fallback);
+                        }
+                    }
+                    self.custom_class = Some(cls);
+                }
+                return Err(Fallback);
+            }
             Found::Builtin(e) => e,
         };
         // The R object of the built-in, and the catalog entry its class info comes from.
@@ -733,6 +759,11 @@ unsafe fn builtin_class(c: &Consts, class_object: SEXP) -> Fast<(&'static Entry,
 }
 
 /// `kc_optional_string()`: `NULL`, or a string the fast path can read.
+/// `kc_all_text()`: every name is text R compares (as `char_str` reads it, or stricter).
+unsafe fn all_text(names: SEXP) -> bool {
+    (0..XLENGTH(names)).all(|i| char_str(STRING_ELT(names, i)).is_some())
+}
+
 unsafe fn optional_string<'a>(x: SEXP) -> Fast<Option<&'a str>> {
     if x == R_NilValue {
         Ok(None)
