@@ -58,7 +58,7 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
     !is.na(safe_mode)
   # Whether the depth limit was checked already (the walk is over the whole config).
   within_depth <- FALSE
-  # The custom class Rust found `config` to be a valid object config of (see kc_deserialize()).
+  # The class Rust found `config` to be a valid object config of, when it could not build it.
   cls <- NULL
   if (plain) {
     if (is.list(config) && !is.object(config) && kc_session_is_default()) {
@@ -78,17 +78,11 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
       return(NULL)
     }
   }
-  dots <- list(...)
-  unknown <- if (length(dots)) setdiff(names(dots) %||% rep("", length(dots)), "module_objects")
-  if (length(unknown)) {
-    kc_abort(sprintf("Unknown argument(s) in `...`: %s. Only `module_objects` is accepted.",
-                     paste(sprintf("'%s'", unknown), collapse = ", ")), "kerasconfig_error_type")
+  opts <- if (plain) {
+    list(custom = NULL, module = NULL, safe = kc_safe_mode(safe_mode))
+  } else {
+    kc_call_opts(custom_objects, safe_mode, ...)
   }
-  opts <- list(
-    custom = kc_as_objects(custom_objects, "custom_objects"),
-    module = kc_as_objects(dots$module_objects, "module_objects"),
-    safe = kc_safe_mode(safe_mode)
-  )
   if (is.null(kc_state$context)) {
     # Shared objects are shared within one top-level call.
     kc_state$shared <- new.env(parent = emptyenv())
@@ -102,6 +96,21 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
 }
 
 kc_state <- new.env(parent = emptyenv())
+
+# The options of a call of deserialize_keras_object() (`...`: `module_objects` only).
+kc_call_opts <- function(custom_objects, safe_mode, ...) {
+  dots <- list(...)
+  unknown <- if (length(dots)) setdiff(names(dots) %||% rep("", length(dots)), "module_objects")
+  if (length(unknown)) {
+    kc_abort(sprintf("Unknown argument(s) in `...`: %s. Only `module_objects` is accepted.",
+                     paste(sprintf("'%s'", unknown), collapse = ", ")), "kerasconfig_error_type")
+  }
+  list(
+    custom = kc_as_objects(custom_objects, "custom_objects"),
+    module = kc_as_objects(dots$module_objects, "module_objects"),
+    safe = kc_safe_mode(safe_mode)
+  )
+}
 
 # Where a deserialization starts: `config` at top level; inside a `from_config()` that
 # deserializes part of its config, the path of that part (found by identity, which is cheap:
@@ -165,7 +174,8 @@ kc_deserialize <- function(x, path, opts, depth = 0L, fast = TRUE) {
     # this function then handles that level itself.
     fast <- rs_fast_deserialize(x, opts$custom, opts$module, kc_state$shared, kc_builtin_objects, kc_bound_bodies)
     if (!inherits(fast, "kc_fallback")) return(fast)
-    # An object config of a custom class, checked and its class resolved already.
+    # An object config Rust checked and resolved the class of, but could not build (a custom
+    # class, or a built-in one holding something R builds).
     if (length(fast)) return(kc_deserialize_object(x, path, opts, depth, fast[[1L]]))
   }
   if (is.character(x) && length(x) == 1L && !is.na(x)) {

@@ -23,7 +23,7 @@ fn fallback() -> Robj {
 }
 
 /// Deserializes `x` natively, or returns `kc_fallback`: a list holding the class to build `x`
-/// with when `x` is a valid object config of a custom class (R/deserialize.R), else empty. `bodies`: `kc_bound_bodies` (R/shapes.R),
+/// with when `x` is a valid object config (R/deserialize.R), else empty. `bodies`: `kc_bound_bodies` (R/shapes.R),
 /// the functions R binds into the models and layers it builds, which native models get too.
 #[extendr]
 fn rs_fast_deserialize(
@@ -39,7 +39,8 @@ fn rs_fast_deserialize(
     match unsafe { read::deserialize(x.get(), &env) } {
         Ok(value) => value,
         Err(None) => fallback(),
-        // SAFETY: the class is held by the registry, a scope or `custom_objects` while R runs.
+        // SAFETY: the class is held by the registry, a scope, `custom_objects`, `module_objects`
+        // or `kc_builtin_objects`, all alive while R runs.
         Err(Some(cls)) => unsafe { rcache::fallback_with(cls) },
     }
 }

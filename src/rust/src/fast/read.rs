@@ -65,7 +65,7 @@ unsafe fn run(env: &Env, walk: impl FnOnce(&mut Reader) -> Fast<SEXP>) -> Fast<e
         lookup,
         pending: Vec::new(),
         stack: Vec::new(),
-        custom_class: None,
+        own_class: None,
     };
     let value = walk(&mut reader)?;
     if let Some(shared) = shared {
@@ -81,9 +81,9 @@ unsafe fn run(env: &Env, walk: impl FnOnce(&mut Reader) -> Fast<SEXP>) -> Fast<e
 }
 
 /// Deserializes the plain list `x` as `kc_deserialize()` would, or falls back: with the class
-/// `x` names when `x` is an object config of a custom class that `kc_deserialize_object()` would
-/// accept as it is (what it checks is checked, the class resolved, in the same sources), so R
-/// goes straight to building it.
+/// `x` names when `x` is an object config that `kc_deserialize_object()` would accept as it is
+/// (what it checks before building is checked, the class resolved in the same sources), so R
+/// goes straight to building it (a custom class; a built-in one whose config needs R).
 ///
 /// # Safety
 /// On R's main thread, with `.Call` arguments (alive for the whole call).
@@ -94,7 +94,7 @@ pub unsafe fn deserialize(x: SEXP, env: &Env) -> Result<extendr_api::Robj, Optio
     let mut custom = None;
     let result = run(env, |reader| {
         let value = reader.value(x, Level::Top, 0);
-        custom = reader.custom_class;
+        custom = reader.own_class;
         value
     });
     result.map_err(|_| custom)
@@ -146,8 +146,8 @@ struct Reader<'k> {
     pending: Vec<(String, SEXP)>,
     /// Values waiting for their list.
     stack: Vec<SEXP>,
-    /// The custom class of the walk's own object config, found valid (see [`deserialize`]).
-    custom_class: Option<SEXP>,
+    /// The class of the walk's own object config, found valid (see [`deserialize`]).
+    own_class: Option<SEXP>,
 }
 
 /// `kc_bound_bodies` (R/shapes.R): the bodies of a layer's `output` and `input` bindings, and
@@ -281,18 +281,14 @@ impl Reader<'_> {
         }
 
         let req = Request { kind: Kind::Class, name: class_name, module, registered_name };
+        // When the walk's own object falls back, R builds it with the class found here (see
+        // [`deserialize`]).
+        let own = depth == 0 && level == Level::Top && shared_key.is_none();
         let resolved = match self.lookup.resolve(level, &req)? {
-            // A custom class is built by its own R code; R builds the walk's own object with
-            // the class found here when nothing else in its dict is R's to report.
+            // A custom class is built by its own R code.
             Found::Custom(cls) => {
-                if depth == 0 && level == Level::Top && shared_key.is_none() && all_text(names) {
-                    if let Some(inner) = inner {
-                        let inner_names = Rf_getAttrib(inner, R_NamesSymbol);
-                        if inner_names != R_NilValue && !all_text(inner_names) {
-                            return Err(Fallback);
-                        }
-                    }
-                    self.custom_class = Some(cls);
+                if own {
+                    self.note_own_class(cls, names, inner);
                 }
                 return Err(Fallback);
             }
@@ -300,6 +296,9 @@ impl Reader<'_> {
         };
         // The R object of the built-in, and the catalog entry its class info comes from.
         let class_object = binding(self.builtins, key_symbol(resolved))?.ok_or(Fallback)?;
+        if own {
+            self.note_own_class(class_object, names, inner);
+        }
         let (entry, generator) = builtin_class(c, class_object)?;
         let plan = plan::plan(entry.id).ok_or(Fallback)?;
         let model = entry.family == "models";
@@ -331,6 +330,16 @@ impl Reader<'_> {
             }
         }
         Ok(obj)
+    }
+
+    /// Notes `cls` as the class of the walk's own object config (keys `names`, `config` dict
+    /// `inner`) when nothing in the dict is R's to report: its keys, and those of its config,
+    /// are all text (`kc_all_text()`); the rest `object` checked before resolving.
+    unsafe fn note_own_class(&mut self, cls: SEXP, names: SEXP, inner: Option<SEXP>) {
+        let inner_names = inner.map_or(R_NilValue, |inner| Rf_getAttrib(inner, R_NamesSymbol));
+        if all_text(names) && (inner_names == R_NilValue || all_text(inner_names)) {
+            self.own_class = Some(cls);
+        }
     }
 
     /// `__keras_tensor__` (`kc_special_decoders` in R/specials.R): shape, dtype (float32 when
