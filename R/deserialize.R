@@ -384,16 +384,13 @@ kc_resolve <- function(x, kind, name, module, registered_name, path, opts) {
 # own path, share objects with this call and use its options.
 kc_with_context <- function(ctx, expr) {
   opts <- ctx$opts
-  scope <- kc_check(rs_scope_enter(opts$custom %||% kc_no_objects, TRUE))
+  # Nested deserializations inherit this call's safe mode, as under Keras' SafeModeScope.
+  token <- kc_check(rs_context_enter(opts$custom %||% kc_no_objects, opts$safe))
   previous <- kc_state$context
   kc_state$context <- ctx
-  # Nested deserializations inherit this call's safe mode, as under Keras' SafeModeScope.
-  # (Setting it cannot fail: `opts$safe` is TRUE or FALSE.)
-  safe_before <- rs_safe_mode_set(opts$safe)
   on.exit({
     kc_state$context <- previous
-    rs_scope_leave(scope)
-    rs_safe_mode_set(safe_before)
+    rs_context_leave(token)
   })
   expr
 }
