@@ -60,10 +60,14 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
   within_depth <- FALSE
   # The class Rust found `config` to be a valid object config of, when it could not build it.
   cls <- NULL
+  # The from_config() this call runs in, if any (see kc_entry_path()).
+  ctx <- kc_state$context
+  depth <- ctx$depth %||% 0L
+  shared <- NULL
   if (plain) {
     if (is.list(config) && !is.object(config) && kc_session_is_default()) {
       # Too deep a config goes the general way, which says where (the same limit on every route).
-      within_depth <- is.null(rs_nested_beyond(config, kc_max_depth - kc_entry_depth()))
+      within_depth <- is.null(rs_nested_beyond(config, kc_max_depth - depth))
       if (within_depth) {
         # Shared objects are shared within one top-level call (a new record), or within the
         # call a from_config() runs in.
@@ -83,13 +87,14 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
   } else {
     kc_call_opts(custom_objects, safe_mode, ...)
   }
-  if (is.null(kc_state$context)) {
-    # Shared objects are shared within one top-level call.
-    kc_state$shared <- new.env(parent = emptyenv())
+  if (is.null(ctx)) {
+    # Shared objects are shared within one top-level call: a new record (the one made for Rust
+    # above is still empty: a fallback leaves no trace).
+    fresh <- !is.null(shared) && !identical(shared, kc_state$shared)
+    kc_state$shared <- if (fresh) shared else new.env(parent = emptyenv())
     on.exit(kc_state$shared <- NULL, add = TRUE)
   }
-  path <- kc_entry_path(config)
-  depth <- kc_entry_depth()
+  path <- kc_entry_path(config, ctx)
   if (!within_depth) kc_check_nesting(config, path, depth)
   if (!is.null(cls)) return(kc_deserialize_object(config, path, opts, depth, cls))
   kc_deserialize(config, path, opts, depth, fast = !plain)
@@ -115,8 +120,7 @@ kc_call_opts <- function(custom_objects, safe_mode, ...) {
 # Where a deserialization starts: `config` at top level; inside a `from_config()` that
 # deserializes part of its config, the path of that part (found by identity, which is cheap:
 # R passes the same object unless it was modified).
-kc_entry_path <- function(config) {
-  ctx <- kc_state$context
+kc_entry_path <- function(config, ctx = kc_state$context) {
   if (is.null(ctx)) return("config")
   base <- ctx$base %||% paste0(ctx$path, "$config")
   inner <- ctx$config
