@@ -240,3 +240,33 @@ test_that("a build_config goes to the object's build_from_config() in the call's
   expect_identical(serialize_keras_object(kept)$build_config, build)
   expect_false(exists("built_from", envir = kept, inherits = FALSE))
 })
+
+test_that("a from_config() sees the call's custom objects and the open scope, the registry winning; all restored after an error", {
+  local_empty_registry()
+  f_global <- function(x) "global"
+  f_scope <- function(x) "scope"
+  f_arg <- function(x) "argument"
+  set_custom_objects(list(A = f_global), clear = FALSE)
+  seen <- NULL
+  register_keras_serializable(Regularizer("Probe", initialize = function(fail = FALSE) {
+    seen <<- list(a = get_registered_object("A"), b = get_registered_object("B"), c = get_registered_object("C"),
+                  safe = kerasconfig:::kc_safe_mode(TRUE))
+    if (fail) stop("probe failed")
+  }), package = "T")
+  probe <- function(fail = FALSE) list(class_name = "Probe", config = list(fail = fail), registered_name = "T>Probe")
+  # No scope open and no custom objects: nothing but the registry.
+  deserialize_keras_object(probe())
+  expect_identical(seen, list(a = f_global, b = NULL, c = NULL, safe = TRUE))
+  with_custom_object_scope(list(A = f_scope, B = f_scope), {
+    deserialize_keras_object(list(probe()), custom_objects = list(C = f_arg), safe_mode = FALSE)
+    # At top level the scope wins over the registry; inside from_config the registry does.
+    expect_identical(get_registered_object("A"), f_scope)
+  })
+  expect_identical(seen, list(a = f_global, b = f_scope, c = f_arg, safe = FALSE))
+  expect_error(with_custom_object_scope(list(B = f_scope),
+                                        deserialize_keras_object(probe(TRUE), safe_mode = FALSE)),
+               class = "kerasconfig_error_from_config", regexp = "probe failed")
+  expect_identical(seen$safe, FALSE)
+  expect_true(kerasconfig:::kc_safe_mode(TRUE))
+  expect_null(get_registered_object("B"))
+})
