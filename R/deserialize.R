@@ -83,7 +83,8 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
     }
   }
   opts <- if (plain) {
-    list(custom = NULL, module = NULL, safe = kc_safe_mode(safe_mode))
+    # As kc_safe_mode() gives it (`safe_mode` is TRUE or FALSE here).
+    list(custom = NULL, module = NULL, safe = rs_safe_mode_get() %||% safe_mode)
   } else {
     kc_call_opts(custom_objects, safe_mode, ...)
   }
