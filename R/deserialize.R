@@ -60,7 +60,8 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
   within_depth <- FALSE
   # The class Rust found `config` to be a valid object config of, when it could not build it.
   cls <- NULL
-  # The from_config() this call runs in, if any (see kc_entry_path()).
+  # The from_config() this call runs in, if any (see kc_entry_path()), and the lists enclosing
+  # `config` (0 at top level).
   ctx <- kc_state$context
   depth <- ctx$depth %||% 0L
   shared <- NULL
@@ -140,9 +141,6 @@ kc_max_depth <- 100L
 # What a config's R code may still use of R's C stack before it is stopped: custom classes run
 # their own code at each level, about 190 kB of C stack per nested custom object.
 kc_stack_margin <- 1e6
-
-# The lists enclosing a value deserialized from inside a from_config() (0 at top level).
-kc_entry_depth <- function() kc_state$context$depth %||% 0L
 
 # Part of a config, deserialized from inside a from_config() with the options in force there
 # (deserialize_keras_object() when there is none).

@@ -118,8 +118,9 @@ rs_nested_beyond <- function(x, levels) .Call(wrap__rs_nested_beyond, x, levels)
 rs_model_to_dot <- function(model, overrides, options_json) .Call(wrap__rs_model_to_dot, model, overrides, options_json)
 
 # Deserializes `x` natively, or returns `kc_fallback`: a list holding the class to build `x`
-# with when `x` is a valid object config (R/deserialize.R), else empty. `bodies`: `kc_bound_bodies` (R/shapes.R),
-# the functions R binds into the models and layers it builds, which native models get too.
+# with when `x` is a valid object config (R/deserialize.R), else empty. `bodies`:
+# `kc_bound_bodies` (R/shapes.R), the functions R binds into the models and layers it builds,
+# which native models get too.
 rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins, bodies) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins, bodies)
 
 # A built-in model of class `cls` from its `config` and its layers built already (by R, when

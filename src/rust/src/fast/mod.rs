@@ -23,8 +23,9 @@ fn fallback() -> Robj {
 }
 
 /// Deserializes `x` natively, or returns `kc_fallback`: a list holding the class to build `x`
-/// with when `x` is a valid object config (R/deserialize.R), else empty. `bodies`: `kc_bound_bodies` (R/shapes.R),
-/// the functions R binds into the models and layers it builds, which native models get too.
+/// with when `x` is a valid object config (R/deserialize.R), else empty. `bodies`:
+/// `kc_bound_bodies` (R/shapes.R), the functions R binds into the models and layers it builds,
+/// which native models get too.
 #[extendr]
 fn rs_fast_deserialize(
     x: Robj,
