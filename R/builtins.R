@@ -80,6 +80,10 @@ kc_builtin_info <- function(env) {
   info$family <- entry$family
   info$builtin <- TRUE
   info$entry <- entry
+  # Where the class stands in Keras' hierarchy (kc_is_layer_class()).
+  bases <- c(entry$name, unlist(entry$bases))
+  info$is_layer <- "Layer" %in% bases
+  info$is_operation <- "Operation" %in% bases
   info$defaults <- if (is.null(entry$default_config)) NULL else kc_as_named(config_from_json(entry$default_config))
   params <- vapply(entry$params, `[[`, "", "name")
   kinds <- vapply(entry$params, `[[`, "", "kind")

@@ -135,8 +135,11 @@ kc_bind_methods <- function(info, self) {
   bound
 }
 
+# The fields of `info`'s chain, merged: worked out once per class (classes never change once
+# made).
 kc_fields <- function(info) {
-  if (is.null(info$parent)) info$fields else utils::modifyList(kc_fields(info$parent), info$fields)
+  info$all_fields %||% (info$all_fields <- if (is.null(info$parent)) info$fields else
+    utils::modifyList(kc_fields(info$parent), info$fields))
 }
 
 kc_instantiate <- function(info, args) {

@@ -58,16 +58,24 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
     !is.na(safe_mode)
   # Whether the depth limit was checked already (the walk is over the whole config).
   within_depth <- FALSE
+  # The class Rust found `config` to be a valid object config of, when it could not build it.
+  cls <- NULL
+  # The from_config() this call runs in, if any (see kc_entry_path()), and the lists enclosing
+  # `config` (0 at top level).
+  ctx <- kc_state$context
+  depth <- ctx$depth %||% 0L
+  shared <- NULL
   if (plain) {
     if (is.list(config) && !is.object(config) && kc_session_is_default()) {
       # Too deep a config goes the general way, which says where (the same limit on every route).
-      within_depth <- is.null(rs_nested_beyond(config, kc_max_depth - kc_entry_depth()))
+      within_depth <- is.null(rs_nested_beyond(config, kc_max_depth - depth))
       if (within_depth) {
         # Shared objects are shared within one top-level call (a new record), or within the
         # call a from_config() runs in.
         shared <- kc_state$shared %||% new.env(parent = emptyenv())
         fast <- rs_fast_deserialize(config, NULL, NULL, shared, kc_builtin_objects, kc_bound_bodies)
         if (!inherits(fast, "kc_fallback")) return(fast)
+        if (length(fast)) cls <- fast[[1L]]
       }
     } else if (is.character(config) && length(config) == 1L && !is.na(config)) {
       return(kc_check(rs_lookup(config, NULL, NULL), path = "config") %||% config)
@@ -75,35 +83,46 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
       return(NULL)
     }
   }
+  opts <- if (plain) {
+    # As kc_safe_mode() gives it (`safe_mode` is TRUE or FALSE here).
+    list(custom = NULL, module = NULL, safe = rs_safe_mode_get() %||% safe_mode)
+  } else {
+    kc_call_opts(custom_objects, safe_mode, ...)
+  }
+  if (is.null(ctx)) {
+    # Shared objects are shared within one top-level call: a new record (the one made for Rust
+    # above is still empty: a fallback leaves no trace).
+    fresh <- !is.null(shared) && !identical(shared, kc_state$shared)
+    kc_state$shared <- if (fresh) shared else new.env(parent = emptyenv())
+    on.exit(kc_state$shared <- NULL, add = TRUE)
+  }
+  path <- kc_entry_path(config, ctx)
+  if (!within_depth) kc_check_nesting(config, path, depth)
+  if (!is.null(cls)) return(kc_deserialize_object(config, path, opts, depth, cls))
+  kc_deserialize(config, path, opts, depth, fast = !plain)
+}
+
+kc_state <- new.env(parent = emptyenv())
+
+# The options of a call of deserialize_keras_object() (`...`: `module_objects` only).
+kc_call_opts <- function(custom_objects, safe_mode, ...) {
   dots <- list(...)
   unknown <- if (length(dots)) setdiff(names(dots) %||% rep("", length(dots)), "module_objects")
   if (length(unknown)) {
     kc_abort(sprintf("Unknown argument(s) in `...`: %s. Only `module_objects` is accepted.",
                      paste(sprintf("'%s'", unknown), collapse = ", ")), "kerasconfig_error_type")
   }
-  opts <- list(
+  list(
     custom = kc_as_objects(custom_objects, "custom_objects"),
     module = kc_as_objects(dots$module_objects, "module_objects"),
     safe = kc_safe_mode(safe_mode)
   )
-  if (is.null(kc_state$context)) {
-    # Shared objects are shared within one top-level call.
-    kc_state$shared <- new.env(parent = emptyenv())
-    on.exit(kc_state$shared <- NULL, add = TRUE)
-  }
-  path <- kc_entry_path(config)
-  depth <- kc_entry_depth()
-  if (!within_depth) kc_check_nesting(config, path, depth)
-  kc_deserialize(config, path, opts, depth, fast = !plain)
 }
-
-kc_state <- new.env(parent = emptyenv())
 
 # Where a deserialization starts: `config` at top level; inside a `from_config()` that
 # deserializes part of its config, the path of that part (found by identity, which is cheap:
 # R passes the same object unless it was modified).
-kc_entry_path <- function(config) {
-  ctx <- kc_state$context
+kc_entry_path <- function(config, ctx = kc_state$context) {
   if (is.null(ctx)) return("config")
   base <- ctx$base %||% paste0(ctx$path, "$config")
   inner <- ctx$config
@@ -122,9 +141,6 @@ kc_max_depth <- 100L
 # What a config's R code may still use of R's C stack before it is stopped: custom classes run
 # their own code at each level, about 190 kB of C stack per nested custom object.
 kc_stack_margin <- 1e6
-
-# The lists enclosing a value deserialized from inside a from_config() (0 at top level).
-kc_entry_depth <- function() kc_state$context$depth %||% 0L
 
 # Part of a config, deserialized from inside a from_config() with the options in force there
 # (deserialize_keras_object() when there is none).
@@ -161,6 +177,9 @@ kc_deserialize <- function(x, path, opts, depth = 0L, fast = TRUE) {
     # this function then handles that level itself.
     fast <- rs_fast_deserialize(x, opts$custom, opts$module, kc_state$shared, kc_builtin_objects, kc_bound_bodies)
     if (!inherits(fast, "kc_fallback")) return(fast)
+    # An object config Rust checked and resolved the class of, but could not build (a custom
+    # class, or a built-in one holding something R builds).
+    if (length(fast)) return(kc_deserialize_object(x, path, opts, depth, fast[[1L]]))
   }
   if (is.character(x) && length(x) == 1L && !is.na(x)) {
     return(kc_check(rs_lookup(x, opts$custom, NULL), path = path) %||% x)
@@ -256,8 +275,20 @@ kc_all_text <- function(x) {
   !anyNA(x) && !any(enc == "bytes") && all(enc == "latin1" | validUTF8(x))
 }
 
-kc_deserialize_object <- function(x, path, opts, depth = 0L) {
+# `cls`: the class, when Rust resolved it and found the dict valid (it checks what this function
+# checks before resolving; an object config with a shared_object_id is never given one).
+kc_deserialize_object <- function(x, path, opts, depth = 0L, cls = NULL) {
   kc_check_stack_room(path)
+  if (!is.null(cls)) {
+    inner <- x[["config", exact = TRUE]]
+    if (is.null(inner)) {
+      inner <- named_list()
+    } else {
+      kc_check_depth(depth + 2L, kc_path_key(path, "config"))
+    }
+    return(kc_build_object(cls, x, inner, x[["class_name", exact = TRUE]], x[["module", exact = TRUE]], path, opts,
+                           depth))
+  }
   class_name <- x[["class_name", exact = TRUE]]
   # R will not compare or look a decoder up by a "bytes" or invalid string.
   if (!kc_is_text(class_name)) kc_text_error("`class_name` must be a string.", class_name, x, kc_path_key(path, "class_name"))
@@ -303,32 +334,44 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L) {
   shared_key <- if (is.null(shared_id)) NULL else kc_shared_key(shared_id, x, path)
   if (!is.null(shared_key) && !is.null(kc_state$shared[[shared_key]])) return(kc_state$shared[[shared_key]])
   cls <- kc_resolve(x, "class", class_name, module, registered_name, path, opts)
+  kc_build_object(cls, x, inner, class_name, module, path, opts, depth, shared_id, shared_key)
+}
+
+# The object of the dict `x` (its `config` dict `inner`, `depth`: the lists enclosing `x`) made by
+# its class `cls`, with what the dict holds besides its config.
+kc_build_object <- function(cls, x, inner, class_name, module, path, opts, depth, shared_id = NULL, shared_key = NULL) {
   obj <- kc_from_config(cls, inner, class_name, x, path, opts, depth + 2L)
   if (kc_is_instance(obj)) {
+    info <- kc_class_info(kc_class_of(obj))
     # As from_config() does: within this call's options, shared objects and depth (both values of
     # the object's dict, one level down); errors in a compile config name their path.
     build <- x[["build_config", exact = TRUE]]
     # Keras' from_config builds a layer from its build_config only if its constructor did not
     # (Dropout, pooling): older Keras 3 releases wrote one on those.
-    if (!is.null(build) && kc_builtin_built_at_init(obj)) build <- NULL
+    if (!is.null(build) && kc_builtin_built_at_init(info)) build <- NULL
     compile <- x[["compile_config", exact = TRUE]]
+    # A build config no method takes is kept as it is, so the object serializes back the same.
+    build_from_config <- if (!is.null(build)) obj[["build_from_config"]]
+    if (!is.null(build) && !is.function(build_from_config)) {
+      assign(".__build_config__", build, envir = kc_env(obj))
+      build <- NULL
+    }
     if (!is.null(build) || !is.null(compile)) {
       kc_with_context(list(path = path, base = path, config = x, opts = opts, depth = depth + 1L), {
-        kc_restore_optional(obj, build, "build_from_config", ".__build_config__")
-        kc_restore_optional(obj, compile, "compile_from_config", ".__compile_config__")
+        if (!is.null(build)) build_from_config(build)
+        kc_restore_compile(obj, compile)
       })
     }
     # Remembered, so an unchanged object serializes back with the same id.
     if (!is.null(shared_id)) assign(".__shared_object_id__", shared_id, envir = kc_env(obj))
     # A custom class loaded from a config written elsewhere (a Python module) keeps that module.
-    kc_remember_module(obj, module)
+    kc_remember_module(obj, module, info)
   }
   if (!is.null(shared_key) && !is.null(kc_state$shared)) assign(shared_key, obj, envir = kc_state$shared)
   obj
 }
 
-kc_builtin_built_at_init <- function(obj) {
-  info <- kc_class_info(kc_class_of(obj))
+kc_builtin_built_at_init <- function(info) {
   isTRUE(info$builtin) && identical(info$family, "layers") && rs_built_at_init(info$classname)
 }
 
@@ -343,18 +386,19 @@ kc_resolve <- function(x, kind, name, module, registered_name, path, opts) {
 # the merged custom objects (argument < scope < global), so nested deserializations report their
 # own path, share objects with this call and use its options.
 kc_with_context <- function(ctx, expr) {
-  scope <- kc_check(rs_scope_enter(ctx$opts$custom %||% named_list(), TRUE))
+  opts <- ctx$opts
+  # Nested deserializations inherit this call's safe mode, as under Keras' SafeModeScope.
+  token <- kc_check(rs_context_enter(opts$custom %||% kc_no_objects, opts$safe))
   previous <- kc_state$context
   kc_state$context <- ctx
   on.exit({
     kc_state$context <- previous
-    rs_scope_leave(scope)
-  }, add = TRUE)
-  # Nested deserializations inherit this call's safe mode, as under Keras' SafeModeScope.
-  safe_before <- rs_safe_mode_set(ctx$opts$safe)
-  on.exit(rs_safe_mode_set(safe_before), add = TRUE)
+    rs_context_leave(token)
+  })
   expr
 }
+
+kc_no_objects <- structure(list(), names = character())
 
 # `from_config()` runs in the context of its config (see kc_with_context()).
 kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
@@ -391,28 +435,21 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
   ))
 }
 
-# A build or compile config goes to the object's method when it has one, else is kept so the
-# object serializes back to the same config.
-# Errors in it are located at `path` (a compile config is deserialized by a call of its own).
-kc_restore_optional <- function(obj, config, method, stored, path = NULL) {
+# A compile config goes to the object's method when it has one, else is kept so the object
+# serializes back to the same config.
+kc_restore_compile <- function(obj, config) {
   if (is.null(config)) return(invisible())
-  f <- obj[[method]]
-  if (!is.function(f)) {
-    # A built-in's compile config (a model's) holds optimizer, loss and metrics: live objects,
-    # strings kept (as Keras' compile_from_config() does), within the loading call's options and
-    # shared objects.
-    if (method == "compile_from_config" && inherits(obj, "keras_builtin")) {
-      config <- kc_deserialize_within(config)
-    }
-    return(assign(stored, config, envir = kc_env(obj)))
-  }
-  if (is.null(path)) return(f(config))
-  tryCatch(f(config), kerasconfig_error = function(e) stop(kc_rebase_error(e, path)))
+  f <- obj[["compile_from_config"]]
+  if (is.function(f)) return(f(config))
+  # A built-in's compile config (a model's) holds optimizer, loss and metrics: live objects,
+  # strings kept (as Keras' compile_from_config() does), within the loading call's options and
+  # shared objects.
+  if (inherits(obj, "keras_builtin")) config <- kc_deserialize_within(config)
+  assign(".__compile_config__", config, envir = kc_env(obj))
 }
 
-kc_remember_module <- function(obj, module) {
-  info <- kc_class_info(kc_class_of(obj))
-  if (!isTRUE(info$builtin) && !is.null(module) && !identical(module, info$module)) {
+kc_remember_module <- function(obj, module, info = kc_class_info(kc_class_of(obj))) {
+  if (!is.null(module) && !isTRUE(info$builtin) && !identical(module, info$module)) {
     assign(".__module__", module, envir = kc_env(obj))
   }
 }

@@ -25,6 +25,16 @@ rs_scope_enter <- function(objects, merged) .Call(wrap__rs_scope_enter, objects,
 
 rs_scope_leave <- function(depth) .Call(wrap__rs_scope_leave, depth)
 
+# Enters the context a `from_config()` runs in (`kc_with_context()`, R/deserialize.R) in one
+# call: the merged scope of `objects` (as `rs_scope_enter(objects, merged = TRUE)`) and safe
+# mode `safe`. With no objects and no scope open, the merged scope is empty as the visible one
+# is, so none is entered. Returns the token `rs_context_leave()` takes: the scope's depth (0 when
+# none was entered) and the safe mode before (`NA` when unset, else 0 or 1).
+rs_context_enter <- function(objects, safe) .Call(wrap__rs_context_enter, objects, safe)
+
+# Leaves what `rs_context_enter()` entered (its `token`): the scope, and the safe mode restored.
+rs_context_leave <- function(token) .Call(wrap__rs_context_leave, token)
+
 # The visible scope objects as a named list.
 rs_scope_objects <- function() .Call(wrap__rs_scope_objects)
 
@@ -107,8 +117,10 @@ rs_nested_beyond <- function(x, levels) .Call(wrap__rs_nested_beyond, x, levels)
 # `"inner/deeper"`); `options` (JSON text) `model_to_dot`'s options.
 rs_model_to_dot <- function(model, overrides, options_json) .Call(wrap__rs_model_to_dot, model, overrides, options_json)
 
-# Deserializes `x` natively, or returns `kc_fallback`. `bodies`: `kc_bound_bodies` (R/shapes.R),
-# the functions R binds into the models and layers it builds, which native models get too.
+# Deserializes `x` natively, or returns `kc_fallback`: a list holding the class to build `x`
+# with when `x` is a valid object config (R/deserialize.R), else empty. `bodies`:
+# `kc_bound_bodies` (R/shapes.R), the functions R binds into the models and layers it builds,
+# which native models get too.
 rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, builtins, bodies) .Call(wrap__rs_fast_deserialize, x, custom_objects, module_objects, shared, builtins, bodies)
 
 # A built-in model of class `cls` from its `config` and its layers built already (by R, when

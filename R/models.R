@@ -99,7 +99,7 @@ kc_bind_build <- function(model) {
 # Keras: "Unexpected object from deserialization, expected a layer or operation" (a Sequential
 # model takes layers only).
 kc_check_layers <- function(layers, operations = TRUE) {
-  classes <- lapply(layers, function(x) if (kc_is_instance(x)) kc_binding(x, ".__class__"))
+  classes <- lapply(layers, function(x) if (kc_is_instance(x)) kc_class_of(x))
   # A model holds many layers of few classes: each class (by identity) is judged once.
   ids <- vapply(classes, rs_identity, 0)
   first <- !duplicated(ids)
@@ -123,10 +123,7 @@ kc_is_layer_class <- function(cls, operations = TRUE) {
   root <- kc_class_info(kc_root_layer)
   while (!is.null(info)) {
     if (identical(info, root)) return(TRUE)
-    if (isTRUE(info$builtin)) {
-      bases <- c(info$entry$name, unlist(info$entry$bases))
-      return("Layer" %in% bases || (operations && "Operation" %in% bases))
-    }
+    if (isTRUE(info$builtin)) return(isTRUE(info$is_layer) || (operations && isTRUE(info$is_operation)))
     info <- info$parent
   }
   FALSE

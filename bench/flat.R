@@ -1,8 +1,12 @@
 # Flat costs (issue 14): registry lookups of every kind as the registry grows, and the fixed cost
 # of a call. Run from the package root after `make install`:
 #   R_LIBS=.rlib KERASCONFIG_REFERENCE=../shared/keras-reference Rscript bench/flat.R [label]
-# Prints the figures and writes bench/flat-<label>.csv (label "now" by default). Two labelled runs
-# (for instance the same script against an older build installed elsewhere) are compared with
+# Prints the figures and writes bench/flat-<label>.csv (label "now" by default). Runs of one build
+# (each row, for instance, from several runs of FLAT_SECTIONS=call and one of FLAT_SECTIONS=registry)
+# become one labelled set, each figure the median of the runs that have it, with
+#   Rscript bench/flat.R --median after after-call1 after-call2 after-call3 after-registry
+# Two labelled sets (for instance the same script against an older build installed elsewhere) are
+# compared with
 #   Rscript bench/flat.R --compare before after         -> bench/FLAT.md
 #
 # Registry: each figure is set beside the same task at 10 registered objects, in the same process
@@ -10,6 +14,16 @@
 # `jsonlite::fromJSON(text, simplifyVector = FALSE)` of the same text, so runs on a noisy machine
 # (and of two builds, in two processes) compare as ratios.
 args <- commandArgs(trailingOnly = TRUE)
+
+if (length(args) && args[[1]] == "--median") {
+  runs <- do.call(rbind, lapply(args[-(1:2)], function(l) read.csv(sprintf("bench/flat-%s.csv", l), stringsAsFactors = FALSE)))
+  key <- paste(runs$section, runs$task, runs$n, sep = "\r")
+  first <- runs[!duplicated(key), c("section", "task", "n")]
+  first$median_s <- tapply(runs$median_s, key, median)[paste(first$section, first$task, first$n, sep = "\r")]
+  first$ratio <- tapply(runs$ratio, key, median)[paste(first$section, first$task, first$n, sep = "\r")]
+  write.csv(first, sprintf("bench/flat-%s.csv", args[[2]]), row.names = FALSE)
+  quit(save = "no")
+}
 
 if (length(args) && args[[1]] == "--compare") {
   runs <- lapply(args[2:3], function(l) read.csv(sprintf("bench/flat-%s.csv", l), stringsAsFactors = FALSE))

@@ -199,3 +199,74 @@ test_that("R lists nested beyond the limit are classed errors, not stack overflo
   expect_error(deserialize_keras_object(deep), class = "kerasconfig_error_config", regexp = "deeper than 100 levels")
   expect_error(serialize_keras_object(deep), class = "kerasconfig_error_serialize", regexp = "deeper than 100 levels")
 })
+
+test_that("a registered class's config with keys that are not valid text is refused where it is, on every route", {
+  local_empty_registry()
+  register_keras_serializable(Regularizer("Keyed", initialize = function(...) NULL), package = "T")
+  bytes <- "\xff\xfe"
+  Encoding(bytes) <- "bytes"
+  cfg <- list(module = "m", class_name = "Keyed", config = setNames(list(1), bytes), registered_name = "T>Keyed")
+  expect_error(deserialize_keras_object(cfg), class = "kerasconfig_error_config",
+               regexp = "keys of the config at config\\$config must be valid text")
+  expect_error(deserialize_keras_object(list(a = list(cfg))), class = "kerasconfig_error_config",
+               regexp = "keys of the config at config\\$a\\[\\[1\\]\\]\\$config must be valid text")
+  outer <- c(list(module = "m", class_name = "Keyed", config = list(), registered_name = "T>Keyed"),
+             setNames(list(1), bytes))
+  expect_error(deserialize_keras_object(outer), class = "kerasconfig_error_config",
+               regexp = "keys of the config at config must be valid text")
+  expect_error(deserialize_keras_object(list(a = outer)), class = "kerasconfig_error_config",
+               regexp = "keys of the config at config\\$a must be valid text")
+})
+
+test_that("a build_config goes to the object's build_from_config() in the call's context, else is kept as given", {
+  local_empty_registry()
+  f <- function(x) x
+  seen <- NULL
+  register_keras_serializable(Layer("Builds", build_from_config = function(config) {
+    # Nested deserializations see the call's custom objects and report their own path.
+    seen <<- list(config = config, f = deserialize_keras_object(config$fn))
+    self$built_from <- config$input_shape
+  }), package = "T")
+  register_keras_serializable(Layer("Keeps"), package = "T")
+  build <- list(input_shape = list(NULL, 3L), fn = "g")
+  cfg <- list(module = "m", class_name = "Builds", config = list(name = "b"), registered_name = "T>Builds",
+              build_config = build)
+  obj <- deserialize_keras_object(list(cfg), custom_objects = list(g = f))[[1]]
+  expect_identical(obj$built_from, list(NULL, 3L))
+  expect_identical(seen, list(config = build, f = f))
+  cfg$class_name <- "Keeps"
+  cfg$registered_name <- "T>Keeps"
+  kept <- deserialize_keras_object(cfg)
+  expect_identical(serialize_keras_object(kept)$build_config, build)
+  expect_false(exists("built_from", envir = kept, inherits = FALSE))
+})
+
+test_that("a from_config() sees the call's custom objects and the open scope, the registry winning; all restored after an error", {
+  local_empty_registry()
+  f_global <- function(x) "global"
+  f_scope <- function(x) "scope"
+  f_arg <- function(x) "argument"
+  set_custom_objects(list(A = f_global), clear = FALSE)
+  seen <- NULL
+  register_keras_serializable(Regularizer("Probe", initialize = function(fail = FALSE) {
+    seen <<- list(a = get_registered_object("A"), b = get_registered_object("B"), c = get_registered_object("C"),
+                  safe = kerasconfig:::kc_safe_mode(TRUE))
+    if (fail) stop("probe failed")
+  }), package = "T")
+  probe <- function(fail = FALSE) list(class_name = "Probe", config = list(fail = fail), registered_name = "T>Probe")
+  # No scope open and no custom objects: nothing but the registry.
+  deserialize_keras_object(probe())
+  expect_identical(seen, list(a = f_global, b = NULL, c = NULL, safe = TRUE))
+  with_custom_object_scope(list(A = f_scope, B = f_scope), {
+    deserialize_keras_object(list(probe()), custom_objects = list(C = f_arg), safe_mode = FALSE)
+    # At top level the scope wins over the registry; inside from_config the registry does.
+    expect_identical(get_registered_object("A"), f_scope)
+  })
+  expect_identical(seen, list(a = f_global, b = f_scope, c = f_arg, safe = FALSE))
+  expect_error(with_custom_object_scope(list(B = f_scope),
+                                        deserialize_keras_object(probe(TRUE), safe_mode = FALSE)),
+               class = "kerasconfig_error_from_config", regexp = "probe failed")
+  expect_identical(seen$safe, FALSE)
+  expect_true(kerasconfig:::kc_safe_mode(TRUE))
+  expect_null(get_registered_object("B"))
+})

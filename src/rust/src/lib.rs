@@ -219,10 +219,13 @@ fn rs_registry_clear() -> Robj {
 /// global registry wins over it on a clash.
 #[extendr]
 fn rs_scope_enter(objects: Robj, merged: bool) -> Robj {
-    let mut objects = match objects_from(&objects, "objects") {
-        Ok(o) => o,
-        Err(e) => return e,
-    };
+    match objects_from(&objects, "objects") {
+        Ok(objects) => r!(scope_enter(objects, merged)),
+        Err(e) => e,
+    }
+}
+
+fn scope_enter(mut objects: Vec<(String, RObj)>, merged: bool) -> i32 {
     if merged {
         let visible: Vec<(String, extendr_ffi::SEXP)> =
             SCOPES.lock().visible().iter().map(|(k, o)| (k.clone(), o.sexp())).collect();
@@ -236,13 +239,40 @@ fn rs_scope_enter(objects: Robj, merged: bool) -> Robj {
         let global = REGISTRY.lock();
         objects.retain(|(k, _)| !global.contains_key(k));
     }
-    let depth = SCOPES.lock().enter(objects) as i32;
-    r!(depth)
+    SCOPES.lock().enter(objects) as i32
 }
 
 #[extendr]
 fn rs_scope_leave(depth: i32) {
     SCOPES.lock().leave(depth.max(0) as usize);
+}
+
+/// Enters the context a `from_config()` runs in (`kc_with_context()`, R/deserialize.R) in one
+/// call: the merged scope of `objects` (as `rs_scope_enter(objects, merged = TRUE)`) and safe
+/// mode `safe`. With no objects and no scope open, the merged scope is empty as the visible one
+/// is, so none is entered. Returns the token `rs_context_leave()` takes: the scope's depth (0 when
+/// none was entered) and the safe mode before (`NA` when unset, else 0 or 1).
+#[extendr]
+fn rs_context_enter(objects: Robj, safe: bool) -> Robj {
+    let objects = match objects_from(&objects, "objects") {
+        Ok(o) => o,
+        Err(e) => return e,
+    };
+    let depth = if objects.is_empty() && SCOPES.lock().depth() == 0 { 0 } else { scope_enter(objects, true) };
+    let before = SAFE_MODE.lock().replace(safe);
+    r!([depth, before.map_or(i32::MIN, i32::from)])
+}
+
+/// Leaves what `rs_context_enter()` entered (its `token`): the scope, and the safe mode restored.
+#[extendr]
+fn rs_context_leave(token: Robj) {
+    let Some(&[depth, before]) = token.as_integer_slice() else {
+        return;
+    };
+    if depth > 0 {
+        SCOPES.lock().leave(depth as usize);
+    }
+    *SAFE_MODE.lock() = if before == i32::MIN { None } else { Some(before != 0) };
 }
 
 /// The visible scope objects as a named list.
@@ -389,6 +419,8 @@ extendr_module! {
     fn rs_registry_clear;
     fn rs_scope_enter;
     fn rs_scope_leave;
+    fn rs_context_enter;
+    fn rs_context_leave;
     fn rs_scope_objects;
     fn rs_safe_mode_get;
     fn rs_safe_mode_set;

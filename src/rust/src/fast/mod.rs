@@ -31,8 +31,10 @@ fn fallback() -> Robj {
     unsafe { Robj::from_sexp(rcache::consts().fallback) }
 }
 
-/// Deserializes `x` natively, or returns `kc_fallback`. `bodies`: `kc_bound_bodies` (R/shapes.R),
-/// the functions R binds into the models and layers it builds, which native models get too.
+/// Deserializes `x` natively, or returns `kc_fallback`: a list holding the class to build `x`
+/// with when `x` is a valid object config (R/deserialize.R), else empty. `bodies`:
+/// `kc_bound_bodies` (R/shapes.R), the functions R binds into the models and layers it builds,
+/// which native models get too.
 #[extendr]
 fn rs_fast_deserialize(
     x: Robj,
@@ -44,7 +46,13 @@ fn rs_fast_deserialize(
 ) -> Robj {
     // SAFETY: on R's main thread; the arguments are alive for the whole call.
     let env = unsafe { env(&custom_objects, &module_objects, &shared, &builtins, &bodies) };
-    unsafe { read::deserialize(x.get(), &env) }.unwrap_or_else(|_| fallback())
+    match unsafe { read::deserialize(x.get(), &env) } {
+        Ok(value) => value,
+        Err(None) => fallback(),
+        // SAFETY: the class is held by the registry, a scope, `custom_objects`, `module_objects`
+        // or `kc_builtin_objects`, all alive while R runs.
+        Err(Some(cls)) => unsafe { rcache::fallback_with(cls) },
+    }
 }
 
 /// A built-in model of class `cls` from its `config` and its layers built already (by R, when

@@ -13,8 +13,8 @@ use super::rapi::{
 };
 use crate::catalog::Entry;
 use extendr_ffi::{
-    R_ClassSymbol, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_protect, Rf_setAttrib, Rf_unprotect, SET_STRING_ELT,
-    SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT,
+    R_ClassSymbol, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_protect, Rf_setAttrib, Rf_unprotect,
+    SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT,
 };
 use serde_json::{Map, Value};
 use std::cell::{OnceCell, RefCell};
@@ -127,6 +127,20 @@ pub unsafe fn consts() -> &'static Consts {
     // Made outside the cell: an allocation failure long-jumps out and leaves it empty.
     let made: &'static Consts = Box::leak(Box::new(make_consts()));
     CONSTS.with(|c| *c.get_or_init(|| made))
+}
+
+/// A `kc_fallback` marker holding `cls`, the class R is to build the config with.
+///
+/// # Safety
+/// On R's main thread; `cls` is held by something R keeps alive.
+pub unsafe fn fallback_with(cls: SEXP) -> extendr_api::Robj {
+    let c = consts();
+    let out = Rf_protect(Rf_allocVector(SEXPTYPE::VECSXP, 1));
+    SET_VECTOR_ELT(out, 0, cls);
+    Rf_setAttrib(out, R_ClassSymbol, Rf_getAttrib(c.fallback, R_ClassSymbol));
+    let out = extendr_api::Robj::from_sexp(out);
+    Rf_unprotect(1);
+    out
 }
 
 unsafe fn make_consts() -> Consts {

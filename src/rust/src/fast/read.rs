@@ -65,6 +65,7 @@ unsafe fn run(env: &Env, walk: impl FnOnce(&mut Reader) -> Fast<SEXP>) -> Fast<e
         lookup,
         pending: Vec::new(),
         stack: Vec::new(),
+        own_class: None,
     };
     let value = walk(&mut reader)?;
     if let Some(shared) = shared {
@@ -79,13 +80,24 @@ unsafe fn run(env: &Env, walk: impl FnOnce(&mut Reader) -> Fast<SEXP>) -> Fast<e
     Ok(result)
 }
 
-/// Deserializes the plain list `x` as `kc_deserialize()` would, or falls back.
+/// Deserializes the plain list `x` as `kc_deserialize()` would, or falls back: with the class
+/// `x` names when `x` is an object config that `kc_deserialize_object()` would accept as it is
+/// (what it checks before building is checked, the class resolved in the same sources), so R
+/// goes straight to building it (a custom class; a built-in one whose config needs R).
 ///
 /// # Safety
 /// On R's main thread, with `.Call` arguments (alive for the whole call).
-pub unsafe fn deserialize(x: SEXP, env: &Env) -> Fast<extendr_api::Robj> {
-    ensure(TYPEOF(x) == SEXPTYPE::VECSXP && !is_object(x))?;
-    run(env, |reader| reader.value(x, Level::Top, 0))
+pub unsafe fn deserialize(x: SEXP, env: &Env) -> Result<extendr_api::Robj, Option<SEXP>> {
+    if TYPEOF(x) != SEXPTYPE::VECSXP || is_object(x) {
+        return Err(None);
+    }
+    let mut custom = None;
+    let result = run(env, |reader| {
+        let value = reader.value(x, Level::Top, 0);
+        custom = reader.own_class;
+        value
+    });
+    result.map_err(|_| custom)
 }
 
 /// A built-in model of class `cls` (its generator) from its `config` and its `layers` built
@@ -134,6 +146,8 @@ struct Reader<'k> {
     pending: Vec<(String, SEXP)>,
     /// Values waiting for their list.
     stack: Vec<SEXP>,
+    /// The class of the walk's own object config, found valid (see [`deserialize`]).
+    own_class: Option<SEXP>,
 }
 
 /// `kc_bound_bodies` (R/shapes.R): the bodies of a layer's `output` and `input` bindings, the
@@ -214,7 +228,7 @@ impl Reader<'_> {
         if changed {
             let names = Rf_getAttrib(x, R_NamesSymbol);
             if names != R_NilValue {
-                ensure((0..XLENGTH(names)).all(|i| char_str(STRING_ELT(names, i)).is_some()))?;
+                ensure(all_text(names))?;
             }
         }
         let out = if changed { rebuilt(self.keep, x, &self.stack[base..]) } else { x };
@@ -269,13 +283,24 @@ impl Reader<'_> {
         }
 
         let req = Request { kind: Kind::Class, name: class_name, module, registered_name };
+        // When the walk's own object falls back, R builds it with the class found here (see
+        // [`deserialize`]).
+        let own = depth == 0 && level == Level::Top && shared_key.is_none();
         let resolved = match self.lookup.resolve(level, &req)? {
             // A custom class is built by its own R code.
-            Found::Custom(_) => return Err(Fallback),
+            Found::Custom(cls) => {
+                if own {
+                    self.note_own_class(cls, names, inner);
+                }
+                return Err(Fallback);
+            }
             Found::Builtin(e) => e,
         };
         // The R object of the built-in, and the catalog entry its class info comes from.
         let class_object = binding(self.builtins, key_symbol(resolved))?.ok_or(Fallback)?;
+        if own {
+            self.note_own_class(class_object, names, inner);
+        }
         let (entry, generator) = builtin_class(c, class_object)?;
         let plan = plan::plan(entry.id).ok_or(Fallback)?;
         let model = entry.family == "models";
@@ -309,6 +334,16 @@ impl Reader<'_> {
             }
         }
         Ok(obj)
+    }
+
+    /// Notes `cls` as the class of the walk's own object config (keys `names`, `config` dict
+    /// `inner`) when nothing in the dict is R's to report: its keys, and those of its config,
+    /// are all text (`kc_all_text()`); the rest `object` checked before resolving.
+    unsafe fn note_own_class(&mut self, cls: SEXP, names: SEXP, inner: Option<SEXP>) {
+        let inner_names = inner.map_or(R_NilValue, |inner| Rf_getAttrib(inner, R_NamesSymbol));
+        if all_text(names) && (inner_names == R_NilValue || all_text(inner_names)) {
+            self.own_class = Some(cls);
+        }
     }
 
     /// `__keras_tensor__` (`kc_special_decoders` in R/specials.R): shape, dtype (float32 when
@@ -745,6 +780,11 @@ unsafe fn builtin_class(c: &Consts, class_object: SEXP) -> Fast<(&'static Entry,
 }
 
 /// `kc_optional_string()`: `NULL`, or a string the fast path can read.
+/// `kc_all_text()`: every name is text R compares (as `char_str` reads it, or stricter).
+unsafe fn all_text(names: SEXP) -> bool {
+    (0..XLENGTH(names)).all(|i| char_str(STRING_ELT(names, i)).is_some())
+}
+
 unsafe fn optional_string<'a>(x: SEXP) -> Fast<Option<&'a str>> {
     if x == R_NilValue {
         Ok(None)
