@@ -184,7 +184,7 @@ rs_shape_model <- function(model, overrides, build) .Call(wrap__rs_shape_model, 
 # the build_config of its config (`super::built_at_init`).
 rs_built_at_init <- function(class) .Call(wrap__rs_built_at_init, class)
 
-# Links the layer objects of a model to it: in each layer environment of `layers` (a list
+# Links the layer objects of a model to it: in the environment of each layer of `layers` (a list
 # named by the layers' names in the model), `.__shape_of__` becomes `list(model, name)`, and
 # `output` and `input` become active bindings whose functions have `bodies$output` and
 # `bodies$input` as bodies and the layer as environment (unless the layer has bindings of those
