@@ -152,11 +152,13 @@ struct Writer<'k> {
     /// every layer of a loaded model shares) is written once and its config shared, as R would
     /// give an equal copy. Not while counting, which must meet every occurrence.
     done: HashMap<(usize, usize), SEXP>,
+    /// The names of Functional layer entries, by the names of the layer's header.
+    entry_names: HashMap<SEXP, SEXP>,
 }
 
 impl<'k> Writer<'k> {
     unsafe fn new(keep: &'k mut Keep, sharing: Option<&'k mut Sharing>) -> Writer<'k> {
-        Writer { keep, c: consts(), stack: Vec::new(), sharing, done: HashMap::new() }
+        Writer { keep, c: consts(), stack: Vec::new(), sharing, done: HashMap::new(), entry_names: HashMap::new() }
     }
 
     unsafe fn keep(&mut self, x: SEXP) -> SEXP {
@@ -232,15 +234,25 @@ impl<'k> Writer<'k> {
         let nodes = self.value(field(c.chr_inbound_nodes), depth + 1)?;
         let n = XLENGTH(layer);
         let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, n + 2));
-        let out_names = self.keep(Rf_allocVector(SEXPTYPE::STRSXP, n + 2));
         for i in 0..n {
             SET_VECTOR_ELT(out, i, VECTOR_ELT(layer, i));
-            SET_STRING_ELT(out_names, i, STRING_ELT(layer_names, i));
         }
         SET_VECTOR_ELT(out, n, field(c.chr_name));
-        SET_STRING_ELT(out_names, n, c.chr_name);
         SET_VECTOR_ELT(out, n + 1, nodes);
-        SET_STRING_ELT(out_names, n + 1, c.chr_inbound_nodes);
+        // A layer's header has one of a few name vectors: its entry's names are made once each.
+        let out_names = match self.entry_names.get(&layer_names) {
+            Some(&names) => names,
+            None => {
+                let names = self.keep(Rf_allocVector(SEXPTYPE::STRSXP, n + 2));
+                for i in 0..n {
+                    SET_STRING_ELT(names, i, STRING_ELT(layer_names, i));
+                }
+                SET_STRING_ELT(names, n, c.chr_name);
+                SET_STRING_ELT(names, n + 1, c.chr_inbound_nodes);
+                self.entry_names.insert(layer_names, names);
+                names
+            }
+        };
         set_names(out, out_names);
         Ok(out)
     }
