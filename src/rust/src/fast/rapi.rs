@@ -149,8 +149,12 @@ pub unsafe fn binding_or_null(env: SEXP, symbol: SEXP) -> Fast<SEXP> {
     Ok(binding(env, symbol)?.unwrap_or(R_NilValue))
 }
 
-/// Position of the first name equal to the CHARSXP `name` in the `names` vector `names`.
+/// Position of the first name equal to the CHARSXP `name` in the `names` vector `names`; `None`
+/// when there are no names (`NULL`: XLENGTH of it is an R error, a long jump over Rust frames).
 pub unsafe fn find_name(names: SEXP, name: SEXP) -> Option<isize> {
+    if TYPEOF(names) != SEXPTYPE::STRSXP {
+        return None;
+    }
     (0..XLENGTH(names)).find(|&i| STRING_ELT(names, i) == name)
 }
 
