@@ -2,8 +2,9 @@
 builds with `weights=None`, written exactly as `model.save()` writes config.json in a .keras file
 (`json.dumps(serialize_keras_object(model))` inside an `ObjectSharingScope`, so the dtype policies
 every layer shares carry their `shared_object_id`, as in the reference `app_MobileNetV2.json`; plain
-`model.to_json()` writes no ids), one model per file, gzip-compressed. tests/testthat/test-app-corpus.R round-trips each one byte for byte
-and bench/models.R times it (the issue's speed targets are stated on ~260 KB application models).
+`model.to_json()` writes no ids), one model per file, gzip-compressed (16 MB of text, 343 KB
+committed). tests/testthat/test-app-corpus.R round-trips each one byte for byte and bench/models.R
+times them (the issue's speed targets are stated on ~260 KB application models).
 
 Each model is built after `keras.backend.clear_session()`, so its layer names are the ones a fresh
 Python session gives (`input_layer`, not `input_layer_7`), as in the reference `app_MobileNetV2.json`,
@@ -29,6 +30,7 @@ from keras.src.saving.serialization_lib import serialize_keras_object  # noqa: E
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "tests", "testthat", "fixtures", "apps")
 REF = os.environ.get("KERASCONFIG_REFERENCE", os.path.join(ROOT, "..", "shared", "keras-reference"))
+
 
 def app_names():
     return sorted(n for n in dir(keras.applications) if n[0].isupper() and callable(getattr(keras.applications, n)))
