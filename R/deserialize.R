@@ -203,7 +203,11 @@ kc_deserialize <- function(x, path, opts, depth = 0L, fast = TRUE) {
   if (!("class_name" %in% nm && "config" %in% nm)) {
     if (identical(x[["class_name", exact = TRUE]], "__tuple__") && "items" %in% nm) {
       # Keras 2's encoder wrote tuples this way; they read as lists.
-      return(kc_deserialize(unname(as.list(x[["items", exact = TRUE]])), kc_path_key(path, "items"), opts, depth + 1L))
+      items <- x[["items", exact = TRUE]]
+      if (!is.list(items) && !is.atomic(items)) {
+        kc_config_error("The `items` of a `__tuple__` must be a list.", x, kc_path_key(path, "items"))
+      }
+      return(kc_deserialize(unname(as.list(items)), kc_path_key(path, "items"), opts, depth + 1L))
     }
     for (i in seq_along(x)) x[i] <- list(kc_deserialize(x[[i]], kc_path_key(path, nm[[i]]), opts, depth + 1L))
     return(x)

@@ -128,8 +128,9 @@ rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, built
 # `config`.
 rs_fast_model <- function(cls, config, layers, names, depth, module_objects, shared, builtins, bodies) .Call(wrap__rs_fast_model, cls, config, layers, names, depth, module_objects, shared, builtins, bodies)
 
-# Serializes `x` natively, or returns `kc_fallback`.
-rs_fast_serialize <- function(x) .Call(wrap__rs_fast_serialize, x)
+# Serializes `x` natively, or returns `kc_fallback`. `twice`: `NULL` outside a sharing scope;
+# inside one, `kc_twice_keys` (R/serialize.R), and `x` is a whole top-level object.
+rs_fast_serialize <- function(x, twice) .Call(wrap__rs_fast_serialize, x, twice)
 
 # `"file"`, `"directory"`, `"other"` (FIFO, socket, device) or `"missing"` for the path
 # `path` (a string in the native encoding, as R hands paths to the system), following links.

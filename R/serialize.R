@@ -36,6 +36,9 @@ serialize_keras_object <- function(obj) {
   # Inside a sharing scope, the outermost call settles the ids (get_config methods may call
   # this function again for parts of their config).
   if (is.null(kc_state$sharing) || isTRUE(kc_state$sharing_busy)) return(kc_serialize(obj, "obj"))
+  # Rust settles the ids of a whole object of built-ins itself (both walks); anything else is R's.
+  fast <- rs_fast_serialize(obj, kc_twice_keys)
+  if (!inherits(fast, "kc_fallback")) return(fast)
   kc_state$sharing_busy <- TRUE
   on.exit(kc_state$sharing_busy <- FALSE, add = TRUE)
   kc_sharing_finish(kc_serialize(obj, "obj"))
@@ -50,7 +53,7 @@ kc_serialize <- function(x, path, depth = 0L) {
   }
   if (is.null(kc_state$sharing) && (is.list(x) || inherits(x, "keras_builtin"))) {
     # Rust writes whole subtrees of built-ins and plain values at once (see kc_deserialize()).
-    fast <- rs_fast_serialize(x)
+    fast <- rs_fast_serialize(x, NULL)
     if (!inherits(fast, "kc_fallback")) return(fast)
   }
   if (kc_is_instance(x)) return(kc_serialize_instance(x, path))
@@ -139,12 +142,20 @@ kc_activity_twice_classes <- c("Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", 
                                "SeparableConv1D", "SeparableConv2D", "EinsumDense", "Embedding", "ReversibleEmbedding",
                                "GroupQueryAttention", "LSTM", "GRU")
 
+# Class name -> those keys: the one table R's walk and Rust's (rs_fast_serialize()) both use.
+kc_twice_keys <- local({
+  classes <- union(kc_cell_config_classes, kc_activity_twice_classes)
+  keys <- lapply(classes, function(cls) {
+    c(if (cls %in% kc_cell_config_classes) kc_cell_objects, if (cls %in% kc_activity_twice_classes) "activity_regularizer")
+  })
+  stats::setNames(keys, classes)
+})
+
 kc_sharing_mark_cell_objects <- function(info, config) {
   if (is.null(kc_state$sharing)) return(invisible())
   while (!isTRUE(info$builtin) && !is.null(info$parent)) info <- info$parent
   if (!isTRUE(info$builtin)) return(invisible())
-  keys <- c(if (info$classname %in% kc_cell_config_classes) kc_cell_objects,
-            if (info$classname %in% kc_activity_twice_classes) "activity_regularizer")
+  keys <- kc_twice_keys[[info$classname, exact = TRUE]]
   for (key in intersect(keys, names(config))) {
     if (kc_is_instance(config[[key]])) kc_sharing_mark(config[[key]])
   }

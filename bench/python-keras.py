@@ -6,13 +6,15 @@ Run by hand (Python is never needed by the package or its tests):
 with `pip install keras==3.15.1 jax scipy h5py` in that venv. Writes bench/python-keras.json, which
 bench/models.R and bench/weights.R read. Medians over repeated runs.
 
-Configs (bench/models.R): MB/s is JSON text bytes per second. Whole files (bench/weights.R):
+Configs (bench/models.R): MB/s is JSON text bytes per second; the keras.applications corpus of
+tests/testthat/fixtures/apps (set KERASCONFIG_BENCH_APPS=0 to skip it: it takes minutes). Whole files (bench/weights.R):
 `keras.saving.load_model()` and `model.save()` of the reference `.keras` files, of the legacy tf.keras
 2.15 `mlp.h5`, and of every LABEL=FILE given (bench/weights.R writes its larger models with
 save_model() to temporary files and passes them, so both sides read the very same bytes); MB/s is
 file bytes per second (the file read, or the file written). `get_weights()`/`set_weights()` of those
 larger models: MB/s is float32 weight bytes per second.
 """
+import gzip
 import json
 import logging
 import os
@@ -23,6 +25,7 @@ import tempfile
 import time
 
 import keras
+from keras.src.saving.serialization_lib import ObjectSharingScope
 
 # load_model() of a file without a training config warns on every call.
 logging.getLogger("absl").setLevel(logging.ERROR)
@@ -69,6 +72,33 @@ for label, batch in [("reference models (7, no custom)", list(texts.values())),
     objects = to_objects(batch)
     for task, fn in [("JSON -> objects", lambda: to_objects(batch)), ("objects -> JSON", lambda: to_json(objects))]:
         record(label, task, mb, median_time(fn))
+
+
+# The keras.applications corpus (tools/gen-app-corpus.py), one model at a time: all 40 built at
+# once would hold gigabytes of weights. The task's time is the sum of the per-model medians.
+apps_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "testthat", "fixtures", "apps")
+apps = sorted(f for f in os.listdir(apps_dir) if f.endswith(".json.gz"))
+if apps and os.environ.get("KERASCONFIG_BENCH_APPS", "1") != "0":
+    label = f"keras.applications corpus ({len(apps)})"
+    totals = {"JSON -> objects": 0.0, "objects -> JSON": 0.0, "objects -> JSON (saving scope)": 0.0}
+    mb = 0.0
+    for f in apps:
+        with gzip.open(os.path.join(apps_dir, f), "rt") as gz:
+            text = gz.read()
+        mb += len(text.encode()) / 1e6
+        keras.backend.clear_session()
+        model = to_objects([text])[0]
+        totals["JSON -> objects"] += median_time(lambda: to_objects([text]), min_time=0.0, min_runs=3)
+        totals["objects -> JSON"] += median_time(lambda: to_json([model]), min_time=0.0, min_runs=5)
+
+        def scoped():
+            with ObjectSharingScope():
+                return json.dumps(keras.saving.serialize_keras_object(model))
+
+        totals["objects -> JSON (saving scope)"] += median_time(scoped, min_time=0.0, min_runs=5)
+        del model
+    for task, t in totals.items():
+        record(label, task, mb, t)
 
 
 # Whole files, weights included.

@@ -18,7 +18,7 @@ fast_deserialize <- function(x, custom = NULL, module = NULL, shared = NULL) {
   kerasconfig:::rs_fast_deserialize(x, custom, module, shared, kerasconfig:::kc_builtin_objects,
                                     kerasconfig:::kc_bound_bodies)
 }
-fast_serialize <- function(x) kerasconfig:::rs_fast_serialize(x)
+fast_serialize <- function(x, twice = NULL) kerasconfig:::rs_fast_serialize(x, twice)
 is_fallback <- function(x) inherits(x, "kc_fallback")
 
 # Everything R code can observe of a deserialized value, as plain data: instances by class,
@@ -581,4 +581,40 @@ test_that("model configs Keras refuses fall back, and R gives its error", {
   }
   # Objects given by the caller are looked up as R looks them up: the model is R's to build.
   expect_true(is_fallback(fast_deserialize(func, custom = list(K = function(x) x))))
+})
+
+test_that("inside a sharing scope the fast path writes R's shared_object_id values exactly", {
+  sharing <- kerasconfig:::kc_with_object_sharing
+  twice <- kerasconfig:::kc_twice_keys
+  # Objects serialized twice by RNN get_config() (LSTM, GRU, SimpleRNN), none for RNN(cell).
+  rnn <- keras_model_sequential(input_shape = c(5, 3), input_name = "x", name = "rnn_sharing") |>
+    layer_lstm(2, return_sequences = TRUE, kernel_regularizer = "l2", recurrent_constraint = "non_neg", name = "lstm") |>
+    layer_gru(2, return_sequences = TRUE, name = "gru") |>
+    layer_simple_rnn(2, return_sequences = TRUE, name = "srnn") |>
+    layer_rnn(rnn_cell_lstm(2, name = "cell"), return_sequences = TRUE, name = "rnn") |>
+    layer_dense(1, name = "out")
+  # Objects used by two layers get new ids, skipping the id 1 a loaded object keeps.
+  init <- initializer_ones()
+  kept <- config_from_json(reference_text("objects", "layers", "Dense.json"))
+  kept$config$kernel_initializer$shared_object_id <- 1L
+  shared <- list(layer_dense(units = 2, kernel_initializer = init, name = "a"), deserialize_keras_object(kept),
+                 layer_dense(units = 3, kernel_initializer = init, name = "b"))
+  cases <- list(rnn = rnn, shared = shared,
+                convlstm = load_model(test_path("fixtures", "saving", "convlstm_sharing.keras")),
+                multi_io = deserialize_keras_object(config_from_json(reference_text("models", "func_multi_io.json"))),
+                mobilenet = deserialize_keras_object(config_from_json(reference_text("models", "app_MobileNetV2.json"))))
+  for (case in names(cases)) {
+    x <- cases[[case]]
+    expect_false(is_fallback(sharing(fast_serialize(x, twice))), label = case)
+    r_text <- with_r_path(sharing(config_to_json(serialize_keras_object(x))))
+    expect_identical(sharing(config_to_json(serialize_keras_object(x))), r_text, label = case)
+  }
+  # The dtype policy a and b share comes first (2: 1 is kept), then their initializer (3).
+  shared_text <- with_r_path(sharing(config_to_json(serialize_keras_object(shared))))
+  expect_match(shared_text, '"class_name": "DTypePolicy", "config": \\{"name": "float32"\\}, "registered_name": null, "shared_object_id": 2\\}')
+  expect_match(shared_text, '"class_name": "Ones", "config": \\{\\}, "registered_name": null, "shared_object_id": 3\\}')
+  expect_match(with_r_path(sharing(config_to_json(serialize_keras_object(rnn)))), '"shared_object_id": 1\\}')
+  # A custom object anywhere leaves the whole object to R.
+  layer_plain <- Layer("Plain")
+  expect_true(is_fallback(sharing(fast_serialize(list(layer_plain(name = "p"), init), twice))))
 })

@@ -280,3 +280,15 @@ test_that("an environment merely classed as a Keras object is not an instance", 
   expect_identical(deserialize_keras_object(list(fake))[[1]], fake)
   expect_error(serialize_keras_object(list(fake)), class = "kerasconfig_error_serialize", regexp = "Cannot serialize")
 })
+
+test_that("configs the fuzzer found give classed errors, not R errors from the native reader or as.list()", {
+  # An empty config without names: the native reader looked its keys up in NULL (an R error that
+  # jumped over Rust frames).
+  empty <- list(module = "keras.src.models.functional", class_name = "Functional", config = list(),
+                registered_name = "Functional", build_config = list(input_shape = NULL), compile_config = NA)
+  expect_error(deserialize_keras_object(empty), "must be a dictionary containing the 'layers'",
+               class = "kerasconfig_error_config")
+  # A legacy tuple whose items are an R object, not a list.
+  tuple <- list(nested = list(list(class_name = "__tuple__", items = layer_dense(units = 1L))))
+  expect_error(deserialize_keras_object(tuple), "`items` of a `__tuple__` must be a list", class = "kerasconfig_error_config")
+})

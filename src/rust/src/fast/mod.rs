@@ -92,11 +92,12 @@ unsafe fn env(custom: &Robj, module: &Robj, shared: &Robj, builtins: &Robj, bodi
     }
 }
 
-/// Serializes `x` natively, or returns `kc_fallback`.
+/// Serializes `x` natively, or returns `kc_fallback`. `twice`: `NULL` outside a sharing scope;
+/// inside one, `kc_twice_keys` (R/serialize.R), and `x` is a whole top-level object.
 #[extendr]
-fn rs_fast_serialize(x: Robj) -> Robj {
+fn rs_fast_serialize(x: Robj, twice: Robj) -> Robj {
     // SAFETY: as above.
-    let result = unsafe { write::serialize(x.get()) };
+    let result = unsafe { write::serialize(x.get(), twice.get()) };
     result.unwrap_or_else(|_| fallback())
 }
 

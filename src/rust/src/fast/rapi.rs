@@ -8,9 +8,9 @@
 
 use extendr_ffi::{
     cetype_t, R_ClassSymbol, R_NaString, R_NamesSymbol, R_NilValue, R_PreserveObject, R_UnboundValue, Rboolean,
-    Rf_allocVector, Rf_getAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_setAttrib, Rf_unprotect, CAR, CDR, LENGTH,
-    MARK_NOT_MUTABLE, R_CHAR, SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TAG, TYPEOF, VECTOR_ELT,
-    XLENGTH,
+    Rf_allocVector, Rf_cons, Rf_getAttrib, Rf_install, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, CAR, CDR, LENGTH,
+    MARK_NOT_MUTABLE, R_CHAR, SET_STRING_ELT, SET_TAG, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TAG, TYPEOF,
+    VECTOR_ELT, XLENGTH,
 };
 use std::os::raw::{c_char, c_int};
 
@@ -20,6 +20,7 @@ pub type ProtectIndex = c_int;
 #[allow(improper_ctypes)]
 extern "C" {
     pub fn ATTRIB(x: SEXP) -> SEXP;
+    pub fn SET_ATTRIB(x: SEXP, v: SEXP);
     pub fn OBJECT(x: SEXP) -> c_int;
     pub fn CLOENV(x: SEXP) -> SEXP;
     pub fn FORMALS(x: SEXP) -> SEXP;
@@ -164,8 +165,12 @@ pub unsafe fn binding_or_null(env: SEXP, symbol: SEXP) -> Fast<SEXP> {
     Ok(binding(env, symbol)?.unwrap_or(R_NilValue))
 }
 
-/// Position of the first name equal to the CHARSXP `name` in the `names` vector `names`.
+/// Position of the first name equal to the CHARSXP `name` in the `names` vector `names`; `None`
+/// when there are no names (`NULL`: XLENGTH of it is an R error, a long jump over Rust frames).
 pub unsafe fn find_name(names: SEXP, name: SEXP) -> Option<isize> {
+    if TYPEOF(names) != SEXPTYPE::STRSXP {
+        return None;
+    }
     (0..XLENGTH(names)).find(|&i| STRING_ELT(names, i) == name)
 }
 
@@ -309,7 +314,16 @@ pub unsafe fn rebuilt(keep: &mut Keep, x: SEXP, values: &[SEXP]) -> SEXP {
     }
     let names = Rf_getAttrib(x, R_NamesSymbol);
     if names != R_NilValue {
-        Rf_setAttrib(out, R_NamesSymbol, names);
+        set_names(out, names);
     }
     out
+}
+
+/// `names(x) <- names` for a new vector `x` without attributes and a character vector `names` of
+/// its length and without `NA`: what `Rf_setAttrib()` ends up doing then, without its checks and
+/// coercions (a tenth of a model's serialization time). `x` must be protected.
+pub unsafe fn set_names(x: SEXP, names: SEXP) {
+    let cell = Rf_cons(names, R_NilValue);
+    SET_TAG(cell, R_NamesSymbol);
+    SET_ATTRIB(x, cell);
 }

@@ -1,5 +1,6 @@
 //! R objects → configs, for whole subtrees of plain values, built-in instances and named
-//! functions: what `kc_serialize()` (R/serialize.R) gives outside a sharing scope, or a
+//! functions: what `kc_serialize()` (R/serialize.R) gives outside a sharing scope, and what
+//! `serialize_keras_object()` gives for a whole object inside one (R/sharing.R), or a
 //! [`Fallback`] for anything else (instances of R classes, lambdas, arrays, raw vectors, special
 //! values, objects whose methods were replaced).
 //!
@@ -10,25 +11,44 @@
 use super::plan::entry_for_key;
 use super::rapi::{
     binding, binding_or_null, closure_expr, ensure, find_name, first_arg, has_class, instance_env, is_object,
-    is_only_class, mkchar, only_names, rebuilt, string_text, Fallback, Fast, Keep, Rf_ScalarString, ATTRIB, CLOENV,
-    FORMALS,
+    is_only_class, mkchar, only_names, rebuilt, set_names, string_text, Fallback, Fast, Keep, Rf_ScalarString, ATTRIB,
+    CLOENV, FORMALS,
 };
 use super::rcache::{consts, entry_r, Consts};
+use super::read::shared_key_text;
 use super::sources::registered_name;
 use extendr_ffi::{
-    R_NaString, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_setAttrib, CAR, SET_STRING_ELT,
-    SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+    R_NaString, R_NamesSymbol, R_NilValue, Rf_ScalarInteger, Rf_allocVector, Rf_getAttrib, CAR, INTEGER_ELT, REAL_ELT,
+    SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
 };
+use std::collections::{HashMap, HashSet};
 
 const MAX_DEPTH: usize = 100;
 
-/// Serializes `x` as `kc_serialize()` would outside a sharing scope, or falls back.
+/// Serializes `x` as `kc_serialize()` would outside a sharing scope (`twice` is `NULL`), or as
+/// `serialize_keras_object()` would inside one, or falls back. `twice`: `kc_twice_keys`
+/// (R/serialize.R), class name → the config keys whose objects Keras serializes twice.
+///
+/// Inside a scope, the object is walked twice: the first walk counts how often each instance
+/// occurs and which ids loaded objects keep, the second writes the ids (R marks provisionally
+/// and settles the ids afterwards, `kc_sharing_finish()`; a walk cannot drop a key it wrote).
 ///
 /// # Safety
-/// On R's main thread, with a `.Call` argument.
-pub unsafe fn serialize(x: SEXP) -> Fast<extendr_api::Robj> {
+/// On R's main thread, with `.Call` arguments.
+pub unsafe fn serialize(x: SEXP, twice: SEXP) -> Fast<extendr_api::Robj> {
+    let sharing = if twice == R_NilValue {
+        None
+    } else {
+        let mut sharing = Sharing::new(twice);
+        let mut keep = Keep::new();
+        Writer::new(&mut keep, Some(&mut sharing)).value(x, 0)?;
+        drop(keep);
+        sharing.counted = true;
+        Some(sharing)
+    };
+    let mut sharing = sharing;
     let mut keep = Keep::new();
-    let mut writer = Writer { keep: &mut keep, c: consts(), stack: Vec::new() };
+    let mut writer = Writer::new(&mut keep, sharing.as_mut());
     let value = writer.value(x, 0)?;
     let result = extendr_api::Robj::from_sexp(value);
     drop(writer);
@@ -36,13 +56,112 @@ pub unsafe fn serialize(x: SEXP) -> Fast<extendr_api::Robj> {
     Ok(result)
 }
 
+/// A sharing scope's bookkeeping (R/sharing.R): occurrences of each instance without an id of
+/// its own (by address), the ids loaded objects keep, and the ids given: 1, 2, ... in order of
+/// first occurrence, to instances that occur more than once, skipping kept ones.
+struct Sharing {
+    twice: SEXP,
+    /// Whether the counting walk is done (the second walk writes ids).
+    counted: bool,
+    counts: HashMap<usize, u32>,
+    taken: HashSet<String>,
+    ids: HashMap<usize, i32>,
+    last: i32,
+}
+
+impl Sharing {
+    fn new(twice: SEXP) -> Sharing {
+        Sharing { twice, counted: false, counts: HashMap::new(), taken: HashSet::new(), ids: HashMap::new(), last: 0 }
+    }
+
+    /// The `shared_object_id` instance `x` is written with: the one it kept (`kept`, not `NULL`,
+    /// as `kc_sharing_keep()`), else a new one when it occurs more than once, else none (`NULL`).
+    unsafe fn id(&mut self, keep: &mut Keep, x: SEXP, kept: SEXP) -> Fast<SEXP> {
+        if kept != R_NilValue {
+            if !self.counted {
+                self.taken.insert(kept_id_text(kept)?);
+            }
+            return Ok(kept);
+        }
+        let key = x as usize;
+        if !self.counted {
+            *self.counts.entry(key).or_insert(0) += 1;
+            return Ok(R_NilValue);
+        }
+        if self.counts.get(&key).copied().unwrap_or(0) < 2 {
+            return Ok(R_NilValue);
+        }
+        let id = match self.ids.get(&key) {
+            Some(&id) => id,
+            None => {
+                loop {
+                    self.last = self.last.checked_add(1).ok_or(Fallback)?;
+                    if !self.taken.contains(&self.last.to_string()) {
+                        break;
+                    }
+                }
+                self.ids.insert(key, self.last);
+                self.last
+            }
+        };
+        Ok(keep.keep(Rf_ScalarInteger(id)))
+    }
+
+    /// `kc_sharing_mark_cell_objects()`: one more occurrence of each instance under the keys
+    /// `twice` names for `class_name` (a CHARSXP), in the counting walk.
+    unsafe fn mark_twice(&mut self, c: &Consts, class_name: SEXP, config: SEXP, config_names: SEXP) -> Fast<()> {
+        if self.counted || config_names == R_NilValue {
+            return Ok(());
+        }
+        let classes = Rf_getAttrib(self.twice, R_NamesSymbol);
+        ensure(TYPEOF(self.twice) == SEXPTYPE::VECSXP && TYPEOF(classes) == SEXPTYPE::STRSXP)?;
+        let Some(i) = find_name(classes, class_name) else { return Ok(()) };
+        let keys = VECTOR_ELT(self.twice, i);
+        ensure(TYPEOF(keys) == SEXPTYPE::STRSXP)?;
+        for k in 0..XLENGTH(keys) {
+            let Some(j) = find_name(config_names, STRING_ELT(keys, k)) else { continue };
+            let value = VECTOR_ELT(config, j);
+            if TYPEOF(value) == SEXPTYPE::ENVSXP
+                && has_class(value, c.chr_keras_object)
+                && binding(value, c.sym_class)?.is_some()
+            {
+                *self.counts.entry(value as usize).or_insert(0) += 1;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `kc_shared_id_text()` of a kept id, for the ids the fast path is sure to format as R does.
+unsafe fn kept_id_text(id: SEXP) -> Fast<String> {
+    let kind = TYPEOF(id);
+    ensure(matches!(kind, SEXPTYPE::INTSXP | SEXPTYPE::REALSXP) && XLENGTH(id) == 1)?;
+    if kind == SEXPTYPE::INTSXP {
+        let v = INTEGER_ELT(id, 0);
+        ensure(v != i32::MIN)?; // NA
+        return Ok(v.to_string());
+    }
+    shared_key_text(REAL_ELT(id, 0)).ok_or(Fallback)
+}
+
 struct Writer<'k> {
     keep: &'k mut Keep,
     c: &'static Consts,
     stack: Vec<SEXP>,
+    sharing: Option<&'k mut Sharing>,
+    /// Instances written already, by address and depth: an object met again (the dtype policy
+    /// every layer of a loaded model shares) is written once and its config shared, as R would
+    /// give an equal copy. Not while counting, which must meet every occurrence.
+    done: HashMap<(usize, usize), SEXP>,
+    /// The names of Functional layer entries, by the names of the layer's header.
+    entry_names: HashMap<SEXP, SEXP>,
 }
 
-impl Writer<'_> {
+impl<'k> Writer<'k> {
+    unsafe fn new(keep: &'k mut Keep, sharing: Option<&'k mut Sharing>) -> Writer<'k> {
+        Writer { keep, c: consts(), stack: Vec::new(), sharing, done: HashMap::new(), entry_names: HashMap::new() }
+    }
+
     unsafe fn keep(&mut self, x: SEXP) -> SEXP {
         self.keep.keep(x)
     }
@@ -104,11 +223,11 @@ impl Writer<'_> {
             SET_VECTOR_ELT(config, 0, field(c.chr_shape));
             SET_VECTOR_ELT(config, 1, field(c.chr_dtype));
             SET_VECTOR_ELT(config, 2, field(c.chr_keras_history));
-            Rf_setAttrib(config, R_NamesSymbol, c.tensor_names);
+            set_names(config, c.tensor_names);
             let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, 2));
             SET_VECTOR_ELT(out, 0, c.keras_tensor_class_name);
             SET_VECTOR_ELT(out, 1, config);
-            Rf_setAttrib(out, R_NamesSymbol, c.special_names);
+            set_names(out, c.special_names);
             return Ok(out);
         }
         ensure(is_only_class(x, c.chr_keras_functional_layer))?;
@@ -120,16 +239,26 @@ impl Writer<'_> {
         let nodes = self.value(field(c.chr_inbound_nodes), depth + 1)?;
         let n = XLENGTH(layer);
         let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, n + 2));
-        let out_names = self.keep(Rf_allocVector(SEXPTYPE::STRSXP, n + 2));
         for i in 0..n {
             SET_VECTOR_ELT(out, i, VECTOR_ELT(layer, i));
-            SET_STRING_ELT(out_names, i, STRING_ELT(layer_names, i));
         }
         SET_VECTOR_ELT(out, n, field(c.chr_name));
-        SET_STRING_ELT(out_names, n, c.chr_name);
         SET_VECTOR_ELT(out, n + 1, nodes);
-        SET_STRING_ELT(out_names, n + 1, c.chr_inbound_nodes);
-        Rf_setAttrib(out, R_NamesSymbol, out_names);
+        // A layer's header has one of a few name vectors: its entry's names are made once each.
+        let out_names = match self.entry_names.get(&layer_names) {
+            Some(&names) => names,
+            None => {
+                let names = self.keep(Rf_allocVector(SEXPTYPE::STRSXP, n + 2));
+                for i in 0..n {
+                    SET_STRING_ELT(names, i, STRING_ELT(layer_names, i));
+                }
+                SET_STRING_ELT(names, n, c.chr_name);
+                SET_STRING_ELT(names, n + 1, c.chr_inbound_nodes);
+                self.entry_names.insert(layer_names, names);
+                names
+            }
+        };
+        set_names(out, out_names);
         Ok(out)
     }
 
@@ -152,12 +281,25 @@ impl Writer<'_> {
         SET_VECTOR_ELT(out, 1, c.function);
         SET_VECTOR_ELT(out, 2, name);
         SET_VECTOR_ELT(out, 3, c.function);
-        Rf_setAttrib(out, R_NamesSymbol, c.function_names);
+        set_names(out, c.function_names);
         Ok(out)
     }
 
-    /// `kc_serialize_instance()` for an instance of a built-in class.
+    /// `kc_serialize_instance()` for an instance of a built-in class, written once per walk.
     unsafe fn instance(&mut self, x: SEXP, depth: usize) -> Fast<SEXP> {
+        let counting = self.sharing.as_ref().is_some_and(|s| !s.counted);
+        if counting {
+            return self.instance_config(x, depth);
+        }
+        if let Some(&out) = self.done.get(&(x as usize, depth)) {
+            return Ok(out);
+        }
+        let out = self.instance_config(x, depth)?;
+        self.done.insert((x as usize, depth), out);
+        Ok(out)
+    }
+
+    unsafe fn instance_config(&mut self, x: SEXP, depth: usize) -> Fast<SEXP> {
         let c = self.c;
         ensure(has_class(x, c.chr_keras_object))?;
         let class = binding(x, c.sym_class)?.ok_or(Fallback)?;
@@ -178,10 +320,20 @@ impl Writer<'_> {
         ensure(TYPEOF(config) == SEXPTYPE::VECSXP && !is_object(config))?;
         let config_names = Rf_getAttrib(config, R_NamesSymbol);
         ensure(XLENGTH(config) == 0 || config_names != R_NilValue)?;
+        let er = entry_r(entry);
+        // Inside a scope, the id is settled before the config is walked: ids are given in order
+        // of first occurrence, an object before what its config holds.
+        let shared_id = binding_or_null(x, c.sym_shared_id)?;
+        let shared_id = match self.sharing.as_deref_mut() {
+            None => shared_id,
+            Some(sharing) => {
+                sharing.mark_twice(c, STRING_ELT(er.class_name, 0), config, config_names)?;
+                sharing.id(self.keep, x, shared_id)?
+            }
+        };
 
         let config = self.list(config, depth + 1)?;
         let config = if Rf_getAttrib(config, R_NamesSymbol) == R_NilValue { c.empty_named_list } else { config };
-        let er = entry_r(entry);
         let registered = match registered_name(class as usize) {
             Some(key) => self.keep(Rf_ScalarString(mkchar(&key))),
             None => er.registered_name,
@@ -190,7 +342,6 @@ impl Writer<'_> {
         let build = if build == R_NilValue { build } else { self.value(build, depth + 1)? };
         let compile = binding_or_null(x, c.sym_compile_config)?;
         let compile = if compile == R_NilValue { compile } else { self.value(compile, depth + 1)? };
-        let shared_id = binding_or_null(x, c.sym_shared_id)?;
 
         let optional = [build, compile, shared_id];
         let bits = optional.iter().enumerate().filter(|(_, v)| **v != R_NilValue).fold(0, |b, (i, _)| b | (1 << i));
@@ -203,7 +354,7 @@ impl Writer<'_> {
         for (i, &value) in optional.iter().filter(|v| **v != R_NilValue).enumerate() {
             SET_VECTOR_ELT(out, (4 + i) as isize, value);
         }
-        Rf_setAttrib(out, R_NamesSymbol, c.instance_names[bits]);
+        set_names(out, c.instance_names[bits]);
         Ok(out)
     }
 

@@ -176,7 +176,15 @@ impl Walker {
             out.null();
             return Ok(0);
         }
-        let shared = REFCNT(x) > 1;
+        // Each R accessor is a call into libR: ask for the type once.
+        let kind = TYPEOF(x);
+        // A scalar logical, integer or string is written faster than its copy is looked up.
+        let shared = REFCNT(x) > 1
+            && match kind {
+                SEXPTYPE::VECSXP | SEXPTYPE::REALSXP => true,
+                SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::STRSXP => XLENGTH(x) != 1 || Rf_isObject(x).into(),
+                _ => false,
+            };
         let key = (x, if out.indents() { out.depth() } else { 0 });
         if shared {
             if let Some((text, height)) = self.texts.get(&key) {
@@ -187,8 +195,7 @@ impl Walker {
                 }
             }
         }
-        // Each R accessor is a call into libR: ask for the type once.
-        let (start, height) = match TYPEOF(x) {
+        let (start, height) = match kind {
             SEXPTYPE::VECSXP => self.list(x, out)?,
             t @ (SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::STRSXP) => {
                 self.atomic(x, t, out)?
