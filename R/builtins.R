@@ -1,4 +1,4 @@
-# Keras built-ins in R. Every class and function of the catalog (src/rust/src/catalog) has an R
+# Keras built-ins in R. Every class and function of the catalog (src/rust/core/src/catalog) has an R
 # object: a class generator (a `keras_class`) or a placeholder function carrying its Keras name.
 # R/builtins-generated.R makes them, with keras3-style names and real formals; this file holds
 # the machinery. An object learns its catalog entry lazily, on first use, because the Rust
@@ -90,7 +90,7 @@ kc_builtin_info <- function(env) {
   info$params <- params[!kinds %in% c("var_keyword", "var_positional")]
   info$required <- params[vapply(entry$params, function(p) isTRUE(p$required), TRUE)]
   info$accepts_kwargs <- any(kinds == "var_keyword")
-  # What Keras' __init__ does to the arguments (src/rust/src/catalog/rules.rs).
+  # What Keras' __init__ does to the arguments (src/rust/core/src/catalog/rules.rs).
   info$rules <- rs_builtin_rules(res)
   info$id <- res
   info$methods <- list(
@@ -157,7 +157,7 @@ kc_builtin_init <- function(self, args) {
     kc_abort(sprintf("kerasconfig cannot build '%s': Keras gives no default config for it.", info$classname),
              "kerasconfig_error_catalog")
   }
-  # Values Keras' __init__ derives from the arguments (src/rust/src/catalog/derive.rs).
+  # Values Keras' __init__ derives from the arguments (src/rust/core/src/catalog/derive.rs).
   args <- kc_builtin_derive(info, args, defaults)
   keys <- names(args)
   accepted <- union(names(defaults), info$params)
@@ -234,14 +234,14 @@ kc_auto_config_order <- function(config, params, given) {
   config[order]
 }
 
-# `args` with the values Keras' __init__ derives from them (src/rust/src/catalog/derive.rs);
+# `args` with the values Keras' __init__ derives from them (src/rust/core/src/catalog/derive.rs);
 # `base`: the values of the arguments not given.
 kc_builtin_derive <- function(info, args, base) {
   if (!info$rules$derive) return(args)
   kc_check(rs_builtin_derive(info$id, args, base)) %||% args
 }
 
-# Keras' own argument checks (src/rust/src/catalog/checks.rs) on the config the object would
+# Keras' own argument checks (src/rust/core/src/catalog/checks.rs) on the config the object would
 # write; `given`: the names of the arguments given.
 kc_builtin_check <- function(info, config, given) {
   invisible(kc_check(rs_builtin_check(info$id, config, as.character(given))))

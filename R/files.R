@@ -1,4 +1,4 @@
-# Model config files: `.keras` archives (read by the strict zip reader in src/rust/src/archive,
+# Model config files: `.keras` archives (read by the strict zip reader in src/rust/core/src/archive,
 # entirely in memory), `config.json` files and directories holding one. Weights are never read.
 
 # The most config.json or metadata.json may hold, inflated from an archive or as a file, unless

@@ -2,7 +2,7 @@
 # node, as Keras' Layer.__call__ records it), and keras_model(), which walks the graph from the
 # outputs back to the inputs as Keras' map_graph does and writes the config Keras writes.
 # Shapes come from the Rust shape engine; the call() signatures Keras' nodes depend on from
-# src/rust/src/callsig.rs.
+# src/rust/core/src/callsig.rs.
 
 #' Create a symbolic input tensor
 #'
@@ -319,7 +319,7 @@ kc_call_constructed <- function(layer, object) {
 }
 
 # What building changes in a layer's config, as Keras' build() methods do, besides the changes
-# the engine reports (src/rust/src/shape/updates.rs, applied with the build_config):
+# the engine reports (src/rust/core/src/shape/updates.rs, applied with the build_config):
 # MultiHeadAttention resolves `attention_axes` in `_build_attention()` (None: the query's axes
 # between batch and features; negative axes counted from the end).
 kc_build_changes <- function(layer, shapes) {

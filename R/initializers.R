@@ -25,7 +25,7 @@ kc_initial_value <- function(v, slot) {
   parts <- strsplit(v$path, "/", fixed = TRUE)[[1]]
   name <- parts[[length(parts)]]
   # Where Keras takes the initial value from: a key of the layer's config, or an initializer
-  # its code names (the shape engine knows which, src/rust/src/shape).
+  # its code names (the shape engine knows which, src/rust/core/src/shape).
   init <- v$init$spec %||% cfg[[v$init$key %||% paste0(name, "_initializer")]]
   if (is.null(init)) {
     kc_abort(sprintf("No initializer is known for variable '%s' of layer '%s': pass its weights with set_weights().",

@@ -157,7 +157,7 @@ kc_is_ref <- function(x) {
   is.list(x) && is.null(names(x)) && length(x) %in% 3:4 && kc_is_string(x[[1L]]) && index(x[[2L]]) && index(x[[3L]])
 }
 
-# Keras' rebuild, without tensors (src/rust/src/graph.rs, which the fast path shares): nodes are
+# Keras' rebuild, without tensors (src/rust/core/src/graph.rs, which the fast path shares): nodes are
 # processed in layer order, a node once every node it reads exists; what never becomes processable
 # is a loop or a disconnected node. Then `input_layers` and `output_layers` must name existing
 # nodes. Returns the node count of every layer, named.

@@ -2,7 +2,7 @@
 # logical operators of tensors record, as Keras 3.15.1's `Operation.symbolic_call` does, an op
 # node in the Functional graph (`{"module": "keras.src.ops.numpy", "class_name": "Add", ...}`).
 # kerasconfig never computes: given no symbolic tensor, an op is an error. The op's output shape
-# and dtype come from the shape engine (src/rust/src/shape/ops.rs).
+# and dtype come from the shape engine (src/rust/core/src/shape/ops.rs).
 
 # Records `classname` (of `keras.src.ops.<module>`) called on `args` (tensors, lists of tensors
 # and Python scalars, in Keras' order) with `config` (its constructor's arguments).

@@ -1,5 +1,5 @@
 # keras3's model diagram without Python: the DOT text is Keras' `model_to_dot`, written natively
-# by the Rust crate (src/rust/src/dot/); Graphviz's `dot` program draws it.
+# by the Rust crate (src/rust/core/src/dot/); Graphviz's `dot` program draws it.
 
 #' Graphviz DOT text of a model
 #'

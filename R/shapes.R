@@ -1,4 +1,4 @@
-# Shape inference for models: the engine is Rust's (src/rust/src/shape/); this file runs it on a
+# Shape inference for models: the engine is Rust's (src/rust/core/src/shape/); this file runs it on a
 # model's config, lets custom R layers answer for themselves (`compute_output_shape()`, `build()`
 # with `self$add_weight()`), and records the results on the model and its layers.
 
@@ -263,7 +263,7 @@ kc_layer_row <- function(obj) {
 
 # Records a report computed now on the model and its layers; with `build`, also what Keras
 # records when it builds the layers (the model is being built in R): build_configs, and the
-# config changes building makes (`updates`, src/rust/src/shape/updates.rs), applied after the
+# config changes building makes (`updates`, src/rust/core/src/shape/updates.rs), applied after the
 # build_configs as their paths index the layer lists as they were.
 kc_apply_report <- function(model, report, build = FALSE) {
   if (exists(".__shape_source__", envir = kc_env(model), inherits = FALSE)) rm(".__shape_source__", envir = kc_env(model))

@@ -7,7 +7,7 @@
 kc_hdf5_limit <- 2^34
 
 # A weights file read into a tree of groups and arrays: HDF5 (`model.weights.h5`, legacy `.h5`),
-# or, with `reader = rs_npz_read`, Keras' model.weights.npz (src/rust/src/npz) into the same tree.
+# or, with `reader = rs_npz_read`, Keras' model.weights.npz (src/rust/core/src/npz) into the same tree.
 kc_read_hdf5 <- function(bytes, label, filepath, reader = rs_hdf5_read) {
   tree <- reader(bytes, kc_hdf5_limit)
   if (inherits(tree, "kc_rust_error")) {
