@@ -294,12 +294,44 @@ kc_call_shapes <- function(layer, args, kwargs) {
   }
   if (!is.null(l$error)) kc_abort(l$error$message, l$error$class)
   node <- l$nodes[[length(l$nodes)]]
-  if (!isTRUE(get0(".__kc_built__", envir = kc_env(layer), inherits = FALSE))) {
-    if (is.null(get0(".__build_config__", envir = kc_env(layer), inherits = FALSE))) kc_apply_build(layer, l$build)
+  env <- kc_env(layer)
+  variables <- kc_variable_shapes(l$variables)
+  first_call <- !isTRUE(get0(".__kc_built__", envir = env, inherits = FALSE))
+  # A layer called again, or one of a model read from a config, has weights: an input they do not
+  # fit is refused, as Keras' input_spec check (or the op itself) refuses it.
+  built <- get0(".__kc_variable_shapes__", envir = env, inherits = FALSE)
+  if (is.null(built) && first_call) {
+    row <- kc_layer_row(layer)
+    if (!is.null(row)) built <- kc_variable_shapes(kc_report_layer(row$report, row$i)$variables)
+  }
+  if (length(built) && !identical(built, variables)) {
+    differs <- names(built)[!vapply(names(built), function(v) identical(built[[v]], variables[[v]]), NA)]
+    v <- differs[[1L]]
+    kc_abort(sprintf(paste("Input of layer '%s' is incompatible with the layer: its weights were built for other",
+                           "inputs (variable '%s' has shape %s; this call, on input shape(s) %s, would need %s)."),
+                     name, v, kc_format_shape(built[[v]]),
+                     paste(vapply(tensors, function(t) kc_format_shape(t$shape), ""), collapse = ", "),
+                     kc_format_shape(variables[[v]])), "kerasconfig_error_shape")
+  }
+  if (first_call) {
+    if (is.null(get0(".__build_config__", envir = env, inherits = FALSE))) kc_apply_build(layer, l$build)
     kc_build_changes(layer, lapply(tensors, `[[`, "shape"))
-    assign(".__kc_built__", TRUE, envir = kc_env(layer))
+    assign(".__kc_built__", TRUE, envir = env)
+    assign(".__kc_variable_shapes__", variables, envir = env)
   }
   list(outputs = node$outputs, dtypes = node$dtypes %||% list("float32"))
+}
+
+# The shapes of a layer's variables, by path, as the engine reports them.
+kc_variable_shapes <- function(variables) {
+  out <- lapply(variables, function(v) as.numeric(unlist(lapply(v$shape, function(d) d %||% NA))))
+  names(out) <- vapply(variables, function(v) as.character(v$path %||% ""), "")
+  out
+}
+
+kc_format_shape <- function(shape) {
+  dims <- vapply(shape, function(d) if (is.null(d) || is.na(d)) "None" else format(d, scientific = FALSE), "")
+  sprintf("(%s%s)", paste(dims, collapse = ", "), if (length(dims) == 1L) "," else "")
 }
 
 # A `layer_*()` constructor given a tensor or a list of tensors first: the layer is called on it.

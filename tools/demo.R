@@ -95,7 +95,9 @@ clear_session()
 text_in <- keras_input(shape = NA, dtype = "int32", name = "text")
 numbers <- keras_input(shape = 8, name = "numbers")
 encoded <- text_in |> layer_embedding(input_dim = 1000, output_dim = 16) |> layer_global_average_pooling_1d()
-features <- layer_concatenate(list(encoded, layer_dense(numbers, 16, activation = "relu")))
+# Layers are functions, as in keras3: one layer called twice is shared (two nodes, one set of weights).
+squash <- layer_dense(units = 16, activation = "relu", name = "squash")
+features <- layer_concatenate(list(encoded, squash(numbers), squash(layer_dense(encoded, 8))))
 model <- keras_model(list(text = text_in, numbers = numbers),
                      list(score = layer_dense(features, 1, name = "score"),
                           label = layer_dense(features, 3, activation = "softmax", name = "label")),

@@ -234,3 +234,24 @@ test_that("models the R path builds (the fast path stubbed out) are callable and
   z <- keras_input(shape = 4, name = "z")
   expect_identical(slow(z)$shape, fast(z)$shape)
 })
+
+test_that("a layer called again on an input its weights do not fit is refused, built in R or read from a config", {
+  clear_session()
+  a <- keras_input(shape = 8)
+  dense <- layer_dense(units = 4, name = "d")
+  dense(a)
+  expect_identical(dense(keras_input(shape = 8))$shape, list(NULL, 4L))
+  err <- expect_error(dense(keras_input(shape = 16)), class = "kerasconfig_error_shape")
+  expect_match(conditionMessage(err), "layer 'd'.*'d/kernel' has shape \\(8, 4\\).*\\(None, 16\\).*\\(16, 4\\)")
+
+  conv <- layer_conv_2d(filters = 3, kernel_size = 3)
+  conv(keras_input(shape = c(10, 10, 3)))
+  # Other spatial sizes fit the same kernel; other channels do not.
+  expect_identical(conv(keras_input(shape = c(20, 20, 3)))$shape, list(NULL, 18L, 18L, 3L))
+  expect_error(conv(keras_input(shape = c(10, 10, 4))), class = "kerasconfig_error_shape")
+
+  model <- load_model_config(reference_dir("models", "seq_mlp.json"))
+  first <- get_layer(model, index = 1)
+  expect_identical(first(keras_input(shape = 20))$shape, list(NULL, 64L))
+  expect_error(first(keras_input(shape = 999)), class = "kerasconfig_error_shape")
+})
