@@ -53,8 +53,17 @@ kc_is_callable_info <- function(info) {
   out
 }
 
+# `layer$name`, `layer$units`, `model$layers` read as in keras3: a binding of the instance first,
+# then the model's layers (as `model.layers`), then a built-in's config value of that name.
 #' @export
-`$.kc_callable` <- function(x, name) environment(x)[[name]]
+`$.kc_callable` <- function(x, name) {
+  env <- environment(x)
+  value <- env[[name]]
+  if (!is.null(value) || exists(name, envir = env, inherits = FALSE)) return(value)
+  if (identical(name, "layers") && inherits(x, "keras_models")) return(unname(kc_visible_layers(x)))
+  config <- get0(".__config__", envir = env, inherits = FALSE)
+  if (is.list(config)) config[[name, exact = TRUE]]
+}
 
 #' @export
 `$<-.kc_callable` <- function(x, name, value) {

@@ -255,3 +255,16 @@ test_that("a layer called again on an input its weights do not fit is refused, b
   expect_identical(first(keras_input(shape = 20))$shape, list(NULL, 64L))
   expect_error(first(keras_input(shape = 999)), class = "kerasconfig_error_shape")
 })
+
+test_that("layer$name, layer$units and model$layers read as in keras3", {
+  clear_session()
+  dense <- layer_dense(units = 4, name = "d")
+  expect_identical(dense$name, "d")
+  expect_identical(dense$units, 4L)
+  expect_null(dense$no_such_attribute)
+  model <- keras_model_sequential(input_shape = 3, name = "m") |> layer_dense(2, name = "a") |> layer_dense(1, name = "b")
+  expect_identical(model$name, "m")
+  # The Sequential model's InputLayer is hidden, as in Keras' model.layers.
+  expect_identical(vapply(model$layers, function(l) l$name, ""), c("a", "b"))
+  expect_identical(model$layers[[2]], get_layer(model, "b"))
+})
