@@ -128,6 +128,11 @@ rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, built
 # `config`.
 rs_fast_model <- function(cls, config, layers, names, depth, module_objects, shared, builtins, bodies) .Call(wrap__rs_fast_model, cls, config, layers, names, depth, module_objects, shared, builtins, bodies)
 
+# A Functional model's layer entries as `list(names, configs)`: each entry's `name`, and the
+# entry without its `name` and `inbound_nodes`; `NULL` when R must split them itself (it then
+# raises the error an entry calls for).
+rs_functional_entries <- function(layers) .Call(wrap__rs_functional_entries, layers)
+
 # Serializes `x` natively, or returns `kc_fallback`.
 rs_fast_serialize <- function(x) .Call(wrap__rs_fast_serialize, x)
 
