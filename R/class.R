@@ -152,7 +152,7 @@ kc_instantiate <- function(info, args) {
   env$.__class__ <- info$generator
   env$.__args__ <- if (is.null(init)) args else kc_name_args(init, args)
   class(env) <- info$s3
-  if (!is.null(init)) do.call(init, args, quote = TRUE)
+  if (!is.null(init)) do.call(init, rs_quoted_args(args))
   self
 }
 
@@ -173,6 +173,7 @@ kc_is_instance <- function(x) {
 }
 
 kc_class_of <- function(obj) get(".__class__", envir = kc_env(obj), inherits = FALSE)
+
 
 # Auto-config: what the base class records, plus the constructor's other named arguments.
 kc_auto_config <- function(self, base) {

@@ -425,8 +425,8 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
     if (inherits(cls, "keras_class")) {
       info <- kc_class_info(cls)
       if (is.null(info$from_config)) {
-        # quote = TRUE: values in a config are data, never calls to evaluate.
-        do.call(cls, inner, quote = TRUE)
+        # Quoted: values in a config are data, never calls to evaluate.
+        do.call(cls, rs_quoted_args(inner))
       } else {
         from_config <- info$from_config
         environment(from_config) <- list2env(list(cls = cls), parent = environment(from_config))

@@ -172,6 +172,12 @@ rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 # inflate to at most `limit` bytes. Returns the root group, as `rs_hdf5_read()` does.
 rs_npz_read <- function(bytes, limit) .Call(wrap__rs_npz_read, bytes, limit)
 
+# `args` made ready for `do.call(f, args)` to pass as `do.call(f, args, quote = TRUE)` does:
+# each element R would evaluate as an argument (a symbol, a call, an expression vector, ...)
+# wrapped in `quote()`, the others, which evaluate to themselves, as they are. Most configs
+# hold none: then `args` itself comes back, sparing R a call built per element.
+rs_quoted_args <- function(args) .Call(wrap__rs_quoted_args, args)
+
 # Builds the serialized model `model` (JSON text). `overrides` (JSON text) gives the results
 # of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables",
 # "input_shape"}}`. With `build`, each layer's build_config and those of the layers nested in
