@@ -174,6 +174,14 @@ kc_is_instance <- function(x) {
 
 kc_class_of <- function(obj) get(".__class__", envir = kc_env(obj), inherits = FALSE)
 
+# The class of `x` when it is an instance (kc_is_instance()), else NULL: both in one step.
+kc_instance_class <- function(x) {
+  env <- kc_env(x)
+  if (is.environment(env) && inherits(env, "keras_object") && exists(".__class__", envir = env, inherits = FALSE) &&
+      !bindingIsActive(".__class__", env)) {
+    get(".__class__", envir = env, inherits = FALSE)
+  }
+}
 
 # Auto-config: what the base class records, plus the constructor's other named arguments.
 kc_auto_config <- function(self, base) {

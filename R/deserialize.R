@@ -344,8 +344,9 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L, cls = NULL) {
 # its class `cls`, with what the dict holds besides its config.
 kc_build_object <- function(cls, x, inner, class_name, module, path, opts, depth, shared_id = NULL, shared_key = NULL) {
   obj <- kc_from_config(cls, inner, class_name, x, path, opts, depth + 2L)
-  if (kc_is_instance(obj)) {
-    info <- kc_class_info(kc_class_of(obj))
+  obj_cls <- kc_instance_class(obj)
+  if (!is.null(obj_cls)) {
+    info <- kc_class_info(obj_cls)
     # As from_config() does: within this call's options, shared objects and depth (both values of
     # the object's dict, one level down); errors in a compile config name their path.
     build <- x[["build_config", exact = TRUE]]
