@@ -146,7 +146,8 @@ kc_instantiate <- function(info, args) {
   env <- new.env(parent = emptyenv())
   # Methods see the user-visible object as `self`: a layer's or a model's is callable.
   self <- if (kc_is_callable_info(info)) kc_callable(env, info$s3) else env
-  list2env(kc_fields(info), env)
+  fields <- kc_fields(info)
+  if (length(fields)) list2env(fields, env)
   list2env(kc_bind_methods(info, self), env)
   init <- env$initialize
   env$.__class__ <- info$generator

@@ -426,8 +426,12 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
     if (inherits(cls, "keras_class")) {
       info <- kc_class_info(cls)
       if (is.null(info$from_config)) {
-        # Quoted: values in a config are data, never calls to evaluate.
-        do.call(cls, rs_quoted_args(inner))
+        if (kc_generator_passes_on(cls, info, inner)) {
+          kc_instantiate(info, if (length(inner)) inner else list())
+        } else {
+          # Quoted: values in a config are data, never calls to evaluate.
+          do.call(cls, rs_quoted_args(inner))
+        }
       } else {
         from_config <- info$from_config
         environment(from_config) <- list2env(list(cls = cls), parent = environment(from_config))
@@ -453,6 +457,18 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
                       x, path, class = "kerasconfig_error_from_config")
     }
   )
+}
+
+# Whether calling the class generator `cls` with the arguments `args` would hand them on to
+# kc_instantiate() as they are (then the call through it is skipped): `cls` is its class's own
+# generator, every argument named, none a layer generator's `object` (or its abbreviation), and
+# the list carries nothing but names (an empty one is passed on as list()).
+kc_generator_passes_on <- function(cls, info, args) {
+  if (!identical(cls, info$generator)) return(FALSE)
+  if (!length(args)) return(TRUE)
+  nm <- names(args)
+  !is.null(nm) && !anyNA(nm) && all(nzchar(nm)) && !any(startsWith("object", nm)) &&
+    identical(names(attributes(args)), "names")
 }
 
 # A compile config goes to the object's method when it has one, else is kept so the object
