@@ -146,13 +146,14 @@ kc_instantiate <- function(info, args) {
   env <- new.env(parent = emptyenv())
   # Methods see the user-visible object as `self`: a layer's or a model's is callable.
   self <- if (kc_is_callable_info(info)) kc_callable(env, info$s3) else env
-  list2env(kc_fields(info), env)
+  fields <- kc_fields(info)
+  if (length(fields)) list2env(fields, env)
   list2env(kc_bind_methods(info, self), env)
   init <- env$initialize
   env$.__class__ <- info$generator
   env$.__args__ <- if (is.null(init)) args else kc_name_args(init, args)
   class(env) <- info$s3
-  if (!is.null(init)) do.call(init, args, quote = TRUE)
+  if (!is.null(init)) do.call(init, rs_quoted_args(args))
   self
 }
 
@@ -173,6 +174,15 @@ kc_is_instance <- function(x) {
 }
 
 kc_class_of <- function(obj) get(".__class__", envir = kc_env(obj), inherits = FALSE)
+
+# The class of `x` when it is an instance (kc_is_instance()), else NULL: both in one step.
+kc_instance_class <- function(x) {
+  env <- kc_env(x)
+  if (is.environment(env) && inherits(env, "keras_object") && exists(".__class__", envir = env, inherits = FALSE) &&
+      !bindingIsActive(".__class__", env)) {
+    get(".__class__", envir = env, inherits = FALSE)
+  }
+}
 
 # Auto-config: what the base class records, plus the constructor's other named arguments.
 kc_auto_config <- function(self, base) {

@@ -96,7 +96,9 @@ deserialize_keras_object <- function(config, custom_objects = NULL, safe_mode = 
     kc_state$shared <- if (fresh) shared else new.env(parent = emptyenv())
     on.exit(kc_state$shared <- NULL, add = TRUE)
   }
-  path <- kc_entry_path(config, ctx)
+  # Where `config` is, worked out only when something needs it (an error, or a nested call's own
+  # path): most objects never do.
+  delayedAssign("path", kc_entry_path(config, ctx))
   if (!within_depth) kc_check_nesting(config, path, depth)
   if (!is.null(cls)) return(kc_deserialize_object(config, path, opts, depth, cls))
   kc_deserialize(config, path, opts, depth, fast = !plain)
@@ -122,7 +124,7 @@ kc_call_opts <- function(custom_objects, safe_mode, ...) {
 # Where a deserialization starts: `config` at top level; inside a `from_config()` that
 # deserializes part of its config, the path of that part (found by identity, which is cheap:
 # R passes the same object unless it was modified).
-kc_entry_path <- function(config, ctx = kc_state$context) {
+kc_entry_path <- function(config, ctx) {
   if (is.null(ctx)) return("config")
   base <- ctx$base %||% paste0(ctx$path, "$config")
   inner <- ctx$config
@@ -153,7 +155,8 @@ kc_deserialize_within <- function(value) {
   }
   ctx <- kc_state$context
   if (is.null(ctx)) return(deserialize_keras_object(value))
-  kc_deserialize(value, kc_entry_path(value), kc_context_opts(ctx), ctx$depth)
+  # `ctx` passed: the path may be worked out later, in a context nested in this one.
+  kc_deserialize(value, kc_entry_path(value, ctx), kc_context_opts(ctx), ctx$depth)
 }
 
 # The options of the call a from_config() runs in; its custom objects are in the scope there.
@@ -345,8 +348,9 @@ kc_deserialize_object <- function(x, path, opts, depth = 0L, cls = NULL) {
 # its class `cls`, with what the dict holds besides its config.
 kc_build_object <- function(cls, x, inner, class_name, module, path, opts, depth, shared_id = NULL, shared_key = NULL) {
   obj <- kc_from_config(cls, inner, class_name, x, path, opts, depth + 2L)
-  if (kc_is_instance(obj)) {
-    info <- kc_class_info(kc_class_of(obj))
+  obj_cls <- kc_instance_class(obj)
+  if (!is.null(obj_cls)) {
+    info <- kc_class_info(obj_cls)
     # As from_config() does: within this call's options, shared objects and depth (both values of
     # the object's dict, one level down); errors in a compile config name their path.
     build <- x[["build_config", exact = TRUE]]
@@ -404,14 +408,34 @@ kc_with_context <- function(ctx, expr) {
 
 kc_no_objects <- structure(list(), names = character())
 
-# `from_config()` runs in the context of its config (see kc_with_context()).
+# `from_config()` runs in the context of its config (as kc_with_context() sets it up, written out
+# here: every object comes this way). The context holds `path` unevaluated until a nested call
+# or an error needs it; forced every few levels, so that forcing it deep down evaluates a short
+# chain of promises.
 kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
-  kc_with_context(list(path = path, config = inner, opts = opts, depth = depth), tryCatch(
+  if (depth %% 16L < 2L) force(path)
+  ctx <- new.env(parent = emptyenv())
+  delayedAssign("path", path, assign.env = ctx)
+  ctx$config <- inner
+  ctx$opts <- opts
+  ctx$depth <- depth
+  token <- kc_check(rs_context_enter(opts$custom %||% kc_no_objects, opts$safe))
+  previous <- kc_state$context
+  kc_state$context <- ctx
+  on.exit({
+    kc_state$context <- previous
+    rs_context_leave(token)
+  })
+  tryCatch(
     if (inherits(cls, "keras_class")) {
       info <- kc_class_info(cls)
       if (is.null(info$from_config)) {
-        # quote = TRUE: values in a config are data, never calls to evaluate.
-        do.call(cls, inner, quote = TRUE)
+        if (kc_generator_passes_on(cls, info, inner)) {
+          kc_instantiate(info, if (length(inner)) inner else list())
+        } else {
+          # Quoted: values in a config are data, never calls to evaluate.
+          do.call(cls, rs_quoted_args(inner))
+        }
       } else {
         from_config <- info$from_config
         environment(from_config) <- list2env(list(cls = cls), parent = environment(from_config))
@@ -436,7 +460,19 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
       kc_config_error(sprintf("%s could not be deserialized properly: %s", class_name, conditionMessage(e)),
                       x, path, class = "kerasconfig_error_from_config")
     }
-  ))
+  )
+}
+
+# Whether calling the class generator `cls` with the arguments `args` would hand them on to
+# kc_instantiate() as they are (then the call through it is skipped): `cls` is its class's own
+# generator, every argument named, none a layer generator's `object` (or its abbreviation), and
+# the list carries nothing but names (an empty one is passed on as list()).
+kc_generator_passes_on <- function(cls, info, args) {
+  if (!identical(cls, info$generator)) return(FALSE)
+  if (!length(args)) return(TRUE)
+  nm <- names(args)
+  !is.null(nm) && !anyNA(nm) && all(nzchar(nm)) && !any(startsWith("object", nm)) &&
+    identical(names(attributes(args)), "names")
 }
 
 # A compile config goes to the object's method when it has one, else is kept so the object

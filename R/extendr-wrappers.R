@@ -128,6 +128,11 @@ rs_fast_deserialize <- function(x, custom_objects, module_objects, shared, built
 # `config`.
 rs_fast_model <- function(cls, config, layers, names, depth, module_objects, shared, builtins, bodies) .Call(wrap__rs_fast_model, cls, config, layers, names, depth, module_objects, shared, builtins, bodies)
 
+# A Functional model's layer entries as `list(names, configs)`: each entry's `name`, and the
+# entry without its `name` and `inbound_nodes`; `NULL` when R must split them itself (it then
+# raises the error an entry calls for).
+rs_functional_entries <- function(layers) .Call(wrap__rs_functional_entries, layers)
+
 # Serializes `x` natively, or returns `kc_fallback`. `twice`: `NULL` outside a sharing scope;
 # inside one, `kc_twice_keys` (R/serialize.R), and `x` is a whole top-level object.
 rs_fast_serialize <- function(x, twice) .Call(wrap__rs_fast_serialize, x, twice)
@@ -167,6 +172,12 @@ rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 # Reads Keras' `model.weights.npz` from memory (`bytes`, a raw vector); its members may
 # inflate to at most `limit` bytes. Returns the root group, as `rs_hdf5_read()` does.
 rs_npz_read <- function(bytes, limit) .Call(wrap__rs_npz_read, bytes, limit)
+
+# `args` made ready for `do.call(f, args)` to pass as `do.call(f, args, quote = TRUE)` does:
+# each element R would evaluate as an argument (a symbol, a call, an expression vector, ...)
+# wrapped in `quote()`, the others, which evaluate to themselves, as they are. Most configs
+# hold none: then `args` itself comes back, sparing R a call built per element.
+rs_quoted_args <- function(args) .Call(wrap__rs_quoted_args, args)
 
 # Builds the serialized model `model` (JSON text). `overrides` (JSON text) gives the results
 # of layers the engine has no rule for: `{"<layer>#<node>": {"outputs", "dtypes", "variables",

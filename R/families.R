@@ -26,13 +26,16 @@ kc_reject_unknown_args <- function(classname, dots) {
 kc_root_layer <- kc_new_class("Layer", list(
   initialize = function(name = NULL, trainable = TRUE, dtype = NULL, autocast = TRUE,
                         activity_regularizer = NULL, ...) {
-    kc_reject_unknown_args(kc_class_info(kc_class_of(self))$classname, list(...))
-    self$name <- name %||% kc_unique_name(kc_snake_case(kc_class_info(kc_class_of(self))$classname))
-    self$trainable <- trainable
-    self$dtype <- dtype
+    classname <- kc_class_info(kc_class_of(self))$classname
+    kc_reject_unknown_args(classname, list(...))
+    # Straight into the instance's environment (every custom layer runs this).
+    env <- kc_env(self)
+    env$name <- name %||% kc_unique_name(kc_snake_case(classname))
+    env$trainable <- trainable
+    env$dtype <- dtype
     # Keras: a layer made without a dtype takes the global policy of the moment.
-    self$.__dtype_policy__ <- if (is.null(dtype)) config_dtype_policy()
-    self$activity_regularizer <- activity_regularizer
+    env$.__dtype_policy__ <- if (is.null(dtype)) config_dtype_policy()
+    env$activity_regularizer <- activity_regularizer
   },
   get_config = function() {
     config <- kc_auto_config(self, list(name = self$name))

@@ -33,20 +33,25 @@ kc_functional_from_config <- function(config) {
   if (!is.list(layers) || !is.null(names(layers))) {
     kc_abort("The 'layers' of a Functional model configuration must be a list.", "kerasconfig_error_config")
   }
-  names <- vapply(seq_along(layers), function(i) {
-    name <- layers[[i]][["name", exact = TRUE]]
-    if (!kc_is_string(name)) {
-      kc_abort(sprintf("Layer %d of the Functional model configuration has no 'name'.", i), "kerasconfig_error_graph")
-    }
-    name
-  }, "")
+  # Each entry's name, and its layer without the name and inbound nodes the entry carries besides
+  # it: split in Rust, or here when an entry is not as Rust expects (the error is R's).
+  split <- rs_functional_entries(layers)
+  if (is.null(split)) {
+    split <- list(vapply(seq_along(layers), function(i) {
+      name <- layers[[i]][["name", exact = TRUE]]
+      if (!kc_is_string(name)) {
+        kc_abort(sprintf("Layer %d of the Functional model configuration has no 'name'.", i), "kerasconfig_error_graph")
+      }
+      name
+    }, ""), lapply(layers, function(entry) {
+      entry$name <- NULL
+      entry$inbound_nodes <- NULL
+      entry
+    }))
+  }
+  names <- split[[1L]]
   kc_check_unique_names(names)
-  # Each entry's layer, without the name and inbound nodes the entry carries besides it.
-  built <- kc_deserialize_nested(lapply(layers, function(entry) {
-    entry$name <- NULL
-    entry$inbound_nodes <- NULL
-    entry
-  }), "layers")
+  built <- kc_deserialize_nested(split[[2L]], "layers")
   kc_check_layers(built)
   native <- kc_fast_model(cls, config, built, names)
   if (!is.null(native)) return(native)
@@ -68,7 +73,11 @@ kc_functional_from_config <- function(config) {
 # fast path when it can.
 kc_deserialize_nested <- function(items, key) {
   ctx <- kc_state$context
-  kc_deserialize(items, kc_path_key(paste0(ctx$path, "$config"), key), kc_context_opts(ctx), ctx$depth)
+  # A model read in a call without custom or module objects reaches R only when Rust could not
+  # build it, which is almost always for one of its layers: then the layers are tried one by
+  # one in Rust, not all together first (the objects are the same either way).
+  whole <- !is.null(ctx$opts$custom) || !is.null(ctx$opts$module)
+  kc_deserialize(items, kc_path_key(paste0(ctx$path, "$config"), key), kc_context_opts(ctx), ctx$depth, fast = whole)
 }
 
 # The rest of a model built natively from its layers built here (src/rust/src/fast/read.rs:
@@ -99,16 +108,26 @@ kc_bind_build <- function(model) {
 # Keras: "Unexpected object from deserialization, expected a layer or operation" (a Sequential
 # model takes layers only).
 kc_check_layers <- function(layers, operations = TRUE) {
-  classes <- lapply(layers, function(x) if (kc_is_instance(x)) kc_class_of(x))
-  # A model holds many layers of few classes: each class (by identity) is judged once.
-  ids <- vapply(classes, rs_identity, 0)
-  first <- !duplicated(ids)
-  verdicts <- vapply(classes[first], kc_is_layer_class, NA, operations = operations)
-  ok <- verdicts[match(ids, ids[first])]
-  if (all(ok)) return(invisible())
-  i <- which(!ok)[[1L]]
+  # A model holds many layers of few classes: each class is judged once, its verdict kept with it
+  # (classes never change once made).
+  key <- if (operations) "is_layer_or_operation" else "is_layer_class"
+  ok <- TRUE
+  for (i in seq_along(layers)) {
+    cls <- if (kc_is_instance(layers[[i]])) kc_class_of(layers[[i]])
+    ok <- inherits(cls, "keras_class")
+    if (ok) {
+      info <- kc_class_info(cls)
+      ok <- if (is.environment(info)) info[[key]]
+      if (is.null(ok)) {
+        ok <- kc_is_layer_class(cls, operations)
+        if (is.environment(info)) info[[key]] <- ok
+      }
+    }
+    if (!ok) break
+  }
+  if (ok) return(invisible())
   # Described by what it claims when its class cannot be trusted.
-  what <- if (inherits(classes[[i]], "keras_class")) kc_describe(layers[[i]]) else
+  what <- if (inherits(cls, "keras_class")) kc_describe(layers[[i]]) else
     sprintf("an object of class '%s'", paste(class(layers[[i]]), collapse = "/"))
   kc_abort(sprintf("Unexpected object from deserialization, expected a layer%s, got %s (layer %d).",
                    if (operations) " or operation" else "", what, i), "kerasconfig_error_config")

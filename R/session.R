@@ -207,7 +207,15 @@ kc_has_param_default <- function(info, name) {
 kc_session_is_default <- function() {
   policy <- kc_session$dtype_policy
   identical(kc_session$floatx, "float32") && identical(kc_session$image_data_format, "channels_last") &&
-    (is.null(policy) || identical(kc_policy_name(policy), "float32"))
+    (is.null(policy) || identical(policy, kc_session$float32_policy) || kc_is_float32_policy(policy))
+}
+
+# Whether `policy` is named "float32"; the last policy found so is remembered (by identity: a
+# policy's name never changes), since this is asked at every level of every deserialization.
+kc_is_float32_policy <- function(policy) {
+  if (!identical(kc_policy_name(policy), "float32")) return(FALSE)
+  kc_session$float32_policy <- policy
+  TRUE
 }
 
 kc_policy_name <- function(policy) {

@@ -238,7 +238,7 @@ test_that("a build_config goes to the object's build_from_config() in the call's
   cfg$registered_name <- "T>Keeps"
   kept <- deserialize_keras_object(cfg)
   expect_identical(serialize_keras_object(kept)$build_config, build)
-  expect_false(exists("built_from", envir = kerasconfig:::kc_env(kept), inherits = FALSE))
+  expect_false(exists("built_from", envir = as.environment(kept), inherits = FALSE))
 })
 
 test_that("a from_config() sees the call's custom objects and the open scope, the registry winning; all restored after an error", {

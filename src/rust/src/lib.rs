@@ -22,6 +22,7 @@ mod graph;
 mod hdf5;
 mod json;
 mod npz;
+mod quote;
 mod shape;
 
 use kerasconfig_core::{Id, Kind, Objects, Registered, Registry, Request, Resolved, ScopeStack, Sources};
@@ -411,6 +412,7 @@ extendr_module! {
     use hdf5;
     use json;
     use npz;
+    use quote;
     use shape;
     fn rs_identity;
     fn rs_register;

@@ -10,6 +10,7 @@
 //! is a fallback.
 use extendr_api::prelude::*;
 
+mod entries;
 mod plan;
 pub(crate) mod rapi;
 mod rcache;
@@ -101,9 +102,19 @@ fn rs_fast_serialize(x: Robj, twice: Robj) -> Robj {
     result.unwrap_or_else(|_| fallback())
 }
 
+/// A Functional model's layer entries as `list(names, configs)`: each entry's `name`, and the
+/// entry without its `name` and `inbound_nodes`; `NULL` when R must split them itself (it then
+/// raises the error an entry calls for).
+#[extendr]
+fn rs_functional_entries(layers: Robj) -> Robj {
+    // SAFETY: on R's main thread; `layers` is alive for the whole call.
+    unsafe { entries::split(layers.get()) }.unwrap_or_else(|_| ().into())
+}
+
 extendr_module! {
     mod fast;
     fn rs_fast_deserialize;
     fn rs_fast_model;
+    fn rs_functional_entries;
     fn rs_fast_serialize;
 }
