@@ -207,14 +207,18 @@ kc_has_param_default <- function(info, name) {
 kc_session_is_default <- function() {
   policy <- kc_session$dtype_policy
   identical(kc_session$floatx, "float32") && identical(kc_session$image_data_format, "channels_last") &&
-    (is.null(policy) || identical(policy, kc_session$float32_policy) || kc_is_float32_policy(policy))
+    (is.null(policy) || kc_is_float32_policy(policy))
 }
 
-# Whether `policy` is named "float32"; the last policy found so is remembered (by identity: a
-# policy's name never changes), since this is asked at every level of every deserialization.
+# Whether `policy` is named "float32", asked at every level of every deserialization: the last
+# policy found so is remembered with its config, and answers again while that config is the same
+# (set_config() may rename a policy in place).
 kc_is_float32_policy <- function(policy) {
+  config <- get0(".__config__", envir = kc_env(policy), inherits = FALSE)
+  seen <- kc_session$float32_policy
+  if (!is.null(config) && identical(policy, seen$policy) && identical(config, seen$config)) return(TRUE)
   if (!identical(kc_policy_name(policy), "float32")) return(FALSE)
-  kc_session$float32_policy <- policy
+  kc_session$float32_policy <- list(policy = policy, config = config)
   TRUE
 }
 

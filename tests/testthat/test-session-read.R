@@ -43,3 +43,14 @@ test_that("the fast path is used only while every session setting is Keras' defa
   clear_session()
   expect_true(kerasconfig:::kc_session_is_default())
 })
+
+test_that("a global dtype policy renamed in place by set_config() is what the next read uses", {
+  on.exit(clear_session(), add = TRUE)
+  policy <- keras$dtype_policies$DTypePolicy("float32")
+  config_set_dtype_policy(policy)
+  cfg <- list(module = "keras.layers", class_name = "Dense", config = list(units = 2L, name = "d"),
+              registered_name = NULL)
+  expect_identical(serialize_keras_object(deserialize_keras_object(cfg))$config$dtype$config$name, "float32")
+  set_config(policy, name = "mixed_float16")
+  expect_identical(serialize_keras_object(deserialize_keras_object(cfg))$config$dtype$config$name, "mixed_float16")
+})
