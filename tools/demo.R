@@ -95,9 +95,7 @@ clear_session()
 text_in <- keras_input(shape = NA, dtype = "int32", name = "text")
 numbers <- keras_input(shape = 8, name = "numbers")
 encoded <- text_in |> layer_embedding(input_dim = 1000, output_dim = 16) |> layer_global_average_pooling_1d()
-# Layers are functions, as in keras3: one layer called twice is shared (two nodes, one set of weights).
-squash <- layer_dense(units = 16, activation = "relu", name = "squash")
-features <- layer_concatenate(list(encoded, squash(numbers), squash(layer_dense(encoded, 8))))
+features <- layer_concatenate(list(encoded, layer_dense(numbers, 16, activation = "relu")))
 model <- keras_model(list(text = text_in, numbers = numbers),
                      list(score = layer_dense(features, 1, name = "score"),
                           label = layer_dense(features, 3, activation = "softmax", name = "label")),
@@ -108,6 +106,14 @@ summary(model)
 out <- tempfile(fileext = ".keras")
 save_model_config(model, out)
 show(names(get_compile_config(load_model_config(out))))
+
+# Layers are functions, as in keras3: one layer called on two inputs is shared (two nodes, one set
+# of weights).
+shared <- layer_dense(units = 4, name = "shared")
+left <- keras_input(shape = 8, name = "left")
+right <- keras_input(shape = 8, name = "right")
+siamese <- keras_model(list(left, right), layer_subtract(list(shared(left), shared(right))), name = "siamese")
+summary(siamese)
 
 section("Drawing models: plot() and model_to_dot(), without Python")
 cnn <- keras_model_sequential(input_shape = c(28, 28, 1), name = "cnn") |>
