@@ -2,11 +2,11 @@
 
 use extendr_api::prelude::*;
 use extendr_ffi::{
-    R_NilValue, R_QuoteSymbol, Rf_cons, Rf_lcons, Rf_protect, Rf_unprotect, SET_VECTOR_ELT, SEXP, SEXPTYPE, TYPEOF,
+    R_NilValue, R_QuoteSymbol, Rf_cons, Rf_lcons, Rf_protect, Rf_unprotect, SET_VECTOR_ELT, SEXPTYPE, TYPEOF,
     VECTOR_ELT, XLENGTH,
 };
 
-use crate::fast::rapi::Rf_shallow_duplicate;
+use crate::fast::rapi::{self_evaluating, Rf_shallow_duplicate};
 
 /// `args` made ready for `do.call(f, args)` to pass as `do.call(f, args, quote = TRUE)` does:
 /// each element R would evaluate as an argument (a symbol, a call, an expression vector, ...)
@@ -22,13 +22,13 @@ fn rs_quoted_args(args: Robj) -> Robj {
             return args;
         }
         let n = XLENGTH(x);
-        if !(0..n).any(|i| evaluated(VECTOR_ELT(x, i))) {
+        if !(0..n).any(|i| !self_evaluating(VECTOR_ELT(x, i))) {
             return args;
         }
         let out = Robj::from_sexp(Rf_shallow_duplicate(x));
         for i in 0..n {
             let value = VECTOR_ELT(x, i);
-            if evaluated(value) {
+            if !self_evaluating(value) {
                 let tail = Rf_protect(Rf_cons(value, R_NilValue));
                 SET_VECTOR_ELT(out.get(), i, Rf_lcons(R_QuoteSymbol, tail));
                 Rf_unprotect(1);
@@ -36,24 +36,6 @@ fn rs_quoted_args(args: Robj) -> Robj {
         }
         out
     }
-}
-
-/// Whether R's `eval()` does anything to `x` but return it (anything not a constant of these
-/// types is quoted).
-unsafe fn evaluated(x: SEXP) -> bool {
-    !matches!(
-        TYPEOF(x),
-        SEXPTYPE::NILSXP
-            | SEXPTYPE::LGLSXP
-            | SEXPTYPE::INTSXP
-            | SEXPTYPE::REALSXP
-            | SEXPTYPE::CPLXSXP
-            | SEXPTYPE::STRSXP
-            | SEXPTYPE::RAWSXP
-            | SEXPTYPE::VECSXP
-            | SEXPTYPE::CLOSXP
-            | SEXPTYPE::ENVSXP
-    )
 }
 
 extendr_module! {

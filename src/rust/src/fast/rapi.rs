@@ -327,3 +327,23 @@ pub unsafe fn set_names(x: SEXP, names: SEXP) {
     SET_TAG(cell, R_NamesSymbol);
     SET_ATTRIB(x, cell);
 }
+
+/// Whether R's `eval()` gives `x` back as it is (a constant, a list, a function, an
+/// environment), so `do.call()` may pass it without quoting: anything else is code R would run.
+pub unsafe fn self_evaluating(x: SEXP) -> bool {
+    matches!(
+        TYPEOF(x),
+        SEXPTYPE::NILSXP
+            | SEXPTYPE::LGLSXP
+            | SEXPTYPE::INTSXP
+            | SEXPTYPE::REALSXP
+            | SEXPTYPE::CPLXSXP
+            | SEXPTYPE::STRSXP
+            | SEXPTYPE::RAWSXP
+            | SEXPTYPE::VECSXP
+            | SEXPTYPE::ENVSXP
+            | SEXPTYPE::CLOSXP
+            | SEXPTYPE::BUILTINSXP
+            | SEXPTYPE::SPECIALSXP
+    )
+}

@@ -13,8 +13,8 @@
 use super::plan::{self, coerce, entry_for_key, Coerce, KeyClass, Numeric, NumericClass, Plan, ValueKind};
 use super::rapi::{
     binding, char_str, closure, element, ensure, find_name, has_class, install, instance_env, is_object, is_only_class,
-    only_names, rebound, rebuilt, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger, Rf_ScalarReal,
-    Rf_ScalarString, Rf_defineVar, Rf_shallow_duplicate, ATTRIB, CLOENV,
+    only_names, rebound, rebuilt, self_evaluating, string_text, Fallback, Fast, Keep, R_NewEnv, Rf_ScalarInteger,
+    Rf_ScalarReal, Rf_ScalarString, Rf_defineVar, Rf_shallow_duplicate, ATTRIB, CLOENV,
 };
 use super::rcache::{consts, default_key, entry_r, key_symbol, Consts, EntryR};
 use super::sources::{Found, Level, Lookup};
@@ -514,7 +514,7 @@ impl Reader<'_> {
             } else if TYPEOF(given_value) == SEXPTYPE::VECSXP && !is_object(given_value) {
                 self.value(given_value, Level::Nested, depth + 1)?
             } else {
-                ensure(passes_as_argument(given_value))?;
+                ensure(self_evaluating(given_value))?;
                 given_value
             };
             let rule = match class {
@@ -791,25 +791,6 @@ unsafe fn optional_string<'a>(x: SEXP) -> Fast<Option<&'a str>> {
     } else {
         string_text(x).map(Some).ok_or(Fallback)
     }
-}
-
-/// A value R can pass through `do.call()` as it is: not code, which it would evaluate.
-unsafe fn passes_as_argument(x: SEXP) -> bool {
-    matches!(
-        TYPEOF(x),
-        SEXPTYPE::NILSXP
-            | SEXPTYPE::LGLSXP
-            | SEXPTYPE::INTSXP
-            | SEXPTYPE::REALSXP
-            | SEXPTYPE::CPLXSXP
-            | SEXPTYPE::STRSXP
-            | SEXPTYPE::RAWSXP
-            | SEXPTYPE::VECSXP
-            | SEXPTYPE::ENVSXP
-            | SEXPTYPE::CLOSXP
-            | SEXPTYPE::BUILTINSXP
-            | SEXPTYPE::SPECIALSXP
-    )
 }
 
 /// What R's decoders take as a special encoding's `config`: `NULL` or a list that is no object.
