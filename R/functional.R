@@ -309,9 +309,9 @@ kc_call_shapes <- function(layer, args, kwargs) {
     v <- differs[[1L]]
     kc_abort(sprintf(paste("Input of layer '%s' is incompatible with the layer: its weights were built for other",
                            "inputs (variable '%s' has shape %s; this call, on input shape(s) %s, would need %s)."),
-                     name, v, kc_format_shape(built[[v]]),
-                     paste(vapply(tensors, function(t) kc_format_shape(t$shape), ""), collapse = ", "),
-                     kc_format_shape(variables[[v]])), "kerasconfig_error_shape")
+                     name, v, kc_shape_text(built[[v]]),
+                     paste(vapply(tensors, function(t) kc_shape_text(t$shape), ""), collapse = ", "),
+                     kc_shape_text(variables[[v]])), "kerasconfig_error_shape")
   }
   if (first_call) {
     if (is.null(get0(".__build_config__", envir = env, inherits = FALSE))) kc_apply_build(layer, l$build)
@@ -324,14 +324,7 @@ kc_call_shapes <- function(layer, args, kwargs) {
 
 # The shapes of a layer's variables, by path, as the engine reports them.
 kc_variable_shapes <- function(variables) {
-  out <- lapply(variables, function(v) as.numeric(unlist(lapply(v$shape, function(d) d %||% NA))))
-  names(out) <- vapply(variables, function(v) as.character(v$path %||% ""), "")
-  out
-}
-
-kc_format_shape <- function(shape) {
-  dims <- vapply(shape, function(d) if (is.null(d) || is.na(d)) "None" else format(d, scientific = FALSE), "")
-  sprintf("(%s%s)", paste(dims, collapse = ", "), if (length(dims) == 1L) "," else "")
+  stats::setNames(lapply(variables, `[[`, "shape"), vapply(variables, function(v) as.character(v$path %||% ""), ""))
 }
 
 # A `layer_*()` constructor given a tensor or a list of tensors first: the layer is called on it.
