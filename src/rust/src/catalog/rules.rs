@@ -2,7 +2,12 @@
 //! (`kc_builtin_init()` in R/builtins.R) and the fast path (`fast/plan.rs`): both apply them to R
 //! values through the functions here.
 
+use crate::json::rapi::char_utf8;
 use extendr_api::prelude::*;
+use extendr_ffi::{
+    R_ClassSymbol, R_NaString, R_NamesSymbol, R_NilValue, Rf_getAttrib, INTEGER_ELT, LOGICAL_ELT, REAL_ELT, SEXP,
+    SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
+};
 use kerasconfig_core::{by_id, derive, first_failure, Change, Refusal, Val};
 pub(crate) use kerasconfig_core::{rules_for, Rules};
 
@@ -40,52 +45,88 @@ fn rs_builtin_rules(id: i32) -> Robj {
 }
 
 /// A config value as the checks see it. Classed numbers (`keras_integer`) are numbers; other
-/// classed values are objects.
-pub fn val_of(x: &Robj) -> Val {
-    let scalar_or_list =
-        |items: Vec<Val>| if items.len() == 1 { items.into_iter().next().unwrap() } else { Val::List(items) };
-    match x.rtype() {
-        Rtype::Null => Val::Null,
-        Rtype::Integers => scalar_or_list(
-            x.as_integer_slice()
-                .unwrap_or(&[])
-                .iter()
-                .map(|&i| if i == i32::MIN { Val::Num(f64::NAN, true) } else { Val::Num(f64::from(i), true) })
-                .collect(),
-        ),
-        Rtype::Doubles => {
-            scalar_or_list(x.as_real_slice().unwrap_or(&[]).iter().map(|&d| Val::Num(d, false)).collect())
+/// classed values are objects. Read through R's C API: the fast path checks every layer it
+/// builds, and wrapping each value as an `Robj` (extendr's protection bookkeeping) cost more than
+/// the checks.
+///
+/// # Safety
+/// On R's main thread, with `x` protected.
+pub unsafe fn val_of(x: SEXP) -> Val {
+    // XLENGTH of a non-vector (a layer: a closure) is an R error, a long jump over Rust frames.
+    let vector = matches!(
+        TYPEOF(x),
+        SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::LGLSXP | SEXPTYPE::STRSXP | SEXPTYPE::VECSXP
+    );
+    let n = if vector { XLENGTH(x) } else { 0 };
+    let scalar_or_list = |item: &dyn Fn(isize) -> Val| {
+        if n == 1 {
+            item(0)
+        } else {
+            Val::List((0..n).map(item).collect())
         }
-        Rtype::Logicals => scalar_or_list(
-            x.as_logical_slice()
-                .unwrap_or(&[])
-                .iter()
-                .map(|b| if b.is_na() { Val::Other } else { Val::Bool(b.is_true()) })
-                .collect(),
-        ),
-        Rtype::Strings => {
-            scalar_or_list(x.as_str_iter().map(|it| it.map(|s| Val::Str(s.to_owned())).collect()).unwrap_or_default())
+    };
+    match TYPEOF(x) {
+        SEXPTYPE::NILSXP => Val::Null,
+        SEXPTYPE::INTSXP => scalar_or_list(&|i| match INTEGER_ELT(x, i) {
+            i32::MIN => Val::Num(f64::NAN, true),
+            v => Val::Num(f64::from(v), true),
+        }),
+        SEXPTYPE::REALSXP => scalar_or_list(&|i| Val::Num(REAL_ELT(x, i), false)),
+        SEXPTYPE::LGLSXP => scalar_or_list(&|i| match LOGICAL_ELT(x, i) {
+            i32::MIN => Val::Other,
+            v => Val::Bool(v != 0),
+        }),
+        SEXPTYPE::STRSXP => scalar_or_list(&|i| text_of(STRING_ELT(x, i)).map_or(Val::Other, Val::Str)),
+        _ if Rf_getAttrib(x, R_ClassSymbol) != R_NilValue => {
+            let cls = Rf_getAttrib(x, R_ClassSymbol);
+            let n = if TYPEOF(cls) == SEXPTYPE::STRSXP { XLENGTH(cls) } else { 0 };
+            Val::Object((0..n).filter_map(|i| text_of(STRING_ELT(cls, i))).collect())
         }
-        _ if x.get_attrib("class").is_some() => {
-            Val::Object(x.class().map(|c| c.map(str::to_owned).collect()).unwrap_or_default())
-        }
-        Rtype::List => match x.names() {
-            Some(_) => Val::Dict,
-            None => Val::List(x.as_list().map(|l| l.values().map(|v| val_of(&v)).collect()).unwrap_or_default()),
-        },
+        SEXPTYPE::VECSXP if Rf_getAttrib(x, R_NamesSymbol) != R_NilValue => Val::Dict,
+        SEXPTYPE::VECSXP => Val::List((0..n).map(|i| val_of(VECTOR_ELT(x, i))).collect()),
         _ => Val::Other,
     }
 }
 
+/// The text of a CHARSXP as UTF-8; `None` for `NA`, for strings marked "bytes" and for invalid
+/// ones (no rule accepts those).
+unsafe fn text_of(c: SEXP) -> Option<String> {
+    if c == R_NaString {
+        return None;
+    }
+    char_utf8(c).ok().and_then(|bytes| std::str::from_utf8(bytes).ok()).map(str::to_owned)
+}
+
+/// The position of `key` among the names of the list `list`.
+///
+/// # Safety
+/// On R's main thread, with `list` protected.
+pub unsafe fn position(list: SEXP, key: &str) -> Option<isize> {
+    let names = Rf_getAttrib(list, R_NamesSymbol);
+    if TYPEOF(names) != SEXPTYPE::STRSXP {
+        return None;
+    }
+    (0..XLENGTH(names)).find(|&i| {
+        let c = STRING_ELT(names, i);
+        c != R_NaString && char_utf8(c).is_ok_and(|b| b == key.as_bytes())
+    })
+}
+
+/// A value of a named list by name, as the rules see it.
+unsafe fn lookup(list: SEXP, key: &str) -> Option<Val> {
+    position(list, key).map(|i| val_of(VECTOR_ELT(list, i)))
+}
+
 /// Keras' message for the first check a built-in's config fails, or `None`. `config` is a
 /// named list; `given` whether an argument was given.
-pub fn config_failure(rules: &Rules, config: &List, given: &dyn Fn(&str) -> bool) -> Option<String> {
+///
+/// # Safety
+/// On R's main thread, with `config` protected.
+pub unsafe fn config_failure(rules: &Rules, config: SEXP, given: &dyn Fn(&str) -> bool) -> Option<String> {
     if rules.checks.is_empty() {
         return None;
     }
-    let names: Vec<&str> = config.names().map(|n| n.collect()).unwrap_or_default();
-    let get = |key: &str| names.iter().position(|n| *n == key).and_then(|i| config.elt(i).ok()).map(|v| val_of(&v));
-    first_failure(&rules.checks, &get, given)
+    first_failure(&rules.checks, &|key| lookup(config, key), given)
 }
 
 /// Checks the config a built-in (catalog entry `id`) would write against Keras' `__init__`
@@ -97,16 +138,11 @@ fn rs_builtin_check(id: i32, config: List, given: Strings) -> Robj {
         return ().into();
     };
     let given: Vec<&str> = given.iter().map(|s| s.as_ref()).collect();
-    match config_failure(rules_for(e), &config, &|k| given.contains(&k)) {
+    // SAFETY: `config` is a `.Call` argument, alive for the whole call.
+    match unsafe { config_failure(rules_for(e), config.get(), &|k| given.contains(&k)) } {
         None => ().into(),
         Some(message) => rust_error("kerasconfig_error_value", &message),
     }
-}
-
-/// A value of a named list by name, as the rules see it.
-fn lookup(list: &List, key: &str) -> Option<Val> {
-    let names = list.names()?;
-    names.enumerate().find(|(_, n)| *n == key).and_then(|(i, _)| list.elt(i).ok()).map(|v| val_of(&v))
 }
 
 /// A rule's value as R holds it in a config: integers, doubles, unnamed lists; `{}` a named list.
@@ -132,10 +168,8 @@ fn robj_of(v: &Val) -> Robj {
 /// Keras' derived values applied to `args` (a named list): the changed list, `None` when the rules
 /// change nothing, or Keras' refusal.
 pub fn derived(rules: &Rules, args: &List, base: &List) -> std::result::Result<Option<List>, Refusal> {
-    if rules.derive.is_empty() {
-        return Ok(None);
-    }
-    let changes = derive(&rules.derive, &|k| lookup(args, k), &|k| lookup(base, k))?;
+    // SAFETY: on R's main thread (extendr calls), with both lists alive.
+    let changes = unsafe { derived_changes(rules, args.get(), base.get()) }?;
     if changes.is_empty() {
         return Ok(None);
     }
@@ -159,6 +193,18 @@ pub fn derived(rules: &Rules, args: &List, base: &List) -> std::result::Result<O
     }
     let names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
     Ok(Some(List::from_names_and_values(names, pairs.iter().map(|(_, v)| v.clone())).expect("one name per value")))
+}
+
+/// What Keras' `__init__` derives from `args` (a named list; `base`: the values of the arguments
+/// not given): no change, changes, or Keras' refusal.
+///
+/// # Safety
+/// On R's main thread, with both lists protected.
+pub unsafe fn derived_changes(rules: &Rules, args: SEXP, base: SEXP) -> std::result::Result<Vec<Change>, Refusal> {
+    if rules.derive.is_empty() {
+        return Ok(Vec::new());
+    }
+    derive(&rules.derive, &|k| lookup(args, k), &|k| lookup(base, k))
 }
 
 fn rust_error(class: &str, message: &str) -> Robj {

@@ -8,7 +8,8 @@
 use crate::catalog::rules::{rules_for, Rules};
 use crate::catalog::{catalog, Entry};
 use serde_json::Value;
-use std::collections::HashMap;
+// foldhash: looked up for every key of every config read (SipHash showed in profiles).
+use foldhash::{HashMap, HashMapExt};
 use std::sync::{LazyLock, OnceLock};
 
 /// Keras' base-layer keyword arguments, accepted by every layer and model (`kc_layer_kwargs`).
@@ -332,14 +333,8 @@ impl Plan {
     /// # Safety
     /// On R's main thread, with `config` a protected named list.
     pub unsafe fn passes_checks(&self, config: extendr_api::SEXP) -> bool {
-        if self.rules.checks.is_empty() {
-            return true;
-        }
-        use extendr_api::Attributes;
-        let robj = extendr_api::Robj::from_sexp(config);
-        let Ok(list) = extendr_api::List::try_from(&robj) else { return false };
-        let names: Vec<String> = list.names().map(|n| n.map(str::to_owned).collect()).unwrap_or_default();
-        crate::catalog::rules::config_failure(self.rules, &list, &|k| names.iter().any(|n| n == k)).is_none()
+        use crate::catalog::rules::{config_failure, position};
+        config_failure(self.rules, config, &|k| position(config, k).is_some()).is_none()
     }
 
     /// Whether Keras' `__init__` would derive a value from this config or refuse it
@@ -350,15 +345,14 @@ impl Plan {
     /// On R's main thread, with `config` (the given arguments; not a list: goes to R) and
     /// `defaults` protected.
     pub unsafe fn derives(&self, config: extendr_api::SEXP, defaults: extendr_api::SEXP) -> bool {
+        use extendr_ffi::{SEXPTYPE, TYPEOF};
         if self.rules.derive.is_empty() {
             return false;
         }
-        let (config, defaults) = (extendr_api::Robj::from_sexp(config), extendr_api::Robj::from_sexp(defaults));
-        let (Ok(config), Ok(defaults)) = (extendr_api::List::try_from(&config), extendr_api::List::try_from(&defaults))
-        else {
+        if TYPEOF(config) != SEXPTYPE::VECSXP || TYPEOF(defaults) != SEXPTYPE::VECSXP {
             return true;
-        };
-        !matches!(crate::catalog::rules::derived(self.rules, &config, &defaults), Ok(None))
+        }
+        !matches!(crate::catalog::rules::derived_changes(self.rules, config, defaults), Ok(c) if c.is_empty())
     }
 
     pub fn classify(&self, key: &str) -> KeyClass {
