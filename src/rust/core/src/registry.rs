@@ -9,8 +9,9 @@
 //! hash maps, by bare name (the part after the last `>`) through an index of its own, and the
 //! names close to a mistyped one through two sorted indexes (see `near`).
 
+use foldhash::{HashMap, HashMapExt};
 use indexmap::IndexMap;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 pub type Id = usize;
 
@@ -22,7 +23,7 @@ pub struct Entry<T> {
 
 #[derive(Debug)]
 pub struct Registry<T> {
-    objects: IndexMap<String, Entry<T>>,
+    objects: IndexMap<String, Entry<T>, foldhash::fast::RandomState>,
     names: HashMap<Id, String>,
     /// Positions (in `objects`) of the keys holding each object, so replacing a key finds the
     /// object's other keys without a scan. Keys are only ever removed all at once (`clear`), so
@@ -49,7 +50,7 @@ pub enum Registered {
 impl<T> Default for Registry<T> {
     fn default() -> Self {
         Registry {
-            objects: IndexMap::new(),
+            objects: IndexMap::default(),
             names: HashMap::new(),
             holders: HashMap::new(),
             bare: HashMap::new(),

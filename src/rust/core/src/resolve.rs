@@ -70,7 +70,7 @@ pub trait Builtins {
     /// A function by name, searched among the built-in function modules.
     fn function(&self, name: &str) -> Option<Self::Ref>;
     /// `module.name` is one of Keras' non-modeling APIs (never deserialized).
-    fn is_non_modeling(&self, path: &str) -> bool;
+    fn is_non_modeling(&self, module: &str, name: &str) -> bool;
     /// Names to suggest from when `module` is given (or all, when not).
     fn names(&self, module: Option<&str>) -> Vec<&str>;
     /// The class name Keras writes for a resolved built-in (an alias resolves to it).
@@ -214,9 +214,8 @@ pub fn resolve<'a, T: Clone, C: Builtins>(
     let module = req.module.unwrap_or("");
     let mut known_module = false;
     if is_keras_module(module) {
-        let path = format!("{module}.{}", req.name);
-        if builtins.is_non_modeling(&path) {
-            return Err(ResolveError::NonModeling { path });
+        if builtins.is_non_modeling(module, req.name) {
+            return Err(ResolveError::NonModeling { path: format!("{module}.{}", req.name) });
         }
         match builtins.class(module, req.name) {
             ClassLookup::Found(b) => {
@@ -288,7 +287,7 @@ mod tests {
         fn function(&self, _: &str) -> Option<()> {
             None
         }
-        fn is_non_modeling(&self, _: &str) -> bool {
+        fn is_non_modeling(&self, _: &str, _: &str) -> bool {
             false
         }
         fn names(&self, _: Option<&str>) -> Vec<&str> {
@@ -484,8 +483,8 @@ mod tests {
         fn function(&self, name: &str) -> Option<&'static str> {
             (name == "relu").then_some("relu")
         }
-        fn is_non_modeling(&self, path: &str) -> bool {
-            path == "keras.saving.load_model"
+        fn is_non_modeling(&self, module: &str, name: &str) -> bool {
+            (module, name) == ("keras.saving", "load_model")
         }
         fn names(&self, _: Option<&str>) -> Vec<&str> {
             vec!["Adam", "relu"]

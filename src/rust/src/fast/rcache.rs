@@ -16,9 +16,9 @@ use extendr_ffi::{
     R_ClassSymbol, R_NamesSymbol, R_NilValue, Rf_allocVector, Rf_getAttrib, Rf_protect, Rf_setAttrib, Rf_unprotect,
     SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT,
 };
+use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Value};
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
 use std::os::raw::c_int;
 
 /// Symbols, CHARSXPs and values used everywhere.

@@ -5,7 +5,8 @@ use super::legacy::LEGACY_CLASSES;
 use super::{Catalog, Entry};
 use crate::resolve::{Builtins, ClassLookup, Kind};
 use indexmap::IndexSet;
-use std::collections::{HashMap, HashSet};
+// foldhash: these maps are read for every object a config names (SipHash showed in profiles).
+use foldhash::{HashMap, HashMapExt, HashSet};
 
 /// The order in which `{"module": "builtins", "class_name": "function"}` configs search the
 /// function modules. Keras iterates a frozenset of module names, so its order depends on Python's
@@ -50,6 +51,9 @@ pub(super) struct Index {
     /// Function name (exported or canonical) → id of the canonical entry, in search order.
     functions: HashMap<&'static str, usize>,
     non_modeling: HashSet<String>,
+    /// The last dotted part of each non-modeling path: most names are not among them, and are
+    /// told so without building the path.
+    non_modeling_tails: HashSet<String>,
     /// Every canonical name once, in catalog order.
     canonical_names: IndexSet<&'static str>,
 }
@@ -101,13 +105,20 @@ impl Index {
         let helpers = entries.iter().filter(|e| is_namespace_helper(e));
         let mut non_modeling: HashSet<String> = non_modeling_apis.iter().cloned().collect();
         non_modeling.extend(helpers.map(|e| format!("{}.{}", e.namespace, e.name)));
+        let non_modeling_tails = non_modeling.iter().map(|p| tail(p).to_owned()).collect();
         Index {
             modules,
             functions,
             non_modeling,
+            non_modeling_tails,
             canonical_names: entries.iter().map(|e| e.canonical.as_str()).collect(),
         }
     }
+}
+
+/// What follows the last dot (all of `path` without one).
+fn tail(path: &str) -> &str {
+    path.rsplit_once('.').map_or(path, |(_, t)| t)
 }
 
 fn is_keras(module: &str) -> bool {
@@ -135,8 +146,10 @@ impl Builtins for Catalog {
         self.index.functions.get(name).map(|&id| &self.entries[id])
     }
 
-    fn is_non_modeling(&self, path: &str) -> bool {
-        self.index.non_modeling.contains(path)
+    fn is_non_modeling(&self, module: &str, name: &str) -> bool {
+        // `module.name` ends in `name`'s own last part.
+        self.index.non_modeling_tails.contains(tail(name))
+            && self.index.non_modeling.contains(&format!("{module}.{name}"))
     }
 
     /// The names a module holds (classes and functions; none for an unknown module), or every
