@@ -57,7 +57,10 @@ kc_new_class <- function(classname, members, inherit, parent_env, module = NULL,
              "kerasconfig_error_type")
   }
   # (A layer instance is a function too, but a field.)
-  is_method <- vapply(members, function(m) is.function(m) && !kc_is_instance(m), logical(1))
+  # A layer given as a member is a field, though callable (classes are also made while the
+  # package loads, before its native code is: only a callable is asked).
+  is_method <- vapply(members, function(m) is.function(m) && !(inherits(m, "kc_callable") && kc_is_instance(m)),
+                      logical(1))
   methods <- members[is_method]
   parent <- if (is.null(inherit)) NULL else kc_class_info(inherit)
 
@@ -166,22 +169,18 @@ kc_name_args <- function(f, args) {
 }
 
 # An environment that claims to be a Keras object without the class binding instances have is
-# not one (it would fail wherever its class is looked up).
-kc_is_instance <- function(x) {
-  x <- kc_env(x)
-  is.environment(x) && inherits(x, "keras_object") && exists(".__class__", envir = x, inherits = FALSE) &&
-    !bindingIsActive(".__class__", x)
-}
+# not one (it would fail wherever its class is looked up). An instance is an environment of class
+# `keras_object` (or the callable enclosed by one) with a `.__class__` binding that is not active:
+# rs_instance_class() (src/rust/src/fast/mod.rs) checks that in one call.
+kc_is_instance <- function(x) !is.null(rs_instance_class(x))
 
 kc_class_of <- function(obj) get(".__class__", envir = kc_env(obj), inherits = FALSE)
 
-# The class of `x` when it is an instance (kc_is_instance()), else NULL: both in one step.
+# The class of `x` when it is an instance (kc_is_instance()), else NULL: both in one step. A
+# promise (a delayed binding) is R's to force.
 kc_instance_class <- function(x) {
-  env <- kc_env(x)
-  if (is.environment(env) && inherits(env, "keras_object") && exists(".__class__", envir = env, inherits = FALSE) &&
-      !bindingIsActive(".__class__", env)) {
-    get(".__class__", envir = env, inherits = FALSE)
-  }
+  cls <- rs_instance_class(x)
+  if (inherits(cls, "kc_fallback")) kc_class_of(x) else cls
 }
 
 # Auto-config: what the base class records, plus the constructor's other named arguments.

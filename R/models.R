@@ -113,7 +113,7 @@ kc_check_layers <- function(layers, operations = TRUE) {
   key <- if (operations) "is_layer_or_operation" else "is_layer_class"
   ok <- TRUE
   for (i in seq_along(layers)) {
-    cls <- if (kc_is_instance(layers[[i]])) kc_class_of(layers[[i]])
+    cls <- kc_instance_class(layers[[i]])
     ok <- inherits(cls, "keras_class")
     if (ok) {
       info <- kc_class_info(cls)

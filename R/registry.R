@@ -85,8 +85,7 @@ kc_calling_package <- function(env) {
 #' get_registered_name(Layer("Plain"))
 get_registered_name <- function(obj) {
   sym <- substitute(obj)
-  if (kc_is_instance(obj)) obj <- kc_class_of(obj)
-  obj <- kc_class_generator(obj)
+  obj <- kc_class_generator(kc_instance_class(obj) %||% obj)
   key <- rs_registered_name(obj)
   if (!is.null(key)) return(key)
   if (inherits(obj, "keras_class")) return(kc_class_info(obj)$classname)

@@ -102,6 +102,32 @@ fn rs_fast_serialize(x: Robj, twice: Robj) -> Robj {
     result.unwrap_or_else(|_| fallback())
 }
 
+/// `kc_instance_class()` (R/class.R): the class of an instance (an environment of class
+/// `keras_object` with a `.__class__` binding that is not active, or the callable enclosed by
+/// one), `NULL` for anything else, and `kc_fallback` when the binding is a promise, which only R
+/// may force. R asks this of every object it handles: here it is one call instead of five.
+#[extendr]
+fn rs_instance_class(x: Robj) -> Robj {
+    use extendr_ffi::{Rboolean, SEXPTYPE, TYPEOF};
+    use rapi::{R_BindingIsActive, R_existsVarInFrame, Rf_findVarInFrame3};
+    // SAFETY: on R's main thread; `x` is alive for the whole call. Nothing here evaluates.
+    unsafe {
+        let c = rcache::consts();
+        let Some(env) = instance_env(x.get()) else { return ().into() };
+        if !rapi::has_class(env, c.chr_keras_object)
+            || !bool::from(R_existsVarInFrame(env, c.sym_class))
+            || bool::from(R_BindingIsActive(c.sym_class, env))
+        {
+            return ().into();
+        }
+        let value = Rf_findVarInFrame3(env, c.sym_class, Rboolean::TRUE);
+        if TYPEOF(value) == SEXPTYPE::PROMSXP {
+            return fallback();
+        }
+        Robj::from_sexp(value)
+    }
+}
+
 /// A Functional model's layer entries as `list(names, configs)`: each entry's `name`, and the
 /// entry without its `name` and `inbound_nodes`; `NULL` when R must split them itself (it then
 /// raises the error an entry calls for).
@@ -117,4 +143,5 @@ extendr_module! {
     fn rs_fast_model;
     fn rs_functional_entries;
     fn rs_fast_serialize;
+    fn rs_instance_class;
 }
