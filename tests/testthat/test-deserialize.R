@@ -180,6 +180,28 @@ test_that("errors inside nested deserialization report the nested path", {
 })
 
 test_that("unknown arguments in ... are refused", {
+
+test_that("an initialize() that catches a failing nested deserialization goes on, and the object is made", {
+  local_empty_registry()
+  boom <- Layer("Boom", initialize = function(...) stop("exploded"))
+  tolerant <- Layer("Tolerant",
+    initialize = function(inner = NULL, ...) {
+      super$initialize(...)
+      # A user's own handlers come before the ones deserialization sets up around each object.
+      self$caught <- tryCatch({
+        deserialize_keras_object(inner)
+        "nothing"
+      }, kerasconfig_error_from_config = function(e) e$path)
+      self$tried <- try(deserialize_keras_object(inner), silent = TRUE)
+    })
+  cfg <- list(module = NULL, class_name = "Tolerant", registered_name = "Tolerant",
+              config = list(name = "t", inner = list(module = NULL, class_name = "Boom", config = list(),
+                                                     registered_name = "Boom")))
+  obj <- deserialize_keras_object(list(layers = list(cfg)), custom_objects = list(tolerant, boom))[[1]][[1]]
+  expect_identical(obj$caught, "config$layers[[1]]$config$inner")
+  expect_s3_class(obj$tried, "try-error")
+  expect_match(as.character(obj$tried), "Boom could not be deserialized properly: exploded", fixed = TRUE)
+})
   expect_error(deserialize_keras_object(NULL, bogus = 1), class = "kerasconfig_error_type")
 })
 
