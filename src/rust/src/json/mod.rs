@@ -57,6 +57,29 @@ fn rs_json_write(x: Robj, pretty: bool) -> Robj {
     }
 }
 
+/// `config_to_json(x)` for a value that holds Keras objects: the text of
+/// `config_to_json(serialize_keras_object(x))` in one walk, without the R lists in between, or
+/// `kc_fallback` when R must do it in two steps (R serializes, or the writer refuses what it gives,
+/// and R reports that) or when `x` holds no instance (R writes it as it is). For a value of plain
+/// lists and vectors it is the plain writer. `sharing`: inside an object-sharing scope, whose
+/// ids R gives: any instance is left to R.
+#[extendr]
+fn rs_json_write_objects(x: Robj, pretty: bool, sharing: bool) -> Robj {
+    // SAFETY: on R's main thread; `x` is a `.Call` argument, protected for the whole call.
+    let source = unsafe { RValue::objects(x.get(), sharing) };
+    match to_json(&source, pretty) {
+        Ok(text) => string_robj(&text),
+        Err(_) => crate::fast::fallback(),
+    }
+}
+
+/// Whether `x` holds an instance in its lists: whether `config_to_json()` serializes it first.
+#[extendr]
+fn rs_holds_instance(x: Robj) -> bool {
+    // SAFETY: as above.
+    unsafe { crate::fast::holds_instance(crate::fast::consts(), x.get(), 0) }
+}
+
 /// The bytes of a raw vector, or the UTF-8 bytes of a single string.
 ///
 /// # Safety
@@ -124,4 +147,6 @@ extendr_module! {
     mod json;
     fn rs_json_parse;
     fn rs_json_write;
+    fn rs_json_write_objects;
+    fn rs_holds_instance;
 }
