@@ -173,9 +173,9 @@ rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 # `config_to_json(serialize_keras_object(x))` in one walk, without the R lists in between, or
 # `kc_fallback` when R must do it in two steps (R serializes, or the writer refuses what it gives,
 # and R reports that) or when `x` holds no instance (R writes it as it is). For a value of plain
-# lists and vectors it is the plain writer. `sharing`: inside an object-sharing scope, whose
-# ids R gives: any instance is left to R.
-rs_json_write_objects <- function(x, pretty, sharing) .Call(wrap__rs_json_write_objects, x, pretty, sharing)
+# lists and vectors it is the plain writer. `twice`: `NULL` outside an object-sharing scope;
+# inside one, `kc_twice_keys` (as for `rs_fast_serialize()`), and `x` is a whole top-level value.
+rs_json_write_objects <- function(x, pretty, twice) .Call(wrap__rs_json_write_objects, x, pretty, twice)
 
 # Whether `x` holds an instance in its lists: whether `config_to_json()` serializes it first.
 rs_holds_instance <- function(x) .Call(wrap__rs_holds_instance, x)

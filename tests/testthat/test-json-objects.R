@@ -3,7 +3,7 @@
 
 # Whether the one-walk path writes `x` (outside a sharing scope), rather than leaving it to R.
 written_in_one_walk <- function(x, pretty = FALSE) {
-  !inherits(kerasconfig:::rs_json_write_objects(x, pretty, FALSE), "kc_fallback")
+  !inherits(kerasconfig:::rs_json_write_objects(x, pretty, NULL), "kc_fallback")
 }
 
 # Both layouts equal the two-step text; returns whether the one-walk path wrote `x`.
@@ -28,6 +28,9 @@ test_that("every application model is written from its objects in one walk, as i
     model <- deserialize_keras_object(config_from_json(txt))
     expect_identical(config_to_json(model), txt, label = basename(path))
     expect_true(expect_same_as_two_steps(model, basename(path)), label = basename(path))
+    # save_model_config(), in a sharing scope, writes them in one walk too.
+    in_scope <- kerasconfig:::rs_json_write_objects(model, FALSE, kerasconfig:::kc_twice_keys)
+    expect_identical(in_scope, txt, label = basename(path))
   }
 })
 
@@ -139,15 +142,53 @@ test_that("values without instances are written as they are, as before: no seria
   expect_identical(config_to_json(plain), '{"a": [1, 2.5, "x", null, true], "b": {"c": {}}}')
 })
 
-test_that("inside an object-sharing scope objects are written in two steps, with the scope's ids", {
+test_that("inside an object-sharing scope objects are written in one walk with the scope's ids, as in two steps", {
+  in_scope <- function(x) kerasconfig:::kc_with_object_sharing(config_to_json(x))
+  two_steps_in_scope <- function(x) kerasconfig:::kc_with_object_sharing(config_to_json(serialize_keras_object(x)))
+  one_walk_in_scope <- function(x) {
+    !inherits(kerasconfig:::rs_json_write_objects(x, FALSE, kerasconfig:::kc_twice_keys), "kc_fallback")
+  }
   dense <- layer_dense(units = 2L, name = "twice")
-  holder <- list(dense, dense)
-  expect_false(inherits(kerasconfig:::rs_json_write_objects(holder, FALSE, FALSE), "kc_fallback"))
-  expect_s3_class(kerasconfig:::rs_json_write_objects(holder, FALSE, TRUE), "kc_fallback")
-  in_scope <- kerasconfig:::kc_with_object_sharing(config_to_json(holder))
-  expect_identical(in_scope, kerasconfig:::kc_with_object_sharing(config_to_json(serialize_keras_object(holder))))
-  expect_match(in_scope, '"shared_object_id": 1}, {', fixed = TRUE)
+  holder <- list(dense, list(dense, initializer_ones()))
+  expect_true(one_walk_in_scope(holder))
+  expect_identical(in_scope(holder), two_steps_in_scope(holder))
+  expect_match(in_scope(holder), '"registered_name": null, "shared_object_id": 1}, [{', fixed = TRUE)
   expect_false(grepl("shared_object_id", config_to_json(holder), fixed = TRUE))
+  # An LSTM serializes its cell's initializers twice (kc_twice_keys): they get ids.
+  lstm <- layer_lstm(units = 3L, name = "lstm")
+  expect_true(one_walk_in_scope(lstm))
+  expect_identical(in_scope(lstm), two_steps_in_scope(lstm))
+  expect_match(in_scope(lstm), "shared_object_id", fixed = TRUE)
+  clear_session()
+  shared <- functional_builders$shared_layer()
+  expect_true(one_walk_in_scope(shared))
+  expect_identical(in_scope(shared), two_steps_in_scope(shared))
+  expect_identical(save_model_config(shared), two_steps_in_scope(shared))
+  # Kept ids (from a loaded config) are written as they are, and new ids avoid them.
+  txt <- reference_text("models", "func_shared_layers.json")
+  loaded <- deserialize_keras_object(config_from_json(txt))
+  expect_true(one_walk_in_scope(loaded))
+  expect_identical(in_scope(loaded), txt)
+  expect_identical(in_scope(list(loaded, dense, dense)), two_steps_in_scope(list(loaded, dense, dense)))
+  # R's own rules (its walk, then kc_sharing_finish()) give the same ids to objects met three
+  # times and to what they hold.
+  r_only_in_scope <- function(x) kerasconfig:::kc_with_object_sharing({
+    state <- kerasconfig:::kc_state
+    state$sharing_busy <- TRUE
+    on.exit(state$sharing_busy <- FALSE)
+    config_to_json(kerasconfig:::kc_sharing_finish(kerasconfig:::kc_serialize(x, "obj")))
+  })
+  ones <- initializer_ones()
+  inner <- layer_dense(units = 1L, name = "inner", kernel_initializer = ones)
+  thrice <- list(inner, list(inner, layer_dense(units = 2L, name = "other")), inner, ones, lstm, lstm)
+  expect_true(one_walk_in_scope(thrice))
+  expect_identical(in_scope(thrice), r_only_in_scope(thrice))
+  expect_identical(in_scope(loaded), r_only_in_scope(loaded))
+  # Objects that need R take the two steps in the scope too.
+  register_reference_custom_objects()
+  custom <- deserialize_keras_object(config_from_json(reference_text("models", "custom_layers_model.json")))
+  expect_false(one_walk_in_scope(custom))
+  expect_identical(in_scope(custom), two_steps_in_scope(custom))
 })
 
 test_that("objects nested deeper than the writer allows fail as in two steps", {

@@ -22,7 +22,7 @@ pub(crate) use rapi::Fallback;
 pub(crate) use rcache::{consts, Consts};
 pub(crate) use write::{
     function_name, holds_instance, instance_parts, kind, list_names, special_parts, Classes, InstanceParts, Kind, Name,
-    SpecialParts,
+    SharedId, Sharing, SpecialParts,
 };
 
 /// The environment of an instance, callable (a layer or a model, R/callable.R) or not; `None`

@@ -31,23 +31,14 @@ const MAX_DEPTH: usize = 100;
 /// (R/serialize.R), class name → the config keys whose objects Keras serializes twice.
 ///
 /// Inside a scope, the object is walked twice: the first walk counts how often each instance
-/// occurs and which ids loaded objects keep, the second writes the ids (R marks provisionally
-/// and settles the ids afterwards, `kc_sharing_finish()`; a walk cannot drop a key it wrote).
+/// occurs and which ids loaded objects keep ([`Sharing::counted`]), the second writes the ids (R
+/// marks provisionally and settles the ids afterwards, `kc_sharing_finish()`; a walk cannot drop
+/// a key it wrote).
 ///
 /// # Safety
 /// On R's main thread, with `.Call` arguments.
 pub unsafe fn serialize(x: SEXP, twice: SEXP) -> Fast<extendr_api::Robj> {
-    let sharing = if twice == R_NilValue {
-        None
-    } else {
-        let mut sharing = Sharing::new(twice);
-        let mut keep = Keep::new();
-        Writer::new(&mut keep, Some(&mut sharing)).value(x, 0)?;
-        drop(keep);
-        sharing.counted = true;
-        Some(sharing)
-    };
-    let mut sharing = sharing;
+    let mut sharing = if twice == R_NilValue { None } else { Some(Sharing::counted(twice, x)?) };
     let mut keep = Keep::new();
     let mut writer = Writer::new(&mut keep, sharing.as_mut());
     let value = writer.value(x, 0)?;
@@ -60,37 +51,114 @@ pub unsafe fn serialize(x: SEXP, twice: SEXP) -> Fast<extendr_api::Robj> {
 /// A sharing scope's bookkeeping (R/sharing.R): occurrences of each instance without an id of
 /// its own (by address), the ids loaded objects keep, and the ids given: 1, 2, ... in order of
 /// first occurrence, to instances that occur more than once, skipping kept ones.
-struct Sharing {
+pub(crate) struct Sharing {
     twice: SEXP,
     /// Whether the counting walk is done (the second walk writes ids).
     counted: bool,
     counts: HashMap<usize, u32>,
+    /// How often the counting walk met each instance (by address).
+    met: HashMap<usize, u32>,
     taken: HashSet<String>,
     ids: HashMap<usize, i32>,
     last: i32,
 }
 
+/// The `shared_object_id` an instance is written with.
+#[derive(Clone, Copy)]
+pub(crate) enum SharedId {
+    None,
+    /// The id a loaded object kept, written as it is.
+    Kept(SEXP),
+    /// An id the scope gave.
+    New(i32),
+}
+
 impl Sharing {
-    fn new(twice: SEXP) -> Sharing {
-        Sharing { twice, counted: false, counts: HashMap::new(), taken: HashSet::new(), ids: HashMap::new(), last: 0 }
+    /// The bookkeeping of a scope around `x`, counted (`twice` as for [`serialize`]); a fallback
+    /// when the fast path cannot serialize `x`.
+    ///
+    /// # Safety
+    /// On R's main thread, with `x` and `twice` alive for as long as the result.
+    pub(crate) unsafe fn counted(twice: SEXP, x: SEXP) -> Fast<Sharing> {
+        let mut sharing = Sharing {
+            twice,
+            counted: false,
+            counts: HashMap::new(),
+            met: HashMap::new(),
+            taken: HashSet::new(),
+            ids: HashMap::new(),
+            last: 0,
+        };
+        sharing.count(consts(), &mut Classes::default(), x, 0)?;
+        sharing.counted = true;
+        Ok(sharing)
     }
 
-    /// The `shared_object_id` instance `x` is written with: the one it kept (`kept`, not `NULL`,
-    /// as `kc_sharing_keep()`), else a new one when it occurs more than once, else none (`NULL`).
-    unsafe fn id(&mut self, keep: &mut Keep, x: SEXP, kept: SEXP) -> Fast<SEXP> {
-        if kept != R_NilValue {
+    /// The counting walk: every occurrence of every instance the serialization meets, in the
+    /// order the writing walks (here and in json/rwalk.rs) meet them, with the same checks.
+    unsafe fn count(&mut self, c: &Consts, classes: &mut Classes, x: SEXP, depth: usize) -> Fast<()> {
+        ensure(depth <= MAX_DEPTH)?;
+        match kind(c, x, TYPEOF(x))? {
+            Kind::Null | Kind::Atomic => {}
+            Kind::List => self.count_items(c, classes, x, depth)?,
+            Kind::Special => match special_parts(c, x)? {
+                SpecialParts::Tensor { .. } => {}
+                SpecialParts::Entry { layer, nodes, .. } => {
+                    self.count(c, classes, layer, depth + 1)?;
+                    self.count(c, classes, nodes, depth + 1)?;
+                }
+            },
+            Kind::Instance(env) => {
+                // Only whether an instance occurs more than once matters: after two walks of
+                // an instance, everything it holds occurs twice (the dtype policy every layer
+                // of a loaded model shares is walked twice, not once per layer).
+                let met = self.met.entry(env as usize).or_insert(0);
+                *met += 1;
+                if *met > 2 {
+                    return Ok(());
+                }
+                let parts = instance_parts(c, classes, env)?;
+                self.mark_twice(c, STRING_ELT(parts.class_name, 0), parts.config)?;
+                self.id(env, parts.shared_id)?;
+                self.count_items(c, classes, parts.config, depth + 1)?;
+                for value in [parts.build, parts.compile] {
+                    if value != R_NilValue {
+                        self.count(c, classes, value, depth + 1)?;
+                    }
+                }
+            }
+            Kind::Function => {
+                function_name(c, x)?;
+            }
+        }
+        Ok(())
+    }
+
+    unsafe fn count_items(&mut self, c: &Consts, classes: &mut Classes, x: SEXP, depth: usize) -> Fast<()> {
+        list_names(x)?;
+        for i in 0..XLENGTH(x) {
+            self.count(c, classes, VECTOR_ELT(x, i), depth + 1)?;
+        }
+        Ok(())
+    }
+
+    /// The `shared_object_id` instance `x` is written with: the one it kept (as
+    /// `kc_sharing_keep()`), else a new one when it occurs more than once, else none. While
+    /// counting, the occurrence is counted and the kept id noted.
+    pub(crate) unsafe fn id(&mut self, x: SEXP, kept: SharedId) -> Fast<SharedId> {
+        if let SharedId::Kept(id) = kept {
             if !self.counted {
-                self.taken.insert(kept_id_text(kept)?);
+                self.taken.insert(kept_id_text(id)?);
             }
             return Ok(kept);
         }
         let key = x as usize;
         if !self.counted {
             *self.counts.entry(key).or_insert(0) += 1;
-            return Ok(R_NilValue);
+            return Ok(SharedId::None);
         }
         if self.counts.get(&key).copied().unwrap_or(0) < 2 {
-            return Ok(R_NilValue);
+            return Ok(SharedId::None);
         }
         let id = match self.ids.get(&key) {
             Some(&id) => id,
@@ -105,12 +173,13 @@ impl Sharing {
                 self.last
             }
         };
-        Ok(keep.keep(Rf_ScalarInteger(id)))
+        Ok(SharedId::New(id))
     }
 
     /// `kc_sharing_mark_cell_objects()`: one more occurrence of each instance under the keys
     /// `twice` names for `class_name` (a CHARSXP), in the counting walk.
-    unsafe fn mark_twice(&mut self, c: &Consts, class_name: SEXP, config: SEXP, config_names: SEXP) -> Fast<()> {
+    unsafe fn mark_twice(&mut self, c: &Consts, class_name: SEXP, config: SEXP) -> Fast<()> {
+        let config_names = Rf_getAttrib(config, R_NamesSymbol);
         if self.counted || config_names == R_NilValue {
             return Ok(());
         }
@@ -248,10 +317,11 @@ pub(crate) struct InstanceParts {
     /// The stored config, a plain list, not walked yet: named, `named list()` when empty.
     pub config: SEXP,
     pub registered: Name,
-    /// `NULL` when absent; the first two not walked yet.
+    /// `NULL` when absent; not walked yet.
     pub build: SEXP,
     pub compile: SEXP,
-    pub shared_id: SEXP,
+    /// The id it kept, if any; a sharing scope may give it one ([`Sharing::id`]).
+    pub shared_id: SharedId,
 }
 
 impl InstanceParts {
@@ -261,11 +331,8 @@ impl InstanceParts {
     /// # Safety
     /// On R's main thread.
     pub(crate) unsafe fn names(&self, c: &Consts) -> SEXP {
-        let bits = [self.build, self.compile, self.shared_id]
-            .iter()
-            .enumerate()
-            .filter(|(_, v)| **v != R_NilValue)
-            .fold(0, |b, (i, _)| b | (1 << i));
+        let present = [self.build != R_NilValue, self.compile != R_NilValue, !matches!(self.shared_id, SharedId::None)];
+        let bits = present.iter().enumerate().filter(|(_, p)| **p).fold(0, |b, (i, _)| b | (1 << i));
         c.instance_names[bits]
     }
 }
@@ -300,7 +367,10 @@ pub(crate) unsafe fn instance_parts(c: &Consts, classes: &mut Classes, x: SEXP) 
         registered,
         build: binding_or_null(x, c.sym_build_config)?,
         compile: binding_or_null(x, c.sym_compile_config)?,
-        shared_id: binding_or_null(x, c.sym_shared_id)?,
+        shared_id: match binding_or_null(x, c.sym_shared_id)? {
+            id if id == R_NilValue => SharedId::None,
+            id => SharedId::Kept(id),
+        },
     })
 }
 
@@ -522,10 +592,6 @@ impl<'k> Writer<'k> {
 
     /// `kc_serialize_instance()` for an instance of a built-in class, written once per walk.
     unsafe fn instance(&mut self, x: SEXP, depth: usize) -> Fast<SEXP> {
-        let counting = self.sharing.as_ref().is_some_and(|s| !s.counted);
-        if counting {
-            return self.instance_config(x, depth);
-        }
         if let Some(&out) = self.done.get(&(x as usize, depth)) {
             return Ok(out);
         }
@@ -540,9 +606,7 @@ impl<'k> Writer<'k> {
         // Inside a scope, the id is settled before the config is walked: ids are given in order
         // of first occurrence, an object before what its config holds.
         if let Some(sharing) = self.sharing.as_deref_mut() {
-            let config_names = Rf_getAttrib(parts.config, R_NamesSymbol);
-            sharing.mark_twice(c, STRING_ELT(parts.class_name, 0), parts.config, config_names)?;
-            parts.shared_id = sharing.id(self.keep, x, parts.shared_id)?;
+            parts.shared_id = sharing.id(x, parts.shared_id)?;
         }
         let names = parts.names(c);
         let InstanceParts { module, class_name, config, registered, build, compile, shared_id } = parts;
@@ -551,6 +615,11 @@ impl<'k> Writer<'k> {
         let build = if build == R_NilValue { build } else { self.value(build, depth + 1)? };
         let compile = if compile == R_NilValue { compile } else { self.value(compile, depth + 1)? };
 
+        let shared_id = match shared_id {
+            SharedId::None => R_NilValue,
+            SharedId::Kept(id) => id,
+            SharedId::New(id) => self.keep(Rf_ScalarInteger(id)),
+        };
         let optional = [build, compile, shared_id];
         let len = 4 + optional.iter().filter(|v| **v != R_NilValue).count();
         let out = self.keep(Rf_allocVector(SEXPTYPE::VECSXP, len as isize));

@@ -61,12 +61,12 @@ fn rs_json_write(x: Robj, pretty: bool) -> Robj {
 /// `config_to_json(serialize_keras_object(x))` in one walk, without the R lists in between, or
 /// `kc_fallback` when R must do it in two steps (R serializes, or the writer refuses what it gives,
 /// and R reports that) or when `x` holds no instance (R writes it as it is). For a value of plain
-/// lists and vectors it is the plain writer. `sharing`: inside an object-sharing scope, whose
-/// ids R gives: any instance is left to R.
+/// lists and vectors it is the plain writer. `twice`: `NULL` outside an object-sharing scope;
+/// inside one, `kc_twice_keys` (as for `rs_fast_serialize()`), and `x` is a whole top-level value.
 #[extendr]
-fn rs_json_write_objects(x: Robj, pretty: bool, sharing: bool) -> Robj {
-    // SAFETY: on R's main thread; `x` is a `.Call` argument, protected for the whole call.
-    let source = unsafe { RValue::objects(x.get(), sharing) };
+fn rs_json_write_objects(x: Robj, pretty: bool, twice: Robj) -> Robj {
+    // SAFETY: on R's main thread; `x` and `twice` are `.Call` arguments, protected for the whole call.
+    let source = unsafe { RValue::objects(x.get(), twice.get()) };
     match to_json(&source, pretty) {
         Ok(text) => string_robj(&text),
         Err(_) => crate::fast::fallback(),

@@ -9,7 +9,7 @@ use super::rapi::{char_utf8, vmaxget, vmaxset, Rf_getCharCE, Rf_inherits, REFCNT
 use crate::fast::rapi::only_names;
 use crate::fast::{
     consts, function_name, instance_parts, kind, list_names, special_parts, Classes, Consts, Fallback, InstanceParts,
-    Kind, Name, SpecialParts,
+    Kind, Name, SharedId, Sharing, SpecialParts,
 };
 use extendr_ffi::{
     cetype_t, R_IsNA, R_LevelsSymbol, R_NaString, R_NamesSymbol, R_NilValue, Rf_getAttrib, Rf_install, Rf_isObject,
@@ -39,9 +39,8 @@ pub struct RValue {
 #[derive(Clone, Copy)]
 struct Objects {
     c: &'static Consts,
-    /// Inside an object-sharing scope (R/sharing.R): instances get ids there that only R gives
-    /// them, so meeting one ends the walk.
-    sharing: bool,
+    /// Inside an object-sharing scope (R/sharing.R), `kc_twice_keys`.
+    twice: Option<SEXP>,
 }
 
 impl RValue {
@@ -52,17 +51,22 @@ impl RValue {
     }
 
     /// A value that may hold Keras objects, written as `config_to_json(serialize_keras_object(x))`
-    /// writes it (outside a sharing scope), or an error (of no use beyond saying so) wherever
-    /// the fast path would leave the serialization to R, wherever the writer would refuse what
-    /// the serialization gives, and when `root` holds no instance but functions or classed
-    /// lists (R then writes it as it is).
+    /// writes it (inside a sharing scope when `twice` is `kc_twice_keys`, as for
+    /// `rs_fast_serialize()`; outside one when it is `NULL`), or an error (of no use beyond
+    /// saying so) wherever the fast path would leave the serialization to R, wherever the writer
+    /// would refuse what the serialization gives, and when `root` holds no instance but
+    /// functions or classed lists (R then writes it as it is).
     ///
     /// # Safety
     /// As [`RValue::new`]. Besides, the walk may allocate the cached R values of a built-in
     /// class met for the first time in the session (preserved at once; a garbage collection
     /// then finds what the walk holds reachable from `root`).
-    pub unsafe fn objects(root: SEXP, sharing: bool) -> Self {
-        RValue { root, digits_symbol: Rf_install(c"digits".as_ptr()), objects: Some(Objects { c: consts(), sharing }) }
+    pub unsafe fn objects(root: SEXP, twice: SEXP) -> Self {
+        RValue {
+            root,
+            digits_symbol: Rf_install(c"digits".as_ptr()),
+            objects: Some(Objects { c: consts(), twice: (twice != R_NilValue).then_some(twice) }),
+        }
     }
 }
 
@@ -188,12 +192,19 @@ impl Source for RValue {
     type Error = WriteError;
 
     fn emit(&self, out: &mut Printer) -> Result<(), WriteError> {
+        // Inside a sharing scope, a first walk counts the instances (fast/write.rs).
+        // SAFETY: as below; `twice` is a `.Call` argument too.
+        let sharing = match self.objects.and_then(|objects| objects.twice) {
+            Some(twice) => Some(unsafe { Sharing::counted(twice, self.root) }?),
+            None => None,
+        };
         let mut walker = Walker {
             digits_symbol: self.digits_symbol,
             texts: FastMap::default(),
             strings: FastMap::default(),
             objects: self.objects,
             classes: Classes::default(),
+            sharing,
             entries: 0,
             instances: false,
             serialized: false,
@@ -224,6 +235,8 @@ struct Walker {
     /// R's serialization leaves as they are, or when there are no objects.
     objects: Option<Objects>,
     classes: Classes,
+    /// Inside a sharing scope, its counts and the ids given.
+    sharing: Option<Sharing>,
     /// Functional layer entries around the value being written: each nests the serialized
     /// layer one list deeper than its text (the entry is its layer's header and two keys), and
     /// the fast path's depth limit counts those lists.
@@ -284,7 +297,7 @@ impl Walker {
             }
         }
         let (start, height) = match (what, t) {
-            (Some((objects, Kind::Instance(env))), _) => self.instance(objects, env, out)?,
+            (Some((objects, Kind::Instance(env))), _) => self.instance(objects.c, env, out)?,
             (Some((objects, Kind::Special)), _) => self.special(objects.c, x, out)?,
             (Some((objects, Kind::Function)), _) => self.function(objects.c, x, out)?,
             // The list's `NA` names are refused as keys: only its other attributes are checked.
@@ -312,15 +325,21 @@ impl Walker {
 
     /// Writes the serialized instance (environment) `x`: `kc_serialize_instance()`'s header.
     /// Returns where its text starts, and how deep it nests.
-    unsafe fn instance(&mut self, objects: Objects, x: SEXP, out: &mut Printer) -> Result<(usize, usize), WriteError> {
-        if objects.sharing {
-            return Err(Fallback.into());
-        }
-        let parts = instance_parts(objects.c, &mut self.classes, x)?;
+    unsafe fn instance(&mut self, c: &Consts, x: SEXP, out: &mut Printer) -> Result<(usize, usize), WriteError> {
+        let parts = self.instance_parts(c, x)?;
         let start = out.begin_object()?;
-        let height = self.instance_members(objects.c, parts, out)?;
+        let height = self.instance_members(c, parts, out)?;
         out.end_object();
         Ok((start, height + 1))
+    }
+
+    /// The parts of the instance `x`'s header, with the id a sharing scope gives it.
+    unsafe fn instance_parts(&mut self, c: &Consts, x: SEXP) -> Result<InstanceParts, WriteError> {
+        let mut parts = instance_parts(c, &mut self.classes, x)?;
+        if let Some(sharing) = self.sharing.as_mut() {
+            parts.shared_id = sharing.id(x, parts.shared_id)?;
+        }
+        Ok(parts)
     }
 
     /// Writes the keys and values of an instance's header; returns how deep the values nest.
@@ -345,12 +364,22 @@ impl Walker {
         let mut height = self.value(parts.config, out)?;
         key(self, out)?;
         self.name(parts.registered, out)?;
-        // Build and compile configs are serialized; a shared_object_id is copied.
-        for (value, serialized) in [(parts.build, true), (parts.compile, true), (parts.shared_id, false)] {
+        for value in [parts.build, parts.compile] {
             if value != R_NilValue {
                 key(self, out)?;
-                let h = if serialized { self.value(value, out)? } else { self.verbatim(value, out)? };
-                height = height.max(h);
+                height = height.max(self.value(value, out)?);
+            }
+        }
+        // A kept id is copied.
+        match parts.shared_id {
+            SharedId::None => {}
+            SharedId::Kept(id) => {
+                key(self, out)?;
+                height = height.max(self.verbatim(id, out)?);
+            }
+            SharedId::New(id) => {
+                key(self, out)?;
+                out.integer(i64::from(id));
             }
         }
         Ok(height)
@@ -424,11 +453,7 @@ impl Walker {
         }
         match kind(c, x, TYPEOF(x))? {
             Kind::Instance(env) => {
-                let objects = self.objects.ok_or(Fallback)?;
-                if objects.sharing {
-                    return Err(Fallback.into());
-                }
-                let parts = instance_parts(c, &mut self.classes, env)?;
+                let parts = self.instance_parts(c, env)?;
                 self.instance_members(c, parts, out)
             }
             Kind::List => {
