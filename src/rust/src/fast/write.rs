@@ -4,6 +4,11 @@
 //! [`Fallback`] for anything else (instances of R classes, lambdas, arrays, raw vectors, special
 //! values, objects whose methods were replaced).
 //!
+//! What a value is made of ([`kind`], [`instance_parts`], [`special_parts`], [`function_name`])
+//! and a scope's ids ([`Sharing`]) are read here once for two writers: [`Writer`], which makes the
+//! config as R lists, and the JSON writer's objects mode (json/rwalk.rs), which writes the same
+//! config as text without making it.
+//!
 //! # Safety argument
 //! As in `read.rs`: what the walk makes is kept by [`Keep`]; what it reads is held by the input,
 //! the registry or the session caches, and nothing runs R code meanwhile.

@@ -1,8 +1,10 @@
 //! The config codec: JSON text ↔ R values, byte-exact with Python's `json.dumps`.
 //!
 //! The core's codec is the pure parser and printer (tested and fuzzed without R); `rbuild` builds R
-//! values from the parser, `rwalk` feeds R values to the printer; this file is the extendr seam. Failures
-//! a user can cause come back as `kc_rust_error` lists (see lib.rs), never as panics.
+//! values from the parser, `rwalk` feeds R values to the printer (in its objects mode,
+//! serializing Keras objects on the way with the fast serializer's checks, fast/write.rs); this
+//! file is the extendr seam. Failures a user can cause come back as `kc_rust_error` lists (see
+//! lib.rs), never as panics.
 
 use extendr_api::prelude::*;
 use extendr_ffi::{cetype_t, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, RAW, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
