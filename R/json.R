@@ -192,17 +192,16 @@ config_to_json <- function(config, file = NULL, pretty = FALSE) {
     kc_abort("`pretty` must be TRUE or FALSE.", "kerasconfig_error_type")
   }
   kc_check_stack()
-  # Keras objects are serialized in the same walk when Rust can (giving a sharing scope's ids as
-  # serialize_keras_object() does, except within a serialization R runs there, whose ids R
-  # settles); else in two steps, where R serializes and reports what goes wrong. A value without
-  # instances is written as it is (the first call is then the plain writer).
-  text <- NULL
-  if (!isTRUE(kc_state$sharing_busy)) {
-    text <- rs_json_write_objects(config, pretty, if (!is.null(kc_state$sharing)) kc_twice_keys)
-  }
-  if (is.null(text) || inherits(text, "kc_fallback")) {
-    if (rs_holds_instance(config)) config <- serialize_keras_object(config)
-    text <- rs_json_write(config, pretty)
+  text <- rs_json_write(config, pretty)
+  # What the writer refuses may hold Keras objects: then it is serialized first, in the same walk
+  # when Rust can (giving a sharing scope's ids as serialize_keras_object() does, except within a
+  # serialization R runs there, whose ids R settles), else in two steps, where R serializes and
+  # reports what goes wrong. Plain values never pay for the objects.
+  if (inherits(text, "kc_rust_error") && rs_holds_instance(config)) {
+    if (!isTRUE(kc_state$sharing_busy)) {
+      text <- rs_json_write_objects(config, pretty, if (!is.null(kc_state$sharing)) kc_twice_keys)
+    }
+    if (inherits(text, c("kc_fallback", "kc_rust_error"))) text <- rs_json_write(serialize_keras_object(config), pretty)
   }
   text <- kc_check(text)
   if (is.null(file)) {
