@@ -175,6 +175,17 @@ rs_json_parse <- function(x) .Call(wrap__rs_json_parse, x)
 # `kc_rust_error` list with the `path` of the element that cannot be written.
 rs_json_write <- function(x, pretty) .Call(wrap__rs_json_write, x, pretty)
 
+# `config_to_json(x)` for a value that holds Keras objects: the text of
+# `config_to_json(serialize_keras_object(x))` in one walk, without the R lists in between, or
+# `kc_fallback` when R must do it in two steps (R serializes, or the writer refuses what it gives,
+# and R reports that) or when `x` holds no instance (R writes it as it is). For a value of plain
+# lists and vectors it is the plain writer. `twice`: `NULL` outside an object-sharing scope;
+# inside one, `kc_twice_keys` (as for `rs_fast_serialize()`), and `x` is a whole top-level value.
+rs_json_write_objects <- function(x, pretty, twice) .Call(wrap__rs_json_write_objects, x, pretty, twice)
+
+# Whether `x` holds an instance in its lists: whether `config_to_json()` serializes it first.
+rs_holds_instance <- function(x) .Call(wrap__rs_holds_instance, x)
+
 # Reads Keras' `model.weights.npz` from memory (`bytes`, a raw vector); its members may
 # inflate to at most `limit` bytes. Returns the root group, as `rs_hdf5_read()` does.
 rs_npz_read <- function(bytes, limit) .Call(wrap__rs_npz_read, bytes, limit)

@@ -226,7 +226,7 @@ save_model_config <- function(model, filepath = NULL, overwrite = FALSE) {
     kc_abort(sprintf("`model` must be a Keras object (a model, or an instance of another Keras class), not %s.",
                      kc_describe(model)), "kerasconfig_error_type")
   }
-  text <- kc_with_object_sharing(config_to_json(serialize_keras_object(model)))
+  text <- kc_with_object_sharing(config_to_json(model))
   if (is.null(filepath)) {
     return(text)
   }

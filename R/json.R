@@ -145,6 +145,16 @@ kc_parse_json <- function(json, note) {
 #'   non-ASCII characters as `\uXXXX` escapes; strings in other encodings are
 #'   translated to UTF-8 first. A factor is written as its labels.
 #'
+#' A Keras object (a layer, a model or any other instance), or a value
+#' holding some in its lists, is serialized first: `config_to_json(x)` is
+#' `config_to_json(serialize_keras_object(x))`, as Python's `model.to_json()`
+#' is `json.dumps(serialize_keras_object(model))`. For objects of built-in
+#' classes this happens in the same pass, without making the config as R
+#' lists; objects that need R (classes made in R, lambdas) and errors take
+#' the two steps, with the errors [serialize_keras_object()] and the writer
+#' give. Functions and the classed values of Functional models are
+#' serialized only within a value holding an instance.
+#'
 #' Refused, with an error of class `kerasconfig_json_error` whose field `path`
 #' (also in the message) is R code reaching the element, such as
 #' `config$layers[[3]]$config$units`: missing values (`NA` of any type,
@@ -152,13 +162,14 @@ kc_parse_json <- function(json, note) {
 #' functions, raw and complex vectors, S4 objects and other types, strings
 #' marked as `"bytes"`, and nesting deeper than 100 lists.
 #'
-#' @param config The config: a list, or a single value.
+#' @param config The config: a list, or a single value; or a Keras object, or
+#'   a list holding some (see Details).
 #' @param file `NULL` to return the text only, or a file path or connection
 #'   to write it to, as is: UTF-8 (in fact ASCII), no trailing newline.
 #' @param pretty `FALSE` for Python's `json.dumps(config)` layout, `TRUE` for
 #'   `json.dumps(config, indent = 2)`.
 #' @return The JSON text as a single string; invisibly when written to `file`.
-#' @seealso [config_from_json()]
+#' @seealso [config_from_json()], [serialize_keras_object()]
 #' @export
 #' @examples
 #' config <- list(class_name = "Dense", config = list(units = 64L, rate = 0.1, bias = NULL))
@@ -167,6 +178,10 @@ kc_parse_json <- function(json, note) {
 #'
 #' text <- '{"name": "d\\u00e9nse", "seed": 9007199254740993, "values": [1e-07, NaN]}'
 #' identical(config_to_json(config_from_json(text)), text)
+#'
+#' # A Keras object is serialized on the way.
+#' dense <- layer_dense(units = 4L, name = "d")
+#' identical(config_to_json(dense), config_to_json(serialize_keras_object(dense)))
 #'
 #' tryCatch(
 #'   config_to_json(list(layers = list(list(units = NA)))),
@@ -177,7 +192,18 @@ config_to_json <- function(config, file = NULL, pretty = FALSE) {
     kc_abort("`pretty` must be TRUE or FALSE.", "kerasconfig_error_type")
   }
   kc_check_stack()
-  text <- kc_check(rs_json_write(config, pretty))
+  text <- rs_json_write(config, pretty)
+  # What the writer refuses may hold Keras objects: then it is serialized first, in the same walk
+  # when Rust can (giving a sharing scope's ids as serialize_keras_object() does, except within a
+  # serialization R runs there, whose ids R settles), else in two steps, where R serializes and
+  # reports what goes wrong. Plain values never pay for the objects.
+  if (inherits(text, "kc_rust_error") && rs_holds_instance(config)) {
+    if (!isTRUE(kc_state$sharing_busy)) {
+      text <- rs_json_write_objects(config, pretty, if (!is.null(kc_state$sharing)) kc_twice_keys)
+    }
+    if (inherits(text, c("kc_fallback", "kc_rust_error"))) text <- rs_json_write(serialize_keras_object(config), pretty)
+  }
+  text <- kc_check(text)
   if (is.null(file)) {
     return(text)
   }

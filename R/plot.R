@@ -71,7 +71,7 @@ model_to_dot <- function(model, show_shapes = FALSE, show_dtype = FALSE, show_la
   options <- c(flags, list(rankdir = rankdir, splines = splines,
                            dpi = if (dpi == round(dpi)) format(dpi, scientific = FALSE) else as.character(dpi)))
   if (!is.null(layer_range)) options$layer_range <- as.list(kc_layer_range(model, layer_range))
-  text <- kc_check(rs_model_to_dot(config_to_json(serialize_keras_object(model)),
+  text <- kc_check(rs_model_to_dot(config_to_json(model),
                                    config_to_json(kc_plot_overrides(model)), config_to_json(options)))
   structure(text, class = "keras_dot")
 }

@@ -9,7 +9,7 @@
 # answers (the engine's overrides) stay with the report, as its attribute `overrides`, for
 # whatever runs the engine on the model again (model_to_dot()).
 kc_shape_report <- function(model, text = NULL, build = FALSE, layers = NULL) {
-  text <- text %||% config_to_json(serialize_keras_object(model))
+  text <- text %||% config_to_json(model)
   overrides <- list()
   repeat {
     report <- kc_check(rs_shape_model(text, if (length(overrides)) config_to_json(overrides) else "", build))

@@ -11,7 +11,7 @@
 kc_refresh_variables <- function(model) {
   current <- get0(".__shape_report__", envir = kc_env(model), inherits = FALSE)
   if (!is.null(current)) {
-    text <- tryCatch(config_to_json(serialize_keras_object(model)), kerasconfig_error = function(e) NULL)
+    text <- tryCatch(config_to_json(model), kerasconfig_error = function(e) NULL)
     if (!is.null(text) && identical(attr(current, "kc_text"), text) && !length(attr(current, "overrides"))) {
       return(invisible(model))
     }

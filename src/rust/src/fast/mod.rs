@@ -18,6 +18,13 @@ mod read;
 mod sources;
 mod write;
 
+pub(crate) use rapi::Fallback;
+pub(crate) use rcache::{consts, Consts};
+pub(crate) use write::{
+    function_name, holds_instance, instance_parts, kind, list_names, special_parts, Classes, InstanceParts, Kind, Name,
+    SharedId, Sharing, SpecialParts,
+};
+
 /// The environment of an instance, callable (a layer or a model, R/callable.R) or not; `None`
 /// for anything else.
 ///
@@ -27,7 +34,8 @@ pub(crate) unsafe fn instance_env(x: extendr_api::SEXP) -> Option<extendr_api::S
     rapi::instance_env(x, rcache::consts().chr_kc_callable)
 }
 
-fn fallback() -> Robj {
+/// The `kc_fallback` marker R checks for.
+pub(crate) fn fallback() -> Robj {
     // SAFETY: on R's main thread (inside `.Call`); the marker is preserved for the session.
     unsafe { Robj::from_sexp(rcache::consts().fallback) }
 }

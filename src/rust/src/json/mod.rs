@@ -1,8 +1,10 @@
 //! The config codec: JSON text ↔ R values, byte-exact with Python's `json.dumps`.
 //!
 //! The core's codec is the pure parser and printer (tested and fuzzed without R); `rbuild` builds R
-//! values from the parser, `rwalk` feeds R values to the printer; this file is the extendr seam. Failures
-//! a user can cause come back as `kc_rust_error` lists (see lib.rs), never as panics.
+//! values from the parser, `rwalk` feeds R values to the printer (in its objects mode,
+//! serializing Keras objects on the way with the fast serializer's checks, fast/write.rs); this
+//! file is the extendr seam. Failures a user can cause come back as `kc_rust_error` lists (see
+//! lib.rs), never as panics.
 
 use extendr_api::prelude::*;
 use extendr_ffi::{cetype_t, Rf_mkCharLenCE, Rf_protect, Rf_unprotect, RAW, SEXPTYPE, STRING_ELT, TYPEOF, XLENGTH};
@@ -55,6 +57,29 @@ fn rs_json_write(x: Robj, pretty: bool) -> Robj {
             rust_error(JSON_ERROR, &message, vec![("path", path.into())])
         }
     }
+}
+
+/// `config_to_json(x)` for a value that holds Keras objects: the text of
+/// `config_to_json(serialize_keras_object(x))` in one walk, without the R lists in between, or
+/// `kc_fallback` when R must do it in two steps (R serializes, or the writer refuses what it gives,
+/// and R reports that) or when `x` holds no instance (R writes it as it is). For a value of plain
+/// lists and vectors it is the plain writer. `twice`: `NULL` outside an object-sharing scope;
+/// inside one, `kc_twice_keys` (as for `rs_fast_serialize()`), and `x` is a whole top-level value.
+#[extendr]
+fn rs_json_write_objects(x: Robj, pretty: bool, twice: Robj) -> Robj {
+    // SAFETY: on R's main thread; `x` and `twice` are `.Call` arguments, protected for the whole call.
+    let source = unsafe { RValue::objects(x.get(), twice.get()) };
+    match to_json(&source, pretty) {
+        Ok(text) => string_robj(&text),
+        Err(_) => crate::fast::fallback(),
+    }
+}
+
+/// Whether `x` holds an instance in its lists: whether `config_to_json()` serializes it first.
+#[extendr]
+fn rs_holds_instance(x: Robj) -> bool {
+    // SAFETY: as above.
+    unsafe { crate::fast::holds_instance(crate::fast::consts(), x.get(), 0) }
 }
 
 /// The bytes of a raw vector, or the UTF-8 bytes of a single string.
@@ -124,4 +149,6 @@ extendr_module! {
     mod json;
     fn rs_json_parse;
     fn rs_json_write;
+    fn rs_json_write_objects;
+    fn rs_holds_instance;
 }

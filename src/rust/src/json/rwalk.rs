@@ -6,6 +6,11 @@
 //! them silently would produce a config Keras reads differently.
 
 use super::rapi::{char_utf8, vmaxget, vmaxset, Rf_getCharCE, Rf_inherits, REFCNT};
+use crate::fast::rapi::only_names;
+use crate::fast::{
+    consts, function_name, instance_parts, kind, list_names, special_parts, Classes, Consts, Fallback, InstanceParts,
+    Kind, Name, SharedId, Sharing, SpecialParts,
+};
 use extendr_ffi::{
     cetype_t, R_IsNA, R_LevelsSymbol, R_NaString, R_NamesSymbol, R_NilValue, Rf_getAttrib, Rf_install, Rf_isObject,
     Rf_isS4, DATAPTR_OR_NULL, INTEGER_ELT, LENGTH, LOGICAL_ELT, REAL_ELT, R_CHAR, SEXP, SEXPTYPE, STRING_ELT, TYPEOF,
@@ -25,13 +30,43 @@ const NA_INTEGER: i32 = i32::MIN;
 pub struct RValue {
     root: SEXP,
     digits_symbol: SEXP,
+    objects: Option<Objects>,
+}
+
+/// How Keras objects are written: serialized on the way, as the fast path (fast/write.rs)
+/// serializes them, so that the text is `config_to_json(serialize_keras_object(x))` without the
+/// R lists in between.
+#[derive(Clone, Copy)]
+struct Objects {
+    c: &'static Consts,
+    /// Inside an object-sharing scope (R/sharing.R), `kc_twice_keys`.
+    twice: Option<SEXP>,
 }
 
 impl RValue {
     /// # Safety
     /// Call on R's main thread; `root` must stay protected while the value is written.
     pub unsafe fn new(root: SEXP) -> Self {
-        RValue { root, digits_symbol: Rf_install(c"digits".as_ptr()) }
+        RValue { root, digits_symbol: Rf_install(c"digits".as_ptr()), objects: None }
+    }
+
+    /// A value that may hold Keras objects, written as `config_to_json(serialize_keras_object(x))`
+    /// writes it (inside a sharing scope when `twice` is `kc_twice_keys`, as for
+    /// `rs_fast_serialize()`; outside one when it is `NULL`), or an error (of no use beyond
+    /// saying so) wherever the fast path would leave the serialization to R, wherever the writer
+    /// would refuse what the serialization gives, and when `root` holds no instance but
+    /// functions or classed lists (R then writes it as it is).
+    ///
+    /// # Safety
+    /// As [`RValue::new`]. Besides, the walk may allocate the cached R values of a built-in
+    /// class met for the first time in the session (preserved at once; a garbage collection
+    /// then finds what the walk holds reachable from `root`).
+    pub unsafe fn objects(root: SEXP, twice: SEXP) -> Self {
+        RValue {
+            root,
+            digits_symbol: Rf_install(c"digits".as_ptr()),
+            objects: Some(Objects { c: consts(), twice: (twice != R_NilValue).then_some(twice) }),
+        }
     }
 }
 
@@ -52,6 +87,14 @@ enum Step {
 impl From<OutOfMemory> for WriteError {
     fn from(_: OutOfMemory) -> Self {
         WriteError::new("a text larger than the memory available".to_owned())
+    }
+}
+
+/// Where the fast path leaves a value to R: only ever seen by the objects mode's caller, which
+/// then lets R serialize the value.
+impl From<Fallback> for WriteError {
+    fn from(_: Fallback) -> Self {
+        WriteError::new("a value only R can serialize".to_owned())
     }
 }
 
@@ -149,11 +192,32 @@ impl Source for RValue {
     type Error = WriteError;
 
     fn emit(&self, out: &mut Printer) -> Result<(), WriteError> {
-        let mut walker =
-            Walker { digits_symbol: self.digits_symbol, texts: FastMap::default(), strings: FastMap::default() };
+        // Inside a sharing scope, a first walk counts the instances (fast/write.rs).
+        // SAFETY: as below; `twice` is a `.Call` argument too.
+        let sharing = match self.objects.and_then(|objects| objects.twice) {
+            Some(twice) => Some(unsafe { Sharing::counted(twice, self.root) }?),
+            None => None,
+        };
+        let mut walker = Walker {
+            digits_symbol: self.digits_symbol,
+            texts: FastMap::default(),
+            strings: FastMap::default(),
+            objects: self.objects,
+            classes: Classes::default(),
+            sharing,
+            entries: 0,
+            instances: false,
+            serialized: false,
+        };
         // SAFETY: `root` is protected by the caller (see `new`); everything reached from it is
-        // protected through it, and writing allocates nothing in R.
-        unsafe { walker.value(self.root, out) }.map(|_height| ())
+        // protected through it, and writing allocates nothing in R (but see `objects`).
+        unsafe { walker.value(self.root, out) }?;
+        // Without an instance, R writes the value as it is: functions and classed lists are only
+        // serialized as parts of a value that holds one.
+        if walker.serialized && !walker.instances {
+            return Err(Fallback.into());
+        }
+        Ok(())
     }
 }
 
@@ -167,6 +231,20 @@ struct Walker {
     texts: FastMap<(SEXP, usize), (Range<usize>, usize)>,
     /// The quoted text of each string (CHARSXP) written, as a value or a key.
     strings: FastMap<SEXP, Range<usize>>,
+    /// Keras objects are serialized on the way (`RValue::objects`); `None` while writing values
+    /// R's serialization leaves as they are, or when there are no objects.
+    objects: Option<Objects>,
+    classes: Classes,
+    /// Inside a sharing scope, its counts and the ids given.
+    sharing: Option<Sharing>,
+    /// Functional layer entries around the value being written: each nests the serialized
+    /// layer one list deeper than its text (the entry is its layer's header and two keys), and
+    /// the fast path's depth limit counts those lists.
+    entries: usize,
+    /// Whether an instance was written, and whether anything else was serialized (a function,
+    /// a classed list).
+    instances: bool,
+    serialized: bool,
 }
 
 impl Walker {
@@ -177,15 +255,38 @@ impl Walker {
             return Ok(0);
         }
         // Each R accessor is a call into libR: ask for the type once.
-        let kind = TYPEOF(x);
-        // A scalar logical, integer or string is written faster than its copy is looked up.
-        let shared = REFCNT(x) > 1
-            && match kind {
-                SEXPTYPE::VECSXP | SEXPTYPE::REALSXP => true,
-                SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::STRSXP => XLENGTH(x) != 1 || Rf_isObject(x).into(),
-                _ => false,
-            };
-        let key = (x, if out.indents() { out.depth() } else { 0 });
+        let t = TYPEOF(x);
+        // What the serialization makes of `x`, when serializing: the fast path's own checks.
+        let what = match self.objects {
+            Some(objects) => {
+                if out.depth() + self.entries > MAX_DEPTH {
+                    return Err(Fallback.into());
+                }
+                Some((objects, kind(objects.c, x, t)?))
+            }
+            None => None,
+        };
+        // An instance's text is the same wherever it appears (no R code runs meanwhile):
+        // written once, by its environment. Of other values, those R says may be shared (the
+        // parser shares every repeated value); a scalar logical, integer or string is written
+        // faster than its copy is looked up.
+        let (shared, cached) = match what {
+            Some((_, Kind::Instance(env))) => (true, env),
+            _ => {
+                let shared = REFCNT(x) > 1
+                    && match t {
+                        SEXPTYPE::VECSXP | SEXPTYPE::REALSXP => true,
+                        SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::STRSXP => {
+                            XLENGTH(x) != 1 || Rf_isObject(x).into()
+                        }
+                        _ => false,
+                    };
+                (shared, x)
+            }
+        };
+        // A value's text depends on the mode it is written in, and when indenting on its depth.
+        let depth = if out.indents() { out.depth() } else { 0 };
+        let key = (cached, 2 * depth + usize::from(what.is_some()));
         if shared {
             if let Some((text, height)) = self.texts.get(&key) {
                 // A copy nesting too deep is walked instead, to report where.
@@ -195,18 +296,203 @@ impl Walker {
                 }
             }
         }
-        let (start, height) = match kind {
-            SEXPTYPE::VECSXP => self.list(x, out)?,
-            t @ (SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::STRSXP) => {
+        let (start, height) = match (what, t) {
+            (Some((objects, Kind::Instance(env))), _) => self.instance(objects.c, env, out)?,
+            (Some((objects, Kind::Special)), _) => self.special(objects.c, x, out)?,
+            (Some((objects, Kind::Function)), _) => self.function(objects.c, x, out)?,
+            // The list's `NA` names are refused as keys: only its other attributes are checked.
+            (Some((_, Kind::List)), _) if !only_names(x) => return Err(Fallback.into()),
+            (_, SEXPTYPE::VECSXP) => self.list(x, out)?,
+            (_, SEXPTYPE::LGLSXP | SEXPTYPE::INTSXP | SEXPTYPE::REALSXP | SEXPTYPE::STRSXP) => {
                 self.atomic(x, t, out)?
             }
             _ if Rf_isS4(x).into() => return Err(WriteError::new("an S4 object".to_owned())),
-            other => return Err(WriteError::new(format!("an object of type '{}'", type_name(other)))),
+            (_, other) => return Err(WriteError::new(format!("an object of type '{}'", type_name(other)))),
         };
         if shared {
             self.texts.insert(key, (start..out.len(), height));
         }
         Ok(height)
+    }
+
+    /// Writes `x` as it is, as R's serialization leaves it (the parts of a header it copies).
+    unsafe fn verbatim(&mut self, x: SEXP, out: &mut Printer) -> Result<usize, WriteError> {
+        let objects = self.objects.take();
+        let result = self.value(x, out);
+        self.objects = objects;
+        result
+    }
+
+    /// Writes the serialized instance (environment) `x`: `kc_serialize_instance()`'s header.
+    /// Returns where its text starts, and how deep it nests.
+    unsafe fn instance(&mut self, c: &Consts, x: SEXP, out: &mut Printer) -> Result<(usize, usize), WriteError> {
+        let parts = self.instance_parts(c, x)?;
+        let start = out.begin_object()?;
+        let height = self.instance_members(c, parts, out)?;
+        out.end_object();
+        Ok((start, height + 1))
+    }
+
+    /// The parts of the instance `x`'s header, with the id a sharing scope gives it.
+    unsafe fn instance_parts(&mut self, c: &Consts, x: SEXP) -> Result<InstanceParts, WriteError> {
+        let mut parts = instance_parts(c, &mut self.classes, x)?;
+        if let Some(sharing) = self.sharing.as_mut() {
+            parts.shared_id = sharing.id(x, parts.shared_id)?;
+        }
+        Ok(parts)
+    }
+
+    /// Writes the keys and values of an instance's header; returns how deep the values nest.
+    unsafe fn instance_members(
+        &mut self,
+        c: &Consts,
+        parts: InstanceParts,
+        out: &mut Printer,
+    ) -> Result<usize, WriteError> {
+        self.instances = true;
+        let names = elements(parts.names(c));
+        let mut names = names.iter();
+        let mut key = |walker: &mut Self, out: &mut Printer| match names.next() {
+            Some(&name) => walker.key(name, out),
+            None => Err(Fallback.into()),
+        };
+        key(self, out)?;
+        self.verbatim(parts.module, out)?;
+        key(self, out)?;
+        self.verbatim(parts.class_name, out)?;
+        key(self, out)?;
+        let mut height = self.value(parts.config, out)?;
+        key(self, out)?;
+        self.name(parts.registered, out)?;
+        for value in [parts.build, parts.compile] {
+            if value != R_NilValue {
+                key(self, out)?;
+                height = height.max(self.value(value, out)?);
+            }
+        }
+        // A kept id is copied.
+        match parts.shared_id {
+            SharedId::None => {}
+            SharedId::Kept(id) => {
+                key(self, out)?;
+                height = height.max(self.verbatim(id, out)?);
+            }
+            SharedId::New(id) => {
+                key(self, out)?;
+                out.integer(i64::from(id));
+            }
+        }
+        Ok(height)
+    }
+
+    /// Writes a name as it is.
+    unsafe fn name(&mut self, name: Name, out: &mut Printer) -> Result<usize, WriteError> {
+        match name {
+            Name::Value(x) => self.verbatim(x, out),
+            Name::Key(text) => {
+                out.string(&text);
+                Ok(0)
+            }
+        }
+    }
+
+    /// Writes the serialized classed list `x` (a symbolic tensor, a Functional layer entry);
+    /// returns where its text starts, and how deep it nests.
+    unsafe fn special(&mut self, c: &Consts, x: SEXP, out: &mut Printer) -> Result<(usize, usize), WriteError> {
+        let parts = special_parts(c, x)?;
+        let start = out.begin_object()?;
+        let height = self.special_members(c, parts, out)?;
+        out.end_object();
+        Ok((start, height + 1))
+    }
+
+    unsafe fn special_members(
+        &mut self,
+        c: &Consts,
+        parts: SpecialParts,
+        out: &mut Printer,
+    ) -> Result<usize, WriteError> {
+        self.serialized = true;
+        match parts {
+            SpecialParts::Tensor { shape, dtype, history } => {
+                let header = elements(c.special_names);
+                let keys = elements(c.tensor_names);
+                self.key(header[0], out)?;
+                self.verbatim(c.keras_tensor_class_name, out)?;
+                self.key(header[1], out)?;
+                out.begin_object()?;
+                let mut height = 0;
+                for (&key, value) in keys.iter().zip([shape, dtype, history]) {
+                    self.key(key, out)?;
+                    height = height.max(self.verbatim(value, out)?);
+                }
+                out.end_object();
+                Ok(height + 1)
+            }
+            SpecialParts::Entry { layer, name, nodes } => {
+                // The serialized layer's keys, then the entry's.
+                self.entries += 1;
+                let layer = self.members(c, layer, out);
+                self.entries -= 1;
+                let mut height = layer?;
+                self.key(c.chr_name, out)?;
+                height = height.max(self.verbatim(name, out)?);
+                self.key(c.chr_inbound_nodes, out)?;
+                Ok(height.max(self.value(nodes, out)?))
+            }
+        }
+    }
+
+    /// Writes the keys and values of the serialized `x`, which must be a named list (an
+    /// instance's header, a plain named list, a classed list's encoding): the layer of a
+    /// Functional layer entry. Returns how deep the values nest.
+    unsafe fn members(&mut self, c: &Consts, x: SEXP, out: &mut Printer) -> Result<usize, WriteError> {
+        // `x` is one list deeper than the entry for the fast path, which counts it in `entries`.
+        if out.depth() + self.entries > MAX_DEPTH {
+            return Err(Fallback.into());
+        }
+        match kind(c, x, TYPEOF(x))? {
+            Kind::Instance(env) => {
+                let parts = self.instance_parts(c, env)?;
+                self.instance_members(c, parts, out)
+            }
+            Kind::List => {
+                let names = list_names(x)?;
+                if names == R_NilValue {
+                    return Err(Fallback.into());
+                }
+                let mut height = 0;
+                for (&name, &item) in elements(names).iter().zip(elements(x).iter()) {
+                    self.key(name, out)?;
+                    height = height.max(self.value(item, out)?);
+                }
+                Ok(height)
+            }
+            Kind::Special => {
+                let parts = special_parts(c, x)?;
+                self.special_members(c, parts, out)
+            }
+            Kind::Null | Kind::Atomic | Kind::Function => Err(Fallback.into()),
+        }
+    }
+
+    /// Writes the serialized function `f`: `kc_serialize_function()`'s header for a function
+    /// with a name. Returns where its text starts, and how deep it nests.
+    unsafe fn function(&mut self, c: &Consts, f: SEXP, out: &mut Printer) -> Result<(usize, usize), WriteError> {
+        let name = function_name(c, f)?;
+        self.serialized = true;
+        let keys = elements(c.function_names);
+        let start = out.begin_object()?;
+        self.key(keys[0], out)?;
+        self.verbatim(c.builtins, out)?;
+        self.key(keys[1], out)?;
+        self.verbatim(c.function, out)?;
+        self.key(keys[2], out)?;
+        let height = self.name(name, out)?;
+        self.key(keys[3], out)?;
+        self.verbatim(c.function, out)?;
+        out.end_object();
+        Ok((start, height + 1))
     }
 
     /// Writes the list `x`; returns where its text starts, and how deep it nests.
