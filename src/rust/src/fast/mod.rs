@@ -110,29 +110,38 @@ fn rs_fast_serialize(x: Robj, twice: Robj) -> Robj {
     result.unwrap_or_else(|_| fallback())
 }
 
-/// `kc_instance_class()` (R/class.R): the class of an instance (an environment of class
-/// `keras_object` with a `.__class__` binding that is not active, or the callable enclosed by
-/// one), `NULL` for anything else, and `kc_fallback` when the binding is a promise, which only R
-/// may force. R asks this of every object it handles: here it is one call instead of five.
-#[extendr]
-fn rs_instance_class(x: Robj) -> Robj {
+/// The class binding of an instance: an environment of class `keras_object` with a `.__class__`
+/// binding that is not active, or the callable enclosed by one (R/callable.R). `None` for
+/// anything else; `Some(Err(()))` when the binding is a promise, which only R may force.
+///
+/// # Safety
+/// On R's main thread, with `x` alive. Nothing here evaluates.
+pub(crate) unsafe fn instance_class(x: extendr_api::SEXP) -> Option<std::result::Result<extendr_api::SEXP, ()>> {
     use extendr_ffi::{Rboolean, SEXPTYPE, TYPEOF};
     use rapi::{R_BindingIsActive, R_existsVarInFrame, Rf_findVarInFrame3};
-    // SAFETY: on R's main thread; `x` is alive for the whole call. Nothing here evaluates.
-    unsafe {
-        let c = rcache::consts();
-        let Some(env) = instance_env(x.get()) else { return ().into() };
-        if !rapi::has_class(env, c.chr_keras_object)
-            || !bool::from(R_existsVarInFrame(env, c.sym_class))
-            || bool::from(R_BindingIsActive(c.sym_class, env))
-        {
-            return ().into();
-        }
-        let value = Rf_findVarInFrame3(env, c.sym_class, Rboolean::TRUE);
-        if TYPEOF(value) == SEXPTYPE::PROMSXP {
-            return fallback();
-        }
-        Robj::from_sexp(value)
+    let c = rcache::consts();
+    let env = instance_env(x)?;
+    if !rapi::has_class(env, c.chr_keras_object)
+        || !bool::from(R_existsVarInFrame(env, c.sym_class))
+        || bool::from(R_BindingIsActive(c.sym_class, env))
+    {
+        return None;
+    }
+    let value = Rf_findVarInFrame3(env, c.sym_class, Rboolean::TRUE);
+    Some(if TYPEOF(value) == SEXPTYPE::PROMSXP { Err(()) } else { Ok(value) })
+}
+
+/// `kc_instance_class()` (R/class.R): the class of an instance, `NULL` for anything else, and
+/// `kc_fallback` for a promise. R asks this of every object it handles: here it is one call
+/// instead of five.
+#[extendr]
+fn rs_instance_class(x: Robj) -> Robj {
+    // SAFETY: on R's main thread; `x` is alive for the whole call.
+    match unsafe { instance_class(x.get()) } {
+        None => ().into(),
+        Some(Err(())) => fallback(),
+        // SAFETY: the class is bound in the instance, alive with it.
+        Some(Ok(cls)) => unsafe { Robj::from_sexp(cls) },
     }
 }
 

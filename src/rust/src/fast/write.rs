@@ -456,13 +456,11 @@ pub(crate) unsafe fn function_name(c: &Consts, f: SEXP) -> Fast<Name> {
 ///
 /// # Safety
 /// On R's main thread, with `x` alive.
-pub(crate) unsafe fn holds_instance(c: &Consts, x: SEXP, depth: usize) -> bool {
+pub(crate) unsafe fn holds_instance(x: SEXP, depth: usize) -> bool {
     match TYPEOF(x) {
-        SEXPTYPE::ENVSXP | SEXPTYPE::CLOSXP => instance_env(x, c.chr_kc_callable)
-            .is_some_and(|env| has_class(env, c.chr_keras_object) && matches!(binding(env, c.sym_class), Ok(Some(_)))),
-        SEXPTYPE::VECSXP if depth < MAX_DEPTH => {
-            (0..XLENGTH(x)).any(|i| holds_instance(c, VECTOR_ELT(x, i), depth + 1))
-        }
+        // What kc_is_instance() says (a promise too: R then serializes it).
+        SEXPTYPE::ENVSXP | SEXPTYPE::CLOSXP => super::instance_class(x).is_some(),
+        SEXPTYPE::VECSXP if depth < MAX_DEPTH => (0..XLENGTH(x)).any(|i| holds_instance(VECTOR_ELT(x, i), depth + 1)),
         _ => false,
     }
 }
