@@ -126,7 +126,7 @@ kc_module_of <- function(env) {
 kc_bind_methods <- function(info, self) {
   inherited <- if (is.null(info$parent)) list() else kc_bind_methods(info$parent, self)
   if (!length(info$methods)) return(inherited)
-  menv <- new.env(parent = info$env)
+  menv <- new.env(hash = FALSE, parent = info$env)
   menv$self <- self
   menv$super <- inherited
   bound <- inherited
@@ -146,7 +146,9 @@ kc_fields <- function(info) {
 }
 
 kc_instantiate <- function(info, args) {
-  env <- new.env(parent = emptyenv())
+  # Unhashed, as the fast path makes them: an instance holds a few bindings, which a short frame
+  # finds faster than a hash table, allocated for each instance, would.
+  env <- new.env(hash = FALSE, parent = emptyenv())
   # Methods see the user-visible object as `self`: a layer's or a model's is callable.
   self <- if (kc_is_callable_info(info)) kc_callable(env, info$s3) else env
   fields <- kc_fields(info)

@@ -414,7 +414,7 @@ kc_no_objects <- structure(list(), names = character())
 # chain of promises.
 kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
   if (depth %% 16L < 2L) force(path)
-  ctx <- new.env(parent = emptyenv())
+  ctx <- new.env(hash = FALSE, parent = emptyenv())
   delayedAssign("path", path, assign.env = ctx)
   ctx$config <- inner
   ctx$opts <- opts

@@ -554,7 +554,9 @@ impl Reader<'_> {
         // Keras' argument checks: a config failing one goes to R, which raises the error.
         ensure(plan.passes_checks(config))?;
 
-        let env = self.keep(R_NewEnv(R_EmptyEnv, 1, 8));
+        // Unhashed: an instance holds a few bindings, which a short frame finds faster than a
+        // hash table would (and the table would be one more allocation per instance).
+        let env = self.keep(R_NewEnv(R_EmptyEnv, 0, 0));
         Rf_defineVar(c.sym_class, generator, env);
         Rf_defineVar(c.sym_config, config, env);
         // `get_config()` returns the config: `function() .__config__`, enclosed by the instance.
