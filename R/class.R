@@ -179,7 +179,7 @@ kc_is_instance <- function(x) !is.null(rs_instance_class(x))
 kc_class_of <- function(obj) get(".__class__", envir = kc_env(obj), inherits = FALSE)
 
 # The class of `x` when it is an instance (kc_is_instance()), else NULL: both in one step. A
-# promise (a delayed binding) is R's to force.
+# promise (a delayed binding) is R's to force, and a NULL or missing class R's to read.
 kc_instance_class <- function(x) {
   cls <- rs_instance_class(x)
   if (inherits(cls, "kc_fallback")) kc_class_of(x) else cls

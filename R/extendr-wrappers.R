@@ -137,10 +137,9 @@ rs_functional_entries <- function(layers) .Call(wrap__rs_functional_entries, lay
 # inside one, `kc_twice_keys` (R/serialize.R), and `x` is a whole top-level object.
 rs_fast_serialize <- function(x, twice) .Call(wrap__rs_fast_serialize, x, twice)
 
-# `kc_instance_class()` (R/class.R): the class of an instance (an environment of class
-# `keras_object` with a `.__class__` binding that is not active, or the callable enclosed by
-# one), `NULL` for anything else, and `kc_fallback` when the binding is a promise, which only R
-# may force. R asks this of every object it handles: here it is one call instead of five.
+# `kc_instance_class()` (R/class.R): the class of an instance, `NULL` for anything else, and
+# `kc_fallback` for a promise or a class R must read itself (`NULL`, the missing argument). R
+# asks this of every object it handles: here it is one call instead of five.
 rs_instance_class <- function(x) .Call(wrap__rs_instance_class, x)
 
 # `"file"`, `"directory"`, `"other"` (FIFO, socket, device) or `"missing"` for the path

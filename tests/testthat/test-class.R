@@ -121,3 +121,48 @@ test_that("clear_session() starts layer numbering again", {
   clear_session()
   expect_identical(layer_dense(units = 1)$get_config()$name, "dense")
 })
+
+test_that("what counts as an instance: a class bound in a keras_object environment, read as get() reads it", {
+  keras_env <- function() structure(new.env(), class = "keras_object")
+  is_instance <- kerasconfig:::kc_is_instance
+  instance_class <- kerasconfig:::kc_instance_class
+  bound <- keras_env()
+  bound$.__class__ <- "cls"
+  expect_true(is_instance(bound))
+  expect_identical(instance_class(bound), "cls")
+  expect_false(is_instance(keras_env()))
+  expect_false(is_instance(structure(list(.__class__ = "cls"), class = "keras_object")))
+  active <- keras_env()
+  makeActiveBinding(".__class__", function() "cls", active)
+  expect_false(is_instance(active))
+  expect_null(instance_class(active))
+  # A promise counts without being forced by the check; reading the class forces it.
+  forced <- new.env()
+  forced$times <- 0L
+  delayed <- keras_env()
+  delayedAssign(".__class__", {
+    forced$times <- forced$times + 1L
+    "late"
+  }, assign.env = delayed)
+  expect_true(is_instance(delayed))
+  expect_identical(forced$times, 0L)
+  expect_identical(instance_class(delayed), "late")
+  expect_identical(forced$times, 1L)
+  # A class bound to NULL is still a binding: an instance whose class is NULL (as exists() says).
+  null_class <- keras_env()
+  null_class$.__class__ <- NULL
+  expect_true(is_instance(null_class))
+  expect_null(instance_class(null_class))
+  missing_class <- keras_env()
+  assign(".__class__", quote(expr = ), envir = missing_class)
+  expect_true(is_instance(missing_class))
+  expect_error(instance_class(missing_class), "\\.__class__")
+  # A layer is its environment's instance; with another environment, that one's.
+  dense <- layer_dense(units = 1L)
+  expect_identical(instance_class(dense), kerasconfig:::kc_class_of(dense))
+  moved <- dense
+  environment(moved) <- bound
+  expect_identical(instance_class(moved), "cls")
+  environment(moved) <- globalenv()
+  expect_false(is_instance(moved))
+})

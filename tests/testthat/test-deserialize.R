@@ -179,8 +179,6 @@ test_that("errors inside nested deserialization report the nested path", {
   expect_identical(err$path, "config$layers[[1]]$config$inner")
 })
 
-test_that("unknown arguments in ... are refused", {
-
 test_that("an initialize() that catches a failing nested deserialization goes on, and the object is made", {
   local_empty_registry()
   boom <- Layer("Boom", initialize = function(...) stop("exploded"))
@@ -202,6 +200,8 @@ test_that("an initialize() that catches a failing nested deserialization goes on
   expect_s3_class(obj$tried, "try-error")
   expect_match(as.character(obj$tried), "Boom could not be deserialized properly: exploded", fixed = TRUE)
 })
+
+test_that("unknown arguments in ... are refused", {
   expect_error(deserialize_keras_object(NULL, bogus = 1), class = "kerasconfig_error_type")
 })
 

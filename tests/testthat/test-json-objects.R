@@ -199,3 +199,20 @@ test_that("objects nested deeper than the writer allows fail as in two steps", {
   expect_identical(class(one), class(two))
   expect_identical(conditionMessage(one), conditionMessage(two))
 })
+
+test_that("a refused value sharing its lists many times over fails at once: the search for objects does not walk every path", {
+  # 2^40 paths through 41 lists: the plain writer fails at the first NA, and the search for
+  # instances that follows must not walk every path either.
+  shared <- list(NA)
+  for (i in 1:40) shared <- list(shared, shared)
+  elapsed <- system.time(err <- expect_error(config_to_json(shared), class = "kerasconfig_json_error"))[["elapsed"]]
+  expect_identical(err$path, paste0("config", strrep("[[1]]", 41L)))
+  expect_lt(elapsed, 5)
+  # A list met first deep down is searched again from higher up, where more of it is in reach.
+  dense <- layer_dense(units = 1L, name = "reached")
+  inner <- list(dense)
+  for (i in 1:98) inner <- list(inner)
+  holder <- list(list(inner), inner)
+  expect_true(kerasconfig:::rs_holds_instance(holder))
+  expect_false(kerasconfig:::rs_holds_instance(list(list(list(inner)), list(list(inner)))))
+})

@@ -112,12 +112,14 @@ fn rs_fast_serialize(x: Robj, twice: Robj) -> Robj {
 
 /// The class binding of an instance: an environment of class `keras_object` with a `.__class__`
 /// binding that is not active, or the callable enclosed by one (R/callable.R). `None` for
-/// anything else; `Some(Err(()))` when the binding is a promise, which only R may force.
+/// anything else; `Some(Err(()))` when the binding is a promise, which only R may force, or a
+/// value R must read itself: `NULL` (still an instance, though its class is `NULL`) and the
+/// missing argument (an error to read).
 ///
 /// # Safety
 /// On R's main thread, with `x` alive. Nothing here evaluates.
 pub(crate) unsafe fn instance_class(x: extendr_api::SEXP) -> Option<std::result::Result<extendr_api::SEXP, ()>> {
-    use extendr_ffi::{Rboolean, SEXPTYPE, TYPEOF};
+    use extendr_ffi::{R_MissingArg, R_NilValue, R_UnboundValue, Rboolean, SEXPTYPE, TYPEOF};
     use rapi::{R_BindingIsActive, R_existsVarInFrame, Rf_findVarInFrame3};
     let c = rcache::consts();
     let env = instance_env(x)?;
@@ -128,12 +130,13 @@ pub(crate) unsafe fn instance_class(x: extendr_api::SEXP) -> Option<std::result:
         return None;
     }
     let value = Rf_findVarInFrame3(env, c.sym_class, Rboolean::TRUE);
-    Some(if TYPEOF(value) == SEXPTYPE::PROMSXP { Err(()) } else { Ok(value) })
+    let ordinary = TYPEOF(value) != SEXPTYPE::PROMSXP && ![R_NilValue, R_MissingArg, R_UnboundValue].contains(&value);
+    Some(if ordinary { Ok(value) } else { Err(()) })
 }
 
 /// `kc_instance_class()` (R/class.R): the class of an instance, `NULL` for anything else, and
-/// `kc_fallback` for a promise. R asks this of every object it handles: here it is one call
-/// instead of five.
+/// `kc_fallback` for a promise or a class R must read itself (`NULL`, the missing argument). R
+/// asks this of every object it handles: here it is one call instead of five.
 #[extendr]
 fn rs_instance_class(x: Robj) -> Robj {
     // SAFETY: on R's main thread; `x` is alive for the whole call.

@@ -456,11 +456,28 @@ pub(crate) unsafe fn function_name(c: &Consts, f: SEXP) -> Fast<Name> {
 ///
 /// # Safety
 /// On R's main thread, with `x` alive.
-pub(crate) unsafe fn holds_instance(x: SEXP, depth: usize) -> bool {
+pub(crate) unsafe fn holds_instance(x: SEXP) -> bool {
+    holds(x, 0, &mut HashMap::new())
+}
+
+/// [`holds_instance`] below `depth`. `searched`: the lists searched without finding one, by the
+/// least depth they were searched from. R lists share elements (`l <- list(l, l)` forty times
+/// over is a small value with 2^40 paths), so a list is searched again only from less deep,
+/// where more of it lies within `MAX_DEPTH`: at most `MAX_DEPTH` times, not once per path.
+unsafe fn holds(x: SEXP, depth: usize, searched: &mut HashMap<usize, usize>) -> bool {
     match TYPEOF(x) {
         // What kc_is_instance() says (a promise too: R then serializes it).
         SEXPTYPE::ENVSXP | SEXPTYPE::CLOSXP => super::instance_class(x).is_some(),
-        SEXPTYPE::VECSXP if depth < MAX_DEPTH => (0..XLENGTH(x)).any(|i| holds_instance(VECTOR_ELT(x, i), depth + 1)),
+        SEXPTYPE::VECSXP if depth < MAX_DEPTH => {
+            if searched.get(&(x as usize)).is_some_and(|&from| from <= depth) {
+                return false;
+            }
+            let found = (0..XLENGTH(x)).any(|i| holds(VECTOR_ELT(x, i), depth + 1, searched));
+            if !found {
+                searched.insert(x as usize, depth);
+            }
+            found
+        }
         _ => false,
     }
 }

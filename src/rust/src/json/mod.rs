@@ -79,7 +79,7 @@ fn rs_json_write_objects(x: Robj, pretty: bool, twice: Robj) -> Robj {
 #[extendr]
 fn rs_holds_instance(x: Robj) -> bool {
     // SAFETY: as above.
-    unsafe { crate::fast::holds_instance(x.get(), 0) }
+    unsafe { crate::fast::holds_instance(x.get()) }
 }
 
 /// The bytes of a raw vector, or the UTF-8 bytes of a single string.
