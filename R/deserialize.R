@@ -426,10 +426,10 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
     kc_state$context <- previous
     rs_context_leave(token)
   })
-  # A calling handler (cheaper than tryCatch(), which every object paid for): it runs where the
-  # error happened, so the innermost object's handler speaks first; the error it raises in turn
-  # says where, and the handlers of the objects around it let it pass.
-  withCallingHandlers(
+  # tryCatch(), not a calling handler (which costs less): a calling handler runs where the error
+  # happened, with no stack left after a stack overflow in the class's own code, and lets
+  # restarts in that code be invoked from outside.
+  tryCatch(
     if (inherits(cls, "keras_class")) {
       info <- kc_class_info(cls)
       if (is.null(info$from_config)) {
@@ -450,13 +450,14 @@ kc_from_config <- function(cls, inner, class_name, x, path, opts, depth = 0L) {
       kc_config_error(sprintf(paste("Unable to reconstruct an instance of '%s' because the class is",
                                     "missing a `from_config()` method."), class_name), x, path)
     },
+    # One handler: a handler re-signalling from a second one would be caught by the first.
     error = function(e) {
       if (inherits(e, "kerasconfig_error")) {
-        # An error of ours with a location passes; one without happened in this object's own
-        # arguments.
-        if (!is.null(e$path)) return()
-        e$path <- path
-        e$message <- paste0(e$message, "\nLocation: ", path)
+        # An error of ours without a location happened in this object's own arguments.
+        if (is.null(e$path)) {
+          e$path <- path
+          e$message <- paste0(e$message, "\nLocation: ", path)
+        }
         stop(e)
       }
       kc_config_error(sprintf("%s could not be deserialized properly: %s", class_name, conditionMessage(e)),

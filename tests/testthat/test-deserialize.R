@@ -179,6 +179,21 @@ test_that("errors inside nested deserialization report the nested path", {
   expect_identical(err$path, "config$layers[[1]]$config$inner")
 })
 
+test_that("a class whose initialize() recurses without end is a from_config error with its path", {
+  local_empty_registry()
+  rec <- Layer("Rec", initialize = function(...) {
+    f <- function(n) f(n + 1)
+    f(0)
+  })
+  cfg <- list(module = NULL, class_name = "Rec", config = list(name = "r"), registered_name = "Rec")
+  # R stops the recursion (expression or C stack); the error is rewritten once the stack is
+  # unwound, as for any other error of the class's own code.
+  err <- expect_error(deserialize_keras_object(list(inner = cfg), custom_objects = list(rec)),
+                      class = "kerasconfig_error_from_config")
+  expect_identical(err$path, "config$inner")
+  expect_match(conditionMessage(err), "Rec could not be deserialized properly", fixed = TRUE)
+})
+
 test_that("an initialize() that catches a failing nested deserialization goes on, and the object is made", {
   local_empty_registry()
   boom <- Layer("Boom", initialize = function(...) stop("exploded"))
