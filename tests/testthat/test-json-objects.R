@@ -216,3 +216,21 @@ test_that("a refused value sharing its lists many times over fails at once: the 
   expect_true(kerasconfig:::rs_holds_instance(holder))
   expect_false(kerasconfig:::rs_holds_instance(list(list(list(inner)), list(list(inner)))))
 })
+
+test_that("an object holding a list shared many times over is serialized and refused at once, in a sharing scope too", {
+  # 2^40 paths through 41 lists, inside a layer's config: the one walk refuses the NA at once; the
+  # two steps it falls back to must not walk every path while serializing either.
+  shared <- list(NA)
+  for (i in 1:40) shared <- list(shared, shared)
+  dense <- layer_dense(units = 1L, name = "holder")
+  env <- kerasconfig:::kc_env(dense)
+  assign(".__config__", c(get(".__config__", envir = env), list(extra = shared)), envir = env)
+  elapsed <- system.time({
+    err <- expect_error(config_to_json(dense), class = "kerasconfig_json_error")
+    expect_error(save_model_config(dense), class = "kerasconfig_json_error")
+    config <- serialize_keras_object(dense)
+  })[["elapsed"]]
+  expect_identical(err$path, paste0("config$config$extra", strrep("[[1]]", 41L)))
+  expect_identical(config$config$extra, shared)
+  expect_lt(elapsed, 5)
+})

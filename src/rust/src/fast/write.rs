@@ -22,6 +22,7 @@ use super::rapi::{
 use super::rcache::{consts, entry_r, Consts, EntryR};
 use super::read::shared_key_text;
 use super::sources::registered_name;
+use crate::json::rapi::REFCNT;
 use extendr_ffi::{
     R_NaString, R_NamesSymbol, R_NilValue, Rf_ScalarInteger, Rf_allocVector, Rf_getAttrib, CAR, INTEGER_ELT, REAL_ELT,
     SET_STRING_ELT, SET_VECTOR_ELT, SEXP, SEXPTYPE, STRING_ELT, TYPEOF, VECTOR_ELT, XLENGTH,
@@ -63,6 +64,8 @@ pub(crate) struct Sharing {
     counts: HashMap<usize, u32>,
     /// How often the counting walk met each instance (by address).
     met: HashMap<usize, u32>,
+    /// How often it met each list R may share, by address and depth.
+    lists_met: HashMap<(usize, usize), u32>,
     taken: HashSet<String>,
     ids: HashMap<usize, i32>,
     last: i32,
@@ -90,6 +93,7 @@ impl Sharing {
             counted: false,
             counts: HashMap::new(),
             met: HashMap::new(),
+            lists_met: HashMap::new(),
             taken: HashSet::new(),
             ids: HashMap::new(),
             last: 0,
@@ -141,6 +145,16 @@ impl Sharing {
 
     unsafe fn count_items(&mut self, c: &Consts, classes: &mut Classes, x: SEXP, depth: usize) -> Fast<()> {
         list_names(x)?;
+        // As for instances: after two walks of a list, everything it holds occurs twice. A list
+        // shared many times over (`l <- list(l, l)`, forty times) is walked twice per depth, not
+        // once per path.
+        if REFCNT(x) > 1 {
+            let met = self.lists_met.entry((x as usize, depth)).or_insert(0);
+            *met += 1;
+            if *met > 2 {
+                return Ok(());
+            }
+        }
         for i in 0..XLENGTH(x) {
             self.count(c, classes, VECTOR_ELT(x, i), depth + 1)?;
         }
@@ -494,6 +508,9 @@ struct Writer<'k> {
     /// The names of Functional layer entries, by the names of the layer's header.
     entry_names: HashMap<SEXP, SEXP>,
     classes: Classes,
+    /// Lists R may share, written already, by address and depth: a list shared many times over
+    /// is written once per depth, not once per path.
+    lists: HashMap<(usize, usize), SEXP>,
 }
 
 impl<'k> Writer<'k> {
@@ -506,6 +523,7 @@ impl<'k> Writer<'k> {
             done: HashMap::new(),
             entry_names: HashMap::new(),
             classes: Classes::default(),
+            lists: HashMap::new(),
         }
     }
 
@@ -528,6 +546,12 @@ impl<'k> Writer<'k> {
     /// nothing changed.
     unsafe fn list(&mut self, x: SEXP, depth: usize) -> Fast<SEXP> {
         list_names(x)?;
+        let shared = REFCNT(x) > 1;
+        if shared {
+            if let Some(&out) = self.lists.get(&(x as usize, depth)) {
+                return Ok(out);
+            }
+        }
         let len = XLENGTH(x);
         let base = self.stack.len();
         let mut changed = false;
@@ -539,6 +563,9 @@ impl<'k> Writer<'k> {
         }
         let out = if changed { rebuilt(self.keep, x, &self.stack[base..]) } else { x };
         self.stack.truncate(base);
+        if shared {
+            self.lists.insert((x as usize, depth), out);
+        }
         Ok(out)
     }
 
